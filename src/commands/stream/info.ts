@@ -1,0 +1,30 @@
+// `stream info [name]`: configuration and state of one stream.
+
+import { Command } from "commander";
+import { commandContext } from "../../context.js";
+import { addLeafOptions } from "../../global-options.js";
+import { getStream } from "../../nats/streams.js";
+import { renderStreamInfo } from "../../output/streams.js";
+import { validateStreamName } from "../../parse.js";
+import { examples } from "../help.js";
+
+export const infoCommand = addLeafOptions(
+  new Command("info")
+    .description("show a stream's configuration and state")
+    .argument("[name]", "stream name (default: --stream, TWEETSTREAM_STREAM or TWITTERCLONE)")
+    .addHelpText(
+      "after",
+      examples(
+        "tweetstream stream info",
+        "tweetstream stream info TWITTERCLONE --json | jq .messages",
+      ),
+    )
+    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const streamName = validateStreamName(name ?? ctx.stream);
+      const conn = await ctx.connect();
+      const stream = await getStream(await conn.jsm(), streamName);
+      if (ctx.out.json) return ctx.out.printJson(stream);
+      await ctx.out.result(renderStreamInfo(stream, ctx.out.color));
+    }),
+);

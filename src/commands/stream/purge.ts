@@ -1,0 +1,57 @@
+// `stream purge [name] [--subject s]`: remove messages, keep the stream. Asks on a
+// terminal; without one it needs --force.
+
+import { Command } from "commander";
+import { confirmOrRefuse } from "../../confirm.js";
+import { commandContext } from "../../context.js";
+import { resolveSubject } from "../../events.js";
+import { addLeafOptions } from "../../global-options.js";
+import { getStream, purgeStream } from "../../nats/streams.js";
+import { validateStreamName } from "../../parse.js";
+import { examples } from "../help.js";
+
+export const purgeCommand = addLeafOptions(
+  new Command("purge")
+    .description("remove all messages (or those of one subject) from a stream, keeping the stream")
+    .argument("[name]", "stream name (default: --stream, TWEETSTREAM_STREAM or TWITTERCLONE)")
+    .option(
+      "--subject <subject>",
+      "only this subject (full, wildcard, or tweet_created / tweet_liked)",
+    )
+    .option("-f, --force", "do not ask; required when there is no terminal")
+    .addHelpText(
+      "after",
+      examples(
+        "tweetstream stream purge",
+        "tweetstream stream purge --subject tweet_liked --force --json",
+      ),
+    )
+    .action(
+      async (
+        name: string | undefined,
+        opts: { subject?: string; force?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = commandContext(cmd);
+        const streamName = validateStreamName(name ?? ctx.stream);
+        const subject =
+          opts.subject === undefined ? undefined : resolveSubject(streamName, opts.subject);
+        const conn = await ctx.connect();
+        const jsm = await conn.jsm();
+        await getStream(jsm, streamName);
+        const what = subject
+          ? `messages on ${subject} from stream ${streamName}`
+          : `all messages from stream ${streamName}`;
+        if (!(await confirmOrRefuse(`purge ${what}`, `Really purge ${what}?`, opts.force))) {
+          ctx.out.info("Cancelled; nothing was purged");
+          return;
+        }
+        const purged = await purgeStream(jsm, streamName, subject);
+        if (ctx.out.json)
+          return ctx.out.printJson({ stream: streamName, subject: subject ?? null, purged });
+        await ctx.out.result(
+          `Purged ${purged} ${purged === 1 ? "message" : "messages"} from stream ${streamName}`,
+        );
+      },
+    ),
+);

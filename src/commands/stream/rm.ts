@@ -1,0 +1,42 @@
+// `stream rm [name]`: delete a stream and all its messages. Asks on a terminal;
+// without one it needs --force.
+
+import { Command } from "commander";
+import { confirmOrRefuse } from "../../confirm.js";
+import { commandContext } from "../../context.js";
+import { addLeafOptions } from "../../global-options.js";
+import { getStream, removeStream } from "../../nats/streams.js";
+import { validateStreamName } from "../../parse.js";
+import { examples } from "../help.js";
+
+export const rmCommand = addLeafOptions(
+  new Command("rm")
+    .alias("delete")
+    .description("delete a stream and all its messages")
+    .argument("[name]", "stream name (default: --stream, TWEETSTREAM_STREAM or TWITTERCLONE)")
+    .option("-f, --force", "do not ask; required when there is no terminal")
+    .addHelpText(
+      "after",
+      examples("tweetstream stream rm", "tweetstream stream rm TWITTERCLONE --force --json"),
+    )
+    .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const streamName = validateStreamName(name ?? ctx.stream);
+      const conn = await ctx.connect();
+      const jsm = await conn.jsm();
+      const stream = await getStream(jsm, streamName);
+      const ok = await confirmOrRefuse(
+        `delete stream ${streamName}`,
+        `Really delete stream ${streamName} and its ${stream.messages} messages?`,
+        opts.force,
+      );
+      if (!ok) {
+        ctx.out.info("Cancelled; nothing was deleted");
+        return;
+      }
+      await removeStream(jsm, streamName);
+      if (ctx.out.json)
+        return ctx.out.printJson({ stream: streamName, deleted: true, messages: stream.messages });
+      await ctx.out.result(`Stream ${streamName} deleted`);
+    }),
+);

@@ -1,0 +1,54 @@
+// What every command action starts from: the merged global options, the output
+// (stdout/stderr, colour, spinners) and a lazy connection, opened on first use.
+
+import type { Command } from "commander";
+import { readGlobals, type GlobalOptions } from "./global-options.js";
+import { createOutput, type Output } from "./output/output.js";
+import { parseDuration } from "./parse.js";
+import {
+  getConnection,
+  parseServers,
+  type ConnectSettings,
+  type Connection,
+} from "./nats/connection.js";
+
+export interface CommandContext {
+  globals: GlobalOptions;
+  out: Output;
+  /** the stream named by --stream / TWEETSTREAM_STREAM (default TWITTERCLONE) */
+  stream: string;
+  settings: ConnectSettings;
+  connect(): Promise<Connection>;
+}
+
+export interface ContextOptions {
+  /** leaf options that are not the global ones of the same name */
+  except?: string[];
+  /** keep reconnecting when the server goes away (long-running commands) */
+  reconnectForever?: boolean;
+}
+
+export function commandContext(cmd: Command, options: ContextOptions = {}): CommandContext {
+  const globals = readGlobals(cmd, options.except);
+  const out = createOutput({ json: globals.json, quiet: globals.quiet, color: globals.color });
+  const settings: ConnectSettings = {
+    servers: parseServers(globals.server),
+    timeoutMs: Math.max(parseDuration(globals.timeout, "--timeout"), 1),
+    user: globals.user,
+    password: globals.password,
+    token: globals.token,
+    creds: globals.creds,
+    nkey: globals.nkey,
+    tlsCert: globals.tlsCert,
+    tlsKey: globals.tlsKey,
+    tlsCa: globals.tlsCa,
+    reconnectForever: options.reconnectForever,
+  };
+  return {
+    globals,
+    out,
+    stream: globals.stream,
+    settings,
+    connect: () => getConnection(settings),
+  };
+}

@@ -1,0 +1,33 @@
+// Typed errors and exit codes. Commands throw a CliError carrying its exit code;
+// only cli.ts turns an error into an exit code (see README "Exit codes").
+
+export const ExitCode = {
+  Ok: 0,
+  Internal: 1,
+  Usage: 2,
+  Connection: 3,
+  NotFound: 4,
+  Conflict: 5,
+  Timeout: 6,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad input from the user: exit 2. */
+export function usageError(message: string): CliError {
+  return new CliError(message, ExitCode.Usage);
+}
+
+export function isCliError(err: unknown): err is CliError {
+  return err instanceof CliError;
+}

@@ -1,0 +1,202 @@
+// The one place that connects to NATS. Connects lazily, once per process, and hands
+// commands a JetStream client and manager; closeConnection() drains it on every exit
+// path (cli.ts calls it). The nats client is imported here on first use only, so
+// commands that need no server (and --help / --version) never load it.
+
+import { readFile } from "node:fs/promises";
+import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
+import { CliError, ExitCode, usageError } from "../errors.js";
+import { redactUrl, registerSecret } from "../redact.js";
+import { toCliError } from "./errors.js";
+
+export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
+
+export interface ConnectSettings {
+  /** server URLs (a cluster may list several) */
+  servers: string[];
+  /** connection and JetStream API timeout, ms */
+  timeoutMs: number;
+  user?: string;
+  password?: string;
+  token?: string;
+  creds?: string;
+  nkey?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  /** keep reconnecting forever after the first connection (listen, serve) */
+  reconnectForever?: boolean;
+}
+
+export interface Connection {
+  nc: NatsConnection;
+  jsm(): Promise<JetStreamManager>;
+  js(): JetStreamClient;
+  settings: ConnectSettings;
+}
+
+/** "a,b" and repeated values → a clean list of URLs. */
+export function parseServers(value: string | string[] | undefined): string[] {
+  const raw = Array.isArray(value) ? value : [value ?? DEFAULT_SERVER];
+  const list = raw
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : [DEFAULT_SERVER];
+}
+
+/** The servers as they may be shown: credentials stripped. */
+export function describeServers(servers: string[]): string {
+  return servers.map(redactUrl).join(", ");
+}
+
+let pending: Promise<Connection> | undefined;
+let current: Connection | undefined;
+
+async function readSecretFile(path: string, flag: string): Promise<string> {
+  try {
+    const text = await readFile(path, "utf8");
+    registerSecret(text.trim());
+    return text;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw usageError(`cannot read the ${flag} file ${path} (${code})`);
+  }
+}
+
+/**
+ * `nats://user:pass@host` and `nats://token@host`, as the Go client and nats CLI accept
+ * them: the credentials are taken out of the URLs (and registered as secrets).
+ */
+export function credentialsFromUrls(urls: string[]): {
+  servers: string[];
+  user?: string;
+  password?: string;
+  token?: string;
+} {
+  const result: { servers: string[]; user?: string; password?: string; token?: string } = {
+    servers: [],
+  };
+  for (const url of urls) {
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@(.*)$/i.exec(url);
+    if (!m) {
+      result.servers.push(url);
+      continue;
+    }
+    result.servers.push(m[1]! + m[3]!);
+    const [first, ...rest] = m[2]!.split(":");
+    const decode = (v: string) => {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return v;
+      }
+    };
+    if (rest.length > 0) {
+      result.user ??= decode(first!);
+      result.password ??= decode(rest.join(":"));
+      registerSecret(result.password);
+    } else {
+      result.token ??= decode(first!);
+      registerSecret(result.token);
+    }
+  }
+  return result;
+}
+
+async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
+  const nats = await import("nats");
+  registerSecret(s.password);
+  registerSecret(s.token);
+  const { servers, user, password, token } = credentialsFromUrls(s.servers);
+  const opts: ConnectionOptions = {
+    servers,
+    name: "tweetstream",
+    timeout: s.timeoutMs,
+    // short commands fail fast; listen and serve ride out server restarts
+    maxReconnectAttempts: s.reconnectForever ? -1 : 10,
+    reconnectTimeWait: 1000,
+    waitOnFirstConnect: false,
+  };
+  // explicit options win over credentials written into the URL
+  const u = s.user ?? user;
+  const p = s.password ?? password;
+  const t = s.token ?? token;
+  if (u !== undefined) opts.user = u;
+  if (p !== undefined) opts.pass = p;
+  if (t !== undefined && u === undefined) opts.token = t;
+  if (s.creds) {
+    const creds = await readSecretFile(s.creds, "--creds");
+    opts.authenticator = nats.credsAuthenticator(new TextEncoder().encode(creds));
+  } else if (s.nkey) {
+    const seed = (await readSecretFile(s.nkey, "--nkey")).trim();
+    opts.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
+  if (s.tlsCert || s.tlsKey || s.tlsCa) {
+    opts.tls = {
+      ...(s.tlsCert ? { certFile: s.tlsCert } : {}),
+      ...(s.tlsKey ? { keyFile: s.tlsKey } : {}),
+      ...(s.tlsCa ? { caFile: s.tlsCa } : {}),
+    };
+  }
+  return opts;
+}
+
+async function open(settings: ConnectSettings): Promise<Connection> {
+  const nats = await import("nats");
+  const opts = await buildOptions(settings);
+  let nc: NatsConnection;
+  try {
+    nc = await nats.connect(opts);
+  } catch (err) {
+    throw toCliError(err, { phase: "connect", servers: settings.servers });
+  }
+  let jsm: Promise<JetStreamManager> | undefined;
+  let js: JetStreamClient | undefined;
+  return {
+    nc,
+    settings,
+    jsm() {
+      jsm ??= nc.jetstreamManager({ timeout: settings.timeoutMs }).catch((err: unknown) => {
+        throw toCliError(err, { phase: "jetstream", servers: settings.servers });
+      });
+      return jsm;
+    },
+    js() {
+      js ??= nc.jetstream({ timeout: settings.timeoutMs });
+      return js;
+    },
+  };
+}
+
+/** The process's connection, opened on first call. */
+export function getConnection(settings: ConnectSettings): Promise<Connection> {
+  pending ??= open(settings).then((c) => {
+    current = c;
+    return c;
+  });
+  return pending;
+}
+
+/** Drain (flush what is pending, then close) the connection if one was opened. */
+export async function closeConnection(): Promise<void> {
+  const conn = current ?? (await pending?.catch(() => undefined));
+  pending = undefined;
+  current = undefined;
+  if (!conn || conn.nc.isClosed()) return;
+  const timer = new Promise<"timeout">((resolve) => {
+    const t = setTimeout(() => resolve("timeout"), Math.max(conn.settings.timeoutMs, 1000));
+    t.unref();
+  });
+  try {
+    const result = await Promise.race([conn.nc.drain().then(() => "drained" as const), timer]);
+    if (result === "timeout") await conn.nc.close();
+  } catch {
+    if (!conn.nc.isClosed()) await conn.nc.close().catch(() => undefined);
+  }
+}
+
+/** Throws the connection-class error for a closed connection (used after reconnect gives up). */
+export function connectionLost(servers: string[]): CliError {
+  return new CliError(`lost the connection to ${describeServers(servers)}`, ExitCode.Connection);
+}

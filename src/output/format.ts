@@ -1,0 +1,59 @@
+// Pure formatting helpers shared by the human renderers: sizes, counts, times, ages.
+
+const SIZE_STEPS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** 4836 → "4.7 KiB"; 12 → "12 B". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "-";
+  let value = bytes;
+  let step = 0;
+  while (value >= 1024 && step < SIZE_STEPS.length - 1) {
+    value /= 1024;
+    step++;
+  }
+  const digits = step === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${SIZE_STEPS[step]}`;
+}
+
+/** 1234567 → "1,234,567". */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Local time as "2022-01-07 22:01:27". */
+export function formatTime(date: Date): string {
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
+/** Milliseconds as the nats CLI shows durations: "10m15s", "1d2h", "350ms". */
+export function formatDuration(ms: number): string {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  let s = Math.floor(ms / 1000);
+  const parts: string[] = [];
+  const units: [string, number][] = [
+    ["y", 365 * 86400],
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ];
+  for (const [unit, size] of units) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join("");
+}
+
+/** Time since `date` ("10m15s"), or "never" when there is none. */
+export function formatAge(date: Date | null, now = Date.now()): string {
+  return date ? formatDuration(now - date.getTime()) : "never";
+}

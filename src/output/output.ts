@@ -1,0 +1,141 @@
+// Where output goes and how it looks, decided once per process: results on stdout,
+// everything else on stderr; colour and spinners only for a person at a terminal
+// (TTY, no --json, no --quiet, no CI, NO_COLOR / FORCE_COLOR / --no-color honoured).
+
+import { Chalk, type ChalkInstance } from "chalk";
+import { redact } from "../redact.js";
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** false when --no-color was given */
+  color?: boolean;
+}
+
+export interface Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  /** stdout is a terminal (a person reads the results) */
+  readonly interactive: boolean;
+  /** chalk for stdout (level 0 when colour is off) */
+  readonly color: ChalkInstance;
+  /** chalk for stderr */
+  readonly errColor: ChalkInstance;
+  readonly spinners: boolean;
+  /** A result line (or block) on stdout. Awaits when stdout is full. */
+  result(text: string): Promise<void>;
+  /** One JSON document on stdout. */
+  printJson(value: unknown): Promise<void>;
+  /** One NDJSON line on stdout. */
+  printNdjson(value: unknown): Promise<void>;
+  /** Progress or a note for people, on stderr; silent with --quiet or --json. */
+  info(text: string): void;
+  /** A warning on stderr (kept under --json, dropped under --quiet). */
+  warn(text: string): void;
+  /** An error line on stderr, always shown. */
+  error(text: string): void;
+}
+
+function envFlag(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined ? undefined : v;
+}
+
+/** Colour level for a stream: 0 (none) to 3 (truecolor). */
+export function colorLevel(isTTY: boolean, opts: OutputOptions): 0 | 1 | 2 | 3 {
+  if (opts.json || opts.color === false) return 0;
+  const noColor = envFlag("NO_COLOR");
+  if (noColor !== undefined && noColor !== "") return 0;
+  const force = envFlag("FORCE_COLOR");
+  if (force !== undefined) {
+    if (force === "0" || force === "false") return 0;
+    if (force === "2") return 2;
+    if (force === "3") return 3;
+    return 1;
+  }
+  if (!isTTY || process.env.TERM === "dumb") return 0;
+  const colorterm = process.env.COLORTERM ?? "";
+  if (colorterm === "truecolor" || colorterm === "24bit") return 3;
+  if (/-256(color)?$/i.test(process.env.TERM ?? "")) return 2;
+  return 1;
+}
+
+export function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== "" && ci !== "0" && ci !== "false";
+}
+
+let stdoutClosed = false;
+
+/** True once stdout's reader went away (EPIPE): commands should stop quietly. */
+export function isStdoutClosed(): boolean {
+  return stdoutClosed;
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (stdoutClosed && stream === process.stdout) return Promise.resolve();
+  if (stream.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
+}
+
+let installed = false;
+function watchStdout(onClosed: () => void): void {
+  if (installed) return;
+  installed = true;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
+      stdoutClosed = true;
+      onClosed();
+      return;
+    }
+    throw err;
+  });
+}
+
+const closeListeners = new Set<() => void>();
+
+/** Called once when stdout's reader goes away. */
+export function onStdoutClosed(listener: () => void): () => void {
+  closeListeners.add(listener);
+  return () => closeListeners.delete(listener);
+}
+
+export function createOutput(opts: OutputOptions = {}): Output {
+  watchStdout(() => {
+    for (const l of closeListeners) l();
+  });
+  const json = Boolean(opts.json);
+  const quiet = Boolean(opts.quiet);
+  const stdoutTTY = Boolean(process.stdout.isTTY);
+  const stderrTTY = Boolean(process.stderr.isTTY);
+  const color = new Chalk({ level: colorLevel(stdoutTTY, opts) });
+  const errColor = new Chalk({ level: colorLevel(stderrTTY, opts) });
+  return {
+    json,
+    quiet,
+    interactive: stdoutTTY,
+    color,
+    errColor,
+    spinners: stderrTTY && !json && !quiet && !isCI(),
+    result: (text) => write(process.stdout, text.endsWith("\n") ? text : text + "\n"),
+    printJson: (value) => write(process.stdout, JSON.stringify(value, null, 2) + "\n"),
+    printNdjson: (value) => write(process.stdout, JSON.stringify(value) + "\n"),
+    info(text) {
+      if (!quiet && !json) process.stderr.write(redact(text) + "\n");
+    },
+    warn(text) {
+      if (!quiet) process.stderr.write(errColor.yellow("warning: ") + redact(text) + "\n");
+    },
+    error(text) {
+      process.stderr.write(errColor.red("error: ") + redact(text) + "\n");
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// The one spinner factory: ora is loaded only when a spinner is really shown
+// (a person at a terminal, no --json / --quiet / CI); otherwise a silent stand-in.
+
+import type { Output } from "./output.js";
+
+export interface Spinner {
+  text(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+const silent: Spinner = { text() {}, succeed() {}, fail() {}, stop() {} };
+
+export async function startSpinner(out: Output, text: string): Promise<Spinner> {
+  if (!out.spinners) return silent;
+  const { default: ora } = await import("ora");
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  return {
+    text: (t) => {
+      spinner.text = t;
+    },
+    succeed: (t) => void spinner.succeed(t),
+    fail: (t) => void spinner.fail(t),
+    stop: () => void spinner.stop(),
+  };
+}

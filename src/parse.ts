@@ -1,0 +1,129 @@
+// Parsing of command-line values, in one place: durations and sizes read like the
+// nats CLI's (5s, 2m, 1h, 1d; 10MB, 1GiB), counts, stream names, time points.
+
+import { usageError } from "./errors.js";
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** "1h30m", "5s", "250ms", "0" → milliseconds. A bare number means seconds. */
+export function parseDuration(input: string, what = "duration"): number {
+  const text = input.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(part)) {
+    if (match.index !== consumed) break;
+    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
+    consumed += match[0].length;
+  }
+  if (text === "" || consumed !== text.length) {
+    throw usageError(
+      `invalid ${what} "${input}": use a number with a unit, e.g. 500ms, 5s, 2m, 1h, 7d`,
+    );
+  }
+  return Math.round(total);
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** "10MB", "512k", "1GiB", "2048" → bytes (binary multiples, as the nats CLI). */
+export function parseSize(input: string, what = "size"): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(input.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw usageError(
+      `invalid ${what} "${input}": use a number with an optional unit, e.g. 512KB, 10MB, 1GB`,
+    );
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** A whole number ≥ min (default 1). */
+export function parseCount(input: string, what = "count", min = 1): number {
+  const text = input.trim();
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw usageError(`invalid ${what} "${input}": expected a whole number ≥ ${min}`);
+  }
+  return Number(text);
+}
+
+/** A limit where -1 (or "unlimited") means no limit, as in JetStream's configuration. */
+export function parseLimit(input: string, what: string, parse: (s: string) => number): number {
+  const text = input.trim().toLowerCase();
+  if (text === "-1" || text === "unlimited") return -1;
+  return parse(text);
+}
+
+/**
+ * A point in time: an RFC 3339 / ISO date, or a duration meaning "that long ago".
+ * Returns a Date.
+ */
+export function parseTimePoint(input: string, what = "time", now = Date.now()): Date {
+  const text = input.trim();
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime()))
+      throw usageError(`invalid ${what} "${input}": not a valid date`);
+    return date;
+  }
+  try {
+    return new Date(now - parseDuration(text, what));
+  } catch {
+    throw usageError(
+      `invalid ${what} "${input}": use a duration (e.g. 10m, 2h) or an RFC 3339 time`,
+    );
+  }
+}
+
+/**
+ * Stream names may not be empty nor contain whitespace, dots, wildcards or path separators
+ * (the server's rules); checked before contacting the server.
+ */
+export function validateStreamName(name: string): string {
+  if (name.length === 0) throw usageError("invalid stream name: it is empty");
+  if (name.length > 255) throw usageError("invalid stream name: longer than 255 characters");
+  if (/[\s.*>/\\]/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw usageError(
+      `invalid stream name "${name}": no spaces, dots, wildcards (* >) or path separators allowed`,
+    );
+  }
+  return name;
+}
+
+/** A subject: tokens separated by dots, no whitespace, no empty tokens. Wildcards allowed when asked. */
+export function validateSubject(subject: string, { wildcards = true } = {}): string {
+  const tokens = subject.split(".");
+  const bad =
+    subject.length === 0 ||
+    /[\s]/.test(subject) ||
+    tokens.some((t) => t.length === 0) ||
+    tokens.some((t, i) => t.length > 1 && /[*>]/.test(t)) ||
+    tokens.some((t, i) => t === ">" && i !== tokens.length - 1) ||
+    (!wildcards && tokens.some((t) => t === "*" || t === ">"));
+  if (bad) throw usageError(`invalid subject "${subject}"`);
+  return subject;
+}
