@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseCount,
+  parseDuration,
+  parseLimit,
+  parseSize,
+  parseTimePoint,
+  validateStreamName,
+  validateSubject,
+} from "../../src/parse.js";
+import { CliError } from "../../src/errors.js";
+
+const usage = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(2);
+    return (err as CliError).message;
+  }
+  throw new Error("expected a usage error");
+};
+
+describe("parseDuration", () => {
+  it.each([
+    ["5s", 5000],
+    ["250ms", 250],
+    ["2m", 120_000],
+    ["1h30m", 5_400_000],
+    ["1d", 86_400_000],
+    ["1.5s", 1500],
+    ["10", 10_000],
+    ["0", 0],
+    [" 3S ", 3000],
+  ])("%j → %d ms", (input, ms) => expect(parseDuration(input)).toBe(ms));
+
+  it.each(["", "soon", "5x", "s5", "5s garbage", "-1s", "1h-5m"])("refuses %j", (input) => {
+    expect(usage(() => parseDuration(input, "--max-age"))).toMatch(/invalid --max-age/);
+  });
+});
+
+describe("parseSize", () => {
+  it.each([
+    ["1024", 1024],
+    ["512k", 512 * 1024],
+    ["10MB", 10 * 1024 ** 2],
+    ["1GiB", 1024 ** 3],
+    ["1.5kb", 1536],
+  ])("%j → %d", (input, n) => expect(parseSize(input)).toBe(n));
+  it.each(["", "lots", "10XB", "-5"])("refuses %j", (input) => void usage(() => parseSize(input)));
+});
+
+describe("parseCount and parseLimit", () => {
+  it("takes whole numbers from the minimum", () => {
+    expect(parseCount("3")).toBe(3);
+    expect(parseCount("0", "n", 0)).toBe(0);
+    usage(() => parseCount("0"));
+    usage(() => parseCount("1.5"));
+    usage(() => parseCount("abc"));
+    usage(() => parseCount("99999999999999999999"));
+  });
+  it("maps -1 and unlimited to -1", () => {
+    expect(parseLimit("-1", "x", parseCount)).toBe(-1);
+    expect(parseLimit("unlimited", "x", parseCount)).toBe(-1);
+    expect(parseLimit("7", "x", parseCount)).toBe(7);
+  });
+});
+
+describe("parseTimePoint", () => {
+  it("reads RFC 3339 times and durations ago", () => {
+    expect(parseTimePoint("2022-01-07T22:01:27Z").toISOString()).toBe("2022-01-07T22:01:27.000Z");
+    expect(parseTimePoint("10m", "t", 1_000_000_000).getTime()).toBe(1_000_000_000 - 600_000);
+    usage(() => parseTimePoint("2022-13-45T99:00:00Z"));
+    usage(() => parseTimePoint("yesterday"));
+  });
+});
+
+describe("validateStreamName", () => {
+  it("accepts ordinary names", () => {
+    expect(validateStreamName("TWITTERCLONE")).toBe("TWITTERCLONE");
+    expect(validateStreamName("orders-2_v1")).toBe("orders-2_v1");
+  });
+  it.each(["", "a b", "a.b", "a*", "a>", "a/b", "a\\b", "tab\there", "x".repeat(256)])(
+    "refuses %j",
+    (name) => {
+      expect(usage(() => validateStreamName(name))).toMatch(/invalid stream name/);
+    },
+  );
+});
+
+describe("validateSubject", () => {
+  it("accepts subjects and wildcards", () => {
+    for (const s of ["a", "a.b", "a.*", "a.>", "*", ">", "a.*.c"])
+      expect(validateSubject(s)).toBe(s);
+  });
+  it("refuses malformed subjects", () => {
+    for (const s of ["", "a..b", ".a", "a.", "a b", "a.>.c", "a.b*"])
+      usage(() => validateSubject(s));
+    usage(() => validateSubject("a.*", { wildcards: false }));
+  });
+});

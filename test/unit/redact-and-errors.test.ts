@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { redact, redactUrl, registerSecret } from "../../src/redact.js";
+import { toCliError, JsErr } from "../../src/nats/errors.js";
+import { credentialsFromUrls, parseServers } from "../../src/nats/connection.js";
+import { CliError } from "../../src/errors.js";
+
+describe("redaction", () => {
+  it("strips userinfo from URLs", () => {
+    expect(redactUrl("nats://bob:hunter2@host:4222")).toBe("nats://***@host:4222");
+    expect(redactUrl("tls://tok@host, nats://a:b@c")).toBe("tls://***@host, nats://***@c");
+    expect(redactUrl("nats://host:4222")).toBe("nats://host:4222");
+  });
+  it("removes registered secrets, nkey seeds and JWTs anywhere", () => {
+    registerSecret("p4ssw0rd-xyz");
+    expect(redact("bad password p4ssw0rd-xyz!")).toBe("bad password ***!");
+    const seed = "SUAM" + "A".repeat(54);
+    expect(redact(`seed ${seed}`)).toBe("seed ***");
+    expect(redact("jwt eyJhbGciOiJlZDI1NTE5In0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")).toBe("jwt ***");
+  });
+});
+
+describe("server URLs", () => {
+  it("splits comma-separated lists and defaults", () => {
+    expect(parseServers("nats://a:1, nats://b:2")).toEqual(["nats://a:1", "nats://b:2"]);
+    expect(parseServers(undefined)).toEqual(["nats://127.0.0.1:4222"]);
+  });
+  it("takes credentials out of URLs", () => {
+    expect(credentialsFromUrls(["nats://u:p%40ss@h:1", "nats://h2:2"])).toEqual({
+      servers: ["nats://h:1", "nats://h2:2"],
+      user: "u",
+      password: "p@ss",
+    });
+    expect(credentialsFromUrls(["nats://s3cr3ttoken@h:1"])).toEqual({
+      servers: ["nats://h:1"],
+      token: "s3cr3ttoken",
+    });
+    expect(redact("token s3cr3ttoken")).toBe("token ***");
+  });
+});
+
+describe("toCliError", () => {
+  const api = (err_code: number, code = 400, description = "x") =>
+    Object.assign(new Error(description), {
+      code: String(code),
+      api_error: { code, err_code, description },
+    });
+  const exit = (err: unknown, ctx = {}) => toCliError(err, ctx).exitCode;
+
+  it("maps JetStream err_codes", () => {
+    expect(exit(api(JsErr.StreamNotFound, 404), { stream: "S" })).toBe(4);
+    expect(toCliError(api(JsErr.StreamNotFound, 404), { stream: "S" }).message).toBe(
+      "stream S not found",
+    );
+    expect(exit(api(JsErr.ConsumerNotFound, 404))).toBe(4);
+    expect(exit(api(JsErr.StreamNameInUse))).toBe(5);
+    expect(exit(api(JsErr.StreamSubjectOverlap))).toBe(5);
+    expect(exit(api(JsErr.ConsumerExists))).toBe(5);
+  });
+  it("maps client codes by phase", () => {
+    const e = (code: string) => Object.assign(new Error(code), { code });
+    expect(exit(e("CONNECTION_REFUSED"), { phase: "connect" })).toBe(3);
+    expect(exit(e("AUTHORIZATION_VIOLATION"))).toBe(3);
+    expect(exit(e("TIMEOUT"), { phase: "connect" })).toBe(3);
+    expect(exit(e("TIMEOUT"), { phase: "request" })).toBe(6);
+    expect(exit(e("503"), { phase: "jetstream" })).toBe(3);
+    expect(toCliError(e("503"), { phase: "jetstream" }).message).toMatch(
+      /JetStream is not enabled/,
+    );
+  });
+  it("keeps secrets out of messages and passes CliErrors through", () => {
+    const err = Object.assign(new Error("x"), { code: "CONNECTION_REFUSED" });
+    expect(toCliError(err, { servers: ["nats://u:pw@h:1"] }).message).toBe(
+      "cannot connect to nats://***@h:1: connection refused",
+    );
+    const mine = new CliError("mine", 5);
+    expect(toCliError(mine)).toBe(mine);
+    expect(exit(new Error("boom"))).toBe(1);
+  });
+});
