@@ -17,5 +17,5 @@ export default function setup(): void {
     console.error("the CLI is not built: run npm run build (npm test does it)");
     process.exit(1);
   }
-  console.log(`nats-server ${serverVersion(bin)} (${bin})`);
+  console.log(`node ${process.version}, nats-server ${serverVersion(bin)} (${bin})`);
 }
