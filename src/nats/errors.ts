@@ -157,9 +157,19 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
     case "BAD_SUBJECT":
       return new CliError(`invalid subject`, ExitCode.Usage);
   }
-  const syscall = (err as NodeJS.ErrnoException | undefined)?.code;
+  const syscall = (err as NodeJS.ErrnoException | undefined)?.code ?? "";
   if (syscall === "ENOTFOUND" || syscall === "EAI_AGAIN") {
     return new CliError(`cannot connect to ${servers}: host not found`, ExitCode.Connection);
+  }
+  // node's TLS verification codes: DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, …
+  if (/CERT|SSL|TLS|SIGNATURE|ISSUER/.test(syscall)) {
+    return new CliError(
+      `TLS error talking to ${servers}: ${redact(e?.message ?? syscall)} (trust its CA with --tls-ca)`,
+      ExitCode.Connection,
+    );
+  }
+  if (/^(ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED)$/.test(syscall)) {
+    return new CliError(`cannot connect to ${servers}: ${syscall}`, ExitCode.Connection);
   }
   if (code === "INVALID_OPTION" || (e?.message ?? "").includes("invalid url")) {
     return new CliError(

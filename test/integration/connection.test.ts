@@ -18,6 +18,33 @@ describe("unreachable server", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("a server that accepts but never answers: one line within --timeout, exit 3", async () => {
+    const { createServer } = await import("node:net");
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createServer((s) => void sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as import("node:net").AddressInfo).port;
+    try {
+      const started = Date.now();
+      const r = await runCli([
+        "stream",
+        "ls",
+        "--timeout",
+        "1500ms",
+        "-s",
+        `nats://127.0.0.1:${port}`,
+      ]);
+      const took = Date.now() - started;
+      expect(r.code).toBe(3);
+      expect(r.stderr.trim()).toBe(`error: cannot connect to nats://127.0.0.1:${port}: timed out`);
+      expect(took).toBeGreaterThanOrEqual(1400);
+      expect(took).toBeLessThan(12_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
   it("rejects a bad --timeout (exit 2)", async () => {
     const r = await runCli(["stream", "ls", "--timeout", "forever"]);
     expect(r.code).toBe(2);
