@@ -50,16 +50,9 @@ function configureTree(cmd: Command): void {
 /** Exit code of a thrown error; prints the one line it deserves. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    if (
-      err.code === "commander.helpDisplayed" ||
-      err.code === "commander.version" ||
-      err.exitCode === 0
-    ) {
-      return ExitCode.Ok;
-    }
-    if (err.code === "commander.help") return ExitCode.Ok;
-    // commander already printed "error: …"
-    return ExitCode.Usage;
+    // --help, --version, `help <cmd>` exit 0; usage errors (commander already printed
+    // "error: …") and a bare group without a subcommand (help on stderr) exit 2
+    return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (isCliError(err)) {
     process.stderr.write(`error: ${redact(err.message)}\n`);

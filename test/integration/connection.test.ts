@@ -227,5 +227,11 @@ describe("lazy loading and process hygiene", () => {
     expect(r.stderr).toMatch(/unknown command/);
     const missing = await runCli(["stream", "add", "A", "B"]);
     expect(missing.code).toBe(2);
+    for (const bare of [[], ["stream"]]) {
+      const r = await runCli(bare);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^Usage: tweetstream/);
+    }
   });
 });
