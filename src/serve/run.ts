@@ -1,0 +1,280 @@
+// `serve`'s lifecycle: read the stream into the projection, listen, follow the stream,
+// and on SIGINT/SIGTERM stop accepting, let in-flight requests finish, end the event
+// streams and stop following (cli.ts then drains NATS). Returns when stopped.
+
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CommandContext } from "../context.js";
+import { CliError, ExitCode } from "../errors.js";
+import {
+  encodeEvent,
+  messageIdFor,
+  parseEventPayload,
+  subjectFor,
+  type TweetEvent,
+} from "../events.js";
+import { followStream, streamLastSeq, watchConnection } from "../nats/follow.js";
+import { publishMessage } from "../nats/publish.js";
+import { startSpinner } from "../output/spinner.js";
+import { createApp, type Health } from "./app.js";
+import { Projection, type TweetDetail } from "./projection.js";
+import { SseHub } from "./sse.js";
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** bound on receiving a request (headers and body) */
+  requestTimeoutMs: number;
+  /** how long in-flight requests may take to finish on shutdown */
+  gracePeriodMs: number;
+}
+
+/** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
+export interface ListeningInfo {
+  status: "listening";
+  url: string;
+  host: string;
+  port: number;
+  stream: string;
+  tweets: number;
+  likes: number;
+  last_seq: number;
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new CliError(`cannot listen on ${where}: address already in use`, ExitCode.Conflict),
+        );
+      } else if (err.code === "EACCES") {
+        reject(new CliError(`cannot listen on ${where}: permission denied`, ExitCode.Usage));
+      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+        reject(new CliError(`cannot listen on ${where}: no such local address`, ExitCode.Usage));
+      } else {
+        reject(new CliError(`cannot listen on ${where}: ${err.message}`, ExitCode.Internal));
+      }
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(addr: AddressInfo): string {
+  const host =
+    addr.family === "IPv6" || addr.family === (6 as unknown) ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+/** Resolves with the signal that asked us to stop. */
+function stopSignal(): {
+  promise: Promise<NodeJS.Signals>;
+  again: (fn: () => void) => void;
+  dispose(): void;
+} {
+  let second: (() => void) | undefined;
+  let received = false;
+  let handler!: (s: NodeJS.Signals) => void;
+  const promise = new Promise<NodeJS.Signals>((resolve) => {
+    handler = (s: NodeJS.Signals) => {
+      if (received) return second?.();
+      received = true;
+      resolve(s);
+    };
+  });
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    promise,
+    again: (fn) => (second = fn),
+    dispose() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
+
+export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
+  const { out, stream } = ctx;
+  const signals = stopSignal();
+  try {
+    const conn = await ctx.connect();
+    const projection = new Projection();
+    const hub = new SseHub();
+    const waiters = new Map<string, Set<() => void>>();
+
+    const spinner = await startSpinner(out, `Reading stream ${stream}…`);
+    const follower = await followStream(conn, stream, {
+      onMessage(m) {
+        const event = parseEventPayload(m.data);
+        if (!event) {
+          projection.skip(m.seq);
+          hub.publish(m.seq, null);
+          return;
+        }
+        projection.apply(m.seq, event);
+        hub.publish(m.seq, { ...event, seq: m.seq });
+        const w = event.messageType === "tweet_created" ? waiters.get(event.id) : undefined;
+        if (w) for (const wake of w) wake();
+      },
+    }).catch((err: unknown) => {
+      spinner.stop();
+      if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
+        throw new CliError(
+          `stream ${stream} not found; create it with: tweetstream stream add`,
+          ExitCode.NotFound,
+        );
+      }
+      throw err;
+    });
+    const booted = await Promise.race([
+      follower.caughtUp.then(() => true),
+      signals.promise.then(() => false),
+    ]);
+    spinner.stop();
+    if (!booted) {
+      await follower.stop();
+      return;
+    }
+
+    const connection = watchConnection(conn);
+    const timeoutMs = conn.settings.timeoutMs;
+
+    const publish = async (event: TweetEvent) => {
+      // fail fast while disconnected: the client retries, nothing is buffered for minutes
+      if (!connection.connected()) {
+        throw new CliError("not connected to NATS", ExitCode.Connection);
+      }
+      const ack = await publishMessage(
+        conn.js(),
+        subjectFor(stream, event.messageType),
+        encodeEvent(event),
+        {
+          msgID: messageIdFor(event),
+          timeoutMs,
+          retries: 1,
+          expectStream: stream,
+        },
+      );
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    };
+
+    const health = async (): Promise<Health> => {
+      const base = {
+        stream,
+        tweets: projection.tweetCount,
+        likes: projection.totalLikes,
+        projected_seq: projection.lastSeq,
+        sse_clients: hub.size,
+      };
+      if (!connection.connected()) {
+        return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
+      }
+      try {
+        const lastSeq = await streamLastSeq(conn, stream);
+        return {
+          ok: true,
+          body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq },
+        };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        return {
+          ok: false,
+          body: { status: "unavailable", nats: "connected", ...base, error: message },
+        };
+      }
+    };
+
+    const waitForTweet = (id: string, ms: number) =>
+      new Promise<TweetDetail | undefined>((resolve) => {
+        const known = projection.tweet(id);
+        if (known) return resolve(known);
+        const set = waiters.get(id) ?? new Set();
+        waiters.set(id, set);
+        const done = () => {
+          clearTimeout(timer);
+          set.delete(done);
+          if (set.size === 0) waiters.delete(id);
+          resolve(projection.tweet(id));
+        };
+        const timer = setTimeout(done, ms);
+        set.add(done);
+      });
+
+    const app = createApp({
+      stream,
+      projection,
+      hub,
+      maxBodyBytes: opts.maxBodyBytes,
+      publish,
+      health,
+      waitForTweet,
+      logError: (text) => out.warn(text),
+    });
+    const server = createServer(
+      {
+        requestTimeout: opts.requestTimeoutMs,
+        headersTimeout: Math.min(opts.requestTimeoutMs, 10_000),
+        keepAliveTimeout: 5_000,
+      },
+      app.handle,
+    );
+    let addr: AddressInfo;
+    try {
+      addr = await listen(server, opts.host, opts.port);
+    } catch (err) {
+      connection.stop();
+      hub.closeAll();
+      await follower.stop();
+      throw err;
+    }
+    const info: ListeningInfo = {
+      status: "listening",
+      url: urlOf(addr),
+      host: addr.address,
+      port: addr.port,
+      stream,
+      tweets: projection.tweetCount,
+      likes: projection.totalLikes,
+      last_seq: projection.lastSeq,
+    };
+    if (out.json) await out.printNdjson(info);
+    else {
+      await out.result(
+        `Listening on ${info.url} (stream ${stream}: ${info.tweets} tweets, ${info.likes} likes)`,
+      );
+      out.info("Press Ctrl-C to stop.");
+    }
+
+    // the connection only closes for good on an error that reconnecting cannot fix (auth)
+    const lost = conn.nc.closed().then(() => "lost" as const);
+    const why = await Promise.race([signals.promise, lost]);
+
+    // shutdown: stop accepting, end the event streams, let in-flight requests finish
+    app.stopAccepting();
+    server.close();
+    server.closeIdleConnections();
+    hub.closeAll();
+    const forced = new Promise<void>((resolve) => {
+      signals.again(resolve);
+      setTimeout(resolve, opts.gracePeriodMs).unref();
+    });
+    const finished = (async () => {
+      while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+    })();
+    await Promise.race([finished, forced]);
+    server.closeAllConnections();
+    connection.stop();
+    await follower.stop();
+    if (why === "lost") throw new CliError("lost the connection to NATS", ExitCode.Connection);
+    out.info(`Stopped (${why}).`);
+  } finally {
+    signals.dispose();
+  }
+}
