@@ -28,6 +28,8 @@ async function newStream(): Promise<string> {
   return name;
 }
 
+/** fetch's json() is unknown in @types/node; the assertions check the shape */
+const anyJson = (v: unknown): any => v;
 const JSON_TYPE = { "Content-Type": "application/json" };
 const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
@@ -103,7 +105,7 @@ describe("serve routes", () => {
     const r = await postJson(`${s.url}/tweets`, { message: "hello world", author: "ann" });
     expect(r.status).toBe(201);
     expect(r.headers.get("content-type")).toMatch(/application\/json/);
-    const body = await r.json();
+    const body = await r.json().then(anyJson);
     expect(Object.keys(body)).toEqual(["id", "message", "author", "date", "seq"]);
     expect(body).toMatchObject({ message: "hello world", author: "ann" });
     expect(r.headers.get("location")).toBe(`/tweets/${body.id}`);
@@ -123,34 +125,52 @@ describe("serve routes", () => {
     const ids: string[] = [];
     for (const m of ["one", "two", "three"]) {
       ids.push(
-        (await (await postJson(`${s.url}/tweets`, { message: m, author: "bob" })).json()).id,
+        (
+          await (
+            await postJson(`${s.url}/tweets`, { message: m, author: "bob" })
+          )
+            .json()
+            .then(anyJson)
+        ).id,
       );
     }
     for (let i = 0; i < 2; i++) {
       const like = await postJson(`${s.url}/tweets/${ids[1]}/likes`, { author: `fan${i}` });
       expect(like.status).toBe(202);
-      expect(await like.json()).toMatchObject({ id: ids[1], author: `fan${i}`, likes: i + 1 });
+      expect(await like.json().then(anyJson)).toMatchObject({
+        id: ids[1],
+        author: `fan${i}`,
+        likes: i + 1,
+      });
     }
-    const page = await (await fetch(`${s.url}/tweets?limit=2`)).json();
+    const page = await (await fetch(`${s.url}/tweets?limit=2`)).json().then(anyJson);
     expect(page.tweets.map((t: { message: string }) => t.message)).toEqual(["three", "two"]);
     expect(page.tweets[1]).toMatchObject({ id: ids[1], likes: 2 });
     expect(page.total).toBeGreaterThanOrEqual(3);
-    const next = await (await fetch(`${s.url}/tweets?limit=1&before=${page.next_before}`)).json();
+    const next = await (
+      await fetch(`${s.url}/tweets?limit=1&before=${page.next_before}`)
+    )
+      .json()
+      .then(anyJson);
     expect(next.tweets[0].message).toBe("one");
-    const one = await (await fetch(`${s.url}/tweets/${ids[1]}`)).json();
+    const one = await (await fetch(`${s.url}/tweets/${ids[1]}`)).json().then(anyJson);
     expect(one.likes).toBe(2);
     expect(one.liked_by.map((l: { author: string }) => l.author)).toEqual(["fan0", "fan1"]);
   });
 
   it("a like without a body is anonymous; liking an unknown tweet is 404 and stores nothing", async () => {
-    const { id } = await (await postJson(`${s.url}/tweets`, { message: "m", author: "a" })).json();
+    const { id } = await (
+      await postJson(`${s.url}/tweets`, { message: "m", author: "a" })
+    )
+      .json()
+      .then(anyJson);
     const anon = await fetch(`${s.url}/tweets/${id}/likes`, { method: "POST" });
     expect(anon.status).toBe(202);
-    expect((await anon.json()).author).toBe("anonymous");
+    expect((await anon.json().then(anyJson)).author).toBe("anonymous");
     const before = (await readStream(server.url, stream)).length;
     const unknown = await fetch(`${s.url}/tweets/no-such-tweet/likes`, { method: "POST" });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: "tweet no-such-tweet not found" });
+    expect(await unknown.json().then(anyJson)).toEqual({ error: "tweet no-such-tweet not found" });
     expect((await readStream(server.url, stream)).length).toBe(before);
     const missing = await fetch(`${s.url}/tweets/no-such-tweet`);
     expect(missing.status).toBe(404);
@@ -164,7 +184,7 @@ describe("serve routes", () => {
       { "Idempotency-Key": key },
     );
     expect(first.status).toBe(201);
-    const a = await first.json();
+    const a = await first.json().then(anyJson);
     const again = await Promise.all(
       [1, 2, 3].map(() =>
         postJson(`${s.url}/tweets`, { message: "once", author: "c" }, { "Idempotency-Key": key }),
@@ -173,7 +193,7 @@ describe("serve routes", () => {
     for (const r of again) {
       expect(r.status).toBe(201);
       expect(r.headers.get("idempotent-replayed")).toBe("true");
-      expect(await r.json()).toEqual(a);
+      expect(await r.json().then(anyJson)).toEqual(a);
     }
     const other = await postJson(
       `${s.url}/tweets`,
@@ -264,7 +284,7 @@ describe("serve routes", () => {
     for (const [path, init, status, message] of cases) {
       const r = await fetch(`${s.url}${path}`, init);
       expect(r.status, `${init.method ?? "GET"} ${path}`).toBe(status);
-      const body = await r.json();
+      const body = await r.json().then(anyJson);
       expect(body.error, path).toMatch(message);
     }
     const r = await fetch(`${s.url}/tweets`, { method: "PUT" });
@@ -290,7 +310,7 @@ describe("serve routes", () => {
   it("GET /healthz is 200 with the projection's figures", async () => {
     const r = await fetch(`${s.url}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ status: "ok", nats: "connected", stream });
+    expect(await r.json().then(anyJson)).toMatchObject({ status: "ok", nats: "connected", stream });
   });
 });
 
@@ -324,7 +344,7 @@ describe("serve projection and events", () => {
     await js.publish(`${stream}.tweet_liked`, like("t1", "x"));
     await js.publish(`${stream}.tweet_created`, te.encode("not an event"));
     const s = await serve(stream);
-    const timeline = await (await fetch(`${s.url}/tweets`)).json();
+    const timeline = await (await fetch(`${s.url}/tweets`)).json().then(anyJson);
     expect(timeline.tweets).toHaveLength(1);
     expect(timeline.tweets[0]).toMatchObject({
       id: "t1",
@@ -355,7 +375,7 @@ describe("serve projection and events", () => {
     ac.abort();
     const t2 = await waitFor(async () => {
       const r = await fetch(`${s.url}/tweets/t2`);
-      return r.status === 200 ? r.json() : null;
+      return r.status === 200 ? r.json().then(anyJson) : null;
     });
     expect(t2.likes).toBe(1);
 
@@ -379,7 +399,7 @@ describe("serve projection and events", () => {
     // after a restart the timeline is the same: it is the stream's
     expect(await s.stop()).toBe(0);
     const again = await serve(stream);
-    const after = await (await fetch(`${again.url}/tweets`)).json();
+    const after = await (await fetch(`${again.url}/tweets`)).json().then(anyJson);
     expect(after.tweets.map((t: { id: string; likes: number }) => [t.id, t.likes])).toEqual([
       ["t2", 1],
       ["t1", 1],
@@ -393,13 +413,13 @@ describe("serve projection and events", () => {
     expect((await ts(["stream", "rm", stream, "--force"])).code).toBe(0);
     const h = await fetch(`${s.url}/healthz`);
     expect(h.status).toBe(503);
-    expect(await h.json()).toMatchObject({
+    expect(await h.json().then(anyJson)).toMatchObject({
       status: "unavailable",
       error: expect.stringMatching(/not found/),
     });
     const p = await postJson(`${s.url}/tweets`, { message: "m", author: "a" });
     expect(p.status).toBe(503);
-    expect((await p.json()).error).toMatch(/not stored/);
+    expect((await p.json().then(anyJson)).error).toMatch(/not stored/);
   });
 });
 
@@ -455,7 +475,7 @@ describe("serve under load", () => {
     const N = 2000;
     const results = await withConcurrency(N, 16, async (i) => {
       const r = await postJson(`${s.url}/tweets`, { message: `load ${i}`, author: `u${i % 7}` });
-      return { status: r.status, body: await r.json() };
+      return { status: r.status, body: await r.json().then(anyJson) };
     });
     const created = results.filter((r) => r.status === 201);
     expect(created).toHaveLength(N);
@@ -470,7 +490,7 @@ describe("serve under load", () => {
       expect(byId.get(body.id)).toBe(1);
       expect(stored[body.seq - 1]!.msgId).toBe(body.id);
     }
-    const timeline = await (await fetch(`${s.url}/tweets?limit=1`)).json();
+    const timeline = await (await fetch(`${s.url}/tweets?limit=1`)).json().then(anyJson);
     expect(timeline.total).toBe(N);
   });
 });
