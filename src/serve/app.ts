@@ -241,6 +241,10 @@ export function createApp(deps: AppDeps): App {
       case "likeTweet":
         return likeTweet(req, res, match.params[0]!);
       case "events": {
+        if (req.method === "HEAD") {
+          res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8" });
+          return void res.end();
+        }
         const resume = req.headers["last-event-id"] ?? url.searchParams.get("since") ?? undefined;
         let backlog: ReturnType<Projection["eventsAfter"]> = [];
         if (resume !== undefined) {

@@ -222,6 +222,8 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
         requestTimeout: opts.requestTimeoutMs,
         headersTimeout: Math.min(opts.requestTimeoutMs, 10_000),
         keepAliveTimeout: 5_000,
+        // Node checks those timeouts this often (default 30s, too coarse for a 1s bound)
+        connectionsCheckingInterval: Math.min(opts.requestTimeoutMs / 2, 1_000),
       },
       app.handle,
     );

@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -305,6 +306,24 @@ describe("serve routes", () => {
       req.write("{");
     });
     expect(status).toBe(413);
+  });
+
+  it("a client that does not finish its request in --request-timeout gets 408", async () => {
+    const slow = await serve(stream, ["--request-timeout", "1s"]);
+    const { port } = new URL(slow.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(
+          "POST /tweets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
+        );
+      });
+      let data = "";
+      socket.setEncoding("utf8").on("data", (d: string) => (data += d));
+      socket.on("close", () => resolve(data));
+      socket.on("error", reject);
+      socket.setTimeout(15_000, () => socket.destroy(new Error("no answer within 15s")));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
   it("GET /healthz is 200 with the projection's figures", async () => {
