@@ -15,6 +15,7 @@ interface ServeFlags {
   maxBody: string;
   requestTimeout: string;
   grace: string;
+  accessLog?: boolean;
 }
 
 /** A TCP port: 0 (any free port) to 65535. */
@@ -48,6 +49,7 @@ export const serveCommand = addLeafOptions(
       "30s",
     )
     .option("--grace <duration>", "on SIGINT/SIGTERM, how long in-flight requests may take", "10s")
+    .option("--access-log", "one line per request on stderr: time, method, path, status, duration")
     .addHelpText(
       "after",
       examples(
@@ -66,6 +68,7 @@ export const serveCommand = addLeafOptions(
         maxBodyBytes: parseSize(flags.maxBody, "--max-body"),
         requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
         gracePeriodMs: parseDuration(flags.grace, "--grace"),
+        accessLog: Boolean(flags.accessLog),
       };
       if (opts.maxBodyBytes < 1) throw usageError("--max-body must be at least 1 byte");
       if (opts.requestTimeoutMs < 1000) throw usageError("--request-timeout must be at least 1s");

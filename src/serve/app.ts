@@ -42,6 +42,8 @@ export interface AppDeps {
   waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
   /** one line per failed request, for the operator */
   logError(text: string): void;
+  /** one line per answered request (--access-log) */
+  accessLog?: (text: string) => void;
 }
 
 export interface App {
@@ -274,6 +276,15 @@ export function createApp(deps: AppDeps): App {
       if (!accepting) {
         sendJson(res, 503, { error: "shutting down" }, { Connection: "close" });
         return;
+      }
+      if (deps.accessLog) {
+        const started = performance.now();
+        const log = deps.accessLog;
+        res.on("close", () => {
+          const ms = (performance.now() - started).toFixed(1);
+          const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
+          log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms}ms`);
+        });
       }
       const isEvents = req.url?.startsWith("/events") ?? false;
       if (!isEvents) {

@@ -28,6 +28,8 @@ export interface ServeOptions {
   requestTimeoutMs: number;
   /** how long in-flight requests may take to finish on shutdown */
   gracePeriodMs: number;
+  /** one line per request on stderr */
+  accessLog: boolean;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -216,6 +218,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       health,
       waitForTweet,
       logError: (text) => out.warn(text),
+      ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
     });
     const server = createServer(
       {

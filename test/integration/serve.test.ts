@@ -326,6 +326,17 @@ describe("serve routes", () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
+  it("--access-log writes one line per request on stderr, nothing on stdout", async () => {
+    const logged = await serve(stream, ["--access-log"]);
+    await fetch(`${logged.url}/tweets?limit=1`);
+    await fetch(`${logged.url}/nowhere`);
+    const lines = () => logged.stderr().trim().split("\n").filter(Boolean);
+    await waitFor(() => lines().length >= 2, 10_000, "two access log lines");
+    expect(lines()[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z GET \/tweets\?limit=1 200 \d+\.\dms$/);
+    expect(lines()[1]).toMatch(/ GET \/nowhere 404 /);
+    expect(logged.stdout().trim().split("\n")).toHaveLength(1);
+  });
+
   it("GET /healthz is 200 with the projection's figures", async () => {
     const r = await fetch(`${s.url}/healthz`);
     expect(r.status).toBe(200);
