@@ -212,6 +212,21 @@ describe("serve routes", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("Idempotency-Key: concurrent first requests store one tweet (the others 201-replay or 409)", async () => {
+    const key = `race-${Math.random()}`;
+    const rs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        postJson(`${s.url}/tweets`, { message: "race", author: "r" }, { "Idempotency-Key": key }),
+      ),
+    );
+    const statuses = rs.map((r) => r.status);
+    for (const st of statuses) expect([201, 409]).toContain(st);
+    const fresh = rs.filter((r) => r.status === 201 && !r.headers.get("idempotent-replayed"));
+    expect(fresh).toHaveLength(1);
+    const { id } = await fresh[0]!.json().then(anyJson);
+    expect((await readStream(server.url, stream)).filter((m) => m.msgId === id)).toHaveLength(1);
+  });
+
   it("answers bad requests with a JSON error and the documented status", async () => {
     const cases: Array<[string, RequestInit, number, RegExp]> = [
       ["/tweets", { method: "POST", headers: JSON_TYPE, body: "{not json" }, 400, /not valid JSON/],
@@ -426,14 +441,32 @@ describe("serve projection and events", () => {
     expect(backlog).toMatch(/id: 4\n[\s\S]*id: 5\n/);
     await r2.cancel();
 
+    // a key used before the restart is still known after it (from the stream, whatever the window)
+    const keyed = await postJson(
+      `${s.url}/tweets`,
+      { message: "keyed", author: "k" },
+      { "Idempotency-Key": "restart-key" },
+    ).then((r) => r.json().then(anyJson));
     // after a restart the timeline is the same: it is the stream's
     expect(await s.stop()).toBe(0);
     const again = await serve(stream);
     const after = await (await fetch(`${again.url}/tweets`)).json().then(anyJson);
     expect(after.tweets.map((t: { id: string; likes: number }) => [t.id, t.likes])).toEqual([
+      [keyed.id, 0],
       ["t2", 1],
       ["t1", 1],
     ]);
+    const retried = await postJson(
+      `${again.url}/tweets`,
+      { message: "keyed", author: "k" },
+      { "Idempotency-Key": "restart-key" },
+    );
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retried.json().then(anyJson)).toEqual(keyed);
+    expect((await readStream(server.url, stream)).filter((m) => m.msgId === keyed.id)).toHaveLength(
+      1,
+    );
     await nc.close();
   });
 
