@@ -90,15 +90,21 @@ export interface ConnectionWatch {
   stop(): void;
 }
 
-export function watchConnection(conn: Connection): ConnectionWatch {
+/** `onChange` is called on each transition (true: connected again). */
+export function watchConnection(
+  conn: Connection,
+  onChange: (connected: boolean) => void = () => {},
+): ConnectionWatch {
   let connected = !conn.nc.isClosed();
   let stopped = false;
   const status = conn.nc.status();
   void (async () => {
     for await (const s of status) {
       if (stopped) break;
+      const was = connected;
       if (s.type === "disconnect" || s.type === "staleConnection") connected = false;
       else if (s.type === "reconnect") connected = true;
+      if (was !== connected) onChange(connected);
     }
   })().catch(() => undefined);
   return {

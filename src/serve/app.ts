@@ -294,7 +294,10 @@ export function createApp(deps: AppDeps): App {
       route(req, res).catch((err: unknown) => {
         if (isHttpError(err)) {
           sendJson(res, err.status, { error: err.message }, err.headers);
-          if (err.status >= 500) deps.logError(`${req.method} ${req.url}: ${err.message}`);
+          // 503s are the outage the connection watcher already reported, once
+          if (err.status >= 500 && err.status !== 503) {
+            deps.logError(`${req.method} ${req.url}: ${err.message}`);
+          }
           return;
         }
         deps.logError(

@@ -69,8 +69,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 }
 
 function urlOf(addr: AddressInfo): string {
-  const host =
-    addr.family === "IPv6" || addr.family === (6 as unknown) ? `[${addr.address}]` : addr.address;
+  const host = addr.address.includes(":") ? `[${addr.address}]` : addr.address;
   return `http://${host}:${addr.port}`;
 }
 
@@ -145,7 +144,10 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       return;
     }
 
-    const connection = watchConnection(conn);
+    const connection = watchConnection(conn, (up) => {
+      if (up) out.warn("reconnected to NATS; accepting writes again");
+      else out.warn("lost the connection to NATS; writes answer 503 until it is back");
+    });
     const timeoutMs = conn.settings.timeoutMs;
 
     const publish = async (event: TweetEvent) => {

@@ -106,4 +106,8 @@ it("NATS killed and restarted during load: no 2xx for a tweet that is not stored
     "the projection to follow the restarted server",
   );
   expect(await serve.stop()).toBe(0);
+  // the outage is told once each way, not once per refused request
+  expect(serve.stderr()).toMatch(/lost the connection to NATS/);
+  expect(serve.stderr()).toMatch(/reconnected to NATS/);
+  expect(serve.stderr()).not.toMatch(/POST \/tweets/);
 }, 120_000);
