@@ -13,10 +13,17 @@ import {
   subjectFor,
   type TweetEvent,
 } from "../events.js";
-import { followStream, streamLastSeq, watchConnection } from "../nats/follow.js";
+import {
+  followStream,
+  streamLastSeq,
+  watchConnection,
+  type ConnectionWatch,
+  type Follower,
+} from "../nats/follow.js";
+import type { Connection } from "../nats/connection.js";
 import { publishMessage } from "../nats/publish.js";
 import { startSpinner } from "../output/spinner.js";
-import { createApp, type Health } from "./app.js";
+import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import { Projection, type TweetDetail } from "./projection.js";
 import { SseHub } from "./sse.js";
 
@@ -101,124 +108,158 @@ function stopSignal(): {
   };
 }
 
+interface Booted {
+  projection: Projection;
+  hub: SseHub;
+  follower: Follower;
+  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
+}
+
+/** Reads the whole stream into a projection, then keeps following it; null if interrupted. */
+async function bootProjection(
+  ctx: CommandContext,
+  conn: Connection,
+  interrupted: Promise<unknown>,
+): Promise<Booted | null> {
+  const { out, stream } = ctx;
+  const projection = new Projection();
+  const hub = new SseHub();
+  const waiters = new Map<string, Set<() => void>>();
+  const spinner = await startSpinner(out, `Reading stream ${stream}…`);
+  const follower = await followStream(conn, stream, {
+    onMessage(m) {
+      const event = parseEventPayload(m.data);
+      if (!event) {
+        projection.skip(m.seq);
+        hub.publish(m.seq, null);
+        return;
+      }
+      projection.apply(m.seq, event);
+      hub.publish(m.seq, { ...event, seq: m.seq });
+      const w = event.messageType === "tweet_created" ? waiters.get(event.id) : undefined;
+      if (w) for (const wake of w) wake();
+    },
+  }).catch((err: unknown) => {
+    spinner.stop();
+    if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
+      throw new CliError(
+        `stream ${stream} not found; create it with: tweetstream stream add`,
+        ExitCode.NotFound,
+      );
+    }
+    throw err;
+  });
+  const booted = await Promise.race([
+    follower.caughtUp.then(() => true),
+    interrupted.then(() => false),
+  ]);
+  spinner.stop();
+  if (!booted) {
+    hub.closeAll();
+    await follower.stop();
+    return null;
+  }
+  const waitForTweet = (id: string, ms: number) =>
+    new Promise<TweetDetail | undefined>((resolve) => {
+      const known = projection.tweet(id);
+      if (known) return resolve(known);
+      const set = waiters.get(id) ?? new Set();
+      waiters.set(id, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) waiters.delete(id);
+        resolve(projection.tweet(id));
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  return { projection, hub, follower, waitForTweet };
+}
+
+/** Publishes an event and waits for the ack; fails fast while disconnected. */
+function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
+  return async (event: TweetEvent): Promise<PublishResult> => {
+    // the client retries; nothing waits in a buffer for minutes
+    if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
+    const ack = await publishMessage(
+      conn.js(),
+      subjectFor(stream, event.messageType),
+      encodeEvent(event),
+      {
+        msgID: messageIdFor(event),
+        timeoutMs: conn.settings.timeoutMs,
+        retries: 1,
+        expectStream: stream,
+      },
+    );
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  };
+}
+
+/** /healthz: connected, and the stream answers. */
+function healthCheck(conn: Connection, stream: string, connection: ConnectionWatch, b: Booted) {
+  return async (): Promise<Health> => {
+    const base = {
+      stream,
+      tweets: b.projection.tweetCount,
+      likes: b.projection.totalLikes,
+      projected_seq: b.projection.lastSeq,
+      sse_clients: b.hub.size,
+    };
+    if (!connection.connected()) {
+      return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
+    }
+    try {
+      const lastSeq = await streamLastSeq(conn, stream);
+      return { ok: true, body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq } };
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return { ok: false, body: { status: "unavailable", nats: "connected", ...base, error } };
+    }
+  };
+}
+
+/** Stop accepting, end the event streams, let in-flight requests finish (up to the grace period). */
+async function closeHttp(
+  server: Server,
+  app: App,
+  hub: SseHub,
+  graceMs: number,
+  cutShort: Promise<void>,
+) {
+  app.stopAccepting();
+  server.close();
+  server.closeIdleConnections();
+  hub.closeAll();
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+  const finished = (async () => {
+    while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+  })();
+  await Promise.race([finished, grace, cutShort]);
+  server.closeAllConnections();
+}
+
 export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
   const { out, stream } = ctx;
   const signals = stopSignal();
   try {
     const conn = await ctx.connect();
-    const projection = new Projection();
-    const hub = new SseHub();
-    const waiters = new Map<string, Set<() => void>>();
-
-    const spinner = await startSpinner(out, `Reading stream ${stream}…`);
-    const follower = await followStream(conn, stream, {
-      onMessage(m) {
-        const event = parseEventPayload(m.data);
-        if (!event) {
-          projection.skip(m.seq);
-          hub.publish(m.seq, null);
-          return;
-        }
-        projection.apply(m.seq, event);
-        hub.publish(m.seq, { ...event, seq: m.seq });
-        const w = event.messageType === "tweet_created" ? waiters.get(event.id) : undefined;
-        if (w) for (const wake of w) wake();
-      },
-    }).catch((err: unknown) => {
-      spinner.stop();
-      if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
-        throw new CliError(
-          `stream ${stream} not found; create it with: tweetstream stream add`,
-          ExitCode.NotFound,
-        );
-      }
-      throw err;
-    });
-    const booted = await Promise.race([
-      follower.caughtUp.then(() => true),
-      signals.promise.then(() => false),
-    ]);
-    spinner.stop();
-    if (!booted) {
-      await follower.stop();
-      return;
-    }
-
+    const booted = await bootProjection(ctx, conn, signals.promise);
+    if (!booted) return;
+    const { projection, hub, follower } = booted;
     const connection = watchConnection(conn, (up) => {
       if (up) out.warn("reconnected to NATS; accepting writes again");
       else out.warn("lost the connection to NATS; writes answer 503 until it is back");
     });
-    const timeoutMs = conn.settings.timeoutMs;
-
-    const publish = async (event: TweetEvent) => {
-      // fail fast while disconnected: the client retries, nothing is buffered for minutes
-      if (!connection.connected()) {
-        throw new CliError("not connected to NATS", ExitCode.Connection);
-      }
-      const ack = await publishMessage(
-        conn.js(),
-        subjectFor(stream, event.messageType),
-        encodeEvent(event),
-        {
-          msgID: messageIdFor(event),
-          timeoutMs,
-          retries: 1,
-          expectStream: stream,
-        },
-      );
-      return { seq: ack.seq, duplicate: ack.duplicate };
-    };
-
-    const health = async (): Promise<Health> => {
-      const base = {
-        stream,
-        tweets: projection.tweetCount,
-        likes: projection.totalLikes,
-        projected_seq: projection.lastSeq,
-        sse_clients: hub.size,
-      };
-      if (!connection.connected()) {
-        return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
-      }
-      try {
-        const lastSeq = await streamLastSeq(conn, stream);
-        return {
-          ok: true,
-          body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq },
-        };
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        return {
-          ok: false,
-          body: { status: "unavailable", nats: "connected", ...base, error: message },
-        };
-      }
-    };
-
-    const waitForTweet = (id: string, ms: number) =>
-      new Promise<TweetDetail | undefined>((resolve) => {
-        const known = projection.tweet(id);
-        if (known) return resolve(known);
-        const set = waiters.get(id) ?? new Set();
-        waiters.set(id, set);
-        const done = () => {
-          clearTimeout(timer);
-          set.delete(done);
-          if (set.size === 0) waiters.delete(id);
-          resolve(projection.tweet(id));
-        };
-        const timer = setTimeout(done, ms);
-        set.add(done);
-      });
-
     const app = createApp({
       stream,
       projection,
       hub,
       maxBodyBytes: opts.maxBodyBytes,
-      publish,
-      health,
-      waitForTweet,
+      publish: publisher(conn, stream, connection),
+      health: healthCheck(conn, stream, connection, booted),
+      waitForTweet: booted.waitForTweet,
       logError: (text) => out.warn(text),
       ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
     });
@@ -262,21 +303,9 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     // the connection only closes for good on an error that reconnecting cannot fix (auth)
     const lost = conn.nc.closed().then(() => "lost" as const);
     const why = await Promise.race([signals.promise, lost]);
-
-    // shutdown: stop accepting, end the event streams, let in-flight requests finish
-    app.stopAccepting();
-    server.close();
-    server.closeIdleConnections();
-    hub.closeAll();
-    const forced = new Promise<void>((resolve) => {
-      signals.again(resolve);
-      setTimeout(resolve, opts.gracePeriodMs).unref();
-    });
-    const finished = (async () => {
-      while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
-    })();
-    await Promise.race([finished, forced]);
-    server.closeAllConnections();
+    // a second signal cuts the grace period short
+    const cutShort = new Promise<void>((resolve) => signals.again(resolve));
+    await closeHttp(server, app, hub, opts.gracePeriodMs, cutShort);
     connection.stop();
     await follower.stop();
     if (why === "lost") throw new CliError("lost the connection to NATS", ExitCode.Connection);
