@@ -144,4 +144,21 @@ export async function run({ url, cli, report }) {
   }
   console.log(`${REQUESTS} requests per figure, ${CONCURRENCY} concurrent, keep-alive`);
   report(rows);
+
+  // start-up: serve reads the whole stream into its projection before it listens
+  const events = (await cli(["stream", "info", "BENCH_SERVE", "--json"], { env })).stdout;
+  const started = performance.now();
+  const again = await startHttp(
+    [BIN, "serve", "--port", "0", "--json", "--stream", "BENCH_SERVE"],
+    env,
+  );
+  const bootMs = performance.now() - started;
+  await again.stop();
+  report([
+    {
+      "serve start-up": "process start to listening",
+      events: JSON.parse(events).messages,
+      ms: Math.round(bootMs),
+    },
+  ]);
 }
