@@ -92,7 +92,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
-    req.on("aborted", () => reject(new HttpError(400, "the request was aborted")));
+    // the client went away mid-body ("aborted" is deprecated since Node 17)
+    req.on("close", () => {
+      if (!req.complete) reject(new HttpError(400, "the request was aborted"));
+    });
   });
 }
 
