@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { streamCommand } from "./commands/stream/index.js";
+import { serveCommand } from "./commands/serve.js";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addProgramOptions(program);
   program.addCommand(streamCommand);
+  program.addCommand(serveCommand);
   program.addHelpText(
     "after",
     examples(

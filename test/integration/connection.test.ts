@@ -181,6 +181,7 @@ describe("lazy loading and process hygiene", () => {
       ["--version"],
       ["stream", "--help"],
       ["stream", "add", "--help"],
+      ["serve", "--help"],
     ]) {
       const r = await traced(args);
       expect(r.code).toBe(0);
@@ -207,6 +208,7 @@ describe("lazy loading and process hygiene", () => {
       ["stream", "info"],
       ["stream", "rm"],
       ["stream", "purge"],
+      ["serve"],
     ];
     for (const c of cmds) {
       const r = await runCli([...c, "--help"]);

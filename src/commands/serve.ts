@@ -1,0 +1,78 @@
+// `serve`: the article's HTTP app over JetStream (POST /tweets, likes, a timeline
+// projected from the stream, SSE of new events). The action only parses options; the
+// server lives in src/serve/ and is imported when the command runs.
+
+import { Command, Option } from "commander";
+import { commandContext } from "../context.js";
+import { usageError } from "../errors.js";
+import { addLeafOptions } from "../global-options.js";
+import { parseDuration, parseSize } from "../parse.js";
+import { examples } from "./help.js";
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  maxBody: string;
+  requestTimeout: string;
+  grace: string;
+  accessLog?: boolean;
+}
+
+/** A TCP port: 0 (any free port) to 65535. */
+export function parsePort(input: string): number {
+  const text = input.trim();
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw usageError(`invalid --port "${input}": expected 0 to 65535 (0 picks a free port)`);
+  }
+  return Number(text);
+}
+
+export const serveCommand = addLeafOptions(
+  new Command("serve")
+    .description(
+      "run the article's HTTP app: POST /tweets and likes publish events, GET /tweets is a timeline built from the stream, GET /events streams new events (SSE)",
+    )
+    .addOption(
+      new Option("--host <address>", "address to listen on")
+        .env("TWEETSTREAM_HOST")
+        .default("127.0.0.1"),
+    )
+    .addOption(
+      new Option("-p, --port <port>", "port to listen on (0: any free port, printed on start)")
+        .env("TWEETSTREAM_PORT")
+        .default("8080"),
+    )
+    .option("--max-body <size>", "largest request body accepted (413 beyond)", "16KB")
+    .option(
+      "--request-timeout <duration>",
+      "time a client has to send its request (408 beyond)",
+      "30s",
+    )
+    .option("--grace <duration>", "on SIGINT/SIGTERM, how long in-flight requests may take", "10s")
+    .option("--access-log", "one line per request on stderr: time, method, path, status, duration")
+    .addHelpText(
+      "after",
+      examples(
+        "tweetstream serve",
+        'tweetstream serve --port 0 --json      # prints {"status":"listening","url":…}',
+        'curl -s -X POST localhost:8080/tweets -H \'Content-Type: application/json\' -d \'{"message":"hi","author":"ann"}\'',
+        "curl -s 'localhost:8080/tweets?limit=10'",
+        "curl -N localhost:8080/events",
+      ),
+    )
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      const ctx = commandContext(cmd, { reconnectForever: true });
+      const opts = {
+        host: flags.host.trim() || "127.0.0.1",
+        port: parsePort(flags.port),
+        maxBodyBytes: parseSize(flags.maxBody, "--max-body"),
+        requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
+        gracePeriodMs: parseDuration(flags.grace, "--grace"),
+        accessLog: Boolean(flags.accessLog),
+      };
+      if (opts.maxBodyBytes < 1) throw usageError("--max-body must be at least 1 byte");
+      if (opts.requestTimeoutMs < 1000) throw usageError("--request-timeout must be at least 1s");
+      const { runServe } = await import("../serve/run.js");
+      await runServe(ctx, opts);
+    }),
+);

@@ -1,0 +1,313 @@
+// The HTTP side of `serve`: one request handler over the projection, the SSE hub and a
+// publish function. Reads bodies with a size limit, checks content types and fields,
+// answers JSON errors, and never says 2xx for an event JetStream did not acknowledge.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CliError, ExitCode } from "../errors.js";
+import { buildLike, buildTweet, type TweetEvent } from "../events.js";
+import { HttpError, isHttpError } from "./http-error.js";
+import type { Projection, TweetDetail } from "./projection.js";
+import { matchRoute } from "./routes.js";
+import type { SseHub } from "./sse.js";
+import {
+  checkJsonContentType,
+  idempotencyKey,
+  likeAuthor,
+  parseJsonBody,
+  timelineQuery,
+  tweetIdForKey,
+  tweetIdParam,
+  tweetInput,
+} from "./validate.js";
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface Health {
+  ok: boolean;
+  body: Record<string, unknown>;
+}
+
+export interface AppDeps {
+  stream: string;
+  projection: Projection;
+  hub: SseHub;
+  maxBodyBytes: number;
+  /** publishes and waits for the JetStream ack; throws a CliError otherwise */
+  publish(event: TweetEvent): Promise<PublishResult>;
+  health(): Promise<Health>;
+  /** resolves once the projection knows `id` (or after `ms`) */
+  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
+  /** one line per failed request, for the operator */
+  logError(text: string): void;
+  /** one line per answered request (--access-log) */
+  accessLog?: (text: string) => void;
+}
+
+export interface App {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** requests being answered, SSE streams excluded */
+  readonly inFlight: number;
+  /** from now on, answer 503 and close connections (shutdown) */
+  stopAccepting(): void;
+}
+
+const JSON_HEADERS = {
+  "Content-Type": "application/json; charset=utf-8",
+  "Cache-Control": "no-store",
+};
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...JSON_HEADERS, ...headers });
+  res.end(JSON.stringify(body) + "\n");
+}
+
+/** The body, at most `limit` bytes (413 beyond, before reading it when Content-Length says so). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+    // the client went away mid-body ("aborted" is deprecated since Node 17)
+    req.on("close", () => {
+      if (!req.complete) reject(new HttpError(400, "the request was aborted"));
+    });
+  });
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `the body is larger than ${limit} bytes`, { Connection: "close" });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+/** A publish failure as HTTP: the event is not known to be stored, so never 2xx. */
+function publishError(err: unknown): HttpError {
+  if (err instanceof CliError) {
+    switch (err.exitCode) {
+      case ExitCode.Connection:
+      case ExitCode.Timeout:
+      case ExitCode.NotFound:
+        return new HttpError(503, `not stored: ${err.message}`, { "Retry-After": "1" });
+      case ExitCode.Usage:
+        return new HttpError(413, `not stored: ${err.message}`);
+    }
+  }
+  return new HttpError(500, "not stored: internal error");
+}
+
+function tweetBody(t: { id: string; message: string; author: string; date: string; seq: number }) {
+  return { id: t.id, message: t.message, author: t.author, date: t.date, seq: t.seq };
+}
+
+export function createApp(deps: AppDeps): App {
+  const { projection } = deps;
+  let inFlight = 0;
+  let accepting = true;
+  /** Idempotency-Keys being published right now */
+  const pendingKeys = new Set<string>();
+
+  async function createTweet(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const key = idempotencyKey(req.headers["idempotency-key"]);
+    checkJsonContentType(req.headers["content-type"]);
+    const input = tweetInput(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
+    if (key === undefined) {
+      const event = buildTweet(input);
+      const ack = await deps.publish(event).catch((err: unknown) => {
+        throw publishError(err);
+      });
+      projection.apply(ack.seq, event);
+      return sendJson(res, 201, tweetBody({ ...event, seq: ack.seq }), {
+        Location: `/tweets/${encodeURIComponent(event.id)}`,
+      });
+    }
+    const id = tweetIdForKey(deps.stream, key);
+    const replay = (stored: TweetDetail) => {
+      if (stored.message !== input.message || stored.author !== input.author) {
+        throw new HttpError(422, "this Idempotency-Key was already used for a different tweet");
+      }
+      sendJson(res, 201, tweetBody(stored), {
+        Location: `/tweets/${encodeURIComponent(id)}`,
+        "Idempotent-Replayed": "true",
+      });
+    };
+    const known = projection.tweet(id);
+    if (known) return replay(known);
+    if (pendingKeys.has(key)) {
+      throw new HttpError(409, "a request with this Idempotency-Key is in progress; retry later", {
+        "Retry-After": "1",
+      });
+    }
+    pendingKeys.add(key);
+    try {
+      const event = buildTweet({ ...input, id });
+      const ack = await deps.publish(event).catch((err: unknown) => {
+        throw publishError(err);
+      });
+      if (ack.duplicate) {
+        // stored earlier by a retry of this key (maybe from another serve): answer what is stored
+        const stored = await deps.waitForTweet(id, 2000);
+        if (stored) return replay(stored);
+      } else {
+        projection.apply(ack.seq, event);
+      }
+      sendJson(res, 201, tweetBody({ ...event, seq: ack.seq }), {
+        Location: `/tweets/${encodeURIComponent(id)}`,
+        ...(ack.duplicate ? { "Idempotent-Replayed": "true" } : {}),
+      });
+    } finally {
+      pendingKeys.delete(key);
+    }
+  }
+
+  async function likeTweet(req: IncomingMessage, res: ServerResponse, rawId: string) {
+    const id = tweetIdParam(rawId);
+    let author = likeAuthor(undefined);
+    if (hasBody(req)) {
+      const body = await readBody(req, deps.maxBodyBytes);
+      if (body.length > 0) {
+        checkJsonContentType(req.headers["content-type"]);
+        author = likeAuthor(parseJsonBody(body));
+      }
+    }
+    // the timeline is built from the whole stream: an id it does not know was never tweeted
+    if (!projection.has(id)) throw new HttpError(404, `tweet ${id} not found`);
+    const event = buildLike({ tweetId: id, author });
+    const ack = await deps.publish(event).catch((err: unknown) => {
+      throw publishError(err);
+    });
+    projection.apply(ack.seq, event);
+    sendJson(res, 202, {
+      id,
+      author,
+      date: event.date,
+      seq: ack.seq,
+      likes: projection.tweet(id)?.likes ?? 0,
+    });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const match = matchRoute(req.method ?? "GET", url.pathname);
+    if (!match.ok) {
+      if (match.status === 405) {
+        throw new HttpError(405, `method ${req.method} not allowed on ${url.pathname}`, {
+          Allow: match.allow.join(", "),
+        });
+      }
+      throw new HttpError(404, `no route for ${url.pathname}`);
+    }
+    switch (match.route) {
+      case "listTweets": {
+        const { limit, before } = timelineQuery(url.searchParams);
+        const tweets = projection.timeline(limit, before);
+        const last = tweets[tweets.length - 1];
+        return sendJson(res, 200, {
+          tweets,
+          total: projection.tweetCount,
+          // the cursor for the next page, when there may be one
+          next_before: tweets.length === limit && last ? last.seq : null,
+        });
+      }
+      case "getTweet": {
+        const tweet = projection.tweet(tweetIdParam(match.params[0]!));
+        if (!tweet) throw new HttpError(404, `tweet ${match.params[0]} not found`);
+        return sendJson(res, 200, tweet);
+      }
+      case "createTweet":
+        return createTweet(req, res);
+      case "likeTweet":
+        return likeTweet(req, res, match.params[0]!);
+      case "events": {
+        if (req.method === "HEAD") {
+          res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8" });
+          return void res.end();
+        }
+        const resume = req.headers["last-event-id"] ?? url.searchParams.get("since") ?? undefined;
+        let backlog: ReturnType<Projection["eventsAfter"]> = [];
+        if (resume !== undefined) {
+          if (!/^\d+$/.test(String(resume))) {
+            throw new HttpError(400, "Last-Event-ID / since must be a stream sequence");
+          }
+          backlog = projection.eventsAfter(Number(resume));
+        }
+        deps.hub.add(res, backlog);
+        return;
+      }
+      case "healthz": {
+        const h = await deps.health();
+        return sendJson(res, h.ok ? 200 : 503, h.body);
+      }
+    }
+  }
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    stopAccepting() {
+      accepting = false;
+    },
+    handle(req, res) {
+      if (!accepting) {
+        sendJson(res, 503, { error: "shutting down" }, { Connection: "close" });
+        return;
+      }
+      if (deps.accessLog) {
+        const started = performance.now();
+        const log = deps.accessLog;
+        res.on("close", () => {
+          const ms = (performance.now() - started).toFixed(1);
+          const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
+          log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms}ms`);
+        });
+      }
+      const isEvents = req.url?.startsWith("/events") ?? false;
+      if (!isEvents) {
+        inFlight++;
+        res.on("close", () => inFlight--);
+      }
+      route(req, res).catch((err: unknown) => {
+        if (isHttpError(err)) {
+          sendJson(res, err.status, { error: err.message }, err.headers);
+          // 503s are the outage the connection watcher already reported, once
+          if (err.status >= 500 && err.status !== 503) {
+            deps.logError(`${req.method} ${req.url}: ${err.message}`);
+          }
+          return;
+        }
+        deps.logError(
+          `${req.method} ${req.url}: internal error: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        sendJson(res, 500, { error: "internal error" });
+      });
+    },
+  };
+}
