@@ -3,7 +3,10 @@
 
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
+import { likeCommand } from "./commands/like.js";
+import { publishCommand } from "./commands/publish.js";
 import { streamCommand } from "./commands/stream/index.js";
+import { tweetCommand } from "./commands/tweet.js";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addProgramOptions(program);
   program.addCommand(streamCommand);
+  program.addCommand(tweetCommand);
+  program.addCommand(likeCommand);
+  program.addCommand(publishCommand);
   program.addHelpText(
     "after",
     examples(
