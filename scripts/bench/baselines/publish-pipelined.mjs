@@ -37,7 +37,7 @@ let acked = 0;
 for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
   if (line === "") continue;
   const event = JSON.parse(line);
-  while (inFlight >= window) await new Promise((r) => (wake = r));
+  while (inFlight >= window) await new Promise((r) => (wake = () => r(undefined)));
   inFlight++;
   js.publish(`${stream}.${event.messageType}`, enc.encode(line), { msgID: msgID(event) })
     .then(() => acked++)
@@ -46,6 +46,6 @@ for await (const line of createInterface({ input: createReadStream(file), crlfDe
       wake?.();
     });
 }
-while (inFlight > 0) await new Promise((r) => (wake = r));
+while (inFlight > 0) await new Promise((r) => (wake = () => r(undefined)));
 await nc.drain();
 console.log(JSON.stringify({ acked }));
