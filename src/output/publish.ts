@@ -79,7 +79,7 @@ export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: Chalk
         ? ` (seq ${s.firstSeq})`
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
-  const head = `Published ${formatCount(s.published)} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
+  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   return `${head} ${speed}${s.aborted ? color.red("; stopped early") : ""}`;
 }
