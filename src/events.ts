@@ -129,7 +129,8 @@ export function buildLike(input: { tweetId: string; author: string; date?: Date 
 
 /** The payload bytes of an event: the Go struct's JSON. */
 export function encodeEvent(event: TweetEvent): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(event));
+  // Buffer (a Uint8Array) encodes short strings several times faster than TextEncoder
+  return Buffer.from(JSON.stringify(event), "utf8");
 }
 
 // ---- publishing: what tweet, like and publish put on the wire ------------------------

@@ -442,11 +442,23 @@ describe("start-up and help", () => {
     expect(r.code).toBe(0);
     expect(r.loads).toMatch(/node_modules\/nats\//);
     expect(r.loads).not.toMatch(/node_modules\/(ora|cli-table3)\//);
+    // only the named command's modules are loaded
+    expect(r.loads).not.toMatch(/dist\/commands\/(stream\/|like\.js|publish\.js)/);
     for (const cmd of ["tweet", "like", "publish"]) {
       const h = await traced([cmd, "--help"]);
       expect(h.code).toBe(0);
       expect(h.loads).not.toMatch(/node_modules\/(nats|ora|cli-table3)\//);
     }
+  });
+
+  it("finds the command after global options with values; suggests on a typo", async () => {
+    const stream = await newStream();
+    const r = await runCli(["-s", server.url, "--stream", stream, "tweet", "x", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().stream).toBe(stream);
+    const typo = await runCli(["twet", "x"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Did you mean tweet/);
   });
 
   it("every publishing command's --help has examples", async () => {
