@@ -7,6 +7,7 @@
 
 import type { JetStreamClient } from "nats";
 import { CliError, ExitCode } from "../errors.js";
+import { formatCount } from "../output/format.js";
 import { publishMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
@@ -162,7 +163,7 @@ export function bulkError(
   const first = s.firstPublishFailure ?? s.firstFailure!;
   const stopped = s.aborted ? ` (stopped at ${label(s.firstFailure!.ref)}: --fail-fast)` : "";
   return new CliError(
-    `${s.failed} of ${bulkTotal(s)} ${noun} failed${stopped}`,
+    `${formatCount(s.failed)} of ${formatCount(bulkTotal(s))} ${noun} failed${stopped}`,
     first.error.exitCode,
   );
 }
