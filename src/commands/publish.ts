@@ -8,7 +8,7 @@ import { commandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { decodeEventLine, type EventDefaults } from "../events.js";
 import { addLeafOptions } from "../global-options.js";
-import { readLines } from "../input/lines.js";
+import { readLines, type Line } from "../input/lines.js";
 import type { BulkItem } from "../nats/bulk-publish.js";
 import { examples } from "./help.js";
 import {
@@ -82,25 +82,23 @@ export const publishCommand = addLeafOptions(
         const conn = await ctx.connect();
         const max = maxPayloadOf(conn);
         const stream = ctx.stream;
-        async function* items(): AsyncGenerator<BulkItem> {
-          for await (const line of readLines(input, max)) {
-            lines = line.lineNo;
-            if ("overLimit" in line) {
-              yield { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
-              continue;
-            }
-            let event;
-            try {
-              event = decodeEventLine(line.bytes, defaults);
-            } catch (err) {
-              if (!(err instanceof CliError)) throw err;
-              yield { ref: line.lineNo, error: err };
-              continue;
-            }
-            yield bulkItem(line.lineNo, event, stream, max);
+        const itemFor = (line: Line): BulkItem => {
+          if ("overLimit" in line)
+            return { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
+          try {
+            return bulkItem(line.lineNo, decodeEventLine(line.bytes, defaults), stream, max);
+          } catch (err) {
+            if (!(err instanceof CliError)) throw err;
+            return { ref: line.lineNo, error: err };
+          }
+        };
+        async function* batches(): AsyncGenerator<BulkItem[]> {
+          for await (const batch of readLines(input, max)) {
+            lines = batch[batch.length - 1]!.lineNo;
+            yield batch.map(itemFor);
           }
         }
-        await publishMany(ctx, conn, items(), {
+        await publishMany(ctx, conn, batches(), {
           noun: "line",
           refKey: "line",
           window: opts.window,

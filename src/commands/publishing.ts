@@ -120,7 +120,7 @@ export interface BulkRun {
 export async function publishMany(
   ctx: CommandContext,
   conn: Connection,
-  items: AsyncIterable<BulkItem> | Iterable<BulkItem>,
+  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
   run: BulkRun,
 ): Promise<void> {
   const { publishPipelined, bulkError } = await import("../nats/bulk-publish.js");
@@ -131,7 +131,7 @@ export async function publishMany(
   const failures: BulkFacts["failures"] = [];
   let failuresOmitted = 0;
   let lastDraw = 0;
-  const summary = await publishPipelined(conn.js(), items, {
+  const summary = await publishPipelined(conn.js(), batches, {
     window: run.window,
     timeoutMs: ctx.settings.timeoutMs,
     expectStream: ctx.stream,

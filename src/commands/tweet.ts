@@ -33,6 +33,9 @@ interface TweetOptions {
   failFast?: boolean;
 }
 
+/** tweets built at a time by --count (memory stays bounded for any n) */
+const BATCH = 256;
+
 /** The server's largest max_payload is 64 MiB: more from stdin cannot be one message. */
 const STDIN_LIMIT = 64 * 1024 * 1024;
 
@@ -67,17 +70,21 @@ async function tweetMany(ctx: CommandContext, message: string, author: string, o
   const conn = await ctx.connect();
   const max = maxPayloadOf(conn);
   const stream = ctx.stream;
-  function* items(): Generator<BulkItem> {
-    for (let n = 1; n <= opts.count; n++) {
-      const event = buildTweet({
-        message: fillTemplate(message, n),
-        author,
-        ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
-      });
-      yield bulkItem(n, event, stream, max);
+  function* batches(): Generator<BulkItem[]> {
+    for (let first = 1; first <= opts.count; first += BATCH) {
+      const batch: BulkItem[] = [];
+      for (let n = first; n < first + BATCH && n <= opts.count; n++) {
+        const event = buildTweet({
+          message: fillTemplate(message, n),
+          author,
+          ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
+        });
+        batch.push(bulkItem(n, event, stream, max));
+      }
+      yield batch;
     }
   }
-  await publishMany(ctx, conn, items(), {
+  await publishMany(ctx, conn, batches(), {
     noun: "tweet",
     refKey: "index",
     window: opts.window,

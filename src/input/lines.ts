@@ -13,10 +13,11 @@ const NL = 0x0a;
 const CR = 0x0d;
 
 /**
- * The lines of `input`, numbered from 1, without their `\n` (nor a `\r` before it).
+ * The lines of `input`, numbered from 1, without their `\n` (nor a `\r` before it), in
+ * batches (the complete lines of each chunk read: one await per chunk, not per line).
  * Blank lines are numbered but not yielded.
  */
-export async function* readLines(input: Readable, maxBytes: number): AsyncGenerator<Line> {
+export async function* readLines(input: Readable, maxBytes: number): AsyncGenerator<Line[]> {
   let lineNo = 0;
   let parts: Buffer[] = [];
   let partLength = 0;
@@ -39,14 +40,16 @@ export async function* readLines(input: Readable, maxBytes: number): AsyncGenera
   };
 
   for await (const chunk of input as AsyncIterable<Buffer>) {
+    const batch: Line[] = [];
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
       const line = finish(chunk.subarray(start, nl));
-      if (line) yield line;
+      if (line) batch.push(line);
       start = nl + 1;
     }
+    if (batch.length > 0) yield batch;
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       if (skipped >= 0) skipped += rest.length;
@@ -64,7 +67,7 @@ export async function* readLines(input: Readable, maxBytes: number): AsyncGenera
   }
   if (partLength > 0 || skipped >= 0) {
     const line = finish(Buffer.alloc(0));
-    if (line) yield line;
+    if (line) yield [line];
   }
 }
 

@@ -62,9 +62,10 @@ function isFatal(err: CliError): boolean {
   );
 }
 
+/** Items come in batches so that a large input costs one await per batch, not per event. */
 export async function publishPipelined(
   js: JetStreamClient,
-  items: AsyncIterable<BulkItem> | Iterable<BulkItem>,
+  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
   opts: BulkOptions,
 ): Promise<BulkSummary> {
   const summary: BulkSummary = {
@@ -103,41 +104,43 @@ export async function publishPipelined(
     opts.onProgress?.(summary);
   };
 
-  for await (const item of items) {
-    if (summary.aborted) break;
-    if ("error" in item) {
-      fail(item.ref, item.error, false);
-      opts.onProgress?.(summary);
-      continue;
+  read: for await (const batch of batches) {
+    for (const item of batch) {
+      if (summary.aborted) break read;
+      if ("error" in item) {
+        fail(item.ref, item.error, false);
+        opts.onProgress?.(summary);
+        continue;
+      }
+      while (inFlight >= opts.window) await waitForSlot();
+      if (summary.aborted) break read;
+      inFlight++;
+      publishMessage(js, item.subject, item.payload, {
+        msgID: item.msgID,
+        timeoutMs: opts.timeoutMs,
+        retries: opts.retries,
+        expectStream: opts.expectStream,
+      })
+        .then(
+          (ack) => {
+            if (ack.duplicate) {
+              summary.duplicates++;
+              return;
+            }
+            summary.published++;
+            if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
+            if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
+          },
+          (err: unknown) => {
+            const error =
+              err instanceof CliError
+                ? err
+                : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+            fail(item.ref, error, true);
+          },
+        )
+        .finally(settled);
     }
-    while (inFlight >= opts.window) await waitForSlot();
-    if (summary.aborted) break;
-    inFlight++;
-    publishMessage(js, item.subject, item.payload, {
-      msgID: item.msgID,
-      timeoutMs: opts.timeoutMs,
-      retries: opts.retries,
-      expectStream: opts.expectStream,
-    })
-      .then(
-        (ack) => {
-          if (ack.duplicate) {
-            summary.duplicates++;
-            return;
-          }
-          summary.published++;
-          if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
-          if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-        },
-        (err: unknown) => {
-          const error =
-            err instanceof CliError
-              ? err
-              : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
-          fail(item.ref, error, true);
-        },
-      )
-      .finally(settled);
   }
   while (inFlight > 0) await waitForSlot();
   return summary;

@@ -6,8 +6,11 @@ import { readLines } from "../../src/input/lines.js";
 async function collect(chunks: string[], max = 10): Promise<Array<[number, string | number]>> {
   const out: Array<[number, string | number]> = [];
   const input = Readable.from(chunks.map((c) => Buffer.from(c)));
-  for await (const l of readLines(input, max)) {
-    out.push("bytes" in l ? [l.lineNo, Buffer.from(l.bytes).toString()] : [l.lineNo, l.overLimit]);
+  for await (const batch of readLines(input, max)) {
+    for (const l of batch)
+      out.push(
+        "bytes" in l ? [l.lineNo, Buffer.from(l.bytes).toString()] : [l.lineNo, l.overLimit],
+      );
   }
   return out;
 }
