@@ -9,27 +9,54 @@ import { serverVersion, startServer } from "./lib/nats-server.mjs";
 
 const BIN = fileURLToPath(new URL("../bin/tweetstream.js", import.meta.url));
 
-/** The workflow: [description, tweetstream arguments]. @type {Array<[string, string[]]>} */
+/**
+ * @typedef {Record<string, any>} Saved the --json output of earlier steps, by name
+ * @typedef {[string, string[] | ((saved: Saved) => string[]), { save?: string }?]} Step
+ * The workflow: [description, tweetstream arguments (or a function of earlier results),
+ * options]; `save` keeps a step's --json output for later steps.
+ * @type {Step[]}
+ */
 const STEPS = [
   ["create the article's stream TWITTERCLONE (subjects TWITTERCLONE.*)", ["stream", "add"]],
   ["running it again is safe: it says the stream exists", ["stream", "add"]],
   ["list the streams, like `nats stream ls`", ["stream", "ls"]],
+  [
+    "tweet, as the article's POST /tweets does (--json: the script keeps the tweet id)",
+    ["tweet", "hello world !", "--author", "ziggornif", "--json"],
+    { save: "tweet" },
+  ],
+  [
+    "like that tweet, as POST /tweets/:id/likes does",
+    (saved) => ["like", saved.tweet.event.id, "--author", "alice"],
+  ],
+  ["load generation: 1000 tweets, pipelined", ["tweet", "load test {{n}}", "--count", "1000"]],
   ["show the stream's configuration and state", ["stream", "info"]],
 ];
 
 /**
+ * Runs one step; its stdout is shown and also returned.
  * @param {string[]} args
  * @param {string} url
- * @returns {Promise<number | null>}
+ * @returns {Promise<{ code: number | null, stdout: string }>}
  */
 function run(args, url) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, NATS_URL: url },
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    child.on("close", resolve);
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.on("close", (code) => resolve({ code, stdout }));
   });
+}
+
+/** @param {string} arg */
+function shellQuote(arg) {
+  return /^[\w@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
 const server = await startServer();
@@ -38,9 +65,13 @@ try {
   console.log(
     `demo: nats-server ${serverVersion()} with JetStream on ${server.url} (store ${server.storeDir})\n`,
   );
-  for (const [what, args] of STEPS) {
-    console.log(`# ${what}\n$ tweetstream ${args.join(" ")}`);
-    const code = await run(args, server.url);
+  /** @type {Saved} */
+  const saved = {};
+  for (const [what, argsOf, opts] of STEPS) {
+    const args = typeof argsOf === "function" ? argsOf(saved) : argsOf;
+    console.log(`# ${what}\n$ tweetstream ${args.map(shellQuote).join(" ")}`);
+    const { code, stdout } = await run(args, server.url);
+    if (opts?.save && code === 0) saved[opts.save] = JSON.parse(stdout);
     console.log("");
     if (code !== 0) {
       console.error(`demo: step failed with exit code ${code}`);

@@ -3,8 +3,6 @@
 
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
-import { streamCommand } from "./commands/stream/index.js";
-import { serveCommand } from "./commands/serve.js";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
@@ -14,7 +12,35 @@ import { examples } from "./commands/help.js";
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The commands, in help order, each loaded on demand: a run that names a command loads
+ * only that one (start-up is a feature: `tweet` should not pay for every other command's
+ * modules); help, unknown commands and suggestions load them all.
+ */
+const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
+  ["stream", async () => (await import("./commands/stream/index.js")).streamCommand],
+  ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
+  ["like", async () => (await import("./commands/like.js")).likeCommand],
+  ["publish", async () => (await import("./commands/publish.js")).publishCommand],
+  ["serve", async () => (await import("./commands/serve.js")).serveCommand],
+];
+
+/** The command `args` name (the first word that is not a global option or its value), if ours. */
+function namedCommand(program: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return undefined;
+    if (arg.startsWith("-") && arg !== "-") {
+      const opt = program.options.find((o) => o.long === arg || o.short === arg);
+      if (opt && (opt.required || opt.optional)) i++; // its value is the next word
+      continue;
+    }
+    return COMMANDS.some(([name]) => name === arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command("tweetstream")
     .description(
       "Event streaming on NATS JetStream: manage the stream, publish tweet events, view and process them",
@@ -24,8 +50,10 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addProgramOptions(program);
-  program.addCommand(streamCommand);
-  program.addCommand(serveCommand);
+  const named = namedCommand(program, argv.slice(2));
+  for (const [name, load] of COMMANDS) {
+    if (named === undefined || named === name) program.addCommand(await load());
+  }
   program.addHelpText(
     "after",
     examples(
@@ -71,7 +99,7 @@ export function exitCodeFor(err: unknown): number {
 export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (err) {
     code = exitCodeFor(err);
   } finally {

@@ -129,5 +129,104 @@ export function buildLike(input: { tweetId: string; author: string; date?: Date 
 
 /** The payload bytes of an event: the Go struct's JSON. */
 export function encodeEvent(event: TweetEvent): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(event));
+  // Buffer (a Uint8Array) encodes short strings several times faster than TextEncoder
+  return Buffer.from(JSON.stringify(event), "utf8");
+}
+
+// ---- publishing: what tweet, like and publish put on the wire ------------------------
+
+/** `{{n}}` in a message or id template: the 1-based index of the event (`tweet --count`). */
+export const TEMPLATE_INDEX = "{{n}}";
+
+export function hasTemplate(text: string): boolean {
+  return text.includes(TEMPLATE_INDEX);
+}
+
+/** The template with every `{{n}}` replaced by `n`. */
+export function fillTemplate(template: string, n: number): string {
+  return template.split(TEMPLATE_INDEX).join(String(n));
+}
+
+/** A tweet id typed by a user (`tweet --id`, `like <tweetId>`): non-empty, no whitespace. */
+export function validateEventId(id: string, what = "tweet id"): string {
+  if (id.length === 0) throw usageError(`invalid ${what}: it is empty`);
+  if (/\s/.test(id))
+    throw usageError(`invalid ${what} ${JSON.stringify(id)}: it must not contain whitespace`);
+  return id;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why Go's time.Time would refuse to unmarshal this RFC 3339 date, or null. Date.parse is
+ * lenient where Go is not (2022-02-30, 24:00:00, lower-case t/z, offsets past 23:59), and
+ * every event tweetstream writes must decode into the article's Go struct.
+ */
+export function goDateProblem(date: string): string | null {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/.exec(
+      date,
+    );
+  if (!m) return "date must be an RFC 3339 timestamp, e.g. 2022-01-07T22:01:27.000Z";
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const days = month === 2 && !leap ? 28 : DAYS_IN_MONTH[month! - 1];
+  if (days === undefined || day! < 1 || day! > days) return `date ${date}: no such day`;
+  if (hour! > 23 || minute! > 59 || second! > 59) return `date ${date}: no such time of day`;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59))
+    return `date ${date}: time zone offset out of range`;
+  return null;
+}
+
+/** What `publish` fills in on a line that leaves fields out (the documented short form). */
+export interface EventDefaults {
+  author: string;
+  now(): Date;
+}
+
+/**
+ * A value read from an NDJSON line as the event to publish, or throws exit 2 with the reason.
+ * Complete events are published exactly as given (only the five fields, in the Go struct's
+ * order; `t`/`z` upper-cased as Go requires). The short form may leave out `messageType`
+ * (→ tweet_created), `id` (tweets only → a new UUID), `date` (→ now) and `author` (→ defaults).
+ */
+export function eventForPublish(value: unknown, defaults: EventDefaults): TweetEvent {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw usageError("invalid event: not a JSON object");
+  const v = { ...(value as Record<string, unknown>) };
+  v.messageType ??= "tweet_created";
+  if (v.id === undefined) {
+    if (v.messageType === "tweet_liked")
+      throw usageError("invalid event: a tweet_liked event needs the id of the liked tweet");
+    v.id = newTweetId();
+  }
+  v.message ??= "";
+  v.author ??= defaults.author;
+  if (v.date === undefined) v.date = defaults.now().toISOString();
+  else if (typeof v.date === "string") v.date = v.date.toUpperCase();
+  const event = toEvent(v);
+  const problem = goDateProblem(event.date);
+  if (problem) throw usageError(`invalid event: ${problem}`);
+  return event;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** One NDJSON line (bytes, without its newline) as the event to publish, or throws exit 2. */
+export function decodeEventLine(line: Uint8Array, defaults: EventDefaults): TweetEvent {
+  let text: string;
+  try {
+    text = strictUtf8.decode(line);
+  } catch {
+    throw usageError("invalid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // V8 quotes the line in its message: keep the report to one short line
+    const reason = (err as Error).message.replace(/\s+/g, " ");
+    throw usageError(`invalid JSON: ${reason.length > 100 ? reason.slice(0, 100) + "…" : reason}`);
+  }
+  return eventForPublish(value, defaults);
 }

@@ -20,6 +20,7 @@ export const JsErr = {
   ConsumerPushMaxWaiting: 10080,
   MaximumConsumersLimit: 10026,
   ConsumerConfigRequired: 10078,
+  StreamNotMatch: 10060,
 } as const;
 
 export interface ErrorContext {

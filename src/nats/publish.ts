@@ -4,7 +4,7 @@
 
 import type { JetStreamClient, PubAck } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { natsErrorCode, toCliError } from "./errors.js";
+import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 
 export interface PublishOutcome {
   stream: string;
@@ -49,6 +49,12 @@ export async function publishMessage(
     } catch (err) {
       const code = natsErrorCode(err);
       if (code === "503") throw noStreamError(subject);
+      if (jsErrorCode(err) === JsErr.StreamNotMatch) {
+        throw new CliError(
+          `subject ${subject} is stored by another stream, not ${opts.expectStream}`,
+          ExitCode.Conflict,
+        );
+      }
       const retryable = code === "TIMEOUT" || code === "DISCONNECT" || code === "CONNECTION_CLOSED";
       if (retryable && attempt < retries && code === "TIMEOUT") continue;
       if (code === "TIMEOUT") {

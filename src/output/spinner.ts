@@ -8,9 +8,17 @@ export interface Spinner {
   succeed(text?: string): void;
   fail(text?: string): void;
   stop(): void;
+  /** A line on stderr above the spinner (the spinner is redrawn below it). */
+  log(line: string): void;
 }
 
-const silent: Spinner = { text() {}, succeed() {}, fail() {}, stop() {} };
+const silent: Spinner = {
+  text() {},
+  succeed() {},
+  fail() {},
+  stop() {},
+  log: (line) => void process.stderr.write(line + "\n"),
+};
 
 export async function startSpinner(out: Output, text: string): Promise<Spinner> {
   if (!out.spinners) return silent;
@@ -23,5 +31,10 @@ export async function startSpinner(out: Output, text: string): Promise<Spinner> 
     succeed: (t) => void spinner.succeed(t),
     fail: (t) => void spinner.fail(t),
     stop: () => void spinner.stop(),
+    log: (line) => {
+      spinner.clear();
+      process.stderr.write(line + "\n");
+      spinner.render();
+    },
   };
 }

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { spawn } from "node:child_process";
-import { BIN, cleanEnv, runCli } from "../helpers/cli.js";
+import { readFileSync } from "node:fs";
+import { runCli } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { traced } from "../helpers/trace.js";
 
 describe("unreachable server", () => {
   it("fails with one line within --timeout, exit 3", async () => {
@@ -146,35 +144,6 @@ describe("token authentication", () => {
 });
 
 describe("lazy loading and process hygiene", () => {
-  const traced = async (args: string[], env: Record<string, string> = {}) => {
-    const dir = mkdtempSync(join(tmpdir(), "ts-trace-"));
-    const file = join(dir, "loads.txt");
-    try {
-      const r = await new Promise<{ code: number | null; loads: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            "--import",
-            new URL("../fixtures/trace-imports.mjs", import.meta.url).href,
-            BIN,
-            ...args,
-          ],
-          { env: cleanEnv({ TRACE_FILE: file, ...env }), stdio: "ignore" },
-        );
-        child.on("close", (code) => {
-          let loads = "";
-          try {
-            loads = readFileSync(file, "utf8");
-          } catch {}
-          resolve({ code, loads });
-        });
-      });
-      return r;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
   it("--help and --version never load the NATS client, ora or cli-table3", async () => {
     for (const args of [
       ["--help"],

@@ -1,0 +1,116 @@
+// `publish --file <path|->`: bulk-publish NDJSON events (one per line), pipelined over one
+// connection, read as a stream so a file of any size uses bounded memory.
+
+import { Command, Option } from "commander";
+import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { commandContext } from "../context.js";
+import { CliError, usageError } from "../errors.js";
+import { decodeEventLine, type EventDefaults } from "../events.js";
+import { addLeafOptions } from "../global-options.js";
+import { readLines, type Line } from "../input/lines.js";
+import type { BulkItem } from "../nats/bulk-publish.js";
+import { examples } from "./help.js";
+import {
+  authorOption,
+  bulkItem,
+  maxPayloadOf,
+  payloadTooLarge,
+  publishMany,
+  resolveAuthor,
+  windowOption,
+} from "./publishing.js";
+
+interface PublishOptions {
+  file: string;
+  author?: string;
+  window: number;
+  failFast?: boolean;
+}
+
+/** The input, opened before connecting so a missing file is exit 2 without a server. */
+async function openInput(path: string): Promise<Readable> {
+  if (path === "-") return process.stdin;
+  let handle;
+  try {
+    handle = await open(path, "r");
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw usageError(`cannot read --file ${path}: it is a directory`);
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw usageError(`cannot read --file ${path} (${code})`);
+  }
+  return handle.createReadStream({ highWaterMark: 256 * 1024 });
+}
+
+export const publishCommand = addLeafOptions(
+  new Command("publish")
+    .description(
+      "publish events from an NDJSON file or stdin, one event per line, pipelined; prints a summary",
+    )
+    .addOption(
+      new Option(
+        "--file <path>",
+        'NDJSON events, one per line; "-" reads stdin',
+      ).makeOptionMandatory(),
+    )
+    .addOption(authorOption())
+    .addOption(windowOption())
+    .option("--fail-fast", "stop at the first bad line or failed publish")
+    .addHelpText(
+      "after",
+      "\nEach line is an event, as the article's Go struct marshals it:\n" +
+        '  {"messageType":"tweet_created","id":"1","message":"hello world !","date":"2022-01-07T22:01:27Z","author":"ziggornif"}\n' +
+        "Short form: messageType (default tweet_created), id (tweets: a new UUID), date (now) and\n" +
+        "author (--author) may be left out; only complete events are safe to publish twice.\n" +
+        "Lines longer than the server's max_payload (1 MiB by default) are rejected.\n" +
+        examples(
+          "tweetstream publish --file events.ndjson",
+          "generate-events | tweetstream publish --file - --json | jq .failed",
+          "tweetstream publish --file events.ndjson --fail-fast --quiet",
+        ),
+    )
+    .action(async (opts: PublishOptions, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const defaults: EventDefaults = { author: resolveAuthor(opts.author), now: () => new Date() };
+      const input = await openInput(opts.file);
+      let lines = 0;
+      try {
+        const conn = await ctx.connect();
+        const max = maxPayloadOf(conn);
+        const stream = ctx.stream;
+        const itemFor = (line: Line): BulkItem => {
+          if ("overLimit" in line)
+            return { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
+          try {
+            return bulkItem(line.lineNo, decodeEventLine(line.bytes, defaults), stream, max);
+          } catch (err) {
+            if (!(err instanceof CliError)) throw err;
+            return { ref: line.lineNo, error: err };
+          }
+        };
+        async function* batches(): AsyncGenerator<BulkItem[]> {
+          for await (const batch of readLines(input, max)) {
+            lines = batch[batch.length - 1]!.lineNo;
+            yield batch.map(itemFor);
+          }
+        }
+        await publishMany(ctx, conn, batches(), {
+          noun: "line",
+          refKey: "line",
+          window: opts.window,
+          failFast: Boolean(opts.failFast),
+          lines: () => lines,
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EISDIR")
+          throw usageError(`cannot read --file ${opts.file}: it is a directory`);
+        throw err;
+      } finally {
+        if (input !== process.stdin) input.destroy();
+      }
+    }),
+);

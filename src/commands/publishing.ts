@@ -1,0 +1,167 @@
+// What tweet, like and publish share: the --author / --window / --fail-fast options,
+// the payload size check against the server's max_payload, publishing one event with
+// its result printed, and running a pipelined bulk publish with progress and summary.
+
+import { Option } from "commander";
+import { userInfo } from "node:os";
+import type { CommandContext } from "../context.js";
+import { usageError, type CliError } from "../errors.js";
+import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
+import type { BulkItem } from "../nats/bulk-publish.js";
+import type { Connection } from "../nats/connection.js";
+import { publishMessage } from "../nats/publish.js";
+import { formatBytes, formatCount } from "../output/format.js";
+import {
+  bulkSummaryJson,
+  publishedJson,
+  renderBulkSummary,
+  renderPublished,
+  type BulkFacts,
+} from "../output/publish.js";
+import { startSpinner } from "../output/spinner.js";
+import { parseCount } from "../parse.js";
+
+/** The server's default max_payload, used when the server did not say. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export const DEFAULT_WINDOW = 256;
+/** failures kept for the --json summary; stderr gets every one */
+const MAX_JSON_FAILURES = 1000;
+
+export function authorOption(): Option {
+  return new Option(
+    "--author <name>",
+    "who tweets or likes (default: TWEETSTREAM_AUTHOR, then your OS user name)",
+  ).env("TWEETSTREAM_AUTHOR");
+}
+
+export function windowOption(): Option {
+  return new Option("--window <n>", "most publishes waiting for their JetStream ack at once")
+    .argParser((v) => parseCount(v, "--window"))
+    .default(DEFAULT_WINDOW);
+}
+
+/** --author, else the OS user name (USER / LOGNAME when the system has no entry for us). */
+export function resolveAuthor(author: string | undefined): string {
+  if (author !== undefined) {
+    if (author.trim() === "") throw usageError("invalid --author: it is empty");
+    return author;
+  }
+  try {
+    const name = userInfo().username;
+    if (name) return name;
+  } catch {
+    // no passwd entry (containers): fall back to the environment
+  }
+  return process.env.USER || process.env.LOGNAME || "anonymous";
+}
+
+/** The largest message the server accepts: its max_payload (1 MiB unless configured). */
+export function maxPayloadOf(conn: Connection): number {
+  return conn.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+}
+
+/** Exit 2 when the event is larger than the server accepts. */
+export function payloadTooLarge(size: number, max: number, what = "event"): CliError {
+  return usageError(
+    `${what} is ${formatCount(size)} bytes, over the server's max_payload of ${formatCount(max)} bytes (${formatBytes(max)})`,
+  );
+}
+
+/** The bulk item for one event of the stream. */
+export function bulkItem(
+  ref: number,
+  event: TweetEvent,
+  stream: string,
+  maxPayload: number,
+): BulkItem {
+  const payload = encodeEvent(event);
+  if (payload.length > maxPayload)
+    return { ref, error: payloadTooLarge(payload.length, maxPayload) };
+  return {
+    ref,
+    subject: subjectFor(stream, event.messageType),
+    payload,
+    msgID: messageIdFor(event),
+  };
+}
+
+/** tweet, like: publish one event, wait for its ack, print the result. */
+export async function publishOne(ctx: CommandContext, event: TweetEvent): Promise<void> {
+  const conn = await ctx.connect();
+  const payload = encodeEvent(event);
+  const max = maxPayloadOf(conn);
+  if (payload.length > max) throw payloadTooLarge(payload.length, max);
+  const outcome = await publishMessage(
+    conn.js(),
+    subjectFor(ctx.stream, event.messageType),
+    payload,
+    {
+      msgID: messageIdFor(event),
+      timeoutMs: ctx.settings.timeoutMs,
+      expectStream: ctx.stream,
+    },
+  );
+  if (ctx.out.json) return ctx.out.printJson(publishedJson(outcome, event));
+  await ctx.out.result(renderPublished(outcome, event, ctx.out.color));
+}
+
+export interface BulkRun {
+  /** "line" (publish) or "tweet" (tweet --count): how failures are labelled */
+  noun: "line" | "tweet";
+  /** the JSON key of a failure's ref: "line" or "index" */
+  refKey: "line" | "index";
+  window: number;
+  failFast: boolean;
+  /** lines read so far (publish --file), for the summary */
+  lines?: () => number;
+}
+
+/** publish --file, tweet --count: the pipelined run, its progress, failures and summary. */
+export async function publishMany(
+  ctx: CommandContext,
+  conn: Connection,
+  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
+  run: BulkRun,
+): Promise<void> {
+  const { publishPipelined, bulkError } = await import("../nats/bulk-publish.js");
+  const out = ctx.out;
+  const label = (ref: number) => `${run.noun} ${ref}`;
+  const started = performance.now();
+  const spinner = await startSpinner(out, `Publishing to stream ${ctx.stream}…`);
+  const failures: BulkFacts["failures"] = [];
+  let failuresOmitted = 0;
+  let lastDraw = 0;
+  const summary = await publishPipelined(conn.js(), batches, {
+    window: run.window,
+    timeoutMs: ctx.settings.timeoutMs,
+    expectStream: ctx.stream,
+    failFast: run.failFast,
+    onFailure(f) {
+      spinner.log(out.errColor.red("error: ") + `${label(f.ref)}: ${f.error.message}`);
+      if (failures.length < MAX_JSON_FAILURES)
+        failures.push({ [run.refKey]: f.ref, error: f.error.message, exit_code: f.error.exitCode });
+      else failuresOmitted++;
+    },
+    onProgress(s) {
+      if (!out.spinners) return;
+      const now = performance.now();
+      if (now - lastDraw < 100) return;
+      lastDraw = now;
+      spinner.text(
+        `Publishing to stream ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
+      );
+    },
+  });
+  spinner.stop();
+  const facts: BulkFacts = {
+    stream: ctx.stream,
+    elapsedMs: performance.now() - started,
+    lines: run.lines?.(),
+    failures,
+    failuresOmitted,
+  };
+  if (out.json) await out.printJson(bulkSummaryJson(summary, facts));
+  else await out.result(renderBulkSummary(summary, facts, out.color));
+  const err = bulkError(summary, run.noun === "line" ? "events" : "tweets", label);
+  if (err) throw err;
+}

@@ -1,0 +1,85 @@
+// Renderings of publish results: one event (tweet, like) and the summary of a bulk run
+// (publish --file, tweet --count), for people and as JSON.
+
+import type { ChalkInstance } from "chalk";
+import type { TweetEvent } from "../events.js";
+import type { BulkSummary } from "../nats/bulk-publish.js";
+import type { PublishOutcome } from "../nats/publish.js";
+import { formatCount, formatDuration } from "./format.js";
+
+/** `--json` of tweet and like. */
+export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
+  return {
+    stream: outcome.stream,
+    seq: outcome.seq,
+    duplicate: outcome.duplicate,
+    subject: outcome.subject,
+    event,
+  };
+}
+
+export function renderPublished(
+  outcome: PublishOutcome,
+  event: TweetEvent,
+  color: ChalkInstance,
+): string {
+  const where = `stream ${outcome.stream}, seq ${outcome.seq}`;
+  const what =
+    event.messageType === "tweet_created"
+      ? `tweet ${color.bold(event.id)}`
+      : `like of tweet ${color.bold(event.id)} by ${event.author}`;
+  return outcome.duplicate
+    ? `${color.yellow("Already stored:")} ${what} (${where}; duplicate, not stored again)`
+    : `${color.green("Published")} ${what} (${where})`;
+}
+
+export interface BulkFacts {
+  stream: string;
+  elapsedMs: number;
+  /** publish --file: lines read */
+  lines?: number;
+  /** the first failures, for --json (at most a few thousand are kept) */
+  failures: Array<Record<string, string | number>>;
+  failuresOmitted: number;
+}
+
+function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function rate(count: number, ms: number): number {
+  return ms > 0 ? Math.round((count * 1000) / ms) : 0;
+}
+
+/** `--json` of publish --file and tweet --count. */
+export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
+  const acked = s.published + s.duplicates;
+  return {
+    stream: facts.stream,
+    published: s.published,
+    duplicates: s.duplicates,
+    failed: s.failed,
+    ...(facts.lines !== undefined ? { lines: facts.lines } : {}),
+    first_seq: s.firstSeq,
+    last_seq: s.lastSeq,
+    aborted: s.aborted,
+    elapsed_ms: Math.round(facts.elapsedMs),
+    events_per_second: rate(acked, facts.elapsedMs),
+    failures: facts.failures,
+    failures_omitted: facts.failuresOmitted,
+  };
+}
+
+export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: ChalkInstance): string {
+  const acked = s.published + s.duplicates;
+  const seqs =
+    s.firstSeq === null
+      ? ""
+      : s.firstSeq === s.lastSeq
+        ? ` (seq ${s.firstSeq})`
+        : ` (seq ${s.firstSeq}-${s.lastSeq})`;
+  const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
+  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
+  const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
+  return `${head} ${speed}${s.aborted ? color.red("; stopped early") : ""}`;
+}
