@@ -7,6 +7,7 @@ import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
+import { guardStdout } from "./output/stdout.js";
 import { examples } from "./commands/help.js";
 
 const require = createRequire(import.meta.url);
@@ -98,6 +99,7 @@ export function exitCodeFor(err: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
+  guardStdout();
   try {
     await (await buildProgram(argv)).parseAsync(argv);
   } catch (err) {

@@ -4,6 +4,9 @@
 
 import { Chalk, type ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
+import { guardStdout, isStdoutClosed } from "./stdout.js";
+
+export { isStdoutClosed, onStdoutClosed } from "./stdout.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -65,15 +68,8 @@ export function isCI(): boolean {
   return ci !== undefined && ci !== "" && ci !== "0" && ci !== "false";
 }
 
-let stdoutClosed = false;
-
-/** True once stdout's reader went away (EPIPE): commands should stop quietly. */
-export function isStdoutClosed(): boolean {
-  return stdoutClosed;
-}
-
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  if (stdoutClosed && stream === process.stdout) return Promise.resolve();
+  if (isStdoutClosed() && stream === process.stdout) return Promise.resolve();
   if (stream.write(text)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -86,32 +82,8 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   });
 }
 
-let installed = false;
-function watchStdout(onClosed: () => void): void {
-  if (installed) return;
-  installed = true;
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
-      stdoutClosed = true;
-      onClosed();
-      return;
-    }
-    throw err;
-  });
-}
-
-const closeListeners = new Set<() => void>();
-
-/** Called once when stdout's reader goes away. */
-export function onStdoutClosed(listener: () => void): () => void {
-  closeListeners.add(listener);
-  return () => closeListeners.delete(listener);
-}
-
 export function createOutput(opts: OutputOptions = {}): Output {
-  watchStdout(() => {
-    for (const l of closeListeners) l();
-  });
+  guardStdout();
   const json = Boolean(opts.json);
   const quiet = Boolean(opts.quiet);
   const stdoutTTY = Boolean(process.stdout.isTTY);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { runCli } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { BIN, cleanEnv, runCli } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { traced } from "../helpers/trace.js";
 
@@ -183,6 +184,21 @@ describe("lazy loading and process hygiene", () => {
       const r = await runCli([...c, "--help"]);
       expect(r.code, c.join(" ")).toBe(0);
       expect(r.stdout, c.join(" ")).toMatch(/Examples:\n\s+\$ tweetstream/);
+    }
+  });
+
+  it("--help into a pipe closed early (| head -c 10) ends quietly", async () => {
+    for (let i = 0; i < 3; i++) {
+      const child = spawn(process.execPath, [BIN, "--help"], {
+        env: cleanEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      child.stdout.once("data", () => child.stdout.destroy());
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
     }
   });
 
