@@ -4,6 +4,8 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { streamCommand } from "./commands/stream/index.js";
+import { viewCommand } from "./commands/view.js";
+import { listenCommand } from "./commands/listen.js";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addProgramOptions(program);
   program.addCommand(streamCommand);
+  program.addCommand(viewCommand);
+  program.addCommand(listenCommand);
   program.addHelpText(
     "after",
     examples(
@@ -62,7 +66,7 @@ export function exitCodeFor(err: unknown): number {
     return ExitCode.Usage;
   }
   if (isCliError(err)) {
-    process.stderr.write(`error: ${redact(err.message)}\n`);
+    if (!err.reported) process.stderr.write(`error: ${redact(err.message)}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);

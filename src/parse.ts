@@ -127,3 +127,23 @@ export function validateSubject(subject: string, { wildcards = true } = {}): str
   if (bad) throw usageError(`invalid subject "${subject}"`);
   return subject;
 }
+
+/** Where a new consumer starts: listen's --deliver. */
+export type DeliverSpec =
+  | { policy: "all" | "new" | "last" }
+  | { policy: "sequence"; seq: number }
+  | { policy: "time"; time: Date };
+
+/** "all", "new", "last", a stream sequence (42) or a time (RFC 3339, or "10m" ago). */
+export function parseDeliver(input: string, what = "--deliver"): DeliverSpec {
+  const text = input.trim().toLowerCase();
+  if (text === "all" || text === "new" || text === "last") return { policy: text };
+  if (/^\d+$/.test(text)) return { policy: "sequence", seq: parseCount(text, what) };
+  try {
+    return { policy: "time", time: parseTimePoint(input, what) };
+  } catch {
+    throw usageError(
+      `invalid ${what} "${input}": use all, new, last, a stream sequence (e.g. 42) or a time (RFC 3339, or a duration ago such as 10m)`,
+    );
+  }
+}
