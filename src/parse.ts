@@ -78,6 +78,9 @@ export function parseLimit(input: string, what: string, parse: (s: string) => nu
   return parse(text);
 }
 
+/** 2^63 ns after 1970, the end of JetStream's timestamps. */
+const NANOS_LIMIT_MS = 9_223_372_036_854;
+
 /**
  * A point in time: an RFC 3339 / ISO date, or a duration meaning "that long ago".
  * Returns a Date.
@@ -88,6 +91,9 @@ export function parseTimePoint(input: string, what = "time", now = Date.now()): 
     const date = new Date(text);
     if (Number.isNaN(date.getTime()))
       throw usageError(`invalid ${what} "${input}": not a valid date`);
+    // JetStream keeps times as int64 nanoseconds since 1970: beyond 2262 they wrap around
+    if (date.getTime() >= NANOS_LIMIT_MS || date.getTime() < 0)
+      throw usageError(`invalid ${what} "${input}": out of range (1970 to 2262)`);
     return date;
   }
   try {

@@ -2,7 +2,6 @@
 // N valid events or raw payloads into a stream, acks awaited in pipelined windows.
 
 import { connect, headers as natsHeaders, type NatsConnection } from "nats";
-import { randomUUID } from "node:crypto";
 
 export interface FixtureEvent {
   messageType: "tweet_created" | "tweet_liked";
@@ -62,7 +61,6 @@ export async function publishRaw(
           m.subject,
           typeof m.data === "string" ? new TextEncoder().encode(m.data) : m.data,
           {
-            msgID: randomUUID(),
             ...(h ? { headers: h } : {}),
           },
         );
