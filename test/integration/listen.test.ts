@@ -15,6 +15,9 @@ async function newStream(events = 0): Promise<string> {
   return stream;
 }
 
+/** `tweetstream listen --stream <stream> …args` against the shared server. */
+const listen = (stream: string, args: string[]) => ts(["listen", "--stream", stream, ...args]);
+
 const seqs = (r: { lines(): Array<{ seq: number }> }) => r.lines().map((l) => l.seq);
 
 /** A listen that keeps running: its NDJSON lines as they come, and its exit. */
@@ -59,7 +62,7 @@ afterAll(async () => {
 describe("listen", () => {
   it("prints each event as NDJSON and a durable resumes after the last acknowledged one", async () => {
     const stream = await newStream(10);
-    const a = await ts(["listen", "--stream", stream, "--durable", "d", "--count", "4", "--json"]);
+    const a = await listen(stream, ["--durable", "d", "--count", "4", "--json"]);
     expect(a.code).toBe(0);
     expect(seqs(a)).toEqual([1, 2, 3, 4]);
     expect(a.lines()[0]).toEqual({
@@ -78,25 +81,16 @@ describe("listen", () => {
         author: "user0",
       },
     });
-    const b = await ts(["listen", "--stream", stream, "--durable", "d", "--count", "4", "--json"]);
+    const b = await listen(stream, ["--durable", "d", "--count", "4", "--json"]);
     expect(seqs(b)).toEqual([5, 6, 7, 8]);
-    const c = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "d",
-      "--timeout",
-      "1s",
-      "--json",
-    ]);
+    const c = await listen(stream, ["--durable", "d", "--timeout", "1s", "--json"]);
     expect(c.code).toBe(0);
     expect(seqs(c)).toEqual([9, 10]);
   });
 
   it("prints one line per event without --json: time, type, id, author, message", async () => {
     const stream = await newStream(2);
-    const r = await ts(["listen", "--stream", stream, "--count", "2"]);
+    const r = await listen(stream, ["--count", "2"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
@@ -109,44 +103,22 @@ describe("listen", () => {
   it("--timeout is an idle timeout: exit 6 when --count was not reached, else 0", async () => {
     const stream = await newStream(2);
     const started = Date.now();
-    const short = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--count",
-      "5",
-      "--timeout",
-      "1s",
-      "--json",
-    ]);
+    const short = await listen(stream, ["--count", "5", "--timeout", "1s", "--json"]);
     expect(short.code).toBe(6);
     expect(seqs(short)).toEqual([1, 2]);
     expect(short.stderr).toMatch(/no event for 1s: got 2 of 5/);
     expect(Date.now() - started).toBeLessThan(15_000);
-    const open = await ts(["listen", "--stream", stream, "--timeout", "1s", "--json"]);
+    const open = await listen(stream, ["--timeout", "1s", "--json"]);
     expect(open.code).toBe(0);
     expect(seqs(open)).toEqual([1, 2]);
-    const none = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--deliver",
-      "new",
-      "--count",
-      "1",
-      "--timeout",
-      "1s",
-    ]);
+    const none = await listen(stream, ["--deliver", "new", "--count", "1", "--timeout", "1s"]);
     expect(none.code).toBe(6);
     expect(none.stdout).toBe("");
   });
 
   it("waits for the next event (the CI recipe) and filters by subject", async () => {
     const stream = await newStream(0);
-    const waiting = ts([
-      "listen",
-      "--stream",
-      stream,
+    const waiting = listen(stream, [
       "--durable",
       "ci",
       "--subject",
@@ -180,7 +152,7 @@ describe("listen", () => {
       { subject: `${stream}.tweet_created`, data: '{"messageType":"tweet_deleted"}' },
     ]);
     await publishEvents(server.url, stream, 1);
-    const r = await ts(["listen", "--stream", stream, "--durable", "m", "--count", "3", "--json"]);
+    const r = await listen(stream, ["--durable", "m", "--count", "3", "--json"]);
     expect(r.code).toBe(0);
     const lines = r.lines();
     expect(lines.map((l) => l.data ?? l.event.id)).toEqual([
@@ -191,18 +163,9 @@ describe("listen", () => {
     expect(lines[0].event).toBeUndefined();
     expect(r.stderr).toMatch(/message 1 on .* is not an event \(not JSON\)/);
     expect(r.stderr).toMatch(/message 2 on .* is not an event \(messageType must be/);
-    const again = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "m",
-      "--timeout",
-      "1s",
-      "--json",
-    ]);
+    const again = await listen(stream, ["--durable", "m", "--timeout", "1s", "--json"]);
     expect(again.stdout).toBe("");
-    const human = await ts(["listen", "--stream", stream, "--count", "1"]);
+    const human = await listen(stream, ["--count", "1"]);
     expect(human.stdout).toMatch(/^#1 .*tweet_created {2}not json$/m);
   });
 
@@ -211,10 +174,7 @@ describe("listen", () => {
     const started = Date.now();
     const got: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await ts([
-        "listen",
-        "--stream",
-        stream,
+      const r = await listen(stream, [
         "--durable",
         "loop",
         "--count",
@@ -234,24 +194,9 @@ describe("listen", () => {
   it("refuses a durable with other settings (exit 5) and takes its own when none are given", async () => {
     const stream = await newStream(3);
     expect(
-      (
-        await ts([
-          "listen",
-          "--stream",
-          stream,
-          "--durable",
-          "cfg",
-          "--ack-wait",
-          "10s",
-          "--count",
-          "1",
-        ])
-      ).code,
+      (await listen(stream, ["--durable", "cfg", "--ack-wait", "10s", "--count", "1"])).code,
     ).toBe(0);
-    const r = await ts([
-      "listen",
-      "--stream",
-      stream,
+    const r = await listen(stream, [
       "--durable",
       "cfg",
       "--ack-wait",
@@ -265,16 +210,7 @@ describe("listen", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/ack wait is 10s, requested 20s/);
     expect(r.stderr).toMatch(/subject filter is none/);
-    const same = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "cfg",
-      "--count",
-      "1",
-      "--json",
-    ]);
+    const same = await listen(stream, ["--durable", "cfg", "--count", "1", "--json"]);
     expect(same.code).toBe(0);
     expect(seqs(same)).toEqual([2]);
   });
@@ -289,15 +225,7 @@ describe("listen", () => {
         ack_policy: "explicit" as never,
       });
     });
-    const r = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "go-event-subscriber",
-      "--count",
-      "1",
-    ]);
+    const r = await listen(stream, ["--durable", "go-event-subscriber", "--count", "1"]);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/push consumer/);
     expect(r.stderr).toMatch(/another --durable name/);
@@ -323,7 +251,7 @@ describe("listen", () => {
 
   it("removes its ephemeral consumer on exit", async () => {
     const stream = await newStream(1);
-    expect((await ts(["listen", "--stream", stream, "--count", "1"])).code).toBe(0);
+    expect((await listen(stream, ["--count", "1"])).code).toBe(0);
     const info = await ts(["stream", "info", stream, "--json"]);
     expect(info.json().consumers).toBe(0);
   });
@@ -339,16 +267,7 @@ describe("listen", () => {
     expect(first).toEqual(Array.from({ length: first.length }, (_, i) => i + 1));
     // default ack wait 30s: without the naks the rest would come only after it
     const started = Date.now();
-    const rest = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "sig",
-      "--timeout",
-      "2s",
-      "--json",
-    ]);
+    const rest = await listen(stream, ["--durable", "sig", "--timeout", "2s", "--json"]);
     expect(Date.now() - started).toBeLessThan(20_000);
     const second = seqs(rest);
     expect(second[0]).toBe(first.length + 1);
@@ -366,16 +285,7 @@ describe("listen", () => {
     await new Promise((r) => child.on("close", r));
     expect(JSON.parse(stdout).seq).toBe(1);
     expect(stderr.trim()).toBe("code=0");
-    const rest = await ts([
-      "listen",
-      "--stream",
-      stream,
-      "--durable",
-      "pipe",
-      "--timeout",
-      "2s",
-      "--json",
-    ]);
+    const rest = await listen(stream, ["--durable", "pipe", "--timeout", "2s", "--json"]);
     expect(seqs(rest)[0]).toBeLessThanOrEqual(2);
     expect(new Set([1, ...seqs(rest)]).size).toBe(500);
   });
