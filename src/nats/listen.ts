@@ -24,6 +24,9 @@ const PULL_MS = 5_000;
 /** Ephemeral consumers outlive a listener that died by this much (a server restart fits). */
 const EPHEMERAL_IDLE_NS = 60 * 1e9;
 const NS_PER_MS = 1_000_000;
+/** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
+const GRACE_QUIET_MS = 150;
+const GRACE_MAX_MS = 2_000;
 
 export interface ListenOptions {
   stream: string;
@@ -240,11 +243,23 @@ export async function createListener(
   let idleDeadline = 0;
   let wake: (() => void) | null = null;
 
+  // After a stop, the rest of the current pull may still be on its way: it is received
+  // and handed back (nak) until the pull is quiet for a moment, rather than dropped with
+  // the subscription and left to the ack wait.
+  let graceTimer: NodeJS.Timeout | undefined;
+  let graceEnd = 0;
+  const quiet = () => {
+    clearTimeout(graceTimer);
+    const wait = Math.min(GRACE_QUIET_MS, graceEnd - Date.now());
+    graceTimer = setTimeout(() => current?.stop(), Math.max(wait, 0));
+  };
   const stop = (reason: StopReason) => {
     if (stopping) return;
     stopping = reason;
     clearTimeout(idleTimer);
-    current?.stop();
+    graceEnd = Date.now() + GRACE_MAX_MS;
+    if (reason === "count" || reason === "idle") current?.stop();
+    else quiet();
     wake?.();
   };
   const armIdle = () => {
@@ -283,12 +298,14 @@ export async function createListener(
     });
     current = messages;
     if (stopping) messages.stop();
+    // once stopping, nothing new is pulled: the loop ends after this fetch
     let failed: unknown;
     try {
       for await (const m of messages as AsyncIterable<JsMsg>) {
         // pulled but not to be written: back to the server at once
         if (stopping) {
           m.nak();
+          quiet();
           continue;
         }
         armIdle();
@@ -313,6 +330,7 @@ export async function createListener(
       }
     } finally {
       current = null;
+      clearTimeout(graceTimer);
     }
     if (failed) throw failed;
   };
