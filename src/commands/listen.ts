@@ -69,9 +69,9 @@ export function listenRequest(
   return req;
 }
 
-/** Writes one message the way the output mode wants; warns about malformed payloads. */
-function messageWriter(out: Output, consumer: () => string) {
-  return (msg: StoredMessage): Promise<boolean> => {
+/** One message as the output mode wants it; warns about malformed payloads. */
+function messageRenderer(out: Output, consumer: () => string) {
+  return (msg: StoredMessage): string => {
     const event = payloadEvent(msg);
     if (!event) {
       const object = payloadObject(msg);
@@ -85,7 +85,7 @@ function messageWriter(out: Output, consumer: () => string) {
       : event
         ? renderEventLine(msg, event, out.color)
         : renderMalformedLine(msg, out.color);
-    return out.writeConfirmed(text + "\n");
+    return text + "\n";
   };
 }
 
@@ -138,7 +138,8 @@ export const listenCommand = addLeafOptions(
     conn,
     { stream: ctx.stream, ...req },
     {
-      write: messageWriter(out, () => consumerName),
+      render: messageRenderer(out, () => consumerName),
+      write: (text) => out.writeConfirmed(text),
       warn: (t) => out.warn(t),
       info: (t) => out.info(t),
       ready(name, resumed) {
