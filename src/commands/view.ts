@@ -8,7 +8,7 @@ import { resolveSubject } from "../events.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
 import { rawPayload, renderViewMessage, viewRecord, type StoredMessage } from "../output/events.js";
-import { isStdoutClosed } from "../output/output.js";
+import { writeInBursts } from "../output/bursts.js";
 import { parseCount, parseTimePoint, validateStreamName } from "../parse.js";
 import { examples } from "./help.js";
 
@@ -99,24 +99,15 @@ function buildViewCommand(): Command {
         }
         const { out } = ctx;
         const render = req.raw
-          ? (m: StoredMessage) => out.result(rawPayload(m))
+          ? (m: StoredMessage) => rawPayload(m) + "\n"
           : out.json
-            ? (m: StoredMessage) => out.printNdjson(viewRecord(m))
-            : (m: StoredMessage) => out.result(renderViewMessage(m, out.color));
-        let shown = 0;
-        let next = await plan.messages.next();
-        while (!next.done) {
-          await render(next.value);
-          shown++;
-          if (isStdoutClosed()) {
-            await plan.messages.return({ stalled: false });
-            return;
-          }
-          next = await plan.messages.next();
-        }
-        if (next.value.stalled) {
+            ? (m: StoredMessage) => JSON.stringify(viewRecord(m)) + "\n"
+            : (m: StoredMessage) => renderViewMessage(m, out.color);
+        const end = await writeInBursts(plan.messages, render, (text) => out.writeConfirmed(text));
+        // undefined: stdout closed early (| head), which ends quietly
+        if (end?.stalled) {
           out.warn(
-            `stopped after ${shown} of ${plan.total} messages: the rest was removed from the stream while reading`,
+            `stopped before all ${plan.total} messages were shown: the rest was removed from the stream while reading`,
           );
         }
       }),

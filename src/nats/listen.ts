@@ -8,6 +8,7 @@
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
+import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
 import type { StoredMessage } from "../output/events.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
@@ -27,8 +28,6 @@ const NS_PER_MS = 1_000_000;
 /** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
 const GRACE_QUIET_MS = 150;
 const GRACE_MAX_MS = 2_000;
-/** Largest write: rendered messages are written in bursts up to this size. */
-const FLUSH_BYTES = 64 * 1024;
 
 export interface ListenOptions {
   stream: string;
@@ -226,11 +225,6 @@ async function health(jsm: JetStreamManager, stream: string, consumer: string): 
   }
 }
 
-const NOTHING_YET = Symbol("nothing yet");
-/** Resolves after pending I/O callbacks ran: a message already received has been queued by then. */
-const nothingYet = () =>
-  new Promise<typeof NOTHING_YET>((resolve) => setImmediate(() => resolve(NOTHING_YET)));
-
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function createListener(
@@ -336,8 +330,7 @@ export async function createListener(
     let next = iter.next();
     try {
       for (;;) {
-        let r: IteratorResult<JsMsg> | typeof NOTHING_YET =
-          held.length > 0 ? await Promise.race([next, nothingYet()]) : await next;
+        let r = held.length > 0 ? await readyOrNot(next) : await next;
         if (r === NOTHING_YET) {
           await flush();
           r = await next;
@@ -362,7 +355,7 @@ export async function createListener(
         texts.push(text);
         held.push(m);
         size += text.length;
-        if (held.length >= BATCH || size >= FLUSH_BYTES) await flush();
+        if (held.length >= BURST_COUNT || size >= BURST_BYTES) await flush();
       }
     } finally {
       next.catch(() => undefined);
