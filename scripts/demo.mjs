@@ -15,6 +15,18 @@ const STEPS = [
   ["running it again is safe: it says the stream exists", ["stream", "add"]],
   ["list the streams, like `nats stream ls`", ["stream", "ls"]],
   ["show the stream's configuration and state", ["stream", "info"]],
+  [
+    "show the stored likes, like `nats stream view --subject` (never pages, works in a pipe)",
+    ["view", "--subject", "tweet_liked"],
+  ],
+  [
+    "process events like the article's durable subscriber: print each, then acknowledge it",
+    ["listen", "--durable", "demo", "--count", "2", "--timeout", "10s"],
+  ],
+  [
+    "run it again: the durable resumes after the last acknowledged event",
+    ["listen", "--durable", "demo", "--count", "1", "--timeout", "10s"],
+  ],
 ];
 
 /**
