@@ -12,7 +12,7 @@ import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/lis
 import type { Output } from "../output/output.js";
 import { onStdoutClosed } from "../output/output.js";
 import {
-  listenRecord,
+  listenLine,
   payloadEvent,
   payloadObject,
   renderEventLine,
@@ -81,7 +81,7 @@ function messageRenderer(out: Output, consumer: () => string) {
       );
     }
     const text = out.json
-      ? JSON.stringify(listenRecord(msg, consumer(), event))
+      ? listenLine(msg, consumer(), event)
       : event
         ? renderEventLine(msg, event, out.color)
         : renderMalformedLine(msg, out.color);

@@ -6,7 +6,7 @@
 // ridden out: the fetch loop retries, a vanished ephemeral consumer is recreated after
 // the last acknowledged message.
 
-import type { ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
 import type { StoredMessage } from "../output/events.js";
@@ -245,6 +245,7 @@ export async function createListener(
   let idleTimer: NodeJS.Timeout | undefined;
   let idleDeadline = 0;
   let wake: (() => void) | null = null;
+  let consumer: Consumer | undefined;
 
   // After a stop, the rest of the current pull may still be on its way: it is received
   // and handed back (nak) until the pull is quiet for a moment, rather than dropped with
@@ -286,13 +287,15 @@ export async function createListener(
       lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
     const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
     name = info.name;
+    consumer = undefined;
     hooks.warn(
       `the ephemeral consumer was removed by the server; continuing with a new one after sequence ${lastSeq}`,
     );
   };
 
   const pullOnce = async () => {
-    const consumer = await conn.js().consumers.get(opts.stream, name);
+    // looked up once (an API request), again only after a failure or a new consumer
+    consumer ??= await conn.js().consumers.get(opts.stream, name);
     const remaining = opts.count === undefined ? BATCH : Math.min(BATCH, opts.count - written);
     const untilIdle = opts.idleMs === undefined ? PULL_MS : idleDeadline - Date.now();
     const messages = await consumer.fetch({
@@ -330,7 +333,10 @@ export async function createListener(
     let next = iter.next();
     try {
       for (;;) {
-        let r = held.length > 0 ? await readyOrNot(next) : await next;
+        // a fetch queues nothing but messages after its first pull, so anything pending
+        // here is a message (or the end): only when nothing is may the next take a while
+        let r =
+          held.length > 0 && messages.getPending() === 0 ? await readyOrNot(next) : await next;
         if (r === NOTHING_YET) {
           await flush();
           r = await next;
@@ -376,6 +382,7 @@ export async function createListener(
           await pullOnce();
           if (troubled && !stopping) troubled = false;
         } catch (err) {
+          consumer = undefined;
           if (stopping) break;
           if (err instanceof CliError) throw err;
           if (conn.nc.isClosed())

@@ -77,16 +77,21 @@ export function viewRecord(msg: StoredMessage): Record<string, unknown> {
 }
 
 /**
- * listen --json: {stream, consumer, seq, subject, time, delivered, redelivered,
- * event | data, headers?}; `event` only for a valid event, malformed payloads as `data`.
+ * listen --json, one NDJSON line: {stream, seq, subject, time, consumer, delivered,
+ * redelivered, event | data, headers?}; `event` only for a valid event, malformed payloads
+ * as `data`. Written by hand: this runs for every event of a backlog.
  */
-export function listenRecord(
-  msg: StoredMessage,
-  consumer: string,
-  event: TweetEvent | null,
-): Record<string, unknown> {
+export function listenLine(msg: StoredMessage, consumer: string, event: TweetEvent | null): string {
   const delivered = msg.delivered ?? 1;
-  return withPayload({ ...base(msg), consumer, delivered, redelivered: delivered > 1 }, msg, event);
+  const payload = event
+    ? `"event":${JSON.stringify(event)}`
+    : `"data":${JSON.stringify(payloadText(msg))}`;
+  const headers = msg.headers ? `,"headers":${JSON.stringify(msg.headers)}` : "";
+  return (
+    `{"stream":${JSON.stringify(msg.stream)},"seq":${msg.seq},"subject":${JSON.stringify(msg.subject)},` +
+    `"time":"${msg.time.toISOString()}","consumer":${JSON.stringify(consumer)},` +
+    `"delivered":${delivered},"redelivered":${delivered > 1},${payload}${headers}}`
+  );
 }
 
 /** Terminal control characters in payloads must not drive the user's terminal. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDeliver } from "../../src/parse.js";
 import { durableMismatches } from "../../src/nats/listen.js";
 import {
-  listenRecord,
+  listenLine,
   renderEventLine,
   renderViewMessage,
   viewRecord,
@@ -93,7 +93,9 @@ describe("event renderings", () => {
     });
   });
   it("listen records say how often an event was delivered", () => {
-    expect(listenRecord(msg(JSON.stringify(event), { delivered: 2 }), "c", event)).toMatchObject({
+    expect(
+      JSON.parse(listenLine(msg(JSON.stringify(event), { delivered: 2 }), "c", event)),
+    ).toMatchObject({
       consumer: "c",
       delivered: 2,
       redelivered: true,
