@@ -7,7 +7,7 @@ import { usageError } from "../errors.js";
 import { resolveSubject } from "../events.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
-import { rawPayload, renderViewMessage, viewRecord, type StoredMessage } from "../output/events.js";
+import { rawPayload, renderViewMessage, viewLine, type StoredMessage } from "../output/events.js";
 import { writeInBursts } from "../output/bursts.js";
 import { parseCount, parseTimePoint, validateStreamName } from "../parse.js";
 import { examples } from "./help.js";
@@ -101,9 +101,14 @@ function buildViewCommand(): Command {
         const render = req.raw
           ? (m: StoredMessage) => rawPayload(m) + "\n"
           : out.json
-            ? (m: StoredMessage) => JSON.stringify(viewRecord(m)) + "\n"
+            ? (m: StoredMessage) => viewLine(m) + "\n"
             : (m: StoredMessage) => renderViewMessage(m, out.color);
-        const end = await writeInBursts(plan.messages, render, (text) => out.writeConfirmed(text));
+        const end = await writeInBursts(
+          plan.messages,
+          render,
+          (text) => out.writeConfirmed(text),
+          plan.queued,
+        );
         // undefined: stdout closed early (| head), which ends quietly
         if (end?.stalled) {
           out.warn(

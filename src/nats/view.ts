@@ -29,6 +29,8 @@ export interface ViewPlan {
   /** messages that will be shown */
   total: number;
   messages: AsyncGenerator<StoredMessage, { stalled: boolean }>;
+  /** messages already received and waiting to be yielded */
+  queued(): number;
 }
 
 const BATCH = 256;
@@ -105,7 +107,12 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
     throw toCliError(err, { stream: opts.stream, phase: "request" });
   }
   if (opts.count !== undefined) total = Math.min(total, opts.count);
-  return { total, messages: readMessages(conn, opts, start, total) };
+  const source = { queued: () => 0 };
+  return {
+    total,
+    messages: readMessages(conn, opts, start, total, source),
+    queued: () => source.queued(),
+  };
 }
 
 async function* readMessages(
@@ -113,6 +120,7 @@ async function* readMessages(
   opts: ViewOptions,
   start: StartPoint,
   total: number,
+  source: { queued: () => number },
 ): AsyncGenerator<StoredMessage, { stalled: boolean }> {
   if (total === 0) return { stalled: false };
   const consumer = await conn
@@ -140,6 +148,8 @@ async function* readMessages(
   }, 250);
   watchdog.unref();
   const iter = messages[Symbol.asyncIterator]();
+  // the ordered consumer's queue holds only messages (its pulls run elsewhere)
+  source.queued = () => messages.getPending();
   let shown = 0;
   try {
     while (shown < total) {

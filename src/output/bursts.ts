@@ -28,6 +28,8 @@ export async function writeInBursts<T, R>(
   iter: AsyncIterator<T, R>,
   render: (value: T) => string,
   write: (text: string) => Promise<boolean>,
+  /** how many values are already queued behind `iter`, when the source can tell */
+  queued?: () => number,
 ): Promise<R | undefined> {
   let texts: string[] = [];
   let size = 0;
@@ -40,7 +42,7 @@ export async function writeInBursts<T, R>(
   };
   for (;;) {
     const next = iter.next();
-    let r = texts.length > 0 ? await readyOrNot(next) : await next;
+    let r = texts.length > 0 && !(queued && queued() > 0) ? await readyOrNot(next) : await next;
     if (r === NOTHING_YET) {
       if (!(await flush())) {
         await iter.return?.();

@@ -77,6 +77,22 @@ export function viewRecord(msg: StoredMessage): Record<string, unknown> {
 }
 
 /**
+ * viewRecord as one NDJSON line, built by hand for speed: a JSON object payload that is
+ * already on one line goes in as it is stored (it was parsed, so it is valid JSON).
+ */
+export function viewLine(msg: StoredMessage): string {
+  const object = payloadObject(msg);
+  if (!object) return JSON.stringify(viewRecord(msg));
+  const text = payloadText(msg);
+  const event = /[\r\n]/.test(text) ? JSON.stringify(object) : text.trim();
+  const headers = msg.headers ? `,"headers":${JSON.stringify(msg.headers)}` : "";
+  return (
+    `{"stream":${JSON.stringify(msg.stream)},"seq":${msg.seq},"subject":${JSON.stringify(msg.subject)},` +
+    `"time":"${msg.time.toISOString()}","event":${event}${headers}}`
+  );
+}
+
+/**
  * listen --json, one NDJSON line: {stream, seq, subject, time, consumer, delivered,
  * redelivered, event | data, headers?}; `event` only for a valid event, malformed payloads
  * as `data`. Written by hand: this runs for every event of a backlog.

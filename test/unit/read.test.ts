@@ -5,6 +5,7 @@ import {
   listenLine,
   renderEventLine,
   renderViewMessage,
+  viewLine,
   viewRecord,
   type StoredMessage,
 } from "../../src/output/events.js";
@@ -91,6 +92,18 @@ describe("event renderings", () => {
       data: "x",
       headers: { A: ["b"] },
     });
+  });
+  it("view lines are the view records on one line", () => {
+    for (const m of [
+      msg('{"a":1,"b":"x"}'),
+      msg('{\n  "a": [1,\n 2]\n}', { headers: { A: ["b"] } }),
+      msg("not json"),
+      msg('"a string"'),
+    ]) {
+      const line = viewLine(m);
+      expect(line).not.toMatch(/\n/);
+      expect(JSON.parse(line)).toEqual(viewRecord(m));
+    }
   });
   it("listen records say how often an event was delivered", () => {
     expect(
