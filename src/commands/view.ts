@@ -112,7 +112,7 @@ function buildViewCommand(): Command {
         // undefined: stdout closed early (| head), which ends quietly
         if (end?.stalled) {
           out.warn(
-            `stopped before all ${plan.total} messages were shown: the rest was removed from the stream while reading`,
+            `stopped before all ${plan.total} messages were shown: none came for a while (removed from the stream while reading, or the server is unreachable)`,
           );
         }
       }),
