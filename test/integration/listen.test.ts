@@ -249,6 +249,34 @@ describe("listen", () => {
     expect(missing.code).toBe(4);
   });
 
+  it("exits 4 when its durable is removed while listening", async () => {
+    const stream = await newStream(1);
+    const run = startListen(server.url, ["--stream", stream, "--durable", "gone"]);
+    await waitFor(() => run.lines().length >= 1, 15_000, "the first event");
+    await withConnection(server.url, async (nc) => {
+      await (await nc.jetstreamManager()).consumers.delete(stream, "gone");
+    });
+    const { code } = await run.exited;
+    expect(code).toBe(4);
+    expect(run.stderr()).toMatch(/durable gone was removed from stream/);
+  });
+
+  it("carries on with a new ephemeral consumer after the server removed its own", async () => {
+    const stream = await newStream(2);
+    const run = startListen(server.url, ["--stream", stream]);
+    await waitFor(() => run.lines().length >= 2, 15_000, "the first events");
+    await withConnection(server.url, async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      for await (const c of jsm.consumers.list(stream)) await jsm.consumers.delete(stream, c.name);
+    });
+    await publishEvents(server.url, stream, 2, { from: 2 });
+    await waitFor(() => run.lines().length >= 4, 20_000, "the events after the removal");
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(143);
+    expect(run.lines().map((l) => l.seq)).toEqual([1, 2, 3, 4]);
+    expect(run.stderr()).toMatch(/continuing with a new one after sequence 2/);
+  });
+
   it("removes its ephemeral consumer on exit", async () => {
     const stream = await newStream(1);
     expect((await listen(stream, ["--count", "1"])).code).toBe(0);
