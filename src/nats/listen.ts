@@ -26,7 +26,7 @@ const PULL_MS = 5_000;
 const EPHEMERAL_IDLE_NS = 60 * 1e9;
 const NS_PER_MS = 1_000_000;
 /** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
-const GRACE_QUIET_MS = 150;
+const GRACE_QUIET_MS = 250;
 const GRACE_MAX_MS = 2_000;
 
 export interface ListenOptions {
