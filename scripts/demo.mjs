@@ -19,7 +19,6 @@ const BIN = fileURLToPath(new URL("../bin/tweetstream.js", import.meta.url));
 const STEPS = [
   ["create the article's stream TWITTERCLONE (subjects TWITTERCLONE.*)", ["stream", "add"]],
   ["running it again is safe: it says the stream exists", ["stream", "add"]],
-  ["list the streams, like `nats stream ls`", ["stream", "ls"]],
   [
     "tweet, as the article's POST /tweets does (--json: the script keeps the tweet id)",
     ["tweet", "hello world !", "--author", "ziggornif", "--json"],
@@ -29,7 +28,20 @@ const STEPS = [
     "like that tweet, as POST /tweets/:id/likes does",
     (saved) => ["like", saved.tweet.event.id, "--author", "alice"],
   ],
+  ["list the streams, like `nats stream ls`", ["stream", "ls"]],
+  [
+    "show the stored likes, like `nats stream view --subject` (never pages, works in a pipe)",
+    ["view", "--subject", "tweet_liked"],
+  ],
+  [
+    "process events like the article's durable subscriber: print each, then acknowledge it",
+    ["listen", "--durable", "demo", "--count", "2", "--timeout", "10s"],
+  ],
   ["load generation: 1000 tweets, pipelined", ["tweet", "load test {{n}}", "--count", "1000"]],
+  [
+    "the durable resumes after the last acknowledged event: the first load-test tweets",
+    ["listen", "--durable", "demo", "--count", "3", "--timeout", "10s"],
+  ],
   ["show the stream's configuration and state", ["stream", "info"]],
 ];
 

@@ -23,6 +23,8 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
   ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
   ["like", async () => (await import("./commands/like.js")).likeCommand],
   ["publish", async () => (await import("./commands/publish.js")).publishCommand],
+  ["view", async () => (await import("./commands/view.js")).viewCommand],
+  ["listen", async () => (await import("./commands/listen.js")).listenCommand],
   ["serve", async () => (await import("./commands/serve.js")).serveCommand],
 ];
 
@@ -86,7 +88,7 @@ export function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (isCliError(err)) {
-    process.stderr.write(`error: ${redact(err.message)}\n`);
+    if (!err.reported) process.stderr.write(`error: ${redact(err.message)}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);

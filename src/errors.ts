@@ -9,17 +9,28 @@ export const ExitCode = {
   NotFound: 4,
   Conflict: 5,
   Timeout: 6,
+  /** stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it */
+  Interrupted: 130,
+  /** stopped by SIGTERM: 128 + 15 */
+  Terminated: 143,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class CliError extends Error {
   readonly exitCode: ExitCode;
+  /** the command already told the user (e.g. a stop by signal): print nothing more */
+  readonly reported: boolean;
 
-  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    exitCode: ExitCode,
+    options?: { cause?: unknown; reported?: boolean },
+  ) {
     super(message, options);
     this.name = "CliError";
     this.exitCode = exitCode;
+    this.reported = options?.reported ?? false;
   }
 }
 

@@ -90,11 +90,12 @@ export function toEvent(value: unknown): TweetEvent {
   };
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** A stored payload as an event, or null when it is not one (malformed messages are shown raw). */
 export function parseEventPayload(data: Uint8Array | string): TweetEvent | null {
   try {
-    const text =
-      typeof data === "string" ? data : new TextDecoder("utf-8", { fatal: true }).decode(data);
+    const text = typeof data === "string" ? data : strictUtf8.decode(data);
     const value: unknown = JSON.parse(text);
     return eventProblem(value) === null ? toEvent(value) : null;
   } catch {
@@ -209,8 +210,6 @@ export function eventForPublish(value: unknown, defaults: EventDefaults): TweetE
   if (problem) throw usageError(`invalid event: ${problem}`);
   return event;
 }
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** One NDJSON line (bytes, without its newline) as the event to publish, or throws exit 2. */
 export function decodeEventLine(line: Uint8Array, defaults: EventDefaults): TweetEvent {

@@ -78,6 +78,9 @@ export function parseLimit(input: string, what: string, parse: (s: string) => nu
   return parse(text);
 }
 
+/** 2^63 ns after 1970, the end of JetStream's timestamps. */
+const NANOS_LIMIT_MS = 9_223_372_036_854;
+
 /**
  * A point in time: an RFC 3339 / ISO date, or a duration meaning "that long ago".
  * Returns a Date.
@@ -88,6 +91,9 @@ export function parseTimePoint(input: string, what = "time", now = Date.now()): 
     const date = new Date(text);
     if (Number.isNaN(date.getTime()))
       throw usageError(`invalid ${what} "${input}": not a valid date`);
+    // JetStream keeps times as int64 nanoseconds since 1970: beyond 2262 they wrap around
+    if (date.getTime() >= NANOS_LIMIT_MS || date.getTime() < 0)
+      throw usageError(`invalid ${what} "${input}": out of range (1970 to 2262)`);
     return date;
   }
   try {
@@ -126,4 +132,24 @@ export function validateSubject(subject: string, { wildcards = true } = {}): str
     (!wildcards && tokens.some((t) => t === "*" || t === ">"));
   if (bad) throw usageError(`invalid subject "${subject}"`);
   return subject;
+}
+
+/** Where a new consumer starts: listen's --deliver. */
+export type DeliverSpec =
+  | { policy: "all" | "new" | "last" }
+  | { policy: "sequence"; seq: number }
+  | { policy: "time"; time: Date };
+
+/** "all", "new", "last", a stream sequence (42) or a time (RFC 3339, or "10m" ago). */
+export function parseDeliver(input: string, what = "--deliver"): DeliverSpec {
+  const text = input.trim().toLowerCase();
+  if (text === "all" || text === "new" || text === "last") return { policy: text };
+  if (/^\d+$/.test(text)) return { policy: "sequence", seq: parseCount(text, what) };
+  try {
+    return { policy: "time", time: parseTimePoint(input, what) };
+  } catch {
+    throw usageError(
+      `invalid ${what} "${input}": use all, new, last, a stream sequence (e.g. 42) or a time (RFC 3339, or a duration ago such as 10m)`,
+    );
+  }
 }

@@ -31,6 +31,11 @@ export interface Output {
   printJson(value: unknown): Promise<void>;
   /** One NDJSON line on stdout. */
   printNdjson(value: unknown): Promise<void>;
+  /**
+   * Text on stdout, resolving true once the OS has taken it and false when it could not
+   * be written (stdout closed): for callers that acknowledge only what was written out.
+   */
+  writeConfirmed(text: string): Promise<boolean>;
   /** Progress or a note for people, on stderr; silent with --quiet or --json. */
   info(text: string): void;
   /** A warning on stderr (kept under --json, dropped under --quiet). */
@@ -82,6 +87,15 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   });
 }
 
+function writeConfirmed(text: string): Promise<boolean> {
+  if (isStdoutClosed()) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    // the callback runs after the data was handed to the OS (or failed, e.g. EPIPE);
+    // a full pipe delays it, which is the backpressure
+    process.stdout.write(text, (err) => resolve(!err && !isStdoutClosed()));
+  });
+}
+
 export function createOutput(opts: OutputOptions = {}): Output {
   guardStdout();
   const json = Boolean(opts.json);
@@ -100,6 +114,7 @@ export function createOutput(opts: OutputOptions = {}): Output {
     result: (text) => write(process.stdout, text.endsWith("\n") ? text : text + "\n"),
     printJson: (value) => write(process.stdout, JSON.stringify(value, null, 2) + "\n"),
     printNdjson: (value) => write(process.stdout, JSON.stringify(value) + "\n"),
+    writeConfirmed,
     info(text) {
       if (!quiet && !json) process.stderr.write(redact(text) + "\n");
     },

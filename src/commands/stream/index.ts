@@ -7,6 +7,7 @@ import { infoCommand } from "./info.js";
 import { lsCommand } from "./ls.js";
 import { purgeCommand } from "./purge.js";
 import { rmCommand } from "./rm.js";
+import { streamViewCommand } from "../view.js";
 
 export const streamCommand = new Command("stream")
   .description("manage JetStream streams (like `nats stream …`)")
@@ -18,4 +19,5 @@ export const streamCommand = new Command("stream")
   .addCommand(lsCommand)
   .addCommand(infoCommand)
   .addCommand(rmCommand)
-  .addCommand(purgeCommand);
+  .addCommand(purgeCommand)
+  .addCommand(streamViewCommand);

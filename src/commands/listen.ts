@@ -1,0 +1,199 @@
+// `listen`: process events durably, the way the article's durable subscriber does —
+// write each event out, then acknowledge it; resume after the last acknowledged one.
+// Its --timeout is an idle timeout (the connection timeout then comes from NATS_TIMEOUT
+// or `tweetstream --timeout 5s listen …`). SIGINT/SIGTERM stop it cleanly (see README).
+
+import { Command, Option } from "commander";
+import { commandContext } from "../context.js";
+import { CliError, ExitCode } from "../errors.js";
+import { resolveSubject, eventProblem } from "../events.js";
+import { addLeafOptions } from "../global-options.js";
+import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/listen.js";
+import type { Output } from "../output/output.js";
+import { onStdoutClosed } from "../output/output.js";
+import {
+  listenLine,
+  payloadEvent,
+  payloadObject,
+  renderEventLine,
+  renderMalformedLine,
+  type StoredMessage,
+} from "../output/events.js";
+import { formatDuration } from "../output/format.js";
+import { parseCount, parseDeliver, parseDuration, type DeliverSpec } from "../parse.js";
+import { examples } from "./help.js";
+
+interface ListenFlags {
+  subject?: string;
+  durable?: string | true;
+  deliver?: string;
+  ackWait?: string;
+  maxDeliver?: string;
+  count?: string;
+  timeout?: string;
+}
+
+export type ListenRequest = Omit<ListenOptions, "stream">;
+
+export function listenRequest(
+  stream: string,
+  flags: ListenFlags,
+  defaultDurable: string,
+): ListenRequest {
+  const req: ListenRequest = {};
+  if (flags.subject !== undefined) req.filter = resolveSubject(stream, flags.subject);
+  if (flags.durable !== undefined) {
+    const name = flags.durable === true ? defaultDurable : flags.durable.trim();
+    if (!/^[^\s.*>/\\]+$/.test(name)) {
+      throw new CliError(
+        `invalid --durable name "${name}": no spaces, dots, wildcards (* >) or path separators`,
+        ExitCode.Usage,
+      );
+    }
+    req.durable = name;
+  }
+  if (flags.deliver !== undefined) req.deliver = parseDeliver(flags.deliver);
+  if (flags.ackWait !== undefined) {
+    req.ackWaitMs = parseDuration(flags.ackWait, "--ack-wait");
+    if (req.ackWaitMs < 1000) throw new CliError("--ack-wait must be at least 1s", ExitCode.Usage);
+  }
+  if (flags.maxDeliver !== undefined) {
+    const text = flags.maxDeliver.trim().toLowerCase();
+    req.maxDeliver = text === "-1" || text === "unlimited" ? -1 : parseCount(text, "--max-deliver");
+  }
+  if (flags.count !== undefined) req.count = parseCount(flags.count, "--count");
+  if (flags.timeout !== undefined) {
+    req.idleMs = parseDuration(flags.timeout, "--timeout");
+    if (req.idleMs <= 0) throw new CliError("--timeout must be more than 0", ExitCode.Usage);
+  }
+  return req;
+}
+
+/** One message as the output mode wants it; warns about malformed payloads. */
+function messageRenderer(out: Output, consumer: () => string) {
+  return (msg: StoredMessage): string => {
+    const event = payloadEvent(msg);
+    if (!event) {
+      const object = payloadObject(msg);
+      const why = object ? eventProblem(object) : "not JSON";
+      out.warn(
+        `message ${msg.seq} on ${msg.subject} is not an event (${why}); written raw and acknowledged`,
+      );
+    }
+    const text = out.json
+      ? listenLine(msg, consumer(), event)
+      : event
+        ? renderEventLine(msg, event, out.color)
+        : renderMalformedLine(msg, out.color);
+    return text + "\n";
+  };
+}
+
+export const listenCommand = addLeafOptions(
+  new Command("listen")
+    .description(
+      "process events: print each one, then acknowledge it (pull consumer, explicit acks); with --durable, resume where the last run stopped",
+    )
+    .option(
+      "--subject <subject>",
+      "only this subject: full, wildcard, or tweet_created / tweet_liked (default: the whole stream, <STREAM>.*)",
+    )
+    .option(
+      "--durable [name]",
+      `durable consumer: the next run resumes after the last acknowledged event (name default: ${DEFAULT_DURABLE})`,
+    )
+    .option(
+      "--deliver <policy>",
+      "where a new consumer starts: all (default), new, last, a stream sequence, or a time (RFC 3339 or 10m ago)",
+    )
+    .option(
+      "--ack-wait <duration>",
+      "redeliver an event not acknowledged within this time (server default 30s)",
+    )
+    .option("--max-deliver <n>", "deliver an event at most n times (default unlimited)")
+    .option("--count <n>", "exit 0 after n events")
+    .addOption(
+      new Option(
+        "--timeout <duration>",
+        "idle timeout: end when no event arrived for this long (exit 6 if --count was not reached, else 0)",
+      ),
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "tweetstream listen",
+        "tweetstream listen --durable worker --subject tweet_liked",
+        "tweetstream listen --durable ci --count 1 --timeout 30s --json",
+        "tweetstream --timeout 10s listen --deliver new    # --timeout before listen: connection timeout",
+      ) + "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what it wrote.\n",
+    ),
+  ["timeout"],
+).action(async (flags: ListenFlags, cmd: Command) => {
+  const ctx = commandContext(cmd, { except: ["timeout"], reconnectForever: true });
+  const { out } = ctx;
+  const req = listenRequest(ctx.stream, flags, DEFAULT_DURABLE);
+  const conn = await ctx.connect();
+  let consumerName = req.durable ?? "";
+  const listener = await createListener(
+    conn,
+    { stream: ctx.stream, ...req },
+    {
+      render: messageRenderer(out, () => consumerName),
+      write: (text) => out.writeConfirmed(text),
+      warn: (t) => out.warn(t),
+      info: (t) => out.info(t),
+      ready(name, resumed) {
+        consumerName = name;
+        const what = req.durable
+          ? `durable ${name} (${resumed ? "resuming after its last acknowledged event" : "new"})`
+          : "an ephemeral consumer";
+        out.info(
+          `Listening on ${req.filter ?? `stream ${ctx.stream}`} with ${what}` +
+            (req.count !== undefined
+              ? `, until ${req.count} ${req.count === 1 ? "event" : "events"}`
+              : "") +
+            (req.idleMs !== undefined ? `, or ${formatDuration(req.idleMs)} without one` : "") +
+            "; Ctrl-C to stop",
+        );
+      },
+    },
+  );
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => listener.stop(signal);
+  const sigint = onSignal("SIGINT");
+  const sigterm = onSignal("SIGTERM");
+  process.once("SIGINT", sigint);
+  process.once("SIGTERM", sigterm);
+  const unwatch = onStdoutClosed(() => listener.stop("stdout"));
+  let result;
+  try {
+    result = await listener.run();
+  } finally {
+    process.off("SIGINT", sigint);
+    process.off("SIGTERM", sigterm);
+    unwatch();
+  }
+  const events = `${result.written} ${result.written === 1 ? "event" : "events"}`;
+  switch (result.reason) {
+    case "SIGINT":
+    case "SIGTERM":
+      out.info(`Stopped by ${result.reason} after ${events}; all of them acknowledged`);
+      throw new CliError(
+        `stopped by ${result.reason}`,
+        result.reason === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated,
+        {
+          reported: true,
+        },
+      );
+    case "idle":
+      if (req.count !== undefined && result.written < req.count) {
+        throw new CliError(
+          `no event for ${formatDuration(req.idleMs ?? 0)}: got ${result.written} of ${req.count}`,
+          ExitCode.Timeout,
+        );
+      }
+      out.info(`No event for ${formatDuration(req.idleMs ?? 0)}; stopped after ${events}`);
+      return;
+    default:
+      return;
+  }
+});

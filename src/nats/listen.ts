@@ -1,0 +1,431 @@
+// Durable processing for `listen`: a pull consumer with explicit acks. Each message is
+// handed to the writer and acknowledged only once it was written out; what was pulled
+// but not written when listening stops is handed back at once (nak). Pulls are bounded
+// fetches (never more than --count still needs), so `listen --count 1` in a loop does
+// not strand messages until the ack wait. Lost connections and server restarts are
+// ridden out: the fetch loop retries, a vanished ephemeral consumer is recreated after
+// the last acknowledged message.
+
+import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import { CliError, ExitCode } from "../errors.js";
+import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
+import type { StoredMessage } from "../output/events.js";
+import type { DeliverSpec } from "../parse.js";
+import type { Connection } from "./connection.js";
+import { describeServers } from "./connection.js";
+import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
+import { consumerConfig, toStoredMessage } from "./messages.js";
+
+export const DEFAULT_DURABLE = "tweetstream-listen";
+
+/** Largest pull; small enough that a stop hands back little, large enough for throughput. */
+const BATCH = 256;
+/** Longest a pull waits on the server; also how fast a lost pull is noticed and replaced. */
+const PULL_MS = 5_000;
+/** Ephemeral consumers outlive a listener that died by this much (a server restart fits). */
+const EPHEMERAL_IDLE_NS = 60 * 1e9;
+const NS_PER_MS = 1_000_000;
+/** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
+const GRACE_QUIET_MS = 250;
+const GRACE_MAX_MS = 2_000;
+
+export interface ListenOptions {
+  stream: string;
+  /** full subject or wildcard; undefined = everything the stream stores */
+  filter?: string;
+  /** durable consumer name; undefined = ephemeral */
+  durable?: string;
+  /** only when given: compared with an existing durable */
+  deliver?: DeliverSpec;
+  ackWaitMs?: number;
+  maxDeliver?: number;
+  /** stop after this many messages were written */
+  count?: number;
+  /** stop when no message arrived for this long */
+  idleMs?: number;
+}
+
+export type StopReason = "count" | "idle" | "SIGINT" | "SIGTERM" | "stdout";
+
+export interface ListenResult {
+  written: number;
+  reason: StopReason;
+  consumer: string;
+}
+
+export interface ListenHooks {
+  /** one message as the text to write (with its newline); may warn about it */
+  render(msg: StoredMessage): string;
+  /** writes rendered messages out; resolves false when they could not be (stdout closed) */
+  write(text: string): Promise<boolean>;
+  /** the consumer is ready (name, whether it resumed an existing durable) */
+  ready?(consumer: string, resumed: boolean): void;
+  /** a warning for the user: lost connection, retries */
+  warn(text: string): void;
+  /** a note for the user: reconnected */
+  info(text: string): void;
+}
+
+export interface Listener {
+  run(): Promise<ListenResult>;
+  stop(reason: StopReason): void;
+}
+
+function deliverConfig(spec: DeliverSpec | undefined): Record<string, unknown> {
+  if (!spec) return { deliver_policy: "all" };
+  switch (spec.policy) {
+    case "sequence":
+      return { deliver_policy: "by_start_sequence", opt_start_seq: spec.seq };
+    case "time":
+      return { deliver_policy: "by_start_time", opt_start_time: spec.time.toISOString() };
+    default:
+      return { deliver_policy: spec.policy };
+  }
+}
+
+function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
+  const config: Record<string, unknown> = {
+    ack_policy: "explicit",
+    ...deliverConfig(opts.deliver),
+  };
+  if (opts.durable) config.durable_name = opts.durable;
+  else config.inactive_threshold = EPHEMERAL_IDLE_NS;
+  if (opts.filter) config.filter_subject = opts.filter;
+  if (opts.ackWaitMs !== undefined) config.ack_wait = opts.ackWaitMs * NS_PER_MS;
+  if (opts.maxDeliver !== undefined) config.max_deliver = opts.maxDeliver;
+  return consumerConfig(config);
+}
+
+function durationText(ns: number | undefined): string {
+  if (!ns) return "the default";
+  const ms = ns / NS_PER_MS;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** Why an existing durable cannot be used as asked, or [] when it can. */
+export function durableMismatches(existing: ConsumerConfig, opts: ListenOptions): string[] {
+  const diffs: string[] = [];
+  const filters =
+    existing.filter_subjects ?? (existing.filter_subject ? [existing.filter_subject] : []);
+  if (opts.filter !== undefined && !(filters.length === 1 && filters[0] === opts.filter)) {
+    diffs.push(
+      `its subject filter is ${filters.length ? filters.join(", ") : "none (the whole stream)"}, requested ${opts.filter}`,
+    );
+  }
+  if (String(existing.ack_policy) !== "explicit") {
+    diffs.push(`its ack policy is ${existing.ack_policy}, listen needs explicit`);
+  }
+  if (opts.ackWaitMs !== undefined && existing.ack_wait !== opts.ackWaitMs * NS_PER_MS) {
+    diffs.push(
+      `its ack wait is ${durationText(existing.ack_wait)}, requested ${durationText(opts.ackWaitMs * NS_PER_MS)}`,
+    );
+  }
+  if (opts.maxDeliver !== undefined && (existing.max_deliver ?? -1) !== opts.maxDeliver) {
+    diffs.push(`its max deliver is ${existing.max_deliver ?? -1}, requested ${opts.maxDeliver}`);
+  }
+  if (opts.deliver !== undefined) {
+    const want = deliverConfig(opts.deliver);
+    const same =
+      existing.deliver_policy === want.deliver_policy &&
+      (want.opt_start_seq === undefined || existing.opt_start_seq === want.opt_start_seq) &&
+      (want.opt_start_time === undefined ||
+        Date.parse(String(existing.opt_start_time)) === Date.parse(String(want.opt_start_time)));
+    if (!same) {
+      const have = existing.opt_start_seq ?? existing.opt_start_time;
+      diffs.push(
+        `it delivers ${existing.deliver_policy}${have ? ` ${have}` : ""}, requested ${want.deliver_policy}${(want.opt_start_seq ?? want.opt_start_time) ? ` ${want.opt_start_seq ?? want.opt_start_time}` : ""}`,
+      );
+    }
+  }
+  return diffs;
+}
+
+function pushConsumerError(stream: string, name: string): CliError {
+  return new CliError(
+    `durable ${name} on stream ${stream} is a push consumer (it has a deliver subject; the article's Go ` +
+      `js.Subscribe(..., nats.Durable("${name}")) creates one) and listen reads through a pull consumer: ` +
+      `use another --durable name, or if nothing subscribes to it any more remove it (nats consumer rm ${stream} ${name})`,
+    ExitCode.Conflict,
+  );
+}
+
+async function findConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+): Promise<ConsumerInfo | null> {
+  try {
+    return await jsm.consumers.info(stream, name);
+  } catch (err) {
+    if (jsErrorCode(err) === JsErr.ConsumerNotFound) return null;
+    throw toCliError(err, { stream, consumer: name, phase: "request" });
+  }
+}
+
+/** The durable (found and checked, or created) or a new ephemeral consumer. */
+async function prepareConsumer(
+  jsm: JetStreamManager,
+  opts: ListenOptions,
+  config: Partial<ConsumerConfig>,
+): Promise<{ info: ConsumerInfo; resumed: boolean }> {
+  const ctx = { stream: opts.stream, consumer: opts.durable, phase: "request" as const };
+  try {
+    await jsm.streams.info(opts.stream);
+  } catch (err) {
+    throw toCliError(err, ctx);
+  }
+  if (opts.durable) {
+    const existing = await findConsumer(jsm, opts.stream, opts.durable);
+    if (existing) {
+      if (existing.config.deliver_subject) throw pushConsumerError(opts.stream, opts.durable);
+      const diffs = durableMismatches(existing.config, opts);
+      if (diffs.length > 0) {
+        throw new CliError(
+          `durable ${opts.durable} on stream ${opts.stream} exists with other settings: ${diffs.join("; ")}. ` +
+            `Use the same settings (or leave them out to take its own), another --durable name, or remove it (nats consumer rm ${opts.stream} ${opts.durable})`,
+          ExitCode.Conflict,
+        );
+      }
+      return { info: existing, resumed: true };
+    }
+  }
+  try {
+    return { info: await jsm.consumers.add(opts.stream, config), resumed: false };
+  } catch (err) {
+    const code = jsErrorCode(err);
+    if (
+      opts.durable &&
+      (code === JsErr.ConsumerExists ||
+        code === JsErr.ConsumerNameExists ||
+        code === JsErr.ConsumerAlreadyExists)
+    ) {
+      // created at the same moment by another listener: judge what is there now
+      const now = await findConsumer(jsm, opts.stream, opts.durable);
+      if (now) {
+        if (now.config.deliver_subject) throw pushConsumerError(opts.stream, opts.durable);
+        const diffs = durableMismatches(now.config, opts);
+        if (diffs.length === 0) return { info: now, resumed: true };
+      }
+    }
+    throw toCliError(err, ctx);
+  }
+}
+
+type Health = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
+
+async function health(jsm: JetStreamManager, stream: string, consumer: string): Promise<Health> {
+  try {
+    await jsm.consumers.info(stream, consumer);
+    return "ok";
+  } catch (err) {
+    const code = jsErrorCode(err);
+    if (code === JsErr.ConsumerNotFound) return "consumer-gone";
+    if (code === JsErr.StreamNotFound) return "stream-gone";
+    return "unreachable";
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function createListener(
+  conn: Connection,
+  opts: ListenOptions,
+  hooks: ListenHooks,
+): Promise<Listener> {
+  const jsm = await conn.jsm();
+  const config = wantedConfig(opts);
+  const prepared = await prepareConsumer(jsm, opts, config);
+  let name = prepared.info.name;
+  const servers = describeServers(conn.settings.servers);
+
+  let stopping: StopReason | null = null;
+  let current: { stop(): void } | null = null;
+  let written = 0;
+  let lastSeq = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let idleDeadline = 0;
+  let wake: (() => void) | null = null;
+  let consumer: Consumer | undefined;
+
+  // After a stop, the rest of the current pull may still be on its way: it is received
+  // and handed back (nak) until the pull is quiet for a moment, rather than dropped with
+  // the subscription and left to the ack wait.
+  let graceTimer: NodeJS.Timeout | undefined;
+  let graceEnd = 0;
+  const quiet = () => {
+    clearTimeout(graceTimer);
+    const wait = Math.min(GRACE_QUIET_MS, graceEnd - Date.now());
+    graceTimer = setTimeout(() => current?.stop(), Math.max(wait, 0));
+  };
+  const stop = (reason: StopReason) => {
+    if (stopping) return;
+    stopping = reason;
+    clearTimeout(idleTimer);
+    graceEnd = Date.now() + GRACE_MAX_MS;
+    if (reason === "count" || reason === "idle") current?.stop();
+    else quiet();
+    wake?.();
+  };
+  const armIdle = () => {
+    if (opts.idleMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleDeadline = Date.now() + opts.idleMs;
+    idleTimer = setTimeout(() => stop("idle"), opts.idleMs);
+  };
+
+  /** Connection events become warnings; the client itself keeps reconnecting. */
+  const watchStatus = async () => {
+    for await (const s of conn.nc.status()) {
+      if (stopping) break;
+      if (s.type === "disconnect") hooks.warn(`lost the connection to ${servers}; reconnecting…`);
+      else if (s.type === "reconnect") hooks.info(`reconnected to ${servers}`);
+    }
+  };
+
+  const recreateEphemeral = async () => {
+    const resume =
+      lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
+    const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
+    name = info.name;
+    consumer = undefined;
+    hooks.warn(
+      `the ephemeral consumer was removed by the server; continuing with a new one after sequence ${lastSeq}`,
+    );
+  };
+
+  const pullOnce = async () => {
+    // looked up once (an API request), again only after a failure or a new consumer
+    consumer ??= await conn.js().consumers.get(opts.stream, name);
+    const remaining = opts.count === undefined ? BATCH : Math.min(BATCH, opts.count - written);
+    const untilIdle = opts.idleMs === undefined ? PULL_MS : idleDeadline - Date.now();
+    const messages = await consumer.fetch({
+      max_messages: remaining,
+      expires: Math.min(PULL_MS, Math.max(1_000, untilIdle)),
+    });
+    current = messages;
+    if (stopping) messages.stop();
+    // once stopping, nothing new is pulled: the loop ends after this fetch
+    //
+    // Messages are rendered into a buffer while more are already waiting in the client,
+    // and the buffer is written in one go (then acknowledged) when none is: one write
+    // per burst instead of one per message, and no latency added when they trickle in.
+    let texts: string[] = [];
+    let held: JsMsg[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (held.length === 0) return;
+      const msgs = held;
+      const text = texts.join("");
+      held = [];
+      texts = [];
+      size = 0;
+      if (!(await hooks.write(text))) {
+        for (const m of msgs) m.nak();
+        stop("stdout");
+        return;
+      }
+      for (const m of msgs) m.ack();
+      written += msgs.length;
+      lastSeq = msgs[msgs.length - 1]!.info.streamSequence;
+      if (opts.count !== undefined && written >= opts.count) stop("count");
+    };
+    const iter = (messages as AsyncIterable<JsMsg>)[Symbol.asyncIterator]();
+    let next = iter.next();
+    try {
+      for (;;) {
+        // a fetch queues nothing but messages after its first pull, so anything pending
+        // here is a message (or the end): only when nothing is may the next take a while
+        let r =
+          held.length > 0 && messages.getPending() === 0 ? await readyOrNot(next) : await next;
+        if (r === NOTHING_YET) {
+          await flush();
+          r = await next;
+        }
+        if (r.done) break;
+        const m = r.value;
+        next = iter.next();
+        // pulled but not to be written: back to the server at once
+        if (stopping) {
+          m.nak();
+          quiet();
+          continue;
+        }
+        armIdle();
+        let text: string;
+        try {
+          text = hooks.render(toStoredMessage(m));
+        } catch (err) {
+          m.nak();
+          throw new CliError(`cannot render message ${m.seq}: ${String(err)}`, ExitCode.Internal);
+        }
+        texts.push(text);
+        held.push(m);
+        size += text.length;
+        if (held.length >= BURST_COUNT || size >= BURST_BYTES) await flush();
+      }
+    } finally {
+      next.catch(() => undefined);
+      await flush();
+      current = null;
+      clearTimeout(graceTimer);
+    }
+  };
+
+  const run = async (): Promise<ListenResult> => {
+    hooks.ready?.(name, prepared.resumed);
+    void watchStatus().catch(() => undefined);
+    armIdle();
+    let troubled = false;
+    try {
+      while (!stopping) {
+        try {
+          await pullOnce();
+          if (troubled && !stopping) troubled = false;
+        } catch (err) {
+          consumer = undefined;
+          if (stopping) break;
+          if (err instanceof CliError) throw err;
+          if (conn.nc.isClosed())
+            throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+          const code = natsErrorCode(err);
+          if (code === "PERMISSIONS_VIOLATION") throw toCliError(err, { phase: "request" });
+          const h = await health(jsm, opts.stream, name);
+          if (h === "stream-gone")
+            throw new CliError(
+              `stream ${opts.stream} was removed while listening`,
+              ExitCode.NotFound,
+            );
+          if (h === "consumer-gone") {
+            if (opts.durable)
+              throw new CliError(
+                `durable ${opts.durable} was removed from stream ${opts.stream} while listening`,
+                ExitCode.NotFound,
+              );
+            try {
+              await recreateEphemeral();
+              continue;
+            } catch {
+              // fall through to the retry below
+            }
+          }
+          if (!troubled)
+            hooks.warn(
+              `pulling from ${opts.stream} failed (${err instanceof Error ? err.message : String(err)}); retrying…`,
+            );
+          troubled = true;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            void delay(1_000).then(resolve);
+          });
+          wake = null;
+        }
+      }
+    } finally {
+      clearTimeout(idleTimer);
+      if (!opts.durable) await jsm.consumers.delete(opts.stream, name).catch(() => undefined);
+    }
+    return { written, reason: stopping ?? "count", consumer: name };
+  };
+
+  return { run, stop };
+}

@@ -1,0 +1,68 @@
+// JetStream messages as tweetstream's plain StoredMessage (output/events.ts renders it),
+// and the ephemeral probe consumers view uses to count what matches before reading.
+
+import type { ConsumerConfig, JetStreamManager, JsMsg } from "nats";
+import type { StoredMessage } from "../output/events.js";
+
+export function toStoredMessage(m: JsMsg): StoredMessage {
+  const info = m.info;
+  const msg: StoredMessage = {
+    stream: info.stream,
+    seq: info.streamSequence,
+    subject: m.subject,
+    time: new Date(Math.floor(info.timestampNanos / 1_000_000)),
+    data: m.data,
+    delivered: info.deliveryCount,
+  };
+  const h = m.headers;
+  if (h) {
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of h) headers[k] = v;
+    if (Object.keys(headers).length > 0) msg.headers = headers;
+  }
+  return msg;
+}
+
+/** Where a read starts, in the JetStream consumer configuration's terms. */
+export type StartPoint =
+  | { deliver_policy: "all" }
+  | { deliver_policy: "new" }
+  | { deliver_policy: "last" }
+  | { deliver_policy: "by_start_sequence"; opt_start_seq: number }
+  | { deliver_policy: "by_start_time"; opt_start_time: string };
+
+/**
+ * How many stored messages match `filter` from `start` on, and the stream sequence of
+ * the first. Asks the server through a short-lived ephemeral consumer (num_pending),
+ * so nothing is read; one filter_subject string, which nats-server 2.9 understands.
+ */
+export async function countMatching(
+  jsm: JetStreamManager,
+  stream: string,
+  filter: string | undefined,
+  start: StartPoint,
+): Promise<number> {
+  const ci = await jsm.consumers.add(
+    stream,
+    consumerConfig({
+      ack_policy: "none",
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: 10_000_000_000,
+      ...(filter ? { filter_subject: filter } : {}),
+      ...start,
+    }),
+  );
+  // the server removes it after inactive_threshold anyway; deleting now keeps ls tidy
+  jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+  return ci.num_pending;
+}
+
+/**
+ * A consumer configuration written with the API's plain strings ("none", "explicit",
+ * "by_start_sequence"): the enums of the nats package are runtime values, and this
+ * folder loads that package lazily.
+ */
+export function consumerConfig(config: Record<string, unknown>): Partial<ConsumerConfig> {
+  return config as Partial<ConsumerConfig>;
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { BIN, cleanEnv, runCli, uniqueStream } from "../helpers/cli.js";
+import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { publishEvents, publishRaw } from "../helpers/fixtures.js";
+
+let server: TestServer;
+const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
+  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+
+/** A stream with 6 events (tweets at even, likes at odd sequences) and one non-JSON message. */
+async function seeded(): Promise<string> {
+  const stream = uniqueStream("V");
+  expect((await ts(["stream", "add", stream])).code).toBe(0);
+  await publishEvents(server.url, stream, 6);
+  await publishRaw(server.url, [
+    { subject: `${stream}.tweet_created`, data: "not json", headers: { "X-Test": "yes" } },
+  ]);
+  return stream;
+}
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("view", () => {
+  it("prints every stored message oldest first as NDJSON, events parsed, others raw with headers", async () => {
+    const stream = await seeded();
+    const r = await ts(["view", stream, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.lines();
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(lines[0]).toMatchObject({
+      stream,
+      seq: 1,
+      subject: `${stream}.tweet_created`,
+      event: {
+        messageType: "tweet_created",
+        id: "tweet-0",
+        message: "hello world 0",
+        author: "user0",
+      },
+    });
+    expect(Object.keys(lines[0]).sort()).toEqual(["event", "seq", "stream", "subject", "time"]);
+    expect(Number.isNaN(Date.parse(lines[0].time))).toBe(false);
+    expect(lines[6]).toMatchObject({ seq: 7, data: "not json", headers: { "X-Test": ["yes"] } });
+    expect(lines[6].event).toBeUndefined();
+  });
+
+  it("prints a readable block per message without a terminal, and works as `stream view`", async () => {
+    const stream = await seeded();
+    const r = await ts(["stream", "view", stream]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^\\[1\\] ${stream}\\.tweet_created  \\d{4}-\\d\\d-\\d\\d`),
+    );
+    expect(r.stdout).toContain('"message": "hello world 0"');
+    expect(r.stdout).toContain("not json");
+    expect(r.stdout).not.toMatch(/\u001b\[/); // no colour in a pipe
+  });
+
+  it("filters on the server by short form, full subject and wildcard", async () => {
+    const stream = await seeded();
+    const liked = await ts(["view", stream, "--subject", "tweet_liked", "--json"]);
+    expect(liked.lines().map((l) => l.seq)).toEqual([2, 4, 6]);
+    const full = await ts([
+      "view",
+      "--stream",
+      stream,
+      "--subject",
+      `${stream}.tweet_created`,
+      "--json",
+    ]);
+    expect(full.lines().map((l) => l.seq)).toEqual([1, 3, 5, 7]);
+    const wild = await ts(["view", stream, "--subject", `${stream}.*`, "--json"]);
+    expect(wild.lines()).toHaveLength(7);
+  });
+
+  it("says so on stderr when nothing matches, exit 0", async () => {
+    const stream = await seeded();
+    const r = await ts(["view", stream, "--subject", "tweet_deleted"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/No messages on .*tweet_deleted/);
+    const empty = uniqueStream("E");
+    await ts(["stream", "add", empty]);
+    const e = await ts(["view", empty, "--json"]);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toBe("");
+  });
+
+  it("starts at --seq, --since or the --last n (filtered) and stops after --count", async () => {
+    const stream = await seeded();
+    const seq = await ts(["view", stream, "--seq", "5", "--json"]);
+    expect(seq.lines().map((l) => l.seq)).toEqual([5, 6, 7]);
+    const last = await ts(["view", stream, "--last", "2", "--subject", "tweet_liked", "--json"]);
+    expect(last.lines().map((l) => l.seq)).toEqual([4, 6]);
+    const lastAll = await ts(["view", stream, "--last", "3", "--json"]);
+    expect(lastAll.lines().map((l) => l.seq)).toEqual([5, 6, 7]);
+    const many = await ts(["view", stream, "--last", "100", "--json"]);
+    expect(many.lines()).toHaveLength(7);
+    const count = await ts([
+      "view",
+      stream,
+      "--count",
+      "2",
+      "--subject",
+      "tweet_created",
+      "--json",
+    ]);
+    expect(count.lines().map((l) => l.seq)).toEqual([1, 3]);
+    const since = await ts(["view", stream, "--since", "1h", "--json"]);
+    expect(since.lines()).toHaveLength(7);
+    const future = await ts(["view", stream, "--since", "2200-01-01T00:00:00Z"]);
+    expect(future.code).toBe(0);
+    expect(future.stdout).toBe("");
+  });
+
+  it("--last stays exact on a stream with gaps (purged subject)", async () => {
+    const stream = await seeded();
+    expect(
+      (await ts(["stream", "purge", stream, "--subject", "tweet_liked", "--force"])).code,
+    ).toBe(0);
+    const r = await ts(["view", stream, "--last", "2", "--json"]);
+    expect(r.lines().map((l) => l.seq)).toEqual([5, 7]);
+  });
+
+  it("--raw prints payloads only, one per line", async () => {
+    const stream = await seeded();
+    const r = await ts(["view", stream, "--raw", "--seq", "6"]);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(JSON.parse(lines[0]!)).toMatchObject({ messageType: "tweet_liked", id: "tweet-4" });
+    expect(lines[1]).toBe("not json");
+  });
+
+  it("rejects bad input with one line and exit 2, a missing stream with exit 4", async () => {
+    const stream = await seeded();
+    for (const args of [
+      ["--seq", "3", "--last", "2"],
+      ["--last", "0"],
+      ["--since", "yesterday"],
+      ["--count", "-1"],
+      ["--subject", "a..b"],
+    ]) {
+      const r = await ts(["view", stream, ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    const missing = await ts(["view", "NO_SUCH_STREAM"]);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/stream NO_SUCH_STREAM not found/);
+  });
+
+  it("ends quietly when stdout closes early (| head -1)", async () => {
+    const stream = uniqueStream("P");
+    await ts(["stream", "add", stream]);
+    await publishEvents(server.url, stream, 2000);
+    const script = `"${process.execPath}" "${BIN}" view ${stream} --json | head -1; echo "code=\${PIPESTATUS[0]}" >&2`;
+    const child = spawn("bash", ["-c", script], {
+      env: cleanEnv({ NATS_URL: server.url }),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    await new Promise((r) => child.on("close", r));
+    expect(stdout.trim().split("\n")).toHaveLength(1);
+    expect(JSON.parse(stdout).seq).toBe(1);
+    expect(stderr.trim()).toBe("code=0");
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { parseDeliver } from "../../src/parse.js";
+import { durableMismatches } from "../../src/nats/listen.js";
+import {
+  listenLine,
+  renderEventLine,
+  renderViewMessage,
+  viewLine,
+  viewRecord,
+  type StoredMessage,
+} from "../../src/output/events.js";
+import { Chalk } from "chalk";
+import type { ConsumerConfig } from "nats";
+
+const plain = new Chalk({ level: 0 });
+const msg = (data: string, extra: Partial<StoredMessage> = {}): StoredMessage => ({
+  stream: "S",
+  seq: 3,
+  subject: "S.tweet_created",
+  time: new Date("2026-01-01T00:00:00.000Z"),
+  data: new TextEncoder().encode(data),
+  ...extra,
+});
+const event = {
+  messageType: "tweet_created",
+  id: "1",
+  message: "hi\u001b[31m",
+  date: "2026-01-01T00:00:00.000Z",
+  author: "zig",
+} as const;
+
+describe("parseDeliver", () => {
+  it("reads policies, sequences and times", () => {
+    expect(parseDeliver("all")).toEqual({ policy: "all" });
+    expect(parseDeliver("NEW")).toEqual({ policy: "new" });
+    expect(parseDeliver("42")).toEqual({ policy: "sequence", seq: 42 });
+    const t = parseDeliver("2026-01-01T00:00:00Z");
+    expect(t.policy === "time" && t.time.toISOString()).toBe("2026-01-01T00:00:00.000Z");
+    const ago = parseDeliver("10m");
+    expect(ago.policy).toBe("time");
+    expect(() => parseDeliver("soon")).toThrow(/invalid --deliver "soon"/);
+    expect(() => parseDeliver("0")).toThrow(/invalid --deliver/);
+  });
+});
+
+describe("durableMismatches", () => {
+  const existing = {
+    durable_name: "d",
+    ack_policy: "explicit",
+    deliver_policy: "all",
+    ack_wait: 30_000_000_000,
+    max_deliver: -1,
+    filter_subject: "S.tweet_liked",
+  } as unknown as ConsumerConfig;
+  it("accepts what is left out or equal", () => {
+    expect(durableMismatches(existing, { stream: "S" })).toEqual([]);
+    expect(
+      durableMismatches(existing, {
+        stream: "S",
+        filter: "S.tweet_liked",
+        ackWaitMs: 30_000,
+        deliver: { policy: "all" },
+      }),
+    ).toEqual([]);
+  });
+  it("names every difference", () => {
+    const diffs = durableMismatches(existing, {
+      stream: "S",
+      filter: "S.*",
+      ackWaitMs: 5_000,
+      maxDeliver: 3,
+      deliver: { policy: "new" },
+    });
+    expect(diffs).toHaveLength(4);
+    expect(diffs.join("; ")).toMatch(
+      /subject filter is S.tweet_liked, requested S.\*.*ack wait is 30s, requested 5s.*max deliver is -1, requested 3.*delivers all, requested new/,
+    );
+  });
+});
+
+describe("event renderings", () => {
+  it("view records carry an object as event, anything else as data", () => {
+    expect(viewRecord(msg('{"a":1}'))).toEqual({
+      stream: "S",
+      seq: 3,
+      subject: "S.tweet_created",
+      time: "2026-01-01T00:00:00.000Z",
+      event: { a: 1 },
+    });
+    expect(viewRecord(msg("[1]"))).toMatchObject({ data: "[1]" });
+    expect(viewRecord(msg("x", { headers: { A: ["b"] } }))).toMatchObject({
+      data: "x",
+      headers: { A: ["b"] },
+    });
+  });
+  it("view lines are the view records on one line", () => {
+    for (const m of [
+      msg('{"a":1,"b":"x"}'),
+      msg('{\n  "a": [1,\n 2]\n}', { headers: { A: ["b"] } }),
+      msg("not json"),
+      msg('"a string"'),
+    ]) {
+      const line = viewLine(m);
+      expect(line).not.toMatch(/\n/);
+      expect(JSON.parse(line)).toEqual(viewRecord(m));
+    }
+  });
+  it("listen records say how often an event was delivered", () => {
+    expect(
+      JSON.parse(listenLine(msg(JSON.stringify(event), { delivered: 2 }), "c", event)),
+    ).toMatchObject({
+      consumer: "c",
+      delivered: 2,
+      redelivered: true,
+      event,
+    });
+  });
+  it("escapes terminal control characters in human output", () => {
+    expect(renderEventLine(msg(""), event, plain)).not.toContain("\u001b");
+    expect(renderEventLine(msg(""), event, plain)).toContain("hi\\u001b[31m");
+    expect(renderViewMessage(msg("a\u0007b\nc"), plain)).toContain("a\\u0007b\nc");
+  });
+});
