@@ -61,10 +61,13 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     "after",
     examples(
       "tweetstream stream add",
-      "tweetstream stream ls",
-      "NATS_URL=nats://127.0.0.1:4222 tweetstream stream info --json",
+      'tweetstream tweet "hello world !"',
+      "tweetstream view --subject tweet_liked",
+      "tweetstream listen --durable ci --count 1 --timeout 30s --json",
+      "NATS_URL=nats://127.0.0.1:4222 tweetstream stream ls --json",
     ) +
-      "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n4 not found, 5 conflict, 6 timed out. See README.md.\n",
+      "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
+      "4 not found, 5 conflict, 6 timed out, 130/143 listen stopped by SIGINT/SIGTERM. See README.md.\n",
   );
   configureTree(program);
   return program;
