@@ -5,22 +5,14 @@
 // subcommand wins, else the program's (typed before it, from the environment, or default).
 
 import { Command, Option } from "commander";
-import { DEFAULT_SERVER } from "./nats/connection.js";
+import { DEFAULT_SERVER, type AuthSettings } from "./nats/connection.js";
 import { parseDuration, validateStreamName } from "./parse.js";
 
 export const DEFAULT_STREAM = "TWITTERCLONE";
 
-export interface GlobalOptions {
+export interface GlobalOptions extends AuthSettings {
   server: string;
   timeout: string;
-  user?: string;
-  password?: string;
-  token?: string;
-  creds?: string;
-  nkey?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsCa?: string;
   stream: string;
   json: boolean;
   color: boolean;

@@ -11,11 +11,8 @@ import { toCliError } from "./errors.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 
-export interface ConnectSettings {
-  /** server URLs (a cluster may list several) */
-  servers: string[];
-  /** connection and JetStream API timeout, ms */
-  timeoutMs: number;
+/** Credentials and TLS files, as the global options name them. */
+export interface AuthSettings {
   user?: string;
   password?: string;
   token?: string;
@@ -24,6 +21,13 @@ export interface ConnectSettings {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+}
+
+export interface ConnectSettings extends AuthSettings {
+  /** server URLs (a cluster may list several) */
+  servers: string[];
+  /** connection and JetStream API timeout, ms */
+  timeoutMs: number;
   /** keep reconnecting forever after the first connection (listen, serve) */
   reconnectForever?: boolean;
 }
