@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli.js";
+import module from "node:module";
 
+// Node ≥ 22.1 can cache compiled code between runs: a faster start for every command.
+module.enableCompileCache?.();
+
+const { main } = await import("../dist/cli.js");
 main(process.argv);
