@@ -53,8 +53,12 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addProgramOptions(program);
-  const named = namedCommand(program, argv.slice(2));
+  const args = argv.slice(2);
+  const named = namedCommand(program, args);
+  // `tweetstream --version` needs no command at all
+  const versionOnly = named === undefined && (args.includes("--version") || args.includes("-V"));
   for (const [name, load] of COMMANDS) {
+    if (versionOnly) break;
     if (named === undefined || named === name) program.addCommand(await load());
   }
   program.addHelpText(

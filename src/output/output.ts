@@ -2,7 +2,7 @@
 // everything else on stderr; colour and spinners only for a person at a terminal
 // (TTY, no --json, no --quiet, no CI, NO_COLOR / FORCE_COLOR / --no-color honoured).
 
-import { Chalk, type ChalkInstance } from "chalk";
+import type { ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
 import { guardStdout, isStdoutClosed } from "./stdout.js";
 
@@ -96,14 +96,32 @@ function writeConfirmed(text: string): Promise<boolean> {
   });
 }
 
+/**
+ * chalk is loaded only when colour is possible at all (a terminal on stdout or stderr, or
+ * FORCE_COLOR): scripts and pipes, where every command must start fast, never pay for it.
+ */
+const colourPossible =
+  Boolean(process.stdout.isTTY || process.stderr.isTTY) ||
+  !["", "0", "false", undefined].includes(process.env.FORCE_COLOR);
+const chalkModule = colourPossible ? await import("chalk") : undefined;
+
+/** Level-0 styling without chalk: every style, however chained, returns the text unchanged. */
+const plain: ChalkInstance = new Proxy((...texts: unknown[]) => texts.join(" "), {
+  get: (_target, prop) => (prop === "level" ? 0 : plain),
+}) as unknown as ChalkInstance;
+
+function palette(level: 0 | 1 | 2 | 3): ChalkInstance {
+  return level === 0 || !chalkModule ? plain : new chalkModule.Chalk({ level });
+}
+
 export function createOutput(opts: OutputOptions = {}): Output {
   guardStdout();
   const json = Boolean(opts.json);
   const quiet = Boolean(opts.quiet);
   const stdoutTTY = Boolean(process.stdout.isTTY);
   const stderrTTY = Boolean(process.stderr.isTTY);
-  const color = new Chalk({ level: colorLevel(stdoutTTY, opts) });
-  const errColor = new Chalk({ level: colorLevel(stderrTTY, opts) });
+  const color = palette(colorLevel(stdoutTTY, opts));
+  const errColor = palette(colorLevel(stderrTTY, opts));
   return {
     json,
     quiet,

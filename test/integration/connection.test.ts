@@ -169,6 +169,17 @@ describe("lazy loading and process hygiene", () => {
     expect(r.loads).not.toMatch(/node_modules\/ora\//);
   });
 
+  it("without a terminal (a script, a pipe) chalk is not loaded; FORCE_COLOR loads it", async () => {
+    const plain = await traced(["stream", "ls"], { NATS_URL: "nats://127.0.0.1:1" });
+    expect(plain.code).toBe(3);
+    expect(plain.loads).not.toMatch(/node_modules\/chalk\//);
+    const forced = await traced(["stream", "ls"], {
+      NATS_URL: "nats://127.0.0.1:1",
+      FORCE_COLOR: "1",
+    });
+    expect(forced.loads).toMatch(/node_modules\/chalk\//);
+  });
+
   it("every command's --help has an example", async () => {
     const cmds = [
       [],
