@@ -25,8 +25,10 @@ export interface PublishOptions {
 }
 
 export function noStreamError(subject: string): CliError {
+  // tweetstream's subjects are <STREAM>.<type>: name the stream to create
+  const stream = subject.split(".")[0];
   return new CliError(
-    `no stream stores subject ${subject}; create one with: tweetstream stream add`,
+    `no stream stores subject ${subject}; create one with: tweetstream stream add ${stream}`,
     ExitCode.NotFound,
   );
 }

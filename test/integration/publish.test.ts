@@ -339,7 +339,8 @@ describe("failures are never reported as success", () => {
     ]) {
       const r = await ts([...args, "--stream", stream]);
       expect(r.code, args[0]).toBe(4);
-      expect(r.stderr).toMatch(/no stream stores subject .*tweetstream stream add/);
+      expect(r.stderr).toContain(`no stream stores subject ${stream}.`);
+      expect(r.stderr).toContain(`create one with: tweetstream stream add ${stream}`);
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
   });
