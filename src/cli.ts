@@ -71,7 +71,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
       "NATS_URL=nats://127.0.0.1:4222 tweetstream stream ls --json",
     ) +
       "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
-      "4 not found, 5 conflict, 6 timed out, 130/143 listen stopped by SIGINT/SIGTERM. See README.md.\n",
+      "4 not found, 5 conflict, 6 timed out, 130/143 stopped by SIGINT/SIGTERM. See README.md.\n",
   );
   configureTree(program);
   return program;

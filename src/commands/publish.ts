@@ -104,6 +104,7 @@ export const publishCommand = addLeafOptions(
           window: opts.window,
           failFast: Boolean(opts.failFast),
           lines: () => lines,
+          stopInput: () => input.destroy(),
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EISDIR")

@@ -5,7 +5,7 @@
 import { Option } from "commander";
 import { userInfo } from "node:os";
 import type { CommandContext } from "../context.js";
-import { usageError, type CliError } from "../errors.js";
+import { CliError, ExitCode, usageError } from "../errors.js";
 import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
 import type { BulkItem } from "../nats/bulk-publish.js";
 import type { Connection } from "../nats/connection.js";
@@ -114,6 +114,8 @@ export interface BulkRun {
   failFast: boolean;
   /** lines read so far (publish --file), for the summary */
   lines?: () => number;
+  /** on Ctrl-C / SIGTERM: stop the input (publish --file closes the file or stdin) */
+  stopInput?: () => void;
 }
 
 /** publish --file, tweet --count: the pipelined run, its progress, failures and summary. */
@@ -131,7 +133,19 @@ export async function publishMany(
   const failures: BulkFacts["failures"] = [];
   let failuresOmitted = 0;
   let lastDraw = 0;
+  // Ctrl-C / SIGTERM: stop reading, let in-flight publishes get their ack, print the summary
+  // (a second signal ends the process at once)
+  const stop = new AbortController();
+  let stopSignal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    stopSignal = sig;
+    stop.abort();
+    run.stopInput?.();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const summary = await publishPipelined(conn.js(), batches, {
+    signal: stop.signal,
     window: run.window,
     timeoutMs: ctx.settings.timeoutMs,
     expectStream: ctx.stream,
@@ -151,6 +165,9 @@ export async function publishMany(
         `Publishing to stream ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
       );
     },
+  }).finally(() => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   });
   spinner.stop();
   const facts: BulkFacts = {
@@ -164,4 +181,10 @@ export async function publishMany(
   else await out.result(renderBulkSummary(summary, facts, out.color));
   const err = bulkError(summary, run.noun === "line" ? "events" : "tweets", label);
   if (err) throw err;
+  if (summary.interrupted) {
+    throw new CliError(
+      `interrupted by ${stopSignal}: the input was not published to its end (every event counted above is stored)`,
+      stopSignal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted,
+    );
+  }
 }

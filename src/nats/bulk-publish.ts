@@ -32,6 +32,8 @@ export interface BulkOptions {
   onFailure?(failure: BulkFailure): void;
   /** after each ack or failure, with the running totals */
   onProgress?(summary: Readonly<BulkSummary>): void;
+  /** stop reading input (Ctrl-C); publishes already in flight still get their ack */
+  signal?: AbortSignal;
 }
 
 export interface BulkSummary {
@@ -46,6 +48,8 @@ export interface BulkSummary {
   lastSeq: number | null;
   /** the run stopped early (--fail-fast or a failure every later event would share) */
   aborted: boolean;
+  /** the run was stopped by a signal before the input ended */
+  interrupted: boolean;
   /** the first failure, and the first one that is not bad input (it decides the exit code) */
   firstFailure: BulkFailure | null;
   firstPublishFailure: BulkFailure | null;
@@ -75,6 +79,7 @@ export async function publishPipelined(
     firstSeq: null,
     lastSeq: null,
     aborted: false,
+    interrupted: false,
     firstFailure: null,
     firstPublishFailure: null,
     fatal: null,
@@ -104,8 +109,29 @@ export async function publishPipelined(
     opts.onProgress?.(summary);
   };
 
-  read: for await (const batch of batches) {
-    for (const item of batch) {
+  // The input is read by hand so that a stop also ends a wait for more input (stdin).
+  const iterator =
+    Symbol.asyncIterator in batches
+      ? batches[Symbol.asyncIterator]()
+      : (batches as Iterable<BulkItem[]>)[Symbol.iterator]();
+  const stopped = new Promise<"stopped">((resolve) => {
+    if (opts.signal?.aborted) resolve("stopped");
+    opts.signal?.addEventListener("abort", () => resolve("stopped"), { once: true });
+  });
+  read: for (;;) {
+    const pending = Promise.resolve(iterator.next());
+    pending.catch(() => {}); // after a stop, nobody awaits it: the input may end in an error
+    const next = await Promise.race([pending, stopped]);
+    if (next === "stopped") {
+      summary.interrupted = true;
+      break;
+    }
+    if (next.done) break;
+    for (const item of next.value) {
+      if (opts.signal?.aborted) {
+        summary.interrupted = true;
+        break read;
+      }
       if (summary.aborted) break read;
       if ("error" in item) {
         fail(item.ref, item.error, false);

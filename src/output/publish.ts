@@ -63,6 +63,7 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
     first_seq: s.firstSeq,
     last_seq: s.lastSeq,
     aborted: s.aborted,
+    interrupted: s.interrupted,
     elapsed_ms: Math.round(facts.elapsedMs),
     events_per_second: rate(acked, facts.elapsedMs),
     failures: facts.failures,
@@ -81,5 +82,10 @@ export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: Chalk
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
   const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
-  return `${head} ${speed}${s.aborted ? color.red("; stopped early") : ""}`;
+  const stop = s.interrupted
+    ? "; interrupted before the end of the input"
+    : s.aborted
+      ? "; stopped early"
+      : "";
+  return `${head} ${speed}${stop ? color.red(stop) : ""}`;
 }

@@ -328,6 +328,47 @@ describe("publish --file", () => {
   });
 });
 
+describe("interrupting a bulk publish", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s while waiting for more input: in-flight acks, the summary, exit %d",
+    async (signal, exitCode) => {
+      const { spawn } = await import("node:child_process");
+      const { BIN, cleanEnv } = await import("../helpers/cli.js");
+      const stream = await newStream();
+      const child = spawn(
+        process.execPath,
+        [BIN, "publish", "--file", "-", "--stream", stream, "--json"],
+        { env: cleanEnv({ NATS_URL: server.url }), stdio: ["pipe", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      // 40 events, then stdin stays open: the command is waiting for more input
+      child.stdin.write(
+        Array.from({ length: 40 }, (_, i) => JSON.stringify(event(i + 1))).join("\n") + "\n",
+      );
+      await waitFor(
+        async () => (await storedMessages(server.url, stream)).length === 40,
+        15_000,
+        "40 stored events",
+      );
+      child.kill(signal);
+      const code = await closed;
+      child.stdin.destroy();
+      expect(code, stderr).toBe(exitCode);
+      const summary = JSON.parse(stdout);
+      expect(summary).toMatchObject({ published: 40, failed: 0, interrupted: true });
+      expect(stderr).toContain(`interrupted by ${signal}`);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+    },
+  );
+});
+
 describe("failures are never reported as success", () => {
   it("no stream for the subject: exit 4 suggesting stream add (tweet, like, publish)", async () => {
     const stream = uniqueStream("NONE");
