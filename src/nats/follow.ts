@@ -7,14 +7,8 @@
 import type { ConsumerMessages } from "nats";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
-
-export interface StoredMessage {
-  seq: number;
-  subject: string;
-  data: Uint8Array;
-  /** when the stream stored it */
-  time: Date;
-}
+import type { StoredMessage } from "../output/events.js";
+import { toStoredMessage } from "./messages.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
@@ -61,12 +55,7 @@ export async function followStream(
   }
   const loop = (async () => {
     for await (const m of consumerMessages) {
-      opts.onMessage({
-        seq: m.seq,
-        subject: m.subject,
-        data: m.data,
-        time: new Date(Math.floor(m.info.timestampNanos / 1_000_000)),
-      });
+      opts.onMessage(toStoredMessage(m));
       // pending 0 also covers a last message deleted since we looked
       if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
         done = true;
