@@ -71,8 +71,17 @@ export function parseCount(input: string, what = "count", min = 1): number {
   return Number(text);
 }
 
+/** A TCP port: 0 (any free port) to 65535. */
+export function parsePort(input: string): number {
+  const text = input.trim();
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw usageError(`invalid --port "${input}": expected 0 to 65535 (0 picks a free port)`);
+  }
+  return Number(text);
+}
+
 /** A limit where -1 (or "unlimited") means no limit, as in JetStream's configuration. */
-export function parseLimit(input: string, what: string, parse: (s: string) => number): number {
+export function parseLimit(input: string, parse: (s: string) => number): number {
   const text = input.trim().toLowerCase();
   if (text === "-1" || text === "unlimited") return -1;
   return parse(text);
@@ -127,7 +136,7 @@ export function validateSubject(subject: string, { wildcards = true } = {}): str
     subject.length === 0 ||
     /[\s]/.test(subject) ||
     tokens.some((t) => t.length === 0) ||
-    tokens.some((t, i) => t.length > 1 && /[*>]/.test(t)) ||
+    tokens.some((t) => t.length > 1 && /[*>]/.test(t)) ||
     tokens.some((t, i) => t === ">" && i !== tokens.length - 1) ||
     (!wildcards && tokens.some((t) => t === "*" || t === ">"));
   if (bad) throw usageError(`invalid subject "${subject}"`);

@@ -20,7 +20,8 @@ import {
   type StoredMessage,
 } from "../output/events.js";
 import { formatDuration } from "../output/format.js";
-import { parseCount, parseDeliver, parseDuration, type DeliverSpec } from "../parse.js";
+import { parseCount, parseDeliver, parseDuration } from "../parse.js";
+import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
 
 interface ListenFlags {
@@ -158,18 +159,13 @@ export const listenCommand = addLeafOptions(
       },
     },
   );
-  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => listener.stop(signal);
-  const sigint = onSignal("SIGINT");
-  const sigterm = onSignal("SIGTERM");
-  process.once("SIGINT", sigint);
-  process.once("SIGTERM", sigterm);
+  const unsignal = onStopSignal((signal) => listener.stop(signal));
   const unwatch = onStdoutClosed(() => listener.stop("stdout"));
   let result;
   try {
     result = await listener.run();
   } finally {
-    process.off("SIGINT", sigint);
-    process.off("SIGTERM", sigterm);
+    unsignal();
     unwatch();
   }
   const events = `${result.written} ${result.written === 1 ? "event" : "events"}`;
@@ -177,13 +173,9 @@ export const listenCommand = addLeafOptions(
     case "SIGINT":
     case "SIGTERM":
       out.info(`Stopped by ${result.reason} after ${events}; all of them acknowledged`);
-      throw new CliError(
-        `stopped by ${result.reason}`,
-        result.reason === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated,
-        {
-          reported: true,
-        },
-      );
+      throw new CliError(`stopped by ${result.reason}`, exitCodeForSignal(result.reason), {
+        reported: true,
+      });
     case "idle":
       if (req.count !== undefined && result.written < req.count) {
         throw new CliError(

@@ -5,7 +5,7 @@
 import { Option } from "commander";
 import { userInfo } from "node:os";
 import type { CommandContext } from "../context.js";
-import { CliError, ExitCode, usageError } from "../errors.js";
+import { CliError, usageError } from "../errors.js";
 import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
 import type { BulkItem } from "../nats/bulk-publish.js";
 import type { Connection } from "../nats/connection.js";
@@ -19,6 +19,7 @@ import {
   type BulkFacts,
 } from "../output/publish.js";
 import { startSpinner } from "../output/spinner.js";
+import { exitCodeForSignal, onStopSignal, type StopSignal } from "../signals.js";
 import { parseCount } from "../parse.js";
 
 /** The server's default max_payload, used when the server did not say. */
@@ -136,14 +137,12 @@ export async function publishMany(
   // Ctrl-C / SIGTERM: stop reading, let in-flight publishes get their ack, print the summary
   // (a second signal ends the process at once)
   const stop = new AbortController();
-  let stopSignal: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    stopSignal = sig;
+  let stopSignal: StopSignal = "SIGINT";
+  const unsignal = onStopSignal((signal) => {
+    stopSignal = signal;
     stop.abort();
     run.stopInput?.();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
   const summary = await publishPipelined(conn.js(), batches, {
     signal: stop.signal,
     window: run.window,
@@ -165,10 +164,7 @@ export async function publishMany(
         `Publishing to stream ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
       );
     },
-  }).finally(() => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  });
+  }).finally(unsignal);
   spinner.stop();
   const facts: BulkFacts = {
     stream: ctx.stream,
@@ -184,7 +180,7 @@ export async function publishMany(
   if (summary.interrupted) {
     throw new CliError(
       `interrupted by ${stopSignal}: the input was not published to its end (every event counted above is stored)`,
-      stopSignal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted,
+      exitCodeForSignal(stopSignal),
     );
   }
 }

@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { commandContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { addLeafOptions } from "../global-options.js";
-import { parseDuration, parseSize } from "../parse.js";
+import { parseDuration, parsePort, parseSize } from "../parse.js";
 import { examples } from "./help.js";
 
 interface ServeFlags {
@@ -16,15 +16,6 @@ interface ServeFlags {
   requestTimeout: string;
   grace: string;
   accessLog?: boolean;
-}
-
-/** A TCP port: 0 (any free port) to 65535. */
-export function parsePort(input: string): number {
-  const text = input.trim();
-  if (!/^\d+$/.test(text) || Number(text) > 65535) {
-    throw usageError(`invalid --port "${input}": expected 0 to 65535 (0 picks a free port)`);
-  }
-  return Number(text);
 }
 
 export const serveCommand = addLeafOptions(

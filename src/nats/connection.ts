@@ -5,7 +5,7 @@
 
 import { readFile } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
-import { CliError, ExitCode, usageError } from "../errors.js";
+import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
 
@@ -198,9 +198,4 @@ export async function closeConnection(): Promise<void> {
   } catch {
     if (!conn.nc.isClosed()) await conn.nc.close().catch(() => undefined);
   }
-}
-
-/** Throws the connection-class error for a closed connection (used after reconnect gives up). */
-export function connectionLost(servers: string[]): CliError {
-  return new CliError(`lost the connection to ${describeServers(servers)}`, ExitCode.Connection);
 }

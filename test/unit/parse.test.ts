@@ -60,9 +60,9 @@ describe("parseCount and parseLimit", () => {
     usage(() => parseCount("99999999999999999999"));
   });
   it("maps -1 and unlimited to -1", () => {
-    expect(parseLimit("-1", "x", parseCount)).toBe(-1);
-    expect(parseLimit("unlimited", "x", parseCount)).toBe(-1);
-    expect(parseLimit("7", "x", parseCount)).toBe(7);
+    expect(parseLimit("-1", parseCount)).toBe(-1);
+    expect(parseLimit("unlimited", parseCount)).toBe(-1);
+    expect(parseLimit("7", parseCount)).toBe(7);
   });
 });
 

@@ -58,13 +58,13 @@ export const addCommand = addLeafOptions(
     .option(
       "--max-msgs <n>",
       "keep at most this many messages (-1 = unlimited)",
-      (v) => parseLimit(v, "--max-msgs", (s) => parseCount(s, "--max-msgs")),
+      (v) => parseLimit(v, (s) => parseCount(s, "--max-msgs")),
       -1,
     )
     .option(
       "--max-bytes <size>",
       "keep at most this many bytes, e.g. 1GB (-1 = unlimited)",
-      (v) => parseLimit(v, "--max-bytes", (s) => parseSize(s, "--max-bytes")),
+      (v) => parseLimit(v, (s) => parseSize(s, "--max-bytes")),
       -1,
     )
     .option("--dupe-window <duration>", "duplicate detection window (server default 2m)", (v) =>
