@@ -1,63 +1,70 @@
 #!/usr/bin/env node
-// npm run build: bundles src/cli.ts and everything it imports (the dependencies too) into
-// minified ESM under dist/, split into chunks at each dynamic import, so a run loads only
-// the code it uses (`--help` never loads the NATS client; `tweet` loads one chunk holding
-// nats.js). New source files need no entry here: whatever cli.ts reaches, statically or
-// through `await import(...)`, is bundled.
+// npm run build: bundles src/cli.ts into minified ESM under dist/ so that a run reads few
+// files and evaluates only the code it uses:
+// - dist/cli.js holds all of src/ and the packages it imports statically (commander).
+//   A module src/ imports with `await import("./x.js")` is in it too, but evaluated only
+//   when imported (esbuild wraps it): `tweet` runs none of the other commands' modules.
+// - each package src/ imports with `await import("pkg")` is a file of its own,
+//   dist/vendor/pkg.js, read only then: `--help` never reads nats.js, `tweet` reads it
+//   as one file.
+// New source files and packages need no entry here.
 //
 // Source maps carry their sources (sourcesContent), so the tarball ships no map pointing
 // at files it lacks; bin/tweetstream.js turns them on only under TWEETSTREAM_DEBUG. The
 // licences of the bundled packages go to dist/THIRD-PARTY-LICENSES.txt. The esbuild
 // metafile goes to .cache/build-meta.json (not shipped): the import tracer test
-// (test/helpers/trace.ts) maps each loaded chunk back to the files it holds.
+// (test/helpers/trace.ts) maps each loaded file back to the files it holds.
 
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/** Packages src/ imports dynamically, each to become dist/vendor/<file>.js */
+const vendors = new Map(); // package name → { file, importer }
+
+/** @param {string} pkg */
+const vendorFile = (pkg) => pkg.replace(/^@/, "").replace(/\//g, "__");
+
 /**
- * `await import("nats")` of a CommonJS package inside a bundle yields only `default`
- * (esbuild cannot know the names), so `nats.connect` would be undefined. For each
- * CommonJS package imported dynamically, the import gets an ESM facade naming the
- * package's exports, read from the package itself at build time.
+ * Sends `await import("pkg")` in src/ to dist/vendor/<pkg>.js (from dist/cli.js).
  * @type {import("esbuild").Plugin}
  */
-const cjsNamedExports = {
-  name: "cjs-named-exports",
+const vendorSplit = {
+  name: "vendor-split",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.kind !== "dynamic-import" || args.namespace !== "file") return undefined;
-      let exports;
-      try {
-        exports = createRequire(args.importer)(args.path);
-      } catch {
-        return undefined; // an ES module Node 20 cannot require: esbuild handles those
-      }
-      if (exports?.[Symbol.toStringTag] === "Module") return undefined; // require(esm)
-      const names = Object.keys(exports ?? {}).filter(
-        (n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n),
-      );
-      return {
-        path: args.path,
-        namespace: "cjs-facade",
-        pluginData: { names, resolveDir: dirname(args.importer) },
-      };
-    });
-    b.onLoad({ filter: /.*/, namespace: "cjs-facade" }, (args) => {
-      const spec = JSON.stringify(args.path);
-      const { names, resolveDir } = args.pluginData;
-      return {
-        contents: `export { ${names.join(", ")} } from ${spec};\nexport { default } from ${spec};\n`,
-        resolveDir,
-        loader: "js",
-      };
+      if (args.kind !== "dynamic-import" || args.path.startsWith("node:")) return undefined;
+      if (builtinModules.includes(args.path)) return undefined;
+      vendors.set(args.path, { file: vendorFile(args.path), importer: args.importer });
+      return { path: `./vendor/${vendorFile(args.path)}.js`, external: true };
     });
   },
 };
+
+/**
+ * The entry of a vendor file: the package's exports by name. For a CommonJS package
+ * esbuild cannot know the names (`nats.connect` would be undefined), so they are read
+ * from the package itself, here.
+ * @param {string} pkg
+ * @param {string} importer
+ */
+function vendorEntry(pkg, importer) {
+  const spec = JSON.stringify(pkg);
+  let exports;
+  try {
+    exports = createRequire(importer)(pkg);
+  } catch {
+    exports = undefined; // an ES module Node 20 cannot require: esbuild knows its names
+  }
+  if (!exports || exports[Symbol.toStringTag] === "Module")
+    return `export * from ${spec};\nexport { default } from ${spec};\n`;
+  const names = Object.keys(exports).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
+  return `export { ${names.join(", ")} } from ${spec};\nexport { default } from ${spec};\n`;
+}
 
 /**
  * commander loads node:child_process (and with it node:net) at start-up for executable
@@ -100,35 +107,67 @@ const ignorePackageSourceMaps = {
 const REQUIRE_BANNER =
   'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);';
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
-const result = await build({
+const common = /** @satisfies {import("esbuild").BuildOptions} */ ({
   absWorkingDir: root,
-  entryPoints: ["src/cli.ts"],
-  outdir: "dist",
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  minify: true,
+  minify: !process.env.NO_MINIFY, // NO_MINIFY=1 for readable profiles
   sourcemap: "linked",
   sourcesContent: true,
-  chunkNames: "chunks/[name]-[hash]",
   banner: { js: REQUIRE_BANNER },
   legalComments: "none", // the licences are collected whole, below
   metafile: true,
   write: false,
-  plugins: [cjsNamedExports, lazyChildProcess, ignorePackageSourceMaps],
   logLevel: "warning",
 });
 
-for (const file of result.outputFiles) {
+rmSync(join(root, "dist"), { recursive: true, force: true });
+const app = await build({
+  ...common,
+  entryPoints: ["src/cli.ts"],
+  outdir: "dist",
+  plugins: [vendorSplit, lazyChildProcess, ignorePackageSourceMaps],
+});
+const vendor = await build({
+  ...common,
+  entryPoints: [...vendors].map(([pkg, { file }]) => ({ in: `vendor:${pkg}`, out: file })),
+  outdir: "dist/vendor",
+  splitting: true, // what two packages share (chalk, in ora) is read once
+  chunkNames: "chunk-[hash]",
+  plugins: [
+    {
+      name: "vendor-entries",
+      setup(b) {
+        b.onResolve({ filter: /^vendor:/ }, (args) => ({
+          path: args.path.slice("vendor:".length),
+          namespace: "vendor",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "vendor" }, (args) => ({
+          contents: vendorEntry(args.path, vendors.get(args.path).importer),
+          resolveDir: root,
+          loader: "js",
+        }));
+      },
+    },
+    lazyChildProcess,
+    ignorePackageSourceMaps,
+  ],
+});
+
+for (const file of [...app.outputFiles, ...vendor.outputFiles]) {
   mkdirSync(dirname(file.path), { recursive: true });
   let text = file.text;
   if (file.path.endsWith(".js") && !/\brequire\b/.test(text.slice(REQUIRE_BANNER.length)))
     text = text.slice(REQUIRE_BANNER.length);
   writeFileSync(file.path, text);
 }
+/** @type {import("esbuild").Metafile} */
+const meta = {
+  inputs: { ...app.metafile.inputs, ...vendor.metafile.inputs },
+  outputs: { ...app.metafile.outputs, ...vendor.metafile.outputs },
+};
 
 /** Every bundled package's licence text, for the tarball. */
 function thirdPartyLicenses(/** @type {import("esbuild").Metafile} */ meta) {
@@ -152,7 +191,7 @@ function thirdPartyLicenses(/** @type {import("esbuild").Metafile} */ meta) {
   );
 }
 
-writeFileSync(join(root, "dist/THIRD-PARTY-LICENSES.txt"), thirdPartyLicenses(result.metafile));
+writeFileSync(join(root, "dist/THIRD-PARTY-LICENSES.txt"), thirdPartyLicenses(meta));
 mkdirSync(join(root, ".cache"), { recursive: true });
-writeFileSync(join(root, ".cache/build-meta.json"), JSON.stringify(result.metafile));
+writeFileSync(join(root, ".cache/build-meta.json"), JSON.stringify(meta));
 if (!existsSync(join(root, "dist/cli.js"))) throw new Error("build: dist/cli.js missing");

@@ -14,18 +14,18 @@ const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
 
 /**
- * The commands, in help order, loaded on demand from one module (commands/index.ts): a
- * run that names a command registers only that one; help, unknown commands and
- * suggestions register them all; `--version` loads none (start-up is a feature).
+ * The commands, in help order, each loaded on demand: a run that names a command loads
+ * only that one (start-up is a feature: `tweet` should not pay for every other command's
+ * modules); help, unknown commands and suggestions load them all.
  */
 const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
-  ["stream", async () => (await import("./commands/index.js")).streamCommand],
-  ["tweet", async () => (await import("./commands/index.js")).tweetCommand],
-  ["like", async () => (await import("./commands/index.js")).likeCommand],
-  ["publish", async () => (await import("./commands/index.js")).publishCommand],
-  ["view", async () => (await import("./commands/index.js")).viewCommand],
-  ["listen", async () => (await import("./commands/index.js")).listenCommand],
-  ["serve", async () => (await import("./commands/index.js")).serveCommand],
+  ["stream", async () => (await import("./commands/stream/index.js")).streamCommand],
+  ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
+  ["like", async () => (await import("./commands/like.js")).likeCommand],
+  ["publish", async () => (await import("./commands/publish.js")).publishCommand],
+  ["view", async () => (await import("./commands/view.js")).viewCommand],
+  ["listen", async () => (await import("./commands/listen.js")).listenCommand],
+  ["serve", async () => (await import("./commands/serve.js")).serveCommand],
 ];
 
 /** The command `args` name (the first word that is not a global option or its value), if ours. */

@@ -487,9 +487,8 @@ describe("start-up and help", () => {
     expect(r.code).toBe(0);
     expect(r.loads).toMatch(/node_modules\/nats\//);
     expect(r.loads).not.toMatch(/node_modules\/(ora|cli-table3)\//);
-    // the commands' definitions are one chunk; what other commands do is not loaded
-    expect(r.loads).toMatch(/src\/commands\/tweet\.ts/);
-    expect(r.loads).not.toMatch(/src\/serve\/|src\/nats\/bulk-publish\.ts/);
+    // (the other commands' modules are in dist/cli.js too, evaluated only when imported:
+    // scripts/build.mjs; their cost shows in `npm run bench -- startup`)
     for (const cmd of ["tweet", "like", "publish"]) {
       const h = await traced([cmd, "--help"]);
       expect(h.code).toBe(0);
