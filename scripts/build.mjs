@@ -67,6 +67,27 @@ function vendorEntry(pkg, importer) {
 }
 
 /**
+ * An ES import of a Node built-in (`import { createServer } from "node:http"`) would be
+ * hoisted to the top of dist/cli.js and run at every start, though the module importing
+ * it may never be evaluated: as a CommonJS require, it runs with that module.
+ * @type {import("esbuild").Plugin}
+ */
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (args.kind !== "import-statement" || args.namespace !== "file") return undefined;
+      if (!builtinModules.includes(args.path.replace(/^node:/, ""))) return undefined;
+      return { path: args.path, namespace: "lazy-builtin" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * commander loads node:child_process (and with it node:net) at start-up for executable
  * subcommands, which tweetstream has none of: load it when first used instead.
  * @type {import("esbuild").Plugin}
@@ -128,7 +149,7 @@ const app = await build({
   ...common,
   entryPoints: ["src/cli.ts"],
   outdir: "dist",
-  plugins: [vendorSplit, lazyChildProcess, ignorePackageSourceMaps],
+  plugins: [vendorSplit, lazyBuiltins, lazyChildProcess, ignorePackageSourceMaps],
 });
 const vendor = await build({
   ...common,
