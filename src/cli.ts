@@ -26,6 +26,7 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
   ["view", async () => (await import("./commands/view.js")).viewCommand],
   ["listen", async () => (await import("./commands/listen.js")).listenCommand],
   ["serve", async () => (await import("./commands/serve.js")).serveCommand],
+  ["consumer", async () => (await import("./commands/consumer/index.js")).consumerCommand],
   ["context", async () => (await import("./commands/context/index.js")).contextCommand],
 ];
 
