@@ -82,7 +82,11 @@ export function eventProblem(value: unknown): string | null {
 export function toEvent(value: unknown): TweetEvent {
   const problem = eventProblem(value);
   if (problem) throw usageError(`invalid event: ${problem}`);
-  const v = value as TweetEvent;
+  return pickEvent(value as TweetEvent);
+}
+
+/** The five fields of a validated event, in the Go struct's order. */
+function pickEvent(v: TweetEvent): TweetEvent {
   return {
     messageType: v.messageType,
     id: v.id,
@@ -149,7 +153,7 @@ export function readStoredEvent(subject: string, data: Uint8Array | string): Sto
   }
   const problem = eventProblem(value);
   if (problem) return { event: null, problem, object };
-  return { event: toEvent(value), typeInferred, object };
+  return { event: pickEvent(value as unknown as TweetEvent), typeInferred, object };
 }
 
 /**
