@@ -91,6 +91,7 @@ describeWithGo(
       expect(listen.stderr).not.toMatch(/not an event/);
       const events = listen.lines();
       expect(events.filter((e) => e.event.messageType === "tweet_liked")).toHaveLength(4);
+      expect(events.map((e) => e.event.date)).toEqual(stored.map((m) => JSON.parse(m.data).date));
       expect(events[3]).toMatchObject({
         type_inferred: true,
         event: { messageType: "tweet_liked", id: "go-1", message: "", author: "" },
