@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
 import { withConnection } from "../helpers/fixtures.js";
-import { buildGoFixture, describeWithGo, goEnv, hasGo, hasGoNats } from "../helpers/go.js";
+import { buildGoFixture, describeWithGo, hasGo, hasGoNats } from "../helpers/go.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { storedMessages } from "../helpers/stored.js";
@@ -38,7 +38,7 @@ describeWithGo(
     /** Runs the Go program on `stream`; dates in Paris time, so they carry a zone offset. */
     const go = (stream: string, args: string[]) =>
       runProcess(binary, ["-server", server.url, "-stream", stream, ...args], {
-        env: { ...goEnv(dir), TZ: "Europe/Paris" },
+        env: { ...process.env, TZ: "Europe/Paris" },
       });
     const ts = (stream: string, args: string[], input?: string) =>
       runCli(args, { input, env: { NATS_URL: server.url, TWEETSTREAM_STREAM: stream } });
