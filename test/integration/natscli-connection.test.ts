@@ -158,6 +158,23 @@ describe("natscli contexts", () => {
     expect(missing.code).toBe(2);
   });
 
+  it("a broken context file is exit 2; ~/ in file paths is the home directory", async () => {
+    const home = configHome({ tilde: { url: server.url, creds: "~/no-such.creds" } });
+    writeFileSync(join(home, "nats", "context", "broken.json"), "{ not json");
+    const env = { XDG_CONFIG_HOME: home, HOME: join(dir, "home") };
+    const broken = await runCli(["stream", "ls", "--context", "broken"], { env });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/context .*broken\.json is not valid JSON/);
+    const ls = await runCli(["context", "ls", "--json"], { env });
+    expect(ls.code).toBe(0);
+    expect(ls.json()[0]).toMatchObject({ name: "broken", error: expect.stringMatching(/JSON/) });
+    const tilde = await runCli(["stream", "ls", "--context", "tilde"], { env });
+    expect(tilde.code).toBe(2);
+    expect(tilde.stderr).toContain(
+      `cannot read the --creds file ${join(dir, "home", "no-such.creds")}`,
+    );
+  });
+
   it("without contexts: context ls says so; tests never read the real ~/.config", async () => {
     const r = await runCli(["context", "ls"]);
     expect(r.code).toBe(0);
