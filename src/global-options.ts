@@ -123,7 +123,9 @@ function rootOf(cmd: Command): Command {
 type Given = (key: GlobalKey) => boolean;
 
 function applyContext(merged: Record<string, unknown>, given: Given, ctx: NatsContext): void {
-  const authGiven = AUTH_KEYS.some(given);
+  // credentials written into a --server / NATS_URL URL count as given credentials too
+  const urlAuth = given("server") && /:\/\/[^/@\s]+@/.test(String(merged.server));
+  const authGiven = urlAuth || AUTH_KEYS.some(given);
   for (const [field, key] of CONTEXT_FIELDS) {
     const value = ctx.settings[field];
     if (value === undefined || given(key)) continue;

@@ -84,6 +84,16 @@ describe("natscli contexts", () => {
     expect(wrong.stderr).toMatch(/authorization/);
     const token = await runCli(["stream", "ls", "--token", "tok"], { env: ctxLocal });
     expect(token.code).toBe(3);
+    // so do credentials written into a --server URL
+    const inUrl = server.url.replace("nats://", "nats://ctxuser:wrong@");
+    expect((await runCli(["stream", "ls", "-s", inUrl], { env: ctxLocal })).code).toBe(3);
+    const rightInUrl = server.url.replace("nats://", `nats://ctxuser:${PASSWORD}@`);
+    const dead = configHome({ other: { url: DEAD, user: "someone", password: "else" } });
+    const ok = await runCli(["stream", "ls", "-s", rightInUrl, "--context", "other"], {
+      env: { XDG_CONFIG_HOME: dead },
+    });
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
   });
 
   it("an unknown context is exit 2 naming those that exist", async () => {
