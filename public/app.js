@@ -9,7 +9,9 @@ const MAX_TWEETS_SHOWN = 200;
 const MAX_EVENTS_SHOWN = 100;
 /** on load, the event pane starts with this many recent events */
 const EVENTS_BACKLOG = 10;
-const HEALTH_EVERY_MS = 5000;
+const HEALTH_EVERY_MS = 3000;
+/** while something is wrong, /healthz is asked more often, to show the recovery soon */
+const HEALTH_RETRY_MS = 1000;
 const MAX_RETRY_MS = 5000;
 
 const $ = (id) => document.getElementById(id);
@@ -140,7 +142,7 @@ async function checkHealth() {
   if (healthPending) return;
   healthPending = true;
   try {
-    const res = await fetch("/healthz", { cache: "no-store" });
+    const res = await fetch("/healthz", { cache: "no-store", signal: AbortSignal.timeout(5000) });
     const body = await res.json();
     if (typeof body.stream === "string") state.stream = body.stream;
     if (res.ok) state.natsProblem = null;
@@ -386,7 +388,11 @@ async function start() {
   state.snapshotSeq = await loadTimeline();
   state.lastSeq = Math.max(0, state.snapshotSeq - EVENTS_BACKLOG);
   connectEvents();
-  setInterval(checkHealth, HEALTH_EVERY_MS);
+  const poll = async () => {
+    await checkHealth();
+    setTimeout(poll, state.live && !state.natsProblem ? HEALTH_EVERY_MS : HEALTH_RETRY_MS);
+  };
+  void poll();
 }
 
 void start();

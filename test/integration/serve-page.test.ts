@@ -184,6 +184,36 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     await page.close();
   });
 
+  it("a retry after a lost answer stores the tweet once (same Idempotency-Key)", async () => {
+    const { stream, serve } = await serveNew();
+    const { page } = await browser!.open(`${serve.url}/`);
+    await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+    const keys: string[] = [];
+    let lose = true;
+    await page.route("**/tweets", async (route) => {
+      keys.push((await route.request().headerValue("idempotency-key")) ?? "");
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch(); // the server stores it, then the answer is lost on the way back
+      await route.abort("connectionreset");
+    });
+    await page.fill("#author", "ann");
+    await page.fill("#message", "stored once despite the retry");
+    await page.click("#send");
+    await page.locator("#form-error", { hasText: "Cannot reach the server" }).waitFor();
+    await page.click("#send");
+    await page.locator("article", { hasText: "stored once despite the retry" }).waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(keys[1]).toBe(keys[0]);
+    expect(await page.locator("#form-error").isHidden()).toBe(true);
+    expect(await storedEvents(stream)).toHaveLength(1);
+    expect(await page.locator("article").count()).toBe(1);
+    await page.close();
+  });
+
   it("shows API errors in words (413 from --max-body)", async () => {
     const { stream, serve } = await serveNew(["--max-body", "200"]);
     const { page } = await browser!.open(`${serve.url}/`);
@@ -296,6 +326,29 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
       "seq 1",
     ]);
     await page.close();
+  });
+
+  it("shows NATS down while NATS is, and live again once it is back", async () => {
+    const nats = await startServer();
+    try {
+      const stream = uniqueStream("WEB");
+      const natsEnv = { NATS_URL: nats.url };
+      expect((await runCli(["stream", "add", stream], { env: natsEnv })).code).toBe(0);
+      const serve = await startServe(["--stream", stream], natsEnv);
+      serves.push(serve);
+      const { page } = await browser!.open(`${serve.url}/`);
+      await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+      await nats.kill();
+      await page.locator("#status[data-state=down]").waitFor({ timeout: 10_000 });
+      expect((await page.textContent("#status"))!.trim()).toBe("NATS down");
+      await nats.restart();
+      await page.locator("#status[data-state=live]").waitFor({ timeout: 15_000 });
+      expect((await runCli(["tweet", "--stream", stream, "back"], { env: natsEnv })).code).toBe(0);
+      await page.locator("article", { hasText: "back" }).waitFor({ timeout: 5000 });
+      await page.close();
+    } finally {
+      await nats.stop();
+    }
   });
 
   it("fits a 360-px phone without sideways scrolling, is keyboard-usable (and makes the README's screenshots)", async () => {
