@@ -4,6 +4,8 @@
 // headers and --cors, checked with fetch.
 
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowserTests, type Browser } from "../helpers/browser.js";
@@ -349,6 +351,29 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     } finally {
       await nats.stop();
     }
+  });
+
+  it("another origin's page can write through --cors (preflight included), not without it", async () => {
+    // a page of another origin: a bare HTTP server on loopback (so no local-network prompt)
+    const other = createServer((_req, res) => res.end("<!doctype html><title>other</title>"));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const { stream, serve: open } = await serveNew(["--cors", origin]);
+    const { serve: closed } = await serveNew();
+    const { page } = await browser!.open(`${origin}/`);
+    const tryPost = (url: string) =>
+      page.evaluate(
+        `fetch(${JSON.stringify(url + "/tweets")}, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Idempotency-Key": "cors-1" },
+          body: JSON.stringify({ message: "from another origin", author: "ann" }),
+        }).then((r) => r.status, (e) => e.name)`,
+      );
+    expect(await tryPost(open.url)).toBe(201);
+    expect(await tryPost(closed.url)).toBe("TypeError");
+    expect((await storedEvents(stream)).map((e) => e.message)).toEqual(["from another origin"]);
+    await page.close();
+    other.close();
   });
 
   it("fits a 360-px phone without sideways scrolling, is keyboard-usable (and makes the README's screenshots)", async () => {
