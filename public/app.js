@@ -146,7 +146,9 @@ async function checkHealth() {
     const body = await res.json();
     if (typeof body.stream === "string") state.stream = body.stream;
     if (res.ok) state.natsProblem = null;
-    else state.natsProblem = body.nats === "disconnected" ? "NATS down" : "stream unavailable";
+    else if (body.nats === "disconnected") state.natsProblem = "NATS down";
+    else if (body.nats === "connected") state.natsProblem = "stream unavailable";
+    else state.natsProblem = null; // serve is stopping: the event stream reports it
     // the stream was deleted and created again: what this page shows is another story
     if (typeof body.stream_seq === "number" && body.stream_seq < state.lastSeq) location.reload();
   } catch {
