@@ -98,6 +98,30 @@ describe("the page's headers and --cors (HTTP)", () => {
     expect(preflight.status).toBe(405);
   });
 
+  it("GET /tweets last_seq: /events?since=<last_seq> continues the timeline with the next event", async () => {
+    const { serve } = await serveNew();
+    const first = await postTweet(serve.url, "one");
+    await postTweet(serve.url, "two");
+    const like = await fetch(`${serve.url}/tweets/${first.id}/likes`, { method: "POST" });
+    expect(like.status).toBe(202);
+    // right after this serve's own writes: the answer waits for the follower, so it is exact
+    const page = anyJson(await (await fetch(`${serve.url}/tweets`)).json());
+    expect(page.last_seq).toBe(3);
+    expect(page.tweets.map((t: any) => [t.message, t.likes])).toEqual([
+      ["two", 0],
+      ["one", 1],
+    ]);
+    const events = await fetch(`${serve.url}/events?since=${page.last_seq}`);
+    const reader = events.body!.getReader();
+    await postTweet(serve.url, "three");
+    let text = "";
+    while (!/^id: .*\n(.*\n)*\n/m.test(text)) {
+      text += new TextDecoder().decode((await reader.read()).value);
+    }
+    expect(text.match(/^id: \d+$/gm)).toEqual(["id: 4"]);
+    await reader.cancel();
+  });
+
   it("--cors <origin> answers preflights and marks answers for that origin only", async () => {
     const origin = "http://localhost:5173";
     const { serve } = await serveNew(["--cors", origin]);
