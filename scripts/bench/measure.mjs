@@ -35,43 +35,63 @@ export function median(xs) {
 }
 
 /**
- * Wall time of one process run, ms; throws if it does not exit 0.
+ * One process run: its wall time (ms), or with `cpu` the CPU time it and its children
+ * used (user + system, ms, from bash's `times`), which other load on a shared machine
+ * barely changes. Throws if it does not exit 0.
  * @param {string[]} argv
  * @param {Record<string, string>} env
+ * @param {boolean} [cpu]
+ * @returns {Promise<number>}
  */
-function once(argv, env) {
+function once(argv, env, cpu = false) {
+  const cmd = cpu ? ["bash", "-c", '"$@" >/dev/null; s=$?; times; exit $s', "bash", ...argv] : argv;
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), {
+    const child = spawn(/** @type {string} */ (cmd[0]), cmd.slice(1), {
       env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", cpu ? "pipe" : "ignore", "pipe"],
     });
+    let stdout = "";
     let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${argv.join(" ")} exited ${code}: ${stderr}`));
+      if (code !== 0) return reject(new Error(`${argv.join(" ")} exited ${code}: ${stderr}`));
+      if (!cpu) return resolve(ms);
+      // the second line of `times`: the children's user and system time, e.g. 0m0.081s 0m0.020s
+      const line = stdout.trim().split("\n").pop() ?? "";
+      const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map(
+        (m) => Number(m[1]) * 60 + Number(m[2]),
+      );
+      resolve(secs.reduce((a, b) => a + b, 0) * 1000);
     });
   });
 }
 
 /**
  * Runs each case once to warm the file cache (and Node's compile cache), then `runs`
- * rounds of every case in turn; returns each case's median and minimum wall time (ms).
+ * rounds of every case in turn, each case timed once by the wall clock and once by its
+ * CPU time; returns each case's median and minimum wall time and median CPU time (ms).
  * @param {Array<{ label: string, argv: string[], env?: Record<string, string> }>} cases
  * @param {number} runs
  */
 export async function alternate(cases, runs) {
   /** @type {number[][]} */
-  const times = cases.map(() => []);
+  const wall = cases.map(() => []);
+  /** @type {number[][]} */
+  const cpu = cases.map(() => []);
   for (const c of cases) await once(c.argv, c.env ?? {});
   for (let r = 0; r < runs; r++)
-    for (const [i, c] of cases.entries()) times[i]?.push(await once(c.argv, c.env ?? {}));
+    for (const [i, c] of cases.entries()) {
+      wall[i]?.push(await once(c.argv, c.env ?? {}));
+      cpu[i]?.push(await once(c.argv, c.env ?? {}, true));
+    }
   return cases.map((c, i) => ({
     label: c.label,
-    median: median(times[i] ?? []),
-    min: Math.min(...(times[i] ?? [])),
+    median: median(wall[i] ?? []),
+    min: Math.min(...(wall[i] ?? [])),
+    cpu: median(cpu[i] ?? []),
   }));
 }

@@ -3,10 +3,11 @@
 // bare node:http + nats.js server doing the same (target ≥ 0.9×). The load comes from a
 // separate process: wrk where installed (apt-get install wrk), else load.mjs; serve and
 // the baseline take turns, BENCH_SERVE_ROUNDS rounds (default 3) of BENCH_SERVE_SECONDS
-// (default 5) per figure, and each figure is the median of its rounds.
+// (default 5) per figure, and each figure is the median of its rounds. Each server's CPU
+// time per request (from /proc) is shown too: on a shared machine it is steadier than req/s.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +46,19 @@ function output(cmd, args) {
 }
 
 /**
+ * CPU seconds (user + system) a live process has used so far, from /proc (Linux), or NaN.
+ * @param {number | undefined} pid
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * Starts a server process that prints one JSON line with its url on stdout.
  * @param {string[]} argv
  * @param {Record<string, string>} env
@@ -68,6 +82,7 @@ async function startHttp(argv, env) {
   });
   return {
     url: /** @type {string} */ (url),
+    pid: child.pid,
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -134,8 +149,21 @@ export async function run({ url, cli, report }) {
     env,
   );
   const base = await startHttp([BASELINE, url, "BENCH_BASE"], env);
-  /** @type {Record<string, Array<{ rps: number, p50: number, p99: number, errors: number }>>} */
+  /** @type {Record<string, Array<{ rps: number, p50: number, p99: number, errors: number, cpuUs: number }>>} */
   const figures = {};
+  /**
+   * The load's figures, plus the server's CPU per request (µs): a cost that other load on
+   * the machine barely changes, unlike requests/s.
+   * @param {{ url: string, pid: number | undefined }} s
+   * @param {string} path
+   * @param {"GET" | "POST"} method
+   */
+  const measured = async (s, path, method) => {
+    const before = cpuSeconds(s.pid);
+    const r = await load(s.url + path, method, SECONDS, dir);
+    const cpuUs = ((cpuSeconds(s.pid) - before) * 1e6) / (r.rps * SECONDS);
+    return { ...r, cpuUs };
+  };
   try {
     for (const s of [serve, base]) await load(`${s.url}/tweets`, "POST", 2, dir); // warm-up
     for (let round = 0; round < ROUNDS; round++)
@@ -147,9 +175,7 @@ export async function run({ url, cli, report }) {
           ["serve", serve],
           ["base", base],
         ]))
-          (figures[`${label} ${method}`] ??= []).push(
-            await load(s.url + path, method, SECONDS, dir),
-          );
+          (figures[`${label} ${method}`] ??= []).push(await measured(s, path, method));
   } finally {
     await serve.stop();
     await base.stop();
@@ -162,6 +188,7 @@ export async function run({ url, cli, report }) {
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
       errors: runs.reduce((a, r) => a + r.errors, 0),
+      cpuUs: median(runs.map((r) => r.cpuUs)),
     };
   };
   const rows = ["POST", "GET"].map((method) => {
@@ -176,6 +203,7 @@ export async function run({ url, cli, report }) {
       "baseline p50/p99 ms": `${theirs.p50}/${theirs.p99}`,
       ratio: (mine.rps / theirs.rps).toFixed(2),
       target: "≥ 0.9",
+      "CPU µs/req serve, baseline": `${Math.round(mine.cpuUs)}, ${Math.round(theirs.cpuUs)}`,
       errors: mine.errors + theirs.errors,
     };
   });
