@@ -59,6 +59,21 @@ function cpuSeconds(pid) {
 }
 
 /**
+ * Waits (up to 15 s) until a process is idle: after a POST figure serve's follower is
+ * still reading the events back, work that belongs to the POSTs, not to the next figure.
+ * @param {number | undefined} pid
+ */
+async function settled(pid) {
+  const deadline = Date.now() + 15_000;
+  for (let last = cpuSeconds(pid); Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = cpuSeconds(pid);
+    if (!(now - last > 0.01)) return; // under 4 % of a core (or unknown)
+    last = now;
+  }
+}
+
+/**
  * Starts a server process that prints one JSON line with its url on stdout.
  * @param {string[]} argv
  * @param {Record<string, string>} env
@@ -159,6 +174,7 @@ export async function run({ url, cli, report }) {
    * @param {"GET" | "POST"} method
    */
   const measured = async (s, path, method) => {
+    await settled(s.pid);
     const before = cpuSeconds(s.pid);
     const r = await load(s.url + path, method, SECONDS, dir);
     const cpuUs = ((cpuSeconds(s.pid) - before) * 1e6) / (r.rps * SECONDS);
@@ -185,8 +201,8 @@ export async function run({ url, cli, report }) {
     const runs = figures[key] ?? [];
     return {
       rps: median(runs.map((r) => r.rps)),
-      p50: median(runs.map((r) => r.p50)),
-      p99: median(runs.map((r) => r.p99)),
+      p50: Number(median(runs.map((r) => r.p50)).toFixed(1)),
+      p99: Number(median(runs.map((r) => r.p99)).toFixed(1)),
       errors: runs.reduce((a, r) => a + r.errors, 0),
       cpuUs: median(runs.map((r) => r.cpuUs)),
     };
