@@ -241,6 +241,14 @@ function apiError(
   return undefined;
 }
 
+/** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
+export function noJetStreamError(ctx: ErrorContext = {}): CliError {
+  return new CliError(
+    `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
+    ExitCode.Connection,
+  );
+}
+
 /** A permission denial concerns one subject or API: other work may go on. */
 export function isPermissionDenied(err: CliError): boolean {
   return natsErrorCode(err.cause) === "PERMISSIONS_VIOLATION";
@@ -319,12 +327,7 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
         ExitCode.Connection,
       );
     case "503":
-      if (ctx.phase === "jetstream" || ctx.phase === "connect") {
-        return new CliError(
-          `JetStream is not enabled on ${servers} (start nats-server with -js)`,
-          ExitCode.Connection,
-        );
-      }
+      if (ctx.phase === "jetstream" || ctx.phase === "connect") return noJetStreamError(ctx);
       return new CliError(
         `no responders: JetStream did not answer on ${servers}`,
         ExitCode.Connection,

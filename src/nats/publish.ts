@@ -11,6 +11,7 @@ import {
   jsErrorCode,
   natsErrorCode,
   noAnswerError,
+  noJetStreamError,
   RetryBudgetExceeded,
   toCliError,
 } from "./errors.js";
@@ -50,13 +51,6 @@ export function noStreamError(subject: string): CliError {
   return new CliError(
     `no stream stores subject ${subject}; create one with: tweetstream stream add ${stream}`,
     ExitCode.NotFound,
-  );
-}
-
-function noJetStreamError(): CliError {
-  return new CliError(
-    "JetStream is not enabled on the server (start nats-server with -js)",
-    ExitCode.Connection,
   );
 }
 
