@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
-import { publishRaw } from "../helpers/fixtures.js";
+import { AckPolicy } from "nats";
+import { publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
@@ -59,6 +60,28 @@ describe("terminal escapes are made safe (item 12)", () => {
     const view = await ts(["view", "--stream", stream]);
     expect(view.code, view.stderr).toBe(0);
     expect(view.stdout).not.toMatch(RAW_CONTROL);
+  });
+
+  it("stream and consumer listings show descriptions from the server escaped", async () => {
+    const stream = await newStream(["--description", `desc${OSC}`]);
+    await withConnection(server.url, async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.consumers.add(stream, {
+        durable_name: "C1",
+        description: `consumer${CLEAR}`,
+        ack_policy: AckPolicy.Explicit,
+      });
+    });
+    for (const args of [
+      ["stream", "ls"],
+      ["stream", "info", stream],
+      ["consumer", "ls", stream],
+      ["consumer", "info", stream, "C1"],
+    ]) {
+      const r = await ts(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(" ")).not.toMatch(RAW_CONTROL);
+    }
   });
 
   it("tweet and like confirmations and error messages do not echo escapes from argv", async () => {
