@@ -137,7 +137,9 @@ export const listenCommand = addLeafOptions(
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,
-    { stream: ctx.stream, ...req },
+    // not a terminal: what is written counts as handed over, so a reader that stops
+    // early (`| head -1`) must have been handed little (see README "listen in a pipe")
+    { stream: ctx.stream, ...req, slowStart: !out.interactive },
     {
       render: messageRenderer(out, () => consumerName),
       write: (text) => out.writeConfirmed(text),
@@ -169,6 +171,13 @@ export const listenCommand = addLeafOptions(
     unwatch();
   }
   const events = `${result.written} ${result.written === 1 ? "event" : "events"}`;
+  if (result.unconfirmed > 0) {
+    throw new CliError(
+      `${result.unconfirmed} of ${events} written could not be confirmed as acknowledged (no answer from the consumer leader); ` +
+        `they may be delivered again`,
+      ExitCode.Timeout,
+    );
+  }
   switch (result.reason) {
     case "SIGINT":
     case "SIGTERM":
