@@ -16,6 +16,7 @@ import type { Connection } from "./connection.js";
 import { describeServers } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
+import { retryBudgetMs } from "./retry.js";
 
 export const DEFAULT_DURABLE = "tweetstream-listen";
 
@@ -26,8 +27,6 @@ const PULL_MS = 5_000;
 /** Ephemeral consumers outlive a listener that died by this much (a server restart fits). */
 const EPHEMERAL_IDLE_NS = 60 * 1e9;
 const NS_PER_MS = 1_000_000;
-/** Unconfirmed acks are re-sent at the end of a run for this × the API timeout (15 s by default). */
-const ACK_BUDGET_FACTOR = 3;
 /** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
 const GRACE_QUIET_MS = 250;
 const GRACE_MAX_MS = 2_000;
@@ -52,7 +51,7 @@ export interface ListenOptions {
    * been handed only a little
    */
   slowStart?: boolean;
-  /** how long the end of a run may keep re-sending unconfirmed acks (default 3 × the API timeout) */
+  /** how long the end of a run may keep re-sending unconfirmed acks (default: the retry budget, 3 × the API timeout) */
   ackBudgetMs?: number;
 }
 
@@ -256,7 +255,7 @@ export async function createListener(
       consumer: () => name,
       initial: info,
       timeoutMs: conn.settings.timeoutMs,
-      budgetMs: opts.ackBudgetMs ?? ACK_BUDGET_FACTOR * conn.settings.timeoutMs,
+      budgetMs: opts.ackBudgetMs ?? retryBudgetMs(conn.settings.timeoutMs),
       warn: hooks.warn,
     });
   let ledger = newLedger(prepared.info);
