@@ -28,7 +28,7 @@ import { startServer } from "./nats-server.mjs";
  * @property {(name: string) => Promise<void>} kill SIGKILL; the store is kept
  * @property {(name: string) => void} pause SIGSTOP
  * @property {(name: string) => void} resume SIGCONT
- * @property {(name: string) => Promise<void>} restart start again on the same ports and store
+ * @property {(name: string) => Promise<void>} restart start again on the same ports and store; resolves once healthy
  * @property {(timeoutMs?: number) => Promise<string>} metaLeader waits for one; its name
  * @property {(stream: string, timeoutMs?: number) => Promise<string>} streamLeader
  * @property {(stream: string, consumer: string, timeoutMs?: number) => Promise<string>} consumerLeader
@@ -240,9 +240,16 @@ async function launchCluster(size, clusterName, extraArgs) {
       paused.delete(name);
     },
     async restart(name) {
-      await servers[index(name)]?.restart();
+      const i = index(name);
+      await servers[i]?.restart();
       paused.delete(name);
       down.delete(name);
+      // back when its JetStream has caught up with the meta leader (/healthz ok)
+      await poll(
+        async () => (await monitor(monitorPorts[i] ?? 0, "/healthz"))?.status === "ok",
+        30_000,
+        `${name} healthy after its restart`,
+      );
     },
     metaLeader(timeoutMs = 20_000) {
       return poll(

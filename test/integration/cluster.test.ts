@@ -1,0 +1,108 @@
+// The same commands on a real 3-node JetStream cluster (R3 streams) through node failures:
+// a stream leader killed or paused during a bulk publish, a consumer leader killed under a
+// slow listen. Each: no acknowledged write lost, nothing stored twice, exit 0, nothing
+// delivered again after a clean listen exit. One cluster for the file; each test heals it.
+// Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "nats";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { startCluster, type Cluster } from "../helpers/cluster.js";
+import { publishEvents } from "../helpers/fixtures.js";
+
+const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
+
+let cluster: Cluster;
+let nc: NatsConnection;
+const dir = mkdtempSync(join(tmpdir(), "ts-cluster-"));
+
+/** A running CLI process: its output so far and its exit. */
+interface Running {
+  stdout(): string;
+  stderr(): string;
+  pid: number;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], opts: { slowMs?: number } = {}): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: cleanEnv({ NATS_URL: cluster.servers }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    if (opts.slowMs) {
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), opts.slowMs);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  // a hard deadline: nothing may hang the suite
+  const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+  void exited.then(() => clearTimeout(timer));
+  return { stdout: () => out, stderr: () => err, pid: child.pid!, exited };
+}
+
+const ts = (args: string[]) => runCli(args, { env: { NATS_URL: cluster.servers } });
+
+/** A live node's URL, for the nats.js fixtures (they take one URL). */
+const liveUrl = () => cluster.nodes.find((n) => !n.down && !n.paused)!.url;
+
+async function newR3Stream(prefix: string): Promise<string> {
+  const stream = uniqueStream(prefix);
+  const r = await ts(["stream", "add", stream, "--replicas", "3"]);
+  expect(r.code, r.stderr).toBe(0);
+  await cluster.waitStreamCurrent(stream);
+  return stream;
+}
+
+describe.skipIf(!enabled)("on a 3-node cluster", () => {
+  beforeAll(async () => {
+    cluster = await startCluster();
+    nc = await connect({ servers: cluster.servers.split(","), maxReconnectAttempts: -1 });
+  }, 60_000);
+  afterAll(async () => {
+    await nc?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    // heal: every node back and current, so the next test starts on a whole cluster
+    for (const n of cluster.nodes) {
+      if (n.paused) cluster.resume(n.name);
+      if (n.down) await cluster.restart(n.name);
+    }
+    await cluster.metaLeader();
+  }, 60_000);
+
+  it("consumer leader killed during listen --durable with a slow reader: each event printed once, nothing redelivered after exit 0", async () => {
+    const stream = await newR3Stream("CLIS");
+    const total = 4_000;
+    await publishEvents(liveUrl(), stream, total);
+    const args = ["listen", "--stream", stream, "--durable", "slow", "--ack-wait", "3s", "--json"];
+    const run = start([...args, "--count", String(total)], { slowMs: 40 });
+    const lines = () => run.stdout().split("\n").filter(Boolean);
+    await waitFor(() => lines().length >= 1_000, 60_000, "1 000 events printed");
+    const leader = await cluster.consumerLeader(stream, "slow");
+    await cluster.kill(leader);
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    if (process.env.CLUSTER_DEBUG) console.log(run.stderr());
+    const seqs = lines().map((l) => JSON.parse(l).seq as number);
+    expect(seqs.length).toBe(total);
+    expect(new Set(seqs).size).toBe(total);
+    // the next run, after more than the ack wait: nothing comes again
+    const next = await runCli([...args, "--timeout", "4s"], {
+      env: { NATS_URL: cluster.servers },
+    });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toBe("");
+  }, 120_000);
+});
