@@ -13,9 +13,9 @@ import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bur
 import type { StoredMessage } from "../output/events.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
-import { describeServers } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
+import { reportConnectionEvents } from "./status.js";
 import { retryBudgetMs, transientReason, withJsRetry } from "./retry.js";
 
 export const DEFAULT_DURABLE = "tweetstream-listen";
@@ -269,7 +269,6 @@ export async function createListener(
   const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
   const prepared = await prepareConsumer(retrying(budgetMs, hooks.warn), jsm, opts, config);
   let name = prepared.info.name;
-  const servers = describeServers(conn.settings.servers);
   const newLedger = (info: ConsumerInfo): AckLedger =>
     createAckLedger(conn.nc, jsm, {
       stream: opts.stream,
@@ -316,15 +315,6 @@ export async function createListener(
     clearTimeout(idleTimer);
     idleDeadline = Date.now() + opts.idleMs;
     idleTimer = setTimeout(() => stop("idle"), opts.idleMs);
-  };
-
-  /** Connection events become warnings; the client itself keeps reconnecting. */
-  const watchStatus = async () => {
-    for await (const s of conn.nc.status()) {
-      if (stopping) break;
-      if (s.type === "disconnect") hooks.warn(`lost the connection to ${servers}; reconnecting…`);
-      else if (s.type === "reconnect") hooks.info(`reconnected to ${servers}`);
-    }
   };
 
   const recreateEphemeral = async () => {
@@ -427,7 +417,7 @@ export async function createListener(
 
   const run = async (): Promise<ListenResult> => {
     hooks.ready?.(name, prepared.resumed);
-    void watchStatus().catch(() => undefined);
+    void reportConnectionEvents(conn.nc, hooks, () => stopping !== null).catch(() => undefined);
     armIdle();
     let troubled = false;
     let unconfirmed = 0;

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "nats";
+import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startCluster, type Cluster } from "../helpers/cluster.js";
@@ -28,9 +28,9 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(args: string[], opts: { slowMs?: number } = {}): Running {
+function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: cleanEnv({ NATS_URL: cluster.servers }),
+    env: cleanEnv({ NATS_URL: opts.url ?? cluster.servers }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -86,11 +86,22 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     const stream = await newR3Stream("CLIS");
     const total = 4_000;
     await publishEvents(liveUrl(), stream, total);
+    // the durable made first, so that listen can be connected to its leader alone (it
+    // learns the other nodes from the server) and that node's loss is named
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(stream, {
+      durable_name: "slow",
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 3_000 * 1_000_000,
+    });
+    const leader = await cluster.consumerLeader(stream, "slow");
     const args = ["listen", "--stream", stream, "--durable", "slow", "--ack-wait", "3s", "--json"];
-    const run = start([...args, "--count", String(total)], { slowMs: 40 });
+    const run = start([...args, "--count", String(total)], {
+      slowMs: 40,
+      url: cluster.node(leader).url,
+    });
     const lines = () => run.stdout().split("\n").filter(Boolean);
     await waitFor(() => lines().length >= 1_000, 60_000, "1 000 events printed");
-    const leader = await cluster.consumerLeader(stream, "slow");
     await cluster.kill(leader);
     const code = await run.exited;
     expect(code, run.stderr()).toBe(0);
@@ -104,5 +115,23 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     });
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toBe("");
+    expect(run.stderr()).toContain(`lost the connection to ${leader} (127.0.0.1:`);
+
+    // the lost node is visible: outdated or offline in stream info, marked in stream ls
+    const info = await waitFor(
+      async () => {
+        const r = await ts(["stream", "info", stream]);
+        return new RegExp(`Replica: ${leader}, (outdated|current, OFFLINE)`).test(r.stdout)
+          ? r
+          : undefined;
+      },
+      40_000,
+      `${leader} shown as outdated or offline`,
+    );
+    expect(info!.stdout).toMatch(/Cluster Information:\n\s+Name: TS\d+\n\s+Leader: n\d/);
+    const json = (await ts(["stream", "info", stream, "--json"])).json();
+    expect(json.cluster.replicas.map((r: { name: string }) => r.name)).toContain(leader);
+    const ls = await ts(["stream", "ls"]);
+    expect(ls.stdout).toContain(`replicas not all current: ${stream}: ${leader}`);
   }, 120_000);
 });
