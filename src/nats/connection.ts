@@ -8,6 +8,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptio
 import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
+import { openManager } from "./manager.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 
@@ -161,7 +162,7 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     nc,
     settings,
     jsm() {
-      jsm ??= nc.jetstreamManager({ timeout: settings.timeoutMs }).catch((err: unknown) => {
+      jsm ??= openManager(nc, settings.timeoutMs).catch((err: unknown) => {
         throw toCliError(err, { phase: "jetstream", servers: settings.servers });
       });
       return jsm;

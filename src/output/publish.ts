@@ -59,6 +59,7 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
     published: s.published,
     duplicates: s.duplicates,
     failed: s.failed,
+    not_sent: s.notSent,
     ...(facts.lines !== undefined ? { lines: facts.lines } : {}),
     first_seq: s.firstSeq,
     last_seq: s.lastSeq,
@@ -80,7 +81,8 @@ export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: Chalk
         ? ` (seq ${s.firstSeq})`
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
-  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
+  const notSent = s.notSent > 0 ? `, ${formatCount(s.notSent)} not sent` : "";
+  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}${notSent}`;
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   const stop = s.interrupted
     ? "; interrupted before the end of the input"

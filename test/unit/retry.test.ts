@@ -68,7 +68,9 @@ describe("classification", () => {
   it("says no JetStream answer within the budget, exit 6, never 'create'", () => {
     const err = toCliError(new RetryBudgetExceeded(client("503"), 15_000, 7, false));
     expect(err.exitCode).toBe(6);
-    expect(err.message).toMatch(/^no JetStream answer within 15s .*no responders/);
+    expect(err.message).toMatch(
+      /^no JetStream answer within 15s from the server \(no responders, 7 attempts\)/,
+    );
     expect(err.message).not.toMatch(/create/);
   });
 });

@@ -26,6 +26,7 @@ interface AddOptions {
   maxMsgs: number;
   maxBytes: number;
   dupeWindow?: number;
+  discard?: "old" | "new";
 }
 
 const collect = (value: string, previous: string[] = []) => [
@@ -70,6 +71,12 @@ export const addCommand = addLeafOptions(
     .option("--dupe-window <duration>", "duplicate detection window (server default 2m)", (v) =>
       parseDuration(v, "--dupe-window"),
     )
+    .addOption(
+      new Option(
+        "--discard <policy>",
+        "at a limit: old drops the oldest messages (server default), new refuses new ones (publishes fail, exit 5)",
+      ).choices(["old", "new"]),
+    )
     .addHelpText(
       "after",
       examples(
@@ -91,6 +98,7 @@ export const addCommand = addLeafOptions(
         maxMsgs: opts.maxMsgs,
         maxBytes: opts.maxBytes,
         dupeWindowMs: opts.dupeWindow,
+        discard: opts.discard,
       };
       const conn = await ctx.connect();
       const result = await addStream(await conn.jsm(), spec);
