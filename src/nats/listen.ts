@@ -16,7 +16,7 @@ import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import { reportConnectionEvents } from "./status.js";
-import { retryBudgetMs, transientReason, withJsRetry } from "./retry.js";
+import { retryBudgetMs } from "./retry.js";
 
 export const DEFAULT_DURABLE = "tweetstream-listen";
 
@@ -161,32 +161,13 @@ function pushConsumerError(stream: string, name: string): CliError {
   );
 }
 
-/** A JetStream API call, retried within the budget while no leader answers (an election). */
-type Api = <T>(call: () => Promise<T>) => Promise<T>;
-
-function retrying(budgetMs: number, warn: (text: string) => void): Api {
-  let warned = false;
-  return (call) =>
-    withJsRetry(() => call(), {
-      budgetMs,
-      onRetry(err) {
-        if (warned) return;
-        warned = true;
-        warn(
-          `JetStream did not answer (${transientReason(err) ?? "timeout"}); retrying for up to ${Math.round(budgetMs / 1000)}s…`,
-        );
-      },
-    });
-}
-
 async function findConsumer(
-  api: Api,
   jsm: JetStreamManager,
   stream: string,
   name: string,
 ): Promise<ConsumerInfo | null> {
   try {
-    return await api(() => jsm.consumers.info(stream, name));
+    return await jsm.consumers.info(stream, name);
   } catch (err) {
     if (jsErrorCode(err) === JsErr.ConsumerNotFound) return null;
     throw toCliError(err, { stream, consumer: name, phase: "request" });
@@ -195,19 +176,18 @@ async function findConsumer(
 
 /** The durable (found and checked, or created) or a new ephemeral consumer. */
 async function prepareConsumer(
-  api: Api,
   jsm: JetStreamManager,
   opts: ListenOptions,
   config: Partial<ConsumerConfig>,
 ): Promise<{ info: ConsumerInfo; resumed: boolean }> {
   const ctx = { stream: opts.stream, consumer: opts.durable, phase: "request" as const };
   try {
-    await api(() => jsm.streams.info(opts.stream));
+    await jsm.streams.info(opts.stream);
   } catch (err) {
     throw toCliError(err, ctx);
   }
   if (opts.durable) {
-    const existing = await findConsumer(api, jsm, opts.stream, opts.durable);
+    const existing = await findConsumer(jsm, opts.stream, opts.durable);
     if (existing) {
       if (existing.config.deliver_subject) throw pushConsumerError(opts.stream, opts.durable);
       const diffs = durableMismatches(existing.config, opts);
@@ -222,7 +202,7 @@ async function prepareConsumer(
     }
   }
   try {
-    return { info: await api(() => jsm.consumers.add(opts.stream, config)), resumed: false };
+    return { info: await jsm.consumers.add(opts.stream, config), resumed: false };
   } catch (err) {
     const code = jsErrorCode(err);
     if (
@@ -232,7 +212,7 @@ async function prepareConsumer(
         code === JsErr.ConsumerAlreadyExists)
     ) {
       // created at the same moment by another listener: judge what is there now
-      const now = await findConsumer(api, jsm, opts.stream, opts.durable);
+      const now = await findConsumer(jsm, opts.stream, opts.durable);
       if (now) {
         if (now.config.deliver_subject) throw pushConsumerError(opts.stream, opts.durable);
         const diffs = durableMismatches(now.config, opts);
@@ -267,7 +247,7 @@ export async function createListener(
   const jsm = await conn.jsm();
   const config = wantedConfig(opts);
   const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
-  const prepared = await prepareConsumer(retrying(budgetMs, hooks.warn), jsm, opts, config);
+  const prepared = await prepareConsumer(jsm, opts, config);
   let name = prepared.info.name;
   const newLedger = (info: ConsumerInfo): AckLedger =>
     createAckLedger(conn.nc, jsm, {

@@ -5,14 +5,15 @@
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startCluster, type Cluster } from "../helpers/cluster.js";
-import { publishEvents } from "../helpers/fixtures.js";
+import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
+import { readStream } from "../helpers/serve.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
 
@@ -63,6 +64,31 @@ async function newR3Stream(prefix: string): Promise<string> {
   return stream;
 }
 
+const storedCount = async (stream: string) =>
+  (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+
+/** Every message of the stream: count, and ids stored more than once. */
+async function storedIds(stream: string): Promise<{ count: number; duplicateIds: number }> {
+  // read once the cluster answers again (a resumed node may still be catching up)
+  const stored = await waitFor(
+    () => readStream(liveUrl(), stream).catch(() => undefined),
+    30_000,
+    `the messages of ${stream}`,
+  );
+  const ids = stored!.map((m) => JSON.parse(m.data).id as string);
+  return { count: stored!.length, duplicateIds: ids.length - new Set(ids).size };
+}
+
+/** N distinct complete tweets as an NDJSON file. */
+function eventsFile(name: string, n: number): string {
+  const file = join(dir, `${name}.ndjson`);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++)
+    lines.push(JSON.stringify({ ...fixtureEvent(i * 2), id: `${name}-${i}` }));
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
 describe.skipIf(!enabled)("on a 3-node cluster", () => {
   beforeAll(async () => {
     cluster = await startCluster();
@@ -81,6 +107,72 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     }
     await cluster.metaLeader();
   }, 60_000);
+
+  it("stream leader killed during a 20 000-event publish --file: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CPUB");
+    const file = eventsFile(stream, 20_000);
+    const run = start(["publish", "--stream", stream, "--file", file, "--json"]);
+    await waitFor(async () => (await storedCount(stream)) >= 4_000, 60_000, "4 000 stored");
+    const leader = await cluster.streamLeader(stream);
+    await cluster.kill(leader);
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    const summary = JSON.parse(run.stdout());
+    expect(summary.failed).toBe(0);
+    expect(summary.published + summary.duplicates).toBe(20_000);
+    const { count, duplicateIds } = await storedIds(stream);
+    expect(count).toBe(20_000);
+    expect(duplicateIds).toBe(0);
+  }, 120_000);
+
+  it("stream leader killed during tweet --count: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CTW");
+    const run = start([
+      "tweet",
+      "hello {{n}}",
+      "--count",
+      "10000",
+      "--id",
+      "t-{{n}}",
+      "--stream",
+      stream,
+      "--json",
+    ]);
+    await waitFor(async () => (await storedCount(stream)) >= 2_000, 60_000, "2 000 stored");
+    await cluster.kill(await cluster.streamLeader(stream));
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    const summary = JSON.parse(run.stdout());
+    expect(summary.published + summary.duplicates).toBe(10_000);
+    const { count, duplicateIds } = await storedIds(stream);
+    expect(count).toBe(10_000);
+    expect(duplicateIds).toBe(0);
+  }, 120_000);
+
+  it("stream leader paused 15 s during a bulk publish connected to it: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CPAUSE");
+    const file = eventsFile(stream, 10_000);
+    const leader = await cluster.streamLeader(stream);
+    // connected to the leader alone: its publishes wait on a server that does not answer
+    const run = start(["publish", "--stream", stream, "--file", file, "--json"], {
+      url: cluster.node(leader).url,
+    });
+    await waitFor(async () => (await storedCount(stream)) >= 2_000, 60_000, "2 000 stored");
+    cluster.pause(leader);
+    let timer: NodeJS.Timeout | undefined;
+    // 15 s, or less if the run ends before (the other nodes elected a leader)
+    await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
+    cluster.resume(leader);
+    const code = await run.exited;
+    if (process.env.CLUSTER_DEBUG) console.log(run.stderr());
+    expect(code, run.stderr()).toBe(0);
+    const summary = JSON.parse(run.stdout());
+    expect(summary.published + summary.duplicates).toBe(10_000);
+    const { count, duplicateIds } = await storedIds(stream);
+    expect(count).toBe(10_000);
+    expect(duplicateIds).toBe(0);
+  }, 120_000);
 
   it("consumer leader killed during listen --durable with a slow reader: each event printed once, nothing redelivered after exit 0", async () => {
     const stream = await newR3Stream("CLIS");
