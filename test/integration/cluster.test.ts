@@ -67,8 +67,16 @@ async function newR3Stream(prefix: string): Promise<string> {
 const storedCount = async (stream: string) =>
   (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
 
-/** Every message of the stream: count, and ids stored more than once. */
-async function storedIds(stream: string): Promise<{ count: number; duplicateIds: number }> {
+/**
+ * The bulk run exited 0 with every event acknowledged (newly or as a duplicate), and the
+ * stream holds exactly `n` messages, no id twice: nothing acknowledged lost, nothing doubled.
+ */
+async function expectAllStoredOnce(run: Running, stream: string, n: number): Promise<void> {
+  const code = await run.exited;
+  expect(code, run.stderr()).toBe(0);
+  const summary = JSON.parse(run.stdout());
+  expect(summary.failed).toBe(0);
+  expect(summary.published + summary.duplicates).toBe(n);
   // read once the cluster answers again (a resumed node may still be catching up)
   const stored = await waitFor(
     () => readStream(liveUrl(), stream).catch(() => undefined),
@@ -76,7 +84,8 @@ async function storedIds(stream: string): Promise<{ count: number; duplicateIds:
     `the messages of ${stream}`,
   );
   const ids = stored!.map((m) => JSON.parse(m.data).id as string);
-  return { count: stored!.length, duplicateIds: ids.length - new Set(ids).size };
+  expect(ids.length).toBe(n);
+  expect(new Set(ids).size).toBe(n);
 }
 
 /** N distinct complete tweets as an NDJSON file. */
@@ -115,14 +124,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     await waitFor(async () => (await storedCount(stream)) >= 4_000, 60_000, "4 000 stored");
     const leader = await cluster.streamLeader(stream);
     await cluster.kill(leader);
-    const code = await run.exited;
-    expect(code, run.stderr()).toBe(0);
-    const summary = JSON.parse(run.stdout());
-    expect(summary.failed).toBe(0);
-    expect(summary.published + summary.duplicates).toBe(20_000);
-    const { count, duplicateIds } = await storedIds(stream);
-    expect(count).toBe(20_000);
-    expect(duplicateIds).toBe(0);
+    await expectAllStoredOnce(run, stream, 20_000);
   }, 120_000);
 
   it("stream leader killed during tweet --count: all stored once, exit 0", async () => {
@@ -140,13 +142,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     ]);
     await waitFor(async () => (await storedCount(stream)) >= 2_000, 60_000, "2 000 stored");
     await cluster.kill(await cluster.streamLeader(stream));
-    const code = await run.exited;
-    expect(code, run.stderr()).toBe(0);
-    const summary = JSON.parse(run.stdout());
-    expect(summary.published + summary.duplicates).toBe(10_000);
-    const { count, duplicateIds } = await storedIds(stream);
-    expect(count).toBe(10_000);
-    expect(duplicateIds).toBe(0);
+    await expectAllStoredOnce(run, stream, 10_000);
   }, 120_000);
 
   it("stream leader paused 15 s during a bulk publish connected to it: all stored once, exit 0", async () => {
@@ -164,14 +160,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
     cluster.resume(leader);
-    const code = await run.exited;
-    if (process.env.CLUSTER_DEBUG) console.log(run.stderr());
-    expect(code, run.stderr()).toBe(0);
-    const summary = JSON.parse(run.stdout());
-    expect(summary.published + summary.duplicates).toBe(10_000);
-    const { count, duplicateIds } = await storedIds(stream);
-    expect(count).toBe(10_000);
-    expect(duplicateIds).toBe(0);
+    await expectAllStoredOnce(run, stream, 10_000);
   }, 120_000);
 
   it("consumer leader killed during listen --durable with a slow reader: each event printed once, nothing redelivered after exit 0", async () => {
