@@ -185,7 +185,7 @@ async function launchCluster(size, clusterName, extraArgs) {
   const streamDetail = async (/** @type {number} */ i, /** @type {string} */ stream) => {
     const jsz = await monitor(
       monitorPorts[i] ?? 0,
-      "/jsz?accounts=true&streams=true&consumers=true",
+      "/jsz?accounts=true&streams=true&consumers=true&config=true",
     ).catch(() => undefined);
     for (const acc of jsz?.account_details ?? []) {
       for (const s of acc.stream_detail ?? []) if (s.name === stream) return s;
@@ -282,7 +282,7 @@ async function launchCluster(size, clusterName, extraArgs) {
             if (s?.cluster?.leader !== names[i]) continue;
             const replicas = s.cluster.replicas ?? [];
             return (
-              replicas.length === size - 1 &&
+              replicas.length === (s.config?.num_replicas ?? size) - 1 &&
               replicas.every((/** @type {any} */ r) => r.current && !r.offline)
             );
           }

@@ -15,8 +15,10 @@ import { CliError, ExitCode } from "../errors.js";
 import { natsErrorCode } from "./errors.js";
 
 const ACK = new TextEncoder().encode("+ACK");
-/** Most acks awaiting their confirmation at once; more makes the writer wait. */
-const MAX_IN_FLIGHT = 2_048;
+/** Most ack runs awaiting their confirmation at once; more makes the writer wait. */
+const MAX_IN_FLIGHT = 64;
+/** Acks re-sent together, confirmed by one request. */
+const RESEND_RUN = 256;
 /** How often the consumer's state (leader, ack floor) is checked while listening. */
 const CHECK_MS = 2_000;
 /** Checked sooner when this many acks are remembered. */
@@ -86,14 +88,23 @@ export function createAckLedger(
   };
   let lastCheck = Date.now();
 
-  const send = (seq: number, subject: string): Promise<void> => {
-    const p = nc.request(subject, ACK, { timeout: opts.timeoutMs }).then(
+  /**
+   * Acks a run of messages: plain acks, then the last one as a request. The consumer
+   * leader handles one connection's acks in order, so its answer to the last confirms the
+   * run (a leader change in between is caught by check()). One request per burst, not
+   * per message.
+   */
+  const send = (entries: Array<[number, string]>): Promise<void> => {
+    const lastEntry = entries[entries.length - 1];
+    if (!lastEntry) return Promise.resolve();
+    for (let i = 0; i < entries.length - 1; i++) nc.publish(entries[i]![1], ACK);
+    const p = nc.request(lastEntry[1], ACK, { timeout: opts.timeoutMs }).then(
       () => {
-        unconfirmed.delete(seq);
+        for (const [seq] of entries) unconfirmed.delete(seq);
       },
       (err: unknown) => {
         if (natsErrorCode(err) === "PERMISSIONS_VIOLATION") denied ??= err;
-        unconfirmed.set(seq, subject);
+        for (const [seq, subject] of entries) unconfirmed.set(seq, subject);
       },
     );
     inFlight.add(p);
@@ -113,14 +124,14 @@ export function createAckLedger(
     }
   };
 
-  /** re-sends the given acks (confirmed), in windows */
-  const resend = async (entries: Iterable<[number, string]>) => {
-    const batch: Promise<void>[] = [];
-    for (const [seq, subject] of entries) {
-      batch.push(send(seq, subject));
-      if (batch.length >= MAX_IN_FLIGHT) await Promise.all(batch.splice(0));
+  /** re-sends the given acks (confirmed), in runs of at most a burst */
+  const resend = async (entries: Array<[number, string]>) => {
+    const runs: Promise<void>[] = [];
+    for (let i = 0; i < entries.length; i += RESEND_RUN) {
+      runs.push(send(entries.slice(i, i + RESEND_RUN)));
+      if (runs.length >= MAX_IN_FLIGHT) await Promise.all(runs.splice(0));
     }
-    await Promise.all(batch);
+    await Promise.all(runs);
   };
 
   const above = (floor: number) => [...written].filter(([seq]) => seq > floor);
@@ -159,10 +170,9 @@ export function createAckLedger(
     },
 
     async acknowledge(msgs) {
-      for (const m of msgs) {
-        written.set(m.info.streamSequence, ackSubject(m));
-        void send(m.info.streamSequence, ackSubject(m));
-      }
+      const entries = msgs.map((m): [number, string] => [m.info.streamSequence, ackSubject(m)]);
+      for (const [seq, subject] of entries) written.set(seq, subject);
+      void send(entries);
       if (inFlight.size > MAX_IN_FLIGHT) await Promise.race(inFlight);
       throwIfDenied();
       await check();
@@ -170,7 +180,7 @@ export function createAckLedger(
 
     ackAgain(m) {
       written.set(m.info.streamSequence, ackSubject(m));
-      void send(m.info.streamSequence, ackSubject(m));
+      void send([[m.info.streamSequence, ackSubject(m)]]);
     },
 
     check,
