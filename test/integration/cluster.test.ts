@@ -13,12 +13,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startCluster, type Cluster } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
-import { readStream } from "../helpers/serve.js";
+import { storedMessages } from "../helpers/stored.js";
+import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
 
 let cluster: Cluster;
 let nc: NatsConnection;
+let serve: ServeProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), "ts-cluster-"));
 
 /** A running CLI process: its output so far and its exit. */
@@ -67,6 +69,15 @@ async function newR3Stream(prefix: string): Promise<string> {
 const storedCount = async (stream: string) =>
   (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
 
+/** `p`, or a rejection after `ms` (a read that an election left waiting is tried again). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The bulk run exited 0 with every event acknowledged (newly or as a duplicate), and the
  * stream holds exactly `n` messages, no id twice: nothing acknowledged lost, nothing doubled.
@@ -79,8 +90,8 @@ async function expectAllStoredOnce(run: Running, stream: string, n: number): Pro
   expect(summary.published + summary.duplicates).toBe(n);
   // read once the cluster answers again (a resumed node may still be catching up)
   const stored = await waitFor(
-    () => readStream(liveUrl(), stream).catch(() => undefined),
-    30_000,
+    () => withDeadline(readStream(liveUrl(), stream), 20_000).catch(() => undefined),
+    60_000,
     `the messages of ${stream}`,
   );
   const ids = stored!.map((m) => JSON.parse(m.data).id as string);
@@ -109,6 +120,8 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
+    await serve?.stop("SIGKILL");
+    serve = undefined;
     // heal: every node back and current, so the next test starts on a whole cluster
     for (const n of cluster.nodes) {
       if (n.paused) cluster.resume(n.name);
@@ -214,5 +227,61 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     expect(json.cluster.replicas.map((r: { name: string }) => r.name)).toContain(leader);
     const ls = await ts(["stream", "ls"]);
     expect(ls.stdout).toContain(`replicas not all current: ${stream}: ${leader}`);
+  }, 120_000);
+  it("serve under concurrent POSTs with its own node (the stream leader) killed: every 201 stored once, writes resume", async () => {
+    const stream = await newR3Stream("CSRV");
+    // connected to the stream leader alone (it learns the others from the cluster): that
+    // node is killed, so serve loses its connection and the stream its leader at once
+    const own = cluster.node(await cluster.streamLeader(stream));
+    serve = await startServe(["--stream", stream, "--timeout", "2s"], { NATS_URL: own.url });
+    const url = serve.url;
+    const results: Array<{ status: number; id?: string }> = [];
+    let stop = false;
+    const ok = () => results.filter((r) => r.status === 201).length;
+    const worker = async (w: number) => {
+      // bounded: stops on the flag, and after 3000 requests whatever happens
+      for (let i = 0; !stop && results.length < 3000; i++) {
+        const res = await fetch(`${url}/tweets`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ message: `w${w} #${i}`, author: `w${w}` }),
+          // a request that hangs is a failure, not a hung test
+          signal: AbortSignal.timeout(20_000),
+        }).catch(() => undefined);
+        const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
+        results.push({ status: res?.status ?? 0, id: body.id });
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
+    try {
+      await waitFor(() => ok() >= 200, 30_000, "200 tweets before the kill");
+      await cluster.kill(own.name);
+      const atKill = ok();
+      await waitFor(() => ok() >= atKill + 200, 45_000, "200 tweets after the kill");
+    } finally {
+      stop = true;
+      await load;
+      if (process.env.CLUSTER_DEBUG) {
+        const statuses = new Map<number, number>();
+        for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        console.log(Object.fromEntries(statuses), serve.stderr());
+      }
+    }
+    // message by message (a few hundred): no consumer that an election could leave waiting
+    const stored = await waitFor(
+      () => storedMessages(liveUrl(), stream).catch(() => undefined),
+      30_000,
+      `the messages of ${stream}`,
+    );
+    const count = new Map<string, number>();
+    for (const m of stored!) {
+      const id = JSON.parse(m.data).id as string;
+      count.set(id, (count.get(id) ?? 0) + 1);
+    }
+    const created = results.filter((r) => r.status === 201);
+    for (const r of created) expect(count.get(r.id!), `201 for ${r.id}`).toBe(1);
+    // nothing stored twice, 201 or not
+    expect([...count.values()].every((n) => n === 1)).toBe(true);
+    expect(await serve.stop()).toBe(0);
   }, 120_000);
 });
