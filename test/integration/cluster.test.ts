@@ -228,6 +228,20 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     const ls = await ts(["stream", "ls"]);
     expect(ls.stdout).toContain(`replicas not all current: ${stream}: ${leader}`);
   }, 120_000);
+  it("stream info and stream ls right after the meta leader is killed: answered, exit 0", async () => {
+    const stream = await newR3Stream("CMETA");
+    const meta = await cluster.metaLeader();
+    await cluster.kill(meta);
+    // a node that is up: the client must not spend the budget on the dead one
+    const env = { NATS_URL: liveUrl() };
+    const info = await runCli(["stream", "info", stream, "--json"], { env });
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.json().cluster.name).toBe(cluster.name);
+    const ls = await runCli(["stream", "ls", "--json"], { env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain(stream);
+  }, 120_000);
+
   it("serve under concurrent POSTs with its own node (the stream leader) killed: every 201 stored once, writes resume", async () => {
     const stream = await newR3Stream("CSRV");
     // connected to the stream leader alone (it learns the others from the cluster): that
