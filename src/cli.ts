@@ -7,8 +7,10 @@ import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
+import { safeText } from "./output/safe-text.js";
 import { guardStdout } from "./output/stdout.js";
 import { examples } from "./commands/help.js";
+import { refuseInvalidUtf8 } from "./parse.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -18,7 +20,7 @@ const { version } = require("../package.json") as { version: string };
  * only that one (start-up is a feature: `tweet` should not pay for every other command's
  * modules); help, unknown commands and suggestions load them all.
  */
-const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
+const COMMANDS: Array<[name: string, load: () => Promise<Command>, hidden?: "hidden"]> = [
   ["stream", async () => (await import("./commands/stream/index.js")).streamCommand],
   ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
   ["like", async () => (await import("./commands/like.js")).likeCommand],
@@ -26,6 +28,10 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
   ["view", async () => (await import("./commands/view.js")).viewCommand],
   ["listen", async () => (await import("./commands/listen.js")).listenCommand],
   ["serve", async () => (await import("./commands/serve.js")).serveCommand],
+  ["consumer", async () => (await import("./commands/consumer/index.js")).consumerCommand],
+  ["context", async () => (await import("./commands/context/index.js")).contextCommand],
+  ["completion", async () => (await import("./commands/completion.js")).completionCommand],
+  ["__complete", async () => (await import("./commands/completion.js")).completeCommand, "hidden"],
 ];
 
 /** The command `args` name (the first word that is not a global option or its value), if ours. */
@@ -57,9 +63,11 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const named = namedCommand(program, args);
   // `tweetstream --version` needs no command at all
   const versionOnly = named === undefined && (args.includes("--version") || args.includes("-V"));
-  for (const [name, load] of COMMANDS) {
+  for (const [name, load, hidden] of COMMANDS) {
     if (versionOnly) break;
-    if (named === undefined || named === name) program.addCommand(await load());
+    if (named === undefined || named === name) {
+      program.addCommand(await load(), { hidden: hidden === "hidden" });
+    }
   }
   program.addHelpText(
     "after",
@@ -82,7 +90,7 @@ function configureTree(cmd: Command): void {
   cmd.exitOverride();
   cmd.configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(redact(s)),
+    outputError: (s, write) => write(safeText(redact(s), { keepNewlines: true })),
   });
   for (const sub of cmd.commands) configureTree(sub);
 }
@@ -95,11 +103,11 @@ export function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (isCliError(err)) {
-    if (!err.reported) process.stderr.write(`error: ${redact(err.message)}\n`);
+    if (!err.reported) process.stderr.write(`error: ${safeText(redact(err.message))}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: internal error: ${redact(message)}\n`);
+  process.stderr.write(`error: internal error: ${safeText(redact(message))}\n`);
   if (process.env.TWEETSTREAM_DEBUG && err instanceof Error && err.stack) {
     process.stderr.write(redact(err.stack) + "\n");
   }
@@ -110,6 +118,7 @@ export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
   guardStdout();
   try {
+    refuseInvalidUtf8(argv.slice(2));
     await (await buildProgram(argv)).parseAsync(argv);
   } catch (err) {
     code = exitCodeFor(err);

@@ -18,6 +18,7 @@ import {
   renderPublished,
   type BulkFacts,
 } from "../output/publish.js";
+import { safeText } from "../output/safe-text.js";
 import { startSpinner } from "../output/spinner.js";
 import { exitCodeForSignal, onStopSignal, type StopSignal } from "../signals.js";
 import { parseCount } from "../parse.js";
@@ -152,7 +153,7 @@ export async function publishMany(
     expectStream: ctx.stream,
     failFast: run.failFast,
     onFailure(f) {
-      spinner.log(out.errColor.red("error: ") + `${label(f.ref)}: ${f.error.message}`);
+      spinner.log(out.errColor.red("error: ") + safeText(`${label(f.ref)}: ${f.error.message}`));
       if (failures.length < MAX_JSON_FAILURES)
         failures.push({ [run.refKey]: f.ref, error: f.error.message, exit_code: f.error.exitCode });
       else failuresOmitted++;

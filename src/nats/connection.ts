@@ -3,7 +3,8 @@
 // path (cli.ts calls it). The nats client is imported here on first use only, so
 // commands that need no server (and --help / --version) never load it.
 
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
 import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
@@ -32,6 +33,14 @@ export interface ConnectSettings extends AuthSettings {
   timeoutMs: number;
   /** keep reconnecting forever after the first connection (listen, serve) */
   reconnectForever?: boolean;
+  /** TLS handshake before the server's INFO (servers with handshake_first) */
+  tlsFirst?: boolean;
+  /** JetStream domain: API requests go to $JS.<domain>.API */
+  jsDomain?: string;
+  /** prefix of the client's reply subjects */
+  inboxPrefix?: string;
+  /** print JetStream API requests and replies on stderr */
+  trace?: boolean;
 }
 
 export interface Connection {
@@ -58,6 +67,15 @@ export function describeServers(servers: string[]): string {
 
 let pending: Promise<Connection> | undefined;
 let current: Connection | undefined;
+
+async function readableFile(path: string, flag: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw usageError(`cannot read the ${flag} file ${path} (${code})`);
+  }
+}
 
 async function readSecretFile(path: string, flag: string): Promise<string> {
   try {
@@ -138,13 +156,22 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     const seed = (await readSecretFile(s.nkey, "--nkey")).trim();
     opts.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed));
   }
-  if (s.tlsCert || s.tlsKey || s.tlsCa) {
+  // a TLS file that cannot be read is a wrong path (exit 2), found before connecting
+  for (const [path, flag] of [
+    [s.tlsCert, "--tls-cert"],
+    [s.tlsKey, "--tls-key"],
+    [s.tlsCa, "--tls-ca"],
+  ] as const)
+    if (path) await readableFile(path, flag);
+  if (s.tlsCert || s.tlsKey || s.tlsCa || s.tlsFirst) {
     opts.tls = {
       ...(s.tlsCert ? { certFile: s.tlsCert } : {}),
       ...(s.tlsKey ? { keyFile: s.tlsKey } : {}),
       ...(s.tlsCa ? { caFile: s.tlsCa } : {}),
+      ...(s.tlsFirst ? { handshakeFirst: true } : {}),
     };
   }
+  if (s.inboxPrefix) opts.inboxPrefix = s.inboxPrefix;
   return opts;
 }
 
@@ -158,19 +185,21 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     throw toCliError(err, { phase: "connect", servers: settings.servers });
   }
   watchStaleServer(nc, settings.timeoutMs, settings.servers.length);
+  if (settings.trace) (await import("./trace.js")).traceApi(nc);
+  const domain = settings.jsDomain ? { domain: settings.jsDomain } : {};
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {
     nc,
     settings,
     jsm() {
-      jsm ??= openManager(nc, settings.timeoutMs).catch((err: unknown) => {
+      jsm ??= openManager(nc, settings.timeoutMs, domain).catch((err: unknown) => {
         throw toCliError(err, { phase: "jetstream", servers: settings.servers });
       });
       return jsm;
     },
     js() {
-      js ??= nc.jetstream({ timeout: settings.timeoutMs });
+      js ??= nc.jetstream({ timeout: settings.timeoutMs, ...domain });
       return js;
     },
   };

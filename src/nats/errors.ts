@@ -321,6 +321,12 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
       return new CliError(`permission denied: ${redact(e?.message ?? "")}`, ExitCode.Connection, {
         cause: err,
       });
+    case "SERVER_OPT_NA":
+      // nats.js: TLS options were given, the server does not offer TLS
+      return new CliError(
+        `${servers} does not offer TLS, but --tls-cert/--tls-key/--tls-ca were given (or a tls:// URL)`,
+        ExitCode.Connection,
+      );
     case "TLS":
       return new CliError(
         `TLS error talking to ${servers}: ${redact(e?.message ?? "")}`,
@@ -364,7 +370,20 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (/^(ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED)$/.test(syscall)) {
     return new CliError(`cannot connect to ${servers}: ${syscall}`, ExitCode.Connection);
   }
-  if (code === "INVALID_OPTION" || (e?.message ?? "").includes("invalid url")) {
+  if (syscall === "ERR_INVALID_URL" || /invalid url/i.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid server URL in ${servers}: use nats://host:port (or tls://, ws://)`,
+      ExitCode.Usage,
+    );
+  }
+  // nkeys: a seed that is not one (checksum, prefix, encoding)
+  if (/^nkeys: /.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid nkey seed (--nkey or --creds): ${redact(e?.message ?? "")}`,
+      ExitCode.Connection,
+    );
+  }
+  if (code === "INVALID_OPTION") {
     return new CliError(
       `invalid server option: ${redact(e?.message ?? String(err))}`,
       ExitCode.Usage,

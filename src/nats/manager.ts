@@ -3,7 +3,7 @@
 // it got no responders or timed out (a meta or stream leader election, a paused server).
 // A server without JetStream is said at once; only a budget that runs out is exit 6.
 
-import type { JetStreamManager, NatsConnection } from "nats";
+import type { JetStreamManager, JetStreamManagerOptions, NatsConnection } from "nats";
 import { jsErrorCode, natsErrorCode, noJetStreamError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
@@ -32,11 +32,12 @@ function retryRequests(client: unknown, budgetMs: number): void {
 export async function openManager(
   nc: NatsConnection,
   timeoutMs: number,
+  opts: Partial<JetStreamManagerOptions> = {},
 ): Promise<JetStreamManager> {
   const budgetMs = retryBudgetMs(timeoutMs);
   const jsm = await withJsRetry(
     () =>
-      nc.jetstreamManager({ timeout: timeoutMs }).catch((err: unknown) => {
+      nc.jetstreamManager({ ...opts, timeout: timeoutMs }).catch((err: unknown) => {
         if (natsErrorCode(err) === "503" && jsErrorCode(err) === undefined && !nc.info?.jetstream)
           throw noJetStreamError();
         throw err;

@@ -6,6 +6,7 @@ import type { TweetEvent } from "../events.js";
 import type { BulkSummary } from "../nats/bulk-publish.js";
 import type { PublishOutcome } from "../nats/publish.js";
 import { formatCount, formatDuration } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 /** `--json` of tweet and like. */
 export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
@@ -26,8 +27,8 @@ export function renderPublished(
   const where = `stream ${outcome.stream}, seq ${outcome.seq}`;
   const what =
     event.messageType === "tweet_created"
-      ? `tweet ${color.bold(event.id)}`
-      : `like of tweet ${color.bold(event.id)} by ${event.author}`;
+      ? `tweet ${color.bold(safeText(event.id))}`
+      : `like of tweet ${color.bold(safeText(event.id))} by ${safeText(event.author)}`;
   return outcome.duplicate
     ? `${color.yellow("Already stored:")} ${what} (${where}; duplicate, not stored again)`
     : `${color.green("Published")} ${what} (${where})`;

@@ -5,6 +5,7 @@ import type { ChalkInstance } from "chalk";
 import type { ClusterInfo } from "nats";
 import type { StreamSummary } from "../nats/streams.js";
 import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 export async function renderStreamTable(
   streams: StreamSummary[],
@@ -25,7 +26,7 @@ export async function renderStreamTable(
     if (problem) degraded.push(`${s.name}: ${problem}`);
     table.push([
       problem ? `${s.name} ${color.yellow("!")}` : s.name,
-      s.description,
+      safeText(s.description),
       formatTime(new Date(s.created)),
       formatCount(s.messages),
       formatBytes(s.bytes),
@@ -52,8 +53,8 @@ export function renderStreamInfo(s: StreamSummary, color: ChalkInstance): string
     "",
     color.bold("Configuration:"),
     rows([
-      ["Subjects", s.subjects.join(", ")],
-      ["Description", s.description || "-"],
+      ["Subjects", safeText(s.subjects.join(", "))],
+      ["Description", safeText(s.description) || "-"],
       ["Storage", s.storage],
       ["Replicas", String(s.replicas)],
       ["Retention", s.retention],

@@ -9,8 +9,8 @@ import { CliError, ExitCode } from "../errors.js";
 import {
   encodeEvent,
   messageIdFor,
-  parseEventPayload,
   subjectFor,
+  timelineEvent,
   type TweetEvent,
 } from "../events.js";
 import {
@@ -26,6 +26,8 @@ import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import { Projection, type TweetDetail } from "./projection.js";
 import { SseHub } from "./sse.js";
+import type { CorsPolicy } from "./cors.js";
+import { webFront } from "./web.js";
 
 export interface ServeOptions {
   host: string;
@@ -37,6 +39,8 @@ export interface ServeOptions {
   gracePeriodMs: number;
   /** one line per request on stderr */
   accessLog: boolean;
+  /** --cors: origins allowed to call the API from another page */
+  cors?: CorsPolicy;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -128,7 +132,7 @@ async function bootProjection(
   const spinner = await startSpinner(out, `Reading stream ${stream}…`);
   const follower = await followStream(conn, stream, {
     onMessage(m) {
-      const event = parseEventPayload(m.data);
+      const event = timelineEvent(m.subject, m.data);
       if (!event) {
         projection.skip(m.seq);
         hub.publish(m.seq, null);
@@ -262,6 +266,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       waitForTweet: booted.waitForTweet,
       logError: (text) => out.warn(text),
       ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
+      front: webFront(opts.cors, (text) => out.warn(text)),
     });
     const server = createServer(
       {

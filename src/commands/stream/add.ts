@@ -6,12 +6,13 @@ import { addLeafOptions } from "../../global-options.js";
 import { addStream, type StreamSpec } from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import {
+  MAX_SERVER_DURATION_MS,
   parseCount,
   parseDuration,
   parseLimit,
   parseSize,
   validateStreamName,
-  validateSubject,
+  validateStreamSubject,
 } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -31,7 +32,7 @@ interface AddOptions {
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
-  ...value.split(",").map((s) => validateSubject(s.trim())),
+  ...value.split(",").map((s) => validateStreamSubject(s.trim())),
 ];
 
 export const addCommand = addLeafOptions(
@@ -53,7 +54,7 @@ export const addCommand = addLeafOptions(
     .option(
       "--max-age <duration>",
       "discard messages older than this (0 = unlimited)",
-      (v) => parseDuration(v, "--max-age"),
+      (v) => parseDuration(v, "--max-age", { zero: true, max: MAX_SERVER_DURATION_MS }),
       0,
     )
     .option(
@@ -69,7 +70,7 @@ export const addCommand = addLeafOptions(
       -1,
     )
     .option("--dupe-window <duration>", "duplicate detection window (server default 2m)", (v) =>
-      parseDuration(v, "--dupe-window"),
+      parseDuration(v, "--dupe-window", { max: MAX_SERVER_DURATION_MS }),
     )
     .addOption(
       new Option(
@@ -92,6 +93,7 @@ export const addCommand = addLeafOptions(
         name: streamName,
         subjects: opts.subjects ?? [`${streamName}.*`],
         description: opts.description,
+        descriptionGiven: cmd.getOptionValueSource("description") === "cli",
         storage: opts.storage,
         replicas: opts.replicas,
         maxAgeMs: opts.maxAge,
