@@ -123,7 +123,12 @@ export const listenCommand = addLeafOptions(
         "tweetstream listen --durable worker --subject tweet_liked",
         "tweetstream listen --durable ci --count 1 --timeout 30s --json",
         "tweetstream --timeout 10s listen --deliver new    # --timeout before listen: connection timeout",
-      ) + "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what it wrote.\n",
+      ) +
+        "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what" +
+        "\nit wrote. Acks are confirmed by the server before it exits: exit 6 if some" +
+        "\ncould not be within the retry budget (3 x the connection timeout), exit 3 if" +
+        "\nthe server refuses them. In a pipe it pulls 1, 2, 4 ... events at first, so" +
+        "\n`| head -1` acknowledges little more than it printed.\n",
     ),
   ["timeout"],
 ).action(async (flags: ListenFlags, cmd: Command) => {
