@@ -423,3 +423,60 @@ describe("listen when the server refuses its acks (publish deny $JS.ACK.>)", () 
     }
   });
 });
+
+describe("listen when its acks get no answer", () => {
+  let own: TestServer;
+  beforeAll(async () => {
+    own = await startServer();
+  });
+  afterAll(async () => {
+    try {
+      process.kill(own.pid, "SIGCONT");
+    } catch {
+      // not running
+    }
+    await own?.stop();
+  });
+
+  it("exits 6 naming how many acks could not be confirmed within the retry budget", async () => {
+    const stream = uniqueStream("U");
+    expect((await runCli(["stream", "add", stream], { env: { NATS_URL: own.url } })).code).toBe(0);
+    // --timeout 1s before the command: a 3 s retry budget
+    const run = spawn(
+      process.execPath,
+      [BIN, "--timeout", "1s", "listen", "--stream", stream, "--durable", "u", "--count", "1"],
+      { env: cleanEnv({ NATS_URL: own.url }) },
+    );
+    let out = "";
+    let err = "";
+    run.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
+    await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+    // listen stopped while the server delivers an event to its (first, 1-event) pull; then the server is
+    // stopped and listen resumed: it writes it, and its ack gets no answer
+    process.kill(run.pid!, "SIGSTOP");
+    try {
+      await publishEvents(own.url, stream, 1);
+      await withConnection(own.url, (nc) =>
+        waitFor(
+          async () =>
+            (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_ack_pending === 1,
+          10_000,
+          "the event delivered to listen",
+        ),
+      );
+      process.kill(own.pid, "SIGSTOP");
+    } finally {
+      process.kill(run.pid!, "SIGCONT");
+    }
+    try {
+      const code = await exited;
+      expect(code, err).toBe(6);
+      expect(out.trim().split("\n")).toHaveLength(1);
+      expect(err).toMatch(/1 of 1 event written could not be confirmed as acknowledged/);
+    } finally {
+      process.kill(own.pid, "SIGCONT");
+    }
+  }, 60_000);
+});
