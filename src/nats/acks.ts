@@ -45,8 +45,6 @@ export interface AckLedger {
   ackAgain(m: JsMsg): void;
   /** acknowledges written messages (confirmed in the background; waits when too many are unanswered) */
   acknowledge(msgs: JsMsg[]): Promise<void>;
-  /** now and then while listening: prune, and re-ack after a consumer leader change */
-  check(force?: boolean): Promise<void>;
   /** end of a run: every ack confirmed, or the number that could not be */
   settle(): Promise<number>;
 }
@@ -136,8 +134,9 @@ export function createAckLedger(
 
   const above = (floor: number) => [...written].filter(([seq]) => seq > floor);
 
-  const check = async (force = false) => {
-    if (!force && Date.now() - lastCheck < CHECK_MS && written.size < CHECK_ENTRIES) return;
+  /** now and then while listening: prune, and re-ack after a consumer leader change */
+  const check = async () => {
+    if (Date.now() - lastCheck < CHECK_MS && written.size < CHECK_ENTRIES) return;
     lastCheck = Date.now();
     const ci = await info();
     if (!ci) return;
@@ -182,8 +181,6 @@ export function createAckLedger(
       written.set(m.info.streamSequence, ackSubject(m));
       void send([[m.info.streamSequence, ackSubject(m)]]);
     },
-
-    check,
 
     async settle() {
       await Promise.all(inFlight);
