@@ -2,7 +2,7 @@
 // existing stream), list, info, remove, purge. Returns plain data (StreamSummary);
 // rendering lives in output/streams.ts.
 
-import type { JetStreamManager, StreamConfig, StreamInfo } from "nats";
+import type { ClusterInfo, JetStreamManager, StreamConfig, StreamInfo } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 
@@ -52,6 +52,8 @@ export interface StreamSummary {
   max_msgs: number;
   max_bytes: number;
   duplicate_window_ms: number;
+  /** the server's cluster object (name, leader, replicas) */
+  cluster?: ClusterInfo;
 }
 
 /** Servers before 2.10 report "0001-01-01T00:00:00Z" for "no message yet". */
@@ -82,6 +84,7 @@ export function summarize(info: StreamInfo): StreamSummary {
     max_msgs: c.max_msgs,
     max_bytes: c.max_bytes,
     duplicate_window_ms: Math.round((c.duplicate_window ?? 0) / NS_PER_MS),
+    ...(info.cluster ? { cluster: info.cluster } : {}),
   };
 }
 
