@@ -1,13 +1,16 @@
-// Reading a stream from a sequence and then following it, in order, through an
-// ordered consumer (ephemeral, in memory, recreated by the client after a reconnect
-// or a gap, so nothing is skipped or repeated). It hands raw stored messages to a
-// callback (awaited, so a slow callback slows the reading, nothing piles up) and says
-// when it has caught up with the stream's end as it was when following began. The
-// consumers are named `<namePrefix><random>_<n>` so an operator can tell whose they
-// are, and deleteConsumers() removes them on a clean stop. Used by `serve`.
+// Reading a stream from a sequence and then following it, in order, with nothing
+// skipped or repeated: an ephemeral pull consumer (no acks, in memory) read in pulls of
+// `batch` messages, the next pull only once the callback (awaited) took the last one, so
+// a slow callback slows the reading and nothing piles up in memory. The cursor moves
+// only when the callback took a message; a gap in the delivery sequence (lost in a
+// reconnect), a consumer the server removed or any failed pull recreates the consumer at
+// the cursor. (nats.js's ordered consumer moves its cursor when a message is buffered,
+// and drops the buffer when it resets: with a slow callback that loses messages.)
+// The consumers are named `<namePrefix><n>`, so an operator can tell whose they are;
+// stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
 import type { ConsumerMessages, JetStreamManager } from "nats";
-import { CliError } from "../errors.js";
+import { CliError, ExitCode } from "../errors.js";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
@@ -29,7 +32,7 @@ export interface Follower {
   readonly caughtUp: Promise<void>;
   /** the stream's last sequence when following began */
   readonly initialLastSeq: number;
-  /** stops following; resolves when the loop has ended */
+  /** stops following; resolves when the loop has ended and the consumer is deleted */
   stop(): Promise<void>;
   /** rejects when reading fails for good (the loop ended without stop()) */
   readonly ended: Promise<void>;
@@ -41,66 +44,124 @@ export async function followStream(
   stream: string,
   opts: FollowOptions,
 ): Promise<Follower> {
-  const { DeliverPolicy } = await import("nats");
   const jsm = await conn.jsm();
-  const fromSeq = Math.max(opts.fromSeq ?? 1, 1);
+  const fail = (err: unknown) =>
+    toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+  let next = Math.max(opts.fromSeq ?? 1, 1);
   let lastSeq: number;
   let stored: number;
-  let consumerMessages: ConsumerMessages;
-  let consumerName: () => string | undefined = () => undefined;
   try {
     const state = (await jsm.streams.info(stream)).state;
     lastSeq = state.last_seq;
     stored = state.messages;
-    const consumer = await conn.js().consumers.get(stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: fromSeq,
-      name_prefix: opts.namePrefix,
-      // removed by the server this long after its reader is gone (a killed serve)
-      inactive_threshold: 30_000,
-    });
-    // the ordered consumer's current server-side consumer (recreated after a gap)
-    consumerName = () =>
-      (consumer as unknown as { currentConsumer?: { name?: string } | null }).currentConsumer?.name;
-    // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
-    consumerMessages = await consumer.consume({ max_messages: opts.batch ?? 512, expires: 5000 });
   } catch (err) {
-    throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    throw fail(err);
   }
+  let serial = 0;
+  let name = "";
+  const create = async () => {
+    const old = name;
+    name = `${opts.namePrefix}${serial++}`;
+    if (old) void jsm.consumers.delete(stream, old).catch(() => undefined);
+    await jsm.consumers.add(
+      stream,
+      consumerConfig({
+        name,
+        ack_policy: "none",
+        deliver_policy: "by_start_sequence",
+        opt_start_seq: next,
+        mem_storage: true,
+        num_replicas: 1,
+        // removed by the server this long after its reader is gone (a killed serve)
+        inactive_threshold: 30_000_000_000,
+      }),
+    );
+    return conn.js().consumers.get(stream, name);
+  };
+  let consumer = await create().catch((err: unknown) => {
+    throw fail(err);
+  });
+
   let markCaughtUp!: () => void;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
   let done = false;
   // nothing to read: past the end, or an empty stream that had messages (purged, aged out)
-  if (lastSeq < fromSeq || stored === 0) {
+  if (lastSeq < next || stored === 0) {
     done = true;
     markCaughtUp();
   }
   let stopped = false;
+  let current: ConsumerMessages | undefined;
+  const batch = opts.batch ?? 512;
+  /** the consumer's delivery sequence of the last message taken (0: none yet) */
+  let delivered = 0;
   const loop = (async () => {
-    for await (const m of consumerMessages) {
-      await opts.onMessage(toStoredMessage(m), m.info.pending);
-      // pending 0 also covers a last message deleted since we looked
-      if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
-        done = true;
-        markCaughtUp();
+    while (!stopped) {
+      let gap = false;
+      try {
+        // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
+        current = await consumer.fetch({ max_messages: batch, expires: 5000 });
+        if (stopped) current.stop();
+        for await (const m of current) {
+          if (m.info.deliverySequence !== delivered + 1) {
+            gap = true;
+            break;
+          }
+          delivered = m.info.deliverySequence;
+          await opts.onMessage(toStoredMessage(m), m.info.pending);
+          next = m.seq + 1;
+          // pending 0 also covers a last message deleted since we looked
+          if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
+            done = true;
+            markCaughtUp();
+          }
+          if (stopped) break;
+        }
+      } catch (err) {
+        // the callback failed: the caller decides
+        if (!isNatsError(err)) throw err;
+        if (fail(err).exitCode === ExitCode.NotFound && !(await streamExists(jsm, stream))) {
+          throw fail(err);
+        }
+        gap = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (gap && !stopped) {
+        current?.stop();
+        delivered = 0;
+        consumer = await create().catch(async (err: unknown) => {
+          if (!(await streamExists(jsm, stream))) throw fail(err);
+          return consumer;
+        });
       }
     }
   })();
+  const ended = loop.then(() => {
+    if (!stopped) throw new Error(`reading stream ${stream} ended`);
+  });
+  // a failure before the caller looked must not be an unhandled rejection
+  ended.catch(() => undefined);
   return {
     caughtUp,
     initialLastSeq: lastSeq,
-    ended: loop.then(() => {
-      if (!stopped) throw new Error(`reading stream ${stream} ended`);
-    }),
+    ended,
     async stop() {
       stopped = true;
-      const name = consumerName();
-      consumerMessages.stop();
+      current?.stop();
       await loop.catch(() => undefined);
       // do not leave it to the inactivity timeout: `consumer ls` stays tidy
-      if (name) await jsm.consumers.delete(stream, name).catch(() => undefined);
+      await jsm.consumers.delete(stream, name).catch(() => undefined);
     },
   };
+}
+
+async function streamExists(jsm: JetStreamManager, stream: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(stream);
+    return true;
+  } catch (err) {
+    return toCliError(err).exitCode !== ExitCode.NotFound;
+  }
 }
 
 /**
@@ -147,6 +208,10 @@ export async function deleteConsumers(
     if (await jsm.consumers.delete(stream, name).catch(() => false)) n++;
   }
   return n;
+}
+
+function isNatsError(err: unknown): boolean {
+  return typeof (err as { code?: unknown } | undefined)?.code === "string";
 }
 
 /** Connection state as a long-running command needs it: connected now or not. */

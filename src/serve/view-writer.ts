@@ -32,9 +32,9 @@ export interface RecentList {
 export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
-const BATCH = 2000;
+const BATCH = 1000;
 const FLUSH_AFTER_MS = 15;
-const CONCURRENT_WRITES = 128;
+const CONCURRENT_WRITES = 64;
 const CACHE_RECORDS = 10_000;
 
 export const viewKeys = (gen: number) => ({
@@ -168,7 +168,10 @@ export class ViewWriter {
     events: Array<{ seq: number; event: TweetEvent }>,
   ): Promise<TweetRecord> {
     for (let attempt = 0; ; attempt++) {
-      const current = this.cache.get(key) ?? (await this.bucket.get<TweetRecord>(key));
+      // a tweet's first event is almost always new: try to create it without reading first
+      const guessNew = attempt === 0 && events[0]!.event.messageType === "tweet_created";
+      const current =
+        this.cache.get(key) ?? (guessNew ? null : await this.bucket.get<TweetRecord>(key));
       let rec = current?.value ?? null;
       for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
       if (rec === (current?.value ?? null)) return rec!;
