@@ -6,7 +6,8 @@
 // reconnect), a consumer the server removed or any failed pull recreates the consumer at
 // the cursor. (nats.js's ordered consumer moves its cursor when a message is buffered,
 // and drops the buffer when it resets: with a slow callback that loses messages.)
-// The consumers are named `<namePrefix><n>`, so an operator can tell whose they are;
+// The consumers are named `<namePrefix><n>` (`r<k>` added when recreated), so an
+// operator can tell whose they are;
 // stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
 import type { ConsumerMessages, JetStreamManager } from "nats";
@@ -38,6 +39,8 @@ export interface Follower {
   readonly ended: Promise<void>;
 }
 
+let followers = 0;
+
 /** Follows `stream`; throws exit 4 when it does not exist, 3 when JetStream is unavailable. */
 export async function followStream(
   conn: Connection,
@@ -57,11 +60,13 @@ export async function followStream(
   } catch (err) {
     throw fail(err);
   }
+  // unique in this process: several followers may share a prefix (replays, pages)
+  const id = ++followers;
   let serial = 0;
   let name = "";
   const create = async () => {
     const old = name;
-    name = `${opts.namePrefix}${serial++}`;
+    name = `${opts.namePrefix}${id}${serial++ > 0 ? `r${serial - 1}` : ""}`;
     if (old) void jsm.consumers.delete(stream, old).catch(() => undefined);
     await jsm.consumers.add(
       stream,

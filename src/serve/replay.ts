@@ -20,6 +20,29 @@ export interface ReplayDeps {
   eventOf(m: StoredMessage): TweetEvent | null;
 }
 
+/**
+ * At most `n` of `fn` running at once: many replays starting together create their
+ * consumers a few at a time, so other JetStream requests (/healthz) are not queued
+ * behind hundreds of consumer creations.
+ */
+export function limited<A extends unknown[], T>(
+  n: number,
+  fn: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  return async (...args: A) => {
+    if (running >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    running++;
+    try {
+      return await fn(...args);
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+}
+
 /** Resolves once `res` can take more (or is gone). */
 function writable(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {

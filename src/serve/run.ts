@@ -16,6 +16,7 @@ import {
   streamState,
   watchConnection,
   type ConnectionWatch,
+  type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { noAnswerError, RetryBudgetExceeded } from "../nats/errors.js";
@@ -24,8 +25,11 @@ import { retryBudgetMs, withJsRetry } from "../nats/retry.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
-import { streamEvents } from "./replay.js";
+import { limited, streamEvents } from "./replay.js";
 import { eventOf, ServeView } from "./view.js";
+
+/** Replays of /events whose consumers are being created at one time. */
+const REPLAYS_STARTING = 4;
 
 export interface ServeOptions {
   host: string;
@@ -275,21 +279,15 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       if (up) out.warn("reconnected to NATS; accepting writes again");
       else out.warn("lost the connection to NATS; writes answer 503 until it is back");
     });
+    const follow = limited(
+      REPLAYS_STARTING,
+      (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
+        followStream(c, stream, { fromSeq, namePrefix: `${name}-events-`, batch: 256, onMessage }),
+    );
     const app = createApp({
       stream,
       view,
-      events: (res, since) =>
-        streamEvents(res, since, {
-          hub: view.hub,
-          eventOf,
-          follow: (fromSeq, onMessage) =>
-            followStream(c, stream, {
-              fromSeq,
-              namePrefix: `${name}-events-`,
-              batch: 256,
-              onMessage,
-            }),
-        }),
+      events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
       publish: publisher(c, stream, connection),
       health: healthCheck(c, stream, connection, view),
