@@ -12,6 +12,12 @@ export interface StreamSpec {
   name: string;
   subjects: string[];
   description: string;
+  /**
+   * The description was asked for (--description): an existing stream must have it. Without
+   * it, any description is fine, so `stream add` accepts a stream the article's Go AddStream
+   * created (name and subjects only).
+   */
+  descriptionGiven?: boolean;
   storage: "file" | "memory";
   replicas: number;
   /** ms; 0 = unlimited */
@@ -102,7 +108,7 @@ export function configDifferences(existing: StreamConfig, spec: StreamSpec): str
       diffs.push(`${label} is ${JSON.stringify(have)}, requested ${JSON.stringify(wanted)}`);
   };
   check("subjects", [...(existing.subjects ?? [])].sort(), [...spec.subjects].sort());
-  check("description", existing.description ?? "", spec.description);
+  if (spec.descriptionGiven) check("description", existing.description ?? "", spec.description);
   check("storage", existing.storage, want.storage);
   check("replicas", existing.num_replicas, want.num_replicas);
   check("max age (ns)", existing.max_age, want.max_age);

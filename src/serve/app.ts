@@ -31,7 +31,11 @@ export interface Health {
 
 /** What the app reads: the view of the stream (memory, then the bucket and the stream). */
 export interface ViewReads {
-  timeline(limit: number, before?: number): Promise<{ tweets: TweetView[]; total: number }>;
+  /** `lastSeq`: the stream sequence the page is as of (GET /events?since= continues it) */
+  timeline(
+    limit: number,
+    before?: number,
+  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }>;
   tweet(id: string): Promise<TweetDetail | undefined>;
   /** resolves once the view has read the stream up to `seq` (or after `ms`) */
   waitForSeq(seq: number, ms: number): Promise<void>;
@@ -54,6 +58,8 @@ export interface AppDeps {
   logError(text: string): void;
   /** one line per answered request (--access-log) */
   accessLog?: (text: string) => void;
+  /** the web page, CORS and security headers (src/serve/web.ts); true when it answered */
+  front?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface App {
@@ -249,13 +255,15 @@ export function createApp(deps: AppDeps): App {
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
-        const { tweets, total } = await view.timeline(limit, before);
+        const { tweets, total, lastSeq } = await view.timeline(limit, before);
         const last = tweets[tweets.length - 1];
         return sendJson(res, 200, {
           tweets,
           total,
           // the cursor for the next page, when there may be one
           next_before: tweets.length === limit && last ? last.seq : null,
+          // GET /events?since=<last_seq> continues this timeline without gap or repeat
+          last_seq: lastSeq,
         });
       }
       case "getTweet": {
@@ -306,6 +314,7 @@ export function createApp(deps: AppDeps): App {
           log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms}ms`);
         });
       }
+      if (deps.front?.(req, res)) return;
       const isEvents = req.url?.startsWith("/events") ?? false;
       if (!isEvents) {
         inFlight++;

@@ -25,8 +25,10 @@ import { retryBudgetMs, withJsRetry } from "../nats/retry.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
+import type { CorsPolicy } from "./cors.js";
 import { limited, streamEvents } from "./replay.js";
 import { eventOf, ServeView } from "./view.js";
+import { webFront } from "./web.js";
 
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
@@ -41,6 +43,8 @@ export interface ServeOptions {
   gracePeriodMs: number;
   /** one line per request on stderr */
   accessLog: boolean;
+  /** --cors: origins allowed to call the API from another page */
+  cors?: CorsPolicy;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -292,6 +296,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       publish: publisher(c, stream, connection),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
+      front: webFront(opts.cors, (text) => out.warn(text)),
       ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
     });
     const server = createServer(

@@ -6,7 +6,7 @@
 // writer build a new generation of the view from what the stream still holds, then
 // switch every instance to it.
 
-import { parseEventPayload, type TweetEvent } from "../events.js";
+import { timelineEvent, type TweetEvent } from "../events.js";
 import type { Connection } from "../nats/connection.js";
 import { followStream, streamState, type Follower } from "../nats/follow.js";
 import { viewLease, type Lease, type ViewBucket } from "../nats/view-bucket.js";
@@ -27,9 +27,9 @@ const LEASE_KEY = "_writer";
 const LEASE_TTL_MS = 5000;
 const TICK_MS = 1000;
 
-/** The stored message as an event (the shared parser), or null when it is not one. */
+/** The stored message as an event (the shared parser, typed from the subject), or null. */
 export function eventOf(m: StoredMessage): TweetEvent | null {
-  return parseEventPayload(m.data);
+  return timelineEvent(m.subject, m.data);
 }
 
 export interface ViewDeps {
@@ -141,14 +141,17 @@ export class ServeView {
   async timeline(
     limit: number,
     before = Infinity,
-  ): Promise<{ tweets: TweetView[]; total: number }> {
+  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }> {
+    // the newest tweets and the totals as of the follower's position, read together
+    const lastSeq = this.hub.lastSeq;
+    const total = this.totals.tweets;
     const tweets = this.window.timeline(limit, before);
     const reached = tweets.length > 0 ? tweets[tweets.length - 1]!.seq : before;
     const olderFrom = Math.min(reached, this.window.coversFrom);
     if (tweets.length < limit && this.window.coversFrom > 1) {
       tweets.push(...(await this.olderTweets(olderFrom, limit - tweets.length)));
     }
-    return { tweets, total: this.totals.tweets };
+    return { tweets, total, lastSeq };
   }
 
   async tweet(id: string): Promise<TweetDetail | undefined> {

@@ -2,6 +2,8 @@
 // scripts do: no TTY, a clean environment, a hard deadline so nothing hangs a test.
 
 import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,9 +29,17 @@ export interface RunOptions {
 /** Environment variables that would leak the developer's setup into a test. */
 const SCRUB = /^(NATS_|TWEETSTREAM_|FORCE_COLOR$|NO_COLOR$)/;
 
+/**
+ * Where the CLI looks for natscli contexts (XDG_CONFIG_HOME/nats): an empty directory,
+ * so no test reads the developer's ~/.config/nats. Tests of contexts pass their own.
+ */
+export const NO_CONFIG_HOME = join(tmpdir(), "tweetstream-test-no-config");
+
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) env[k] = v;
+  const env: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: NO_CONFIG_HOME };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!SCRUB.test(k) && k !== "XDG_CONFIG_HOME") env[k] = v;
+  }
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -38,12 +48,23 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: cleanEnv(opts.env),
+    input: opts.input,
+    timeoutMs: opts.timeoutMs,
+    name: `tweetstream ${args.join(" ")}`,
+  });
+}
+
+/** Runs any program to its end with a hard deadline (runCli, the Go fixtures). */
+export function runProcess(
+  file: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; name?: string },
+): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: cleanEnv(opts.env),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(file, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -51,9 +72,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
-        new Error(
-          `tweetstream ${args.join(" ")} did not exit within ${timeoutMs}ms\nstderr: ${stderr}`,
-        ),
+        new Error(`${opts.name ?? file} did not exit within ${timeoutMs}ms\nstderr: ${stderr}`),
       );
     }, timeoutMs);
     child.on("error", reject);

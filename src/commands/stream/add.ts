@@ -85,6 +85,7 @@ export const addCommand = addLeafOptions(
         name: streamName,
         subjects: opts.subjects ?? [`${streamName}.*`],
         description: opts.description,
+        descriptionGiven: cmd.getOptionValueSource("description") === "cli",
         storage: opts.storage,
         replicas: opts.replicas,
         maxAgeMs: opts.maxAge,
