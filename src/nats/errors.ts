@@ -180,19 +180,29 @@ function where(ctx: ErrorContext): string {
     : "the server";
 }
 
-/** The retry budget ran out while JetStream kept not answering: exit 6, never "create". */
-export function noAnswerError(err: RetryBudgetExceeded, ctx: ErrorContext = {}): CliError {
+/**
+ * The retry budget ran out while JetStream kept not answering: exit 6, never "create".
+ * `subject`: a publish, which may have been stored by an unanswered attempt.
+ */
+export function noAnswerError(
+  err: RetryBudgetExceeded,
+  ctx: ErrorContext = {},
+  subject?: string,
+): CliError {
   const what =
     err.reason === "timeout"
-      ? "every request timed out"
+      ? "timed out"
       : err.reason === "in process"
-        ? 'the server kept answering "duplicate message id is in process"'
+        ? "duplicate message id still in process"
         : err.reason === "unavailable"
-          ? "JetStream said it is temporarily unavailable"
-          : "no responders: no stream leader or JetStream API answered";
-  const stopped = err.stopped ? " (stopped before the budget ran out)" : "";
+          ? "JetStream temporarily unavailable"
+          : "no responders";
+  const tries = `${what}, ${err.attempts} attempt${err.attempts === 1 ? "" : "s"}${err.stopped ? ", stopped" : ""}`;
+  const advice = subject
+    ? `${subject} may or may not be stored: publishing again with the same id is safe`
+    : "a leader election or a paused server usually passes: try again";
   return new CliError(
-    `no JetStream answer within ${formatBudget(err.budgetMs)} from ${where(ctx)}: ${what}, ${err.attempts} attempt${err.attempts === 1 ? "" : "s"}${stopped}; a leader election or a paused server usually passes, try again (the budget is 3 × --timeout)`,
+    `no JetStream answer within ${formatBudget(err.budgetMs)} from ${where(ctx)} (${tries}); ${advice}`,
     ExitCode.Timeout,
     { cause: err },
   );
@@ -229,6 +239,19 @@ function apiError(
     return new CliError(`JetStream is busy: ${desc}; try again`, ExitCode.Timeout);
   }
   return undefined;
+}
+
+/** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
+export function noJetStreamError(ctx: ErrorContext = {}): CliError {
+  return new CliError(
+    `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
+    ExitCode.Connection,
+  );
+}
+
+/** A permission denial concerns one subject or API: other work may go on. */
+export function isPermissionDenied(err: CliError): boolean {
+  return natsErrorCode(err.cause) === "PERMISSIONS_VIOLATION";
 }
 
 export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
@@ -295,19 +318,22 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
         ExitCode.Connection,
       );
     case "PERMISSIONS_VIOLATION":
-      return new CliError(`permission denied: ${redact(e?.message ?? "")}`, ExitCode.Connection);
+      return new CliError(`permission denied: ${redact(e?.message ?? "")}`, ExitCode.Connection, {
+        cause: err,
+      });
+    case "SERVER_OPT_NA":
+      // nats.js: TLS options were given, the server does not offer TLS
+      return new CliError(
+        `${servers} does not offer TLS, but --tls-cert/--tls-key/--tls-ca were given (or a tls:// URL)`,
+        ExitCode.Connection,
+      );
     case "TLS":
       return new CliError(
         `TLS error talking to ${servers}: ${redact(e?.message ?? "")}`,
         ExitCode.Connection,
       );
     case "503":
-      if (ctx.phase === "jetstream" || ctx.phase === "connect") {
-        return new CliError(
-          `JetStream is not enabled on ${servers} (start nats-server with -js)`,
-          ExitCode.Connection,
-        );
-      }
+      if (ctx.phase === "jetstream" || ctx.phase === "connect") return noJetStreamError(ctx);
       return new CliError(
         `no responders: JetStream did not answer on ${servers}`,
         ExitCode.Connection,
@@ -344,7 +370,20 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (/^(ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED)$/.test(syscall)) {
     return new CliError(`cannot connect to ${servers}: ${syscall}`, ExitCode.Connection);
   }
-  if (code === "INVALID_OPTION" || (e?.message ?? "").includes("invalid url")) {
+  if (syscall === "ERR_INVALID_URL" || /invalid url/i.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid server URL in ${servers}: use nats://host:port (or tls://, ws://)`,
+      ExitCode.Usage,
+    );
+  }
+  // nkeys: a seed that is not one (checksum, prefix, encoding)
+  if (/^nkeys: /.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid nkey seed (--nkey or --creds): ${redact(e?.message ?? "")}`,
+      ExitCode.Connection,
+    );
+  }
+  if (code === "INVALID_OPTION") {
     return new CliError(
       `invalid server option: ${redact(e?.message ?? String(err))}`,
       ExitCode.Usage,

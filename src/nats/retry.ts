@@ -44,20 +44,9 @@ function backoff(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5)); // jitter: retries do not march in step
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+// no abort listener per wait: hundreds of publishes may wait at once; a stop is seen
+// when the wait (at most MAX_DELAY_MS) ends
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `fn` until it succeeds, fails permanently (thrown as is), or keeps failing
@@ -80,7 +69,9 @@ export async function withJsRetry<T>(
         throw new RetryBudgetExceeded(err, opts.budgetMs, attempt + 1, stopped);
       const delay = Math.min(backoff(attempt), left);
       opts.onRetry?.(err, attempt, delay);
-      await sleep(delay, opts.signal);
+      await sleep(delay);
+      if (opts.signal?.aborted)
+        throw new RetryBudgetExceeded(err, opts.budgetMs, attempt + 1, true);
     }
   }
 }

@@ -28,6 +28,8 @@ export interface StreamSpec {
   maxBytes: number;
   /** ms; undefined = the server's default (2m) */
   dupeWindowMs?: number;
+  /** when a limit is reached: drop the oldest messages, or refuse new ones (full stream) */
+  discard?: "old" | "new";
 }
 
 /** A stream as tweetstream shows it (the `--json` shape of ls, info and add). */
@@ -95,6 +97,7 @@ function toConfig(spec: StreamSpec): Partial<StreamConfig> {
     max_bytes: spec.maxBytes,
   };
   if (spec.dupeWindowMs !== undefined) config.duplicate_window = spec.dupeWindowMs * NS_PER_MS;
+  if (spec.discard !== undefined) config.discard = spec.discard as StreamConfig["discard"];
   return config;
 }
 
@@ -114,6 +117,7 @@ export function configDifferences(existing: StreamConfig, spec: StreamSpec): str
   check("max age (ns)", existing.max_age, want.max_age);
   check("max msgs", existing.max_msgs, want.max_msgs);
   check("max bytes", existing.max_bytes, want.max_bytes);
+  if (want.discard !== undefined) check("discard", existing.discard, want.discard);
   if (want.duplicate_window !== undefined) {
     check("duplicate window (ns)", existing.duplicate_window, want.duplicate_window);
   }

@@ -5,6 +5,7 @@
 import type { ChalkInstance } from "chalk";
 import { displayAuthor, readStoredEvent, type StoredReading, type TweetEvent } from "../events.js";
 import { formatTime } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 /** A message as read from the stream (nats/messages.ts builds it from a JsMsg). */
 export interface StoredMessage {
@@ -110,12 +111,9 @@ export function listenLine(msg: StoredMessage, consumer: string, reading: Stored
   );
 }
 
-/** Terminal control characters in payloads must not drive the user's terminal. */
+/** Untrusted text from the stream, made safe for the terminal (safe-text.ts). */
 function printable(text: string, keepNewlines: boolean): string {
-  const re = keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g;
-  return text.replace(re, (c) =>
-    c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return safeText(text, { keepNewlines });
 }
 
 function typeColor(color: ChalkInstance, type: string | undefined): (s: string) => string {
@@ -167,7 +165,7 @@ export function renderEventLine(
   const paint = typeColor(color, event.messageType);
   const what =
     event.messageType === "tweet_liked" && event.message === ""
-      ? color.dim(`liked tweet ${event.id}`)
+      ? color.dim(`liked tweet ${printable(event.id, false)}`)
       : printable(event.message, false);
   const again = (msg.delivered ?? 1) > 1 ? color.dim(` (delivery ${msg.delivered})`) : "";
   const who =
@@ -175,7 +173,7 @@ export function renderEventLine(
       ? color.dim(displayAuthor(event))
       : color.bold(`@${printable(event.author, false)}`);
   return (
-    `${color.dim(formatTime(new Date(event.date)))}  ${paint(event.messageType.padEnd(13))}  ` +
+    `${color.dim(formatTime(new Date(event.date)))}  ${paint(printable(event.messageType, false).padEnd(13))}  ` +
     `${printable(event.id, false)}  ${who}  ${what}${again}`
   );
 }

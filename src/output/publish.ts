@@ -6,6 +6,7 @@ import type { TweetEvent } from "../events.js";
 import type { BulkSummary } from "../nats/bulk-publish.js";
 import type { PublishOutcome } from "../nats/publish.js";
 import { formatCount, formatDuration } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 /** `--json` of tweet and like. */
 export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
@@ -26,8 +27,8 @@ export function renderPublished(
   const where = `stream ${outcome.stream}, seq ${outcome.seq}`;
   const what =
     event.messageType === "tweet_created"
-      ? `tweet ${color.bold(event.id)}`
-      : `like of tweet ${color.bold(event.id)} by ${event.author}`;
+      ? `tweet ${color.bold(safeText(event.id))}`
+      : `like of tweet ${color.bold(safeText(event.id))} by ${safeText(event.author)}`;
   return outcome.duplicate
     ? `${color.yellow("Already stored:")} ${what} (${where}; duplicate, not stored again)`
     : `${color.green("Published")} ${what} (${where})`;
@@ -59,6 +60,7 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
     published: s.published,
     duplicates: s.duplicates,
     failed: s.failed,
+    not_sent: s.notSent,
     ...(facts.lines !== undefined ? { lines: facts.lines } : {}),
     first_seq: s.firstSeq,
     last_seq: s.lastSeq,
@@ -80,7 +82,8 @@ export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: Chalk
         ? ` (seq ${s.firstSeq})`
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
-  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}`;
+  const notSent = s.notSent > 0 ? `, ${formatCount(s.notSent)} not sent` : "";
+  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}${notSent}`;
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   const stop = s.interrupted
     ? "; interrupted before the end of the input"

@@ -4,6 +4,7 @@
 import type { ChalkInstance } from "chalk";
 import type { StreamSummary } from "../nats/streams.js";
 import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 export async function renderStreamTable(
   streams: StreamSummary[],
@@ -21,7 +22,7 @@ export async function renderStreamTable(
   for (const s of streams) {
     table.push([
       s.name,
-      s.description,
+      safeText(s.description),
       formatTime(new Date(s.created)),
       formatCount(s.messages),
       formatBytes(s.bytes),
@@ -47,8 +48,8 @@ export function renderStreamInfo(s: StreamSummary, color: ChalkInstance): string
     "",
     color.bold("Configuration:"),
     rows([
-      ["Subjects", s.subjects.join(", ")],
-      ["Description", s.description || "-"],
+      ["Subjects", safeText(s.subjects.join(", "))],
+      ["Description", safeText(s.description) || "-"],
       ["Storage", s.storage],
       ["Replicas", String(s.replicas)],
       ["Retention", s.retention],

@@ -65,10 +65,23 @@ describe("classification", () => {
       toCliError(api(JsErr.MaximumStreamsLimit, 400, "maximum number of streams reached")).exitCode,
     ).toBe(5);
   });
+  it("'in process' is transient (exit 6 if it outlasts the budget), never bad input", () => {
+    const inProcess = api(
+      JsErr.DuplicateMessageInProcess,
+      409,
+      "duplicate message id is in process",
+    );
+    expect(toCliError(inProcess).exitCode).toBe(6);
+    const err = toCliError(new RetryBudgetExceeded(inProcess, 3000, 4, false));
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toMatch(/duplicate message id still in process, 4 attempts/);
+  });
   it("says no JetStream answer within the budget, exit 6, never 'create'", () => {
     const err = toCliError(new RetryBudgetExceeded(client("503"), 15_000, 7, false));
     expect(err.exitCode).toBe(6);
-    expect(err.message).toMatch(/^no JetStream answer within 15s .*no responders/);
+    expect(err.message).toMatch(
+      /^no JetStream answer within 15s from the server \(no responders, 7 attempts\)/,
+    );
     expect(err.message).not.toMatch(/create/);
   });
 });

@@ -6,12 +6,13 @@ import { addLeafOptions } from "../../global-options.js";
 import { addStream, type StreamSpec } from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import {
+  MAX_SERVER_DURATION_MS,
   parseCount,
   parseDuration,
   parseLimit,
   parseSize,
   validateStreamName,
-  validateSubject,
+  validateStreamSubject,
 } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -26,11 +27,12 @@ interface AddOptions {
   maxMsgs: number;
   maxBytes: number;
   dupeWindow?: number;
+  discard?: "old" | "new";
 }
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
-  ...value.split(",").map((s) => validateSubject(s.trim())),
+  ...value.split(",").map((s) => validateStreamSubject(s.trim())),
 ];
 
 export const addCommand = addLeafOptions(
@@ -52,7 +54,7 @@ export const addCommand = addLeafOptions(
     .option(
       "--max-age <duration>",
       "discard messages older than this (0 = unlimited)",
-      (v) => parseDuration(v, "--max-age"),
+      (v) => parseDuration(v, "--max-age", { zero: true, max: MAX_SERVER_DURATION_MS }),
       0,
     )
     .option(
@@ -68,7 +70,13 @@ export const addCommand = addLeafOptions(
       -1,
     )
     .option("--dupe-window <duration>", "duplicate detection window (server default 2m)", (v) =>
-      parseDuration(v, "--dupe-window"),
+      parseDuration(v, "--dupe-window", { max: MAX_SERVER_DURATION_MS }),
+    )
+    .addOption(
+      new Option(
+        "--discard <policy>",
+        "at a limit: old drops the oldest messages (server default), new refuses new ones (publishes fail, exit 5)",
+      ).choices(["old", "new"]),
     )
     .addHelpText(
       "after",
@@ -92,6 +100,7 @@ export const addCommand = addLeafOptions(
         maxMsgs: opts.maxMsgs,
         maxBytes: opts.maxBytes,
         dupeWindowMs: opts.dupeWindow,
+        discard: opts.discard,
       };
       const conn = await ctx.connect();
       const result = await addStream(await conn.jsm(), spec);
