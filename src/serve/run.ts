@@ -19,9 +19,7 @@ import {
   type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
-import { noAnswerError, RetryBudgetExceeded } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
-import { retryBudgetMs, withJsRetry } from "../nats/retry.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
@@ -174,49 +172,18 @@ async function bootView(
  * Publishes an event and waits for the ack. Fails fast while disconnected (the client
  * retries; nothing waits in a buffer for minutes); while connected, a publish that gets no
  * JetStream answer (a leader election) is retried with the same message id within the
- * retry budget (3 × --timeout), then fails with exit 6 (503).
+ * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
 function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
-  const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
-  const servers = conn.settings.servers;
-  const once = async (event: TweetEvent, remainingMs: number) => {
-    if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
-    try {
-      return await publishMessage(
-        conn.js(),
-        subjectFor(stream, event.messageType),
-        encodeEvent(event),
-        {
-          msgID: messageIdFor(event),
-          timeoutMs: Math.min(conn.settings.timeoutMs, remainingMs),
-          retries: 0,
-          expectStream: stream,
-        },
-      );
-    } catch (err) {
-      if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
-        // no responders: the stream is missing only when the server says so
-        await streamState(conn, stream).catch((e: unknown) => {
-          if (e instanceof CliError && e.exitCode === ExitCode.NotFound) {
-            throw new CliError(`stream ${stream} not found`, ExitCode.NotFound);
-          }
-        });
-        throw Object.assign(new Error("no responders"), { code: "503" });
-      }
-      if (err instanceof CliError && err.exitCode === ExitCode.Timeout) {
-        throw Object.assign(new Error(err.message), { code: "TIMEOUT" });
-      }
-      throw err;
-    }
-  };
   return async (event: TweetEvent): Promise<PublishResult> => {
-    try {
-      const ack = await withJsRetry(({ remainingMs }) => once(event, remainingMs), { budgetMs });
-      return { seq: ack.seq, duplicate: ack.duplicate };
-    } catch (err) {
-      if (err instanceof RetryBudgetExceeded) throw noAnswerError(err, { stream, servers });
-      throw err;
-    }
+    if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
+    const ack = await publishMessage(
+      conn.js(),
+      subjectFor(stream, event.messageType),
+      encodeEvent(event),
+      { msgID: messageIdFor(event), timeoutMs: conn.settings.timeoutMs, expectStream: stream },
+    );
+    return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
 

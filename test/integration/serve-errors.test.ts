@@ -99,21 +99,26 @@ describe("a write during a JetStream outage", () => {
     const stream = await addStream();
     // --timeout 1s: a budget of 3s
     const s = await serve("admin", stream, ["--timeout", "1s"]);
-    const pause = async (ms: number) => {
+    /** POSTs while the server is paused for `ms` */
+    const postDuringPause = async (message: string, ms: number) => {
       process.kill(server.pid, "SIGSTOP");
-      await new Promise((r) => setTimeout(r, ms));
-      process.kill(server.pid, "SIGCONT");
+      const resumed = new Promise((r) => setTimeout(r, ms)).then(() =>
+        process.kill(server.pid, "SIGCONT"),
+      );
+      const res = await postTweet(s.url, message);
+      await resumed;
+      return res;
     };
     try {
-      const [held] = await Promise.all([postTweet(s.url, "held"), pause(1500)]);
+      const held = await postDuringPause("held", 1500);
       expect(held.status).toBe(201);
 
-      const [lost] = await Promise.all([postTweet(s.url, "too long"), pause(6000)]);
+      const lost = await postDuringPause("too long", 6000);
       expect(lost.status).toBe(503);
       expect(lost.headers.get("retry-after")).toBe("1");
       const { error } = anyJson(await lost.json());
       expect(error).toMatch(/no JetStream answer within 3s/);
-      expect(error).not.toMatch(/create/);
+      expect(error).not.toMatch(/create (it|one)|stream add/);
     } finally {
       process.kill(server.pid, "SIGCONT");
     }

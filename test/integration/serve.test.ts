@@ -483,7 +483,7 @@ describe("serve projection and events", () => {
     const p = await postJson(`${s.url}/tweets`, { message: "m", author: "a" });
     expect(p.status).toBe(500);
     expect(p.headers.get("retry-after")).toBeNull();
-    expect((await p.json().then(anyJson)).error).toMatch(/not stored: stream \S+ not found/);
+    expect((await p.json().then(anyJson)).error).toMatch(/not stored: no stream stores subject/);
   });
 });
 
