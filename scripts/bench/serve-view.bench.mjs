@@ -77,7 +77,7 @@ async function start(url, stream) {
   const line = await new Promise((resolve, reject) => {
     child.stdout.on("data", (d) => {
       out += d;
-      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
+      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0] ?? "{}"));
     });
     child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
   });

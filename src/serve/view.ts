@@ -223,7 +223,7 @@ export class ServeView {
     const stale =
       head !== undefined &&
       (head.stream_created !== state.created ||
-        state.first_seq > head.first_seq ||
+        firstSeq(state) > head.first_seq ||
         state.last_seq < head.cursor);
     if (stale) {
       await this.rebuild(state);
@@ -231,7 +231,7 @@ export class ServeView {
     }
     this.writing = await this.runWriter(this.gen, {
       stream_created: state.created,
-      first_seq: state.first_seq,
+      first_seq: firstSeq(state),
     });
     if (waitUntilSeq !== undefined) await this.writerCaughtUp(this.writing);
   }
@@ -294,7 +294,7 @@ export class ServeView {
       await this.deps.bucket.purgePrefix(`g${next}`);
       const running = await this.runWriter(next, {
         stream_created: state.created,
-        first_seq: state.first_seq,
+        first_seq: firstSeq(state),
       });
       await this.writerCaughtUp(running);
       const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
@@ -353,7 +353,7 @@ export class ServeView {
     const head = this.writing.writer.head;
     if (
       head.stream_created !== state.created ||
-      state.first_seq > head.first_seq ||
+      firstSeq(state) > head.first_seq ||
       state.last_seq < head.cursor
     ) {
       await this.rebuild(state);
@@ -441,6 +441,11 @@ export class ServeView {
     }
     return out;
   }
+}
+
+/** The stream's first sequence (a stream that never held a message says 0: it will be 1). */
+function firstSeq(state: { first_seq: number }): number {
+  return Math.max(1, state.first_seq);
 }
 
 /** Hands over every stored message from `from` to `to` (inclusive), then stops reading. */
