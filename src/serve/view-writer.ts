@@ -34,8 +34,8 @@ const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
 const BATCH = 1000;
 const FLUSH_AFTER_MS = 15;
-const CONCURRENT_WRITES = 64;
-const CACHE_RECORDS = 10_000;
+const CONCURRENT_WRITES = 32;
+const CACHE_RECORDS = 2_000;
 
 export const viewKeys = (gen: number) => ({
   head: `g${gen}.head`,
