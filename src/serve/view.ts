@@ -296,11 +296,13 @@ export class ServeView {
         stream_created: state.created,
         first_seq: firstSeq(state),
       });
+      // stop() stops it, also half-way
+      this.writing = running;
       await this.writerCaughtUp(running);
+      if (this.writing !== running) return;
       const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
       await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
       this.gen = next;
-      this.writing = running;
       await this.deps.bucket.purgePrefix(`g${old}`).catch(() => undefined);
     } finally {
       this.rebuilding = false;
