@@ -294,15 +294,15 @@ describe("a paused server (acks lost, then the server comes back)", () => {
     const name = uniqueStream("PAUSE");
     const env = { NATS_URL: server.url };
     expect((await runCli(["stream", "add", name], { env })).code).toBe(0);
-    const count = 3000;
+    const count = 20_000;
     const load = await startLoad(server.url, name, {
       count,
-      timeout: "1500ms",
+      timeout: "2s",
       window: 64,
       started: 200,
     });
     process.kill(server.pid, "SIGSTOP");
-    await new Promise((r) => setTimeout(r, 2000)); // the pause: longer than --timeout
+    await new Promise((r) => setTimeout(r, 3000)); // the pause: longer than --timeout, well inside the 6s budget
     process.kill(server.pid, "SIGCONT");
     const r = await load.result;
     expect(r.code, r.stderr).toBe(0);
