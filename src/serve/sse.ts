@@ -70,7 +70,8 @@ export class SseHub {
   publish(seq: number, event: SequencedEvent | null): void {
     if (seq <= this.followed) return;
     this.followed = seq;
-    if (event) this.send(seq, frame(event));
+    // no clients (the usual case under load): no frame to build
+    if (event && this.clients.size > 0) this.send(seq, frame(event));
   }
 
   /** Ends every stream (shutdown). */
