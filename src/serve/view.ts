@@ -26,6 +26,8 @@ const CURRENT_KEY = "_current";
 const LEASE_KEY = "_writer";
 const LEASE_TTL_MS = 5000;
 const TICK_MS = 1000;
+/** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
+const TRIM_REBUILD_MS = 60_000;
 
 /** The stored message as an event (the shared parser, typed from the subject), or null. */
 export function eventOf(m: StoredMessage): TweetEvent | null {
@@ -60,6 +62,9 @@ export class ServeView {
   private memory: Follower | undefined;
   private writing: Running | undefined;
   private rebuilding = false;
+  private rebuiltAt = 0;
+  /** the stream's last sequence at the previous tick */
+  private seenLastSeq = 0;
   private readonly lease: Lease;
   private holding = false;
   private refreshing: Promise<boolean> | undefined;
@@ -303,6 +308,7 @@ export class ServeView {
       const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
       await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
       this.gen = next;
+      this.rebuiltAt = Date.now();
       await this.deps.bucket.purgePrefix(`g${old}`).catch(() => undefined);
     } finally {
       this.rebuilding = false;
@@ -353,11 +359,15 @@ export class ServeView {
     }
     const state = await streamState(this.deps.conn, this.deps.stream);
     const head = this.writing.writer.head;
-    if (
-      head.stream_created !== state.created ||
-      firstSeq(state) > head.first_seq ||
-      state.last_seq < head.cursor
-    ) {
+    const seenLast = this.seenLastSeq;
+    this.seenLastSeq = state.last_seq;
+    const recreated = head.stream_created !== state.created || state.last_seq < head.cursor;
+    const removed = firstSeq(state) > head.first_seq;
+    // purged (or everything aged out): nothing stored a second ago is left
+    const emptied = removed && firstSeq(state) > seenLast;
+    // limits trimming the oldest messages: rebuilt now and then, not on every new event
+    const trimDue = removed && Date.now() - this.rebuiltAt > TRIM_REBUILD_MS;
+    if (recreated || emptied || trimDue) {
       await this.rebuild(state);
       await this.loadMemory();
     }

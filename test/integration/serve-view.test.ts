@@ -146,6 +146,33 @@ describe("the view across restarts", () => {
   });
 });
 
+describe("a stream trimmed by its limits", () => {
+  it("shows only what the stream still holds", async () => {
+    const stream = uniqueStream("TRIM");
+    await withConnection(server.url, async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], max_msgs: 5 });
+    });
+    const s = await serve(stream);
+    await publishEvents(server.url, stream, 5, { type: "tweet_created" });
+    await waitFor(async () => (await getJson(`${s.url}/tweets`)).total === 5, 10_000, "5 tweets");
+    // the view has the first five; the limit now removes them one by one
+    await publishEvents(server.url, stream, 7, { type: "tweet_created", from: 5 });
+    const page = await waitFor(
+      async () => {
+        const p = await getJson(`${s.url}/tweets`);
+        return p.total === 5 && p.tweets.length === 5 ? p : undefined;
+      },
+      10_000,
+      "the trimmed timeline",
+    );
+    expect(page.tweets.map((t: { id: string }) => t.id)).toEqual(
+      [11, 10, 9, 8, 7].map((i) => `tweet-${i}`),
+    );
+    expect((await fetch(`${s.url}/tweets/tweet-0`)).status).toBe(404);
+  });
+});
+
 describe("two instances on one stream", () => {
   it("each like counted once, also with the writer killed mid-way", async () => {
     const stream = await newStream();
