@@ -8,6 +8,8 @@ import {
   tweetKey,
   type TweetRecord,
 } from "../../src/serve/view-model.js";
+import { viewBucketName } from "../../src/nats/view-bucket.js";
+import { limited } from "../../src/serve/replay.js";
 
 const tweet = (id: string, message = id): TweetEvent => ({
   messageType: "tweet_created",
@@ -80,5 +82,25 @@ describe("RecentWindow", () => {
     w.upsert(rec("a", 5));
     expect(w.records().map((r) => r.id)).toEqual(["c", "d"]);
     expect(w.coversFrom).toBe(7);
+  });
+});
+
+describe("serve helpers", () => {
+  it("names the view's bucket after the stream, hashing names a bucket may not have", () => {
+    expect(viewBucketName("TWITTERCLONE")).toBe("tweetstream_view_TWITTERCLONE");
+    expect(viewBucketName("a!b")).toMatch(/^tweetstream_view_[0-9a-f]{32}$/);
+  });
+
+  it("limited runs at most n at once and all of them in the end", async () => {
+    let running = 0;
+    let most = 0;
+    const task = limited(2, async (i: number) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return i * 2;
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([2, 4, 6, 8, 10]);
+    expect(most).toBe(2);
   });
 });
