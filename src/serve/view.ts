@@ -179,13 +179,22 @@ export class ServeView {
     });
   }
 
-  /** The like count of `id` now that the like stored at `seq` is in the stream. */
+  /**
+   * The like count of `id` now that the like stored at `seq` is in the stream (exact unless
+   * no writer applied it within a second; then the count before it plus this one).
+   */
   async likesAfter(id: string, seq: number): Promise<number> {
     const inMemory = this.window.get(id);
     if (inMemory) return inMemory.likes;
-    const rec = await this.storedRecord(id);
-    if (!rec) return 1;
-    return rec.likes + (rec.last_seq < seq ? 1 : 0);
+    // an older tweet: its record, once the writer (this or another instance) applied the like
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      const rec = await this.storedRecord(id);
+      if (!rec) return 1;
+      if (rec.last_seq >= seq) return rec.likes;
+      if (Date.now() > deadline) return rec.likes + 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Resolves once `id` is known (or after `ms`). */

@@ -111,6 +111,9 @@ describe("the view across restarts", () => {
       "late3",
       "late4",
     ]);
+    // a like of a tweet older than the memory: the count comes from the view, exact
+    const liked = await fetch(`${second.url}/tweets/tweet-0/likes`, { method: "POST" });
+    expect(anyJson(await liked.json()).likes).toBe(7);
     const { all, total } = await wholeTimeline(second.url);
     expect(total).toBe(300);
     expect(all).toHaveLength(300);
