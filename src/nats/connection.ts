@@ -140,8 +140,9 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     maxReconnectAttempts: s.reconnectForever ? -1 : 10,
     reconnectTimeWait: 1000,
     waitOnFirstConnect: false,
-    // no Error (with its stack) captured per request: a fifth of serve's CPU when it writes its view
-    noAsyncTraces: true,
+    // nats.js otherwise records a stack trace for every request and publish (two Errors per
+    // serve POST, its largest cost after the socket writes); kept when debugging
+    noAsyncTraces: !process.env.TWEETSTREAM_DEBUG,
   };
   // explicit options win over credentials written into the URL
   const u = s.user ?? user;
