@@ -357,6 +357,8 @@ export class ServeView {
       await this.stopWriter(false);
       this.gen = gen;
       await this.loadMemory();
+    } else if (!this.memory) {
+      await this.loadMemory();
     }
     if (!holding) {
       if (this.writing) await this.stopWriter(false);
@@ -403,7 +405,15 @@ export class ServeView {
       onMessage: (m) => this.follow(window, m),
     });
     this.memory = follower;
-    await follower.caughtUp;
+    follower.ended.catch((err: unknown) => {
+      if (this.memory !== follower) return;
+      // the next tick starts over from the view
+      this.memory = undefined;
+      this.deps.warn(
+        `view: following the stream stopped (${err instanceof Error ? err.message : String(err)}); restarting`,
+      );
+    });
+    await Promise.race([follower.caughtUp, follower.ended]);
   }
 
   private follow(window: RecentWindow, m: StoredMessage): void {
