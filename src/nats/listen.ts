@@ -22,14 +22,14 @@ export const DEFAULT_DURABLE = "tweetstream-listen";
 
 /** Largest pull; small enough that a stop hands back little, large enough for throughput. */
 const BATCH = 256;
-/** Longest a pull waits on the server; also how fast a lost pull is noticed and replaced. */
-const PULL_MS = 5_000;
+/**
+ * Longest a pull waits on the server; also how fast a lost pull is noticed and replaced,
+ * and the longest a stop waits for the pull in progress to end (see stop()).
+ */
+const PULL_MS = 2_000;
 /** Ephemeral consumers outlive a listener that died by this much (a server restart fits). */
 const EPHEMERAL_IDLE_NS = 60 * 1e9;
 const NS_PER_MS = 1_000_000;
-/** On a stop, how long the in-flight rest of a pull is waited for (quiet gap, at most). */
-const GRACE_QUIET_MS = 250;
-const GRACE_MAX_MS = 2_000;
 
 export interface ListenOptions {
   stream: string;
@@ -271,23 +271,17 @@ export async function createListener(
   let wake: (() => void) | null = null;
   let consumer: Consumer | undefined;
 
-  // After a stop, the rest of the current pull may still be on its way: it is received
-  // and handed back (nak) until the pull is quiet for a moment, rather than dropped with
-  // the subscription and left to the ack wait.
-  let graceTimer: NodeJS.Timeout | undefined;
-  let graceEnd = 0;
-  const quiet = () => {
-    clearTimeout(graceTimer);
-    const wait = Math.min(GRACE_QUIET_MS, graceEnd - Date.now());
-    graceTimer = setTimeout(() => current?.stop(), Math.max(wait, 0));
-  };
+  // On a signal (or stdout closing) the pull in progress is not cut off: the server may
+  // already have sent part of it, and what reaches a closed subscription is dropped by the
+  // client while the server counts it as delivered, so it would come again only after the
+  // ack wait. The pull runs to its end (all it asked for delivered, or its expiry, at most
+  // PULL_MS); what it brings is handed back (nak) once it ended, so that nothing is
+  // redelivered into the same pull. A --count pull asks for no more than is needed.
   const stop = (reason: StopReason) => {
     if (stopping) return;
     stopping = reason;
     clearTimeout(idleTimer);
-    graceEnd = Date.now() + GRACE_MAX_MS;
-    if (reason === "count" || reason === "idle") current?.stop();
-    else quiet();
+    if (reason === "idle") current?.stop();
     wake?.();
   };
   const armIdle = () => {
@@ -314,6 +308,7 @@ export async function createListener(
   const pullOnce = async () => {
     // looked up once (an API request), again only after a failure or a new consumer
     consumer ??= await conn.js().consumers.get(opts.stream, name);
+    if (stopping) return;
     const remaining = opts.count === undefined ? batch : Math.min(batch, opts.count - written);
     batch = Math.min(BATCH, batch * 2);
     const untilIdle = opts.idleMs === undefined ? PULL_MS : idleDeadline - Date.now();
@@ -322,7 +317,6 @@ export async function createListener(
       expires: Math.min(PULL_MS, Math.max(1_000, untilIdle)),
     });
     current = messages;
-    if (stopping) messages.stop();
     // once stopping, nothing new is pulled: the loop ends after this fetch
     //
     // Messages are rendered into a buffer while more are already waiting in the client,
@@ -330,6 +324,8 @@ export async function createListener(
     // per burst instead of one per message, and no latency added when they trickle in.
     let texts: string[] = [];
     let held: JsMsg[] = [];
+    /** pulled after a stop: handed back once the pull ended */
+    const handBack: JsMsg[] = [];
     let size = 0;
     const flush = async () => {
       if (held.length === 0) return;
@@ -339,7 +335,7 @@ export async function createListener(
       texts = [];
       size = 0;
       if (!(await hooks.write(text))) {
-        for (const m of msgs) m.nak();
+        handBack.push(...msgs);
         stop("stdout");
         return;
       }
@@ -365,8 +361,8 @@ export async function createListener(
         next = iter.next();
         // pulled but not to be written: back to the server at once
         if (stopping) {
-          m.nak();
-          quiet();
+          if (ledger.alreadyWritten(m)) ledger.ackAgain(m);
+          else handBack.push(m);
           continue;
         }
         armIdle();
@@ -391,7 +387,7 @@ export async function createListener(
       next.catch(() => undefined);
       await flush();
       current = null;
-      clearTimeout(graceTimer);
+      for (const m of handBack) m.nak();
     }
   };
 

@@ -297,6 +297,12 @@ describe("listen", () => {
     expect(code).toBe(143);
     const first = run.lines().map((l) => l.seq);
     expect(first).toEqual(Array.from({ length: first.length }, (_, i) => i + 1));
+    // acknowledged exactly what it wrote: nothing unwritten acked (that would be lost), nothing
+    // written left unacked; everything else it was delivered is handed back, not left pending
+    const info = await withConnection(server.url, async (nc) =>
+      (await nc.jetstreamManager()).consumers.info(stream, "sig"),
+    );
+    expect(info.ack_floor.stream_seq).toBe(first.length);
     // default ack wait 30s: without the naks the rest would come only after it
     const started = Date.now();
     const rest = await listen(stream, ["--durable", "sig", "--timeout", "2s", "--json"]);
