@@ -22,14 +22,13 @@ export const DEFAULT_DURABLE = "tweetstream-listen";
 
 /** Largest pull; small enough that a stop hands back little, large enough for throughput. */
 const BATCH = 256;
-/**
- * Longest a pull waits on the server; also how fast a lost pull is noticed and replaced,
- * and the longest a stop waits for the pull in progress to end (see stop()).
- */
-const PULL_MS = 2_000;
+/** Longest a pull waits on the server; also how fast a lost pull is noticed and replaced. */
+const PULL_MS = 5_000;
 /** Ephemeral consumers outlive a listener that died by this much (a server restart fits). */
 const EPHEMERAL_IDLE_NS = 60 * 1e9;
 const NS_PER_MS = 1_000_000;
+/** On a stop, how long the pull in progress may take to end by itself (see stop()). */
+const STOP_WAIT_MS = 2_000;
 
 export interface ListenOptions {
   stream: string;
@@ -271,17 +270,20 @@ export async function createListener(
   let wake: (() => void) | null = null;
   let consumer: Consumer | undefined;
 
-  // On a signal (or stdout closing) the pull in progress is not cut off: the server may
-  // already have sent part of it, and what reaches a closed subscription is dropped by the
-  // client while the server counts it as delivered, so it would come again only after the
-  // ack wait. The pull runs to its end (all it asked for delivered, or its expiry, at most
-  // PULL_MS); what it brings is handed back (nak) once it ended, so that nothing is
-  // redelivered into the same pull. A --count pull asks for no more than is needed.
+  // On a signal (or stdout closing) the pull in progress is not cut off at once: the
+  // server may be about to send it (slow under load), and what reaches a closed
+  // subscription is dropped by the client while the server counts it as delivered, so it
+  // would come again only after the ack wait. The pull may end by itself (all it asked for
+  // delivered: a backlog) for up to STOP_WAIT_MS; only a pull still waiting on an idle
+  // stream is cut off then. What it brings is handed back (nak) once it ended, so that
+  // nothing is redelivered into the same pull. A --count pull asks for no more than is needed.
+  let stopTimer: NodeJS.Timeout | undefined;
   const stop = (reason: StopReason) => {
     if (stopping) return;
     stopping = reason;
     clearTimeout(idleTimer);
     if (reason === "idle") current?.stop();
+    else stopTimer = setTimeout(() => current?.stop(), STOP_WAIT_MS).unref();
     wake?.();
   };
   const armIdle = () => {
@@ -445,6 +447,7 @@ export async function createListener(
       unconfirmed = await ledger.settle();
     } finally {
       clearTimeout(idleTimer);
+      clearTimeout(stopTimer);
       if (!opts.durable) await jsm.consumers.delete(opts.stream, name).catch(() => undefined);
     }
     return { written, unconfirmed, reason: stopping ?? "count", consumer: name };
