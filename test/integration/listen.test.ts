@@ -459,6 +459,15 @@ describe("listen when its acks get no answer", () => {
     run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
     await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+    // its pull registered with the server (else a loaded machine freezes listen before it pulled)
+    await withConnection(own.url, (nc) =>
+      waitFor(
+        async () =>
+          (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_waiting === 1,
+        10_000,
+        "listen's pull",
+      ),
+    );
     // listen stopped while the server delivers an event to its (first, 1-event) pull; then the server is
     // stopped and listen resumed: it writes it, and its ack gets no answer
     process.kill(run.pid!, "SIGSTOP");
