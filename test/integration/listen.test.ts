@@ -5,7 +5,7 @@ import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect as natsConnect } from "nats";
+import { connect as natsConnect, type ConsumerInfo } from "nats";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
@@ -459,28 +459,22 @@ describe("listen when its acks get no answer", () => {
     run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
     await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+    const consumerState = (what: string, ok: (ci: ConsumerInfo) => boolean) =>
+      withConnection(own.url, (nc) =>
+        waitFor(
+          async () => ok(await (await nc.jetstreamManager()).consumers.info(stream, "u")),
+          10_000,
+          what,
+        ),
+      );
     // its pull registered with the server (else a loaded machine freezes listen before it pulled)
-    await withConnection(own.url, (nc) =>
-      waitFor(
-        async () =>
-          (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_waiting === 1,
-        10_000,
-        "listen's pull",
-      ),
-    );
+    await consumerState("listen's pull", (ci) => ci.num_waiting === 1);
     // listen stopped while the server delivers an event to its (first, 1-event) pull; then the server is
     // stopped and listen resumed: it writes it, and its ack gets no answer
     process.kill(run.pid!, "SIGSTOP");
     try {
       await publishEvents(own.url, stream, 1);
-      await withConnection(own.url, (nc) =>
-        waitFor(
-          async () =>
-            (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_ack_pending === 1,
-          10_000,
-          "the event delivered to listen",
-        ),
-      );
+      await consumerState("the event delivered to listen", (ci) => ci.num_ack_pending === 1);
       process.kill(own.pid, "SIGSTOP");
     } finally {
       process.kill(run.pid!, "SIGCONT");
