@@ -274,16 +274,27 @@ export async function createListener(
   // server may be about to send it (slow under load), and what reaches a closed
   // subscription is dropped by the client while the server counts it as delivered, so it
   // would come again only after the ack wait. The pull may end by itself (all it asked for
-  // delivered: a backlog) for up to STOP_WAIT_MS; only a pull still waiting on an idle
-  // stream is cut off then. What it brings is handed back (nak) once it ended, so that
-  // nothing is redelivered into the same pull. A --count pull asks for no more than is needed.
+  // delivered: a backlog) for up to STOP_WAIT_MS; a pull still waiting on an idle stream
+  // is cut off then, or at once when the server says it has nothing left to send and all
+  // it sent arrived. What it brings is handed back (nak) once it ended, so that nothing is
+  // redelivered into the same pull. A --count pull asks for no more than is needed.
   let stopTimer: NodeJS.Timeout | undefined;
+  /** highest consumer (delivery) sequence received; what was delivered before this run is not on its way */
+  let received = prepared.info.delivered.consumer_seq;
   const stop = (reason: StopReason) => {
     if (stopping) return;
     stopping = reason;
     clearTimeout(idleTimer);
     if (reason === "idle") current?.stop();
-    else stopTimer = setTimeout(() => current?.stop(), STOP_WAIT_MS).unref();
+    else {
+      stopTimer = setTimeout(() => current?.stop(), STOP_WAIT_MS).unref();
+      void jsm.consumers.info(opts.stream, name).then(
+        (ci) => {
+          if (ci.num_pending === 0 && ci.delivered.consumer_seq <= received) current?.stop();
+        },
+        () => undefined,
+      );
+    }
     wake?.();
   };
   const armIdle = () => {
@@ -298,6 +309,7 @@ export async function createListener(
       lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
     const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
     name = info.name;
+    received = info.delivered.consumer_seq;
     consumer = undefined;
     // the acks of the removed consumer cannot be confirmed any more; its events are not
     // redelivered to the new one, which starts after them
@@ -360,6 +372,7 @@ export async function createListener(
         }
         if (r.done) break;
         const m = r.value;
+        received = Math.max(received, m.info.deliverySequence);
         next = iter.next();
         // pulled but not to be written: back to the server at once
         if (stopping) {
