@@ -157,7 +157,7 @@ export async function run({ url, cli, report }) {
   report([
     {
       "serve start-up": "process start to listening",
-      events: JSON.parse(events).messages,
+      events: JSON.parse(events).state.messages,
       ms: Math.round(bootMs),
     },
   ]);

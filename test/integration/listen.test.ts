@@ -133,7 +133,7 @@ describe("listen", () => {
     await waitFor(
       async () => {
         const r = await ts(["stream", "info", stream, "--json"]);
-        return r.code === 0 && r.json().consumers === 1;
+        return r.code === 0 && r.json().state.consumer_count === 1;
       },
       15_000,
       "the listener's consumer",
@@ -281,7 +281,7 @@ describe("listen", () => {
     const stream = await newStream(1);
     expect((await listen(stream, ["--count", "1"])).code).toBe(0);
     const info = await ts(["stream", "info", stream, "--json"]);
-    expect(info.json().consumers).toBe(0);
+    expect(info.json().state.consumer_count).toBe(0);
   });
 
   it("on SIGTERM acknowledges what it wrote, hands the rest back at once, exit 143", async () => {

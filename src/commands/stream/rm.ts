@@ -27,7 +27,7 @@ export const rmCommand = addLeafOptions(
       const stream = await getStream(jsm, streamName);
       const ok = await confirmOrRefuse(
         `delete stream ${streamName}`,
-        `Really delete stream ${streamName} and its ${stream.messages} messages?`,
+        `Really delete stream ${streamName} and its ${stream.state.messages} messages?`,
         opts.force,
       );
       if (!ok) {
@@ -36,7 +36,11 @@ export const rmCommand = addLeafOptions(
       }
       await removeStream(jsm, streamName);
       if (ctx.out.json)
-        return ctx.out.printJson({ stream: streamName, deleted: true, messages: stream.messages });
+        return ctx.out.printJson({
+          stream: streamName,
+          deleted: true,
+          messages: stream.state.messages,
+        });
       await ctx.out.result(`Stream ${streamName} deleted`);
     }),
 );
