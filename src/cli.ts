@@ -8,7 +8,7 @@ import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
 import { guardStdout } from "./output/stdout.js";
-import { examples } from "./commands/help.js";
+import { EXIT_CODES_HELP, examples, HELP_CONFIG, normalizeHelpArgs } from "./commands/help.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -51,7 +51,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .version(version, "-V, --version")
     .showSuggestionAfterError()
     .enablePositionalOptions()
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+    .configureHelp(HELP_CONFIG);
   addProgramOptions(program);
   const args = argv.slice(2);
   const named = namedCommand(program, args);
@@ -69,9 +69,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
       "tweetstream view --subject tweet_liked",
       "tweetstream listen --durable ci --count 1 --timeout 30s --json",
       "NATS_URL=nats://127.0.0.1:4222 tweetstream stream ls --json",
-    ) +
-      "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
-      "4 not found, 5 conflict, 6 timed out, 130/143 stopped by SIGINT/SIGTERM. See README.md.\n",
+    ) + EXIT_CODES_HELP,
   );
   configureTree(program);
   return program;
@@ -80,6 +78,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
 /** exitOverride and stderr output on every command, so usage errors reach main(). */
 function configureTree(cmd: Command): void {
   cmd.exitOverride();
+  cmd.configureHelp(HELP_CONFIG);
   cmd.configureOutput({
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(redact(s)),
@@ -110,7 +109,8 @@ export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
   guardStdout();
   try {
-    await (await buildProgram(argv)).parseAsync(argv);
+    const args = [...argv.slice(0, 2), ...normalizeHelpArgs(argv.slice(2))];
+    await (await buildProgram(args)).parseAsync(args);
   } catch (err) {
     code = exitCodeFor(err);
   } finally {

@@ -6,7 +6,8 @@
 import { Command, Option } from "commander";
 import { commandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { resolveSubject, eventProblem } from "../events.js";
+import { eventProblem } from "../events.js";
+import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/listen.js";
 import type { Output } from "../output/output.js";
@@ -19,7 +20,7 @@ import {
   renderMalformedLine,
   type StoredMessage,
 } from "../output/events.js";
-import { formatDuration } from "../output/format.js";
+import { formatDuration, plural } from "../output/format.js";
 import { parseCount, parseDeliver, parseDuration } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
@@ -42,7 +43,7 @@ export function listenRequest(
   defaultDurable: string,
 ): ListenRequest {
   const req: ListenRequest = {};
-  if (flags.subject !== undefined) req.filter = resolveSubject(stream, flags.subject);
+  if (flags.subject !== undefined) req.filter = resolveSubjectOption(stream, flags.subject);
   if (flags.durable !== undefined) {
     const name = flags.durable === true ? defaultDurable : flags.durable.trim();
     if (!/^[^\s.*>/\\]+$/.test(name)) {
@@ -112,7 +113,7 @@ export const listenCommand = addLeafOptions(
       "redeliver an event not acknowledged within this time (server default 30s)",
     )
     .option("--max-deliver <n>", "deliver an event at most n times (default unlimited)")
-    .option("--count <n>", "exit 0 after n events")
+    .option("-n, --count <n>", "exit 0 after n events")
     .addOption(
       new Option(
         "--timeout <duration>",
@@ -168,11 +169,15 @@ export const listenCommand = addLeafOptions(
     unsignal();
     unwatch();
   }
-  const events = `${result.written} ${result.written === 1 ? "event" : "events"}`;
+  const events = plural(result.written, "event");
   switch (result.reason) {
     case "SIGINT":
     case "SIGTERM":
-      out.info(`Stopped by ${result.reason} after ${events}; all of them acknowledged`);
+      out.info(
+        result.written === 0
+          ? `Stopped by ${result.reason} before any event`
+          : `Stopped by ${result.reason} after ${events}, ${result.written === 1 ? "acknowledged" : "all acknowledged"}`,
+      );
       throw new CliError(`stopped by ${result.reason}`, exitCodeForSignal(result.reason), {
         reported: true,
       });

@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { commandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { resolveSubject } from "../events.js";
+import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
 import { rawPayload, renderViewMessage, viewLine, type StoredMessage } from "../output/events.js";
@@ -50,7 +50,7 @@ export function viewRequest(stream: string, flags: ViewFlags): ViewRequest {
   }
   return {
     stream,
-    filter: flags.subject === undefined ? undefined : resolveSubject(stream, flags.subject),
+    filter: flags.subject === undefined ? undefined : resolveSubjectOption(stream, flags.subject),
     start,
     count: flags.count === undefined ? undefined : parseCount(flags.count, "--count"),
     raw: Boolean(flags.raw),
@@ -72,7 +72,7 @@ function buildViewCommand(): Command {
       )
       .option("--seq <n>", "start at this stream sequence")
       .option("--last <n>", "only the newest n (matching) messages")
-      .option("--count <n>", "stop after n messages")
+      .option("-n, --count <n>", "stop after n messages")
       .option("--raw", "payloads only, one per line")
       .addHelpText(
         "after",

@@ -15,6 +15,11 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${SIZE_STEPS[step]}`;
 }
 
+/** "1 event", "1,000 events": a count with its noun in the right number. */
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");

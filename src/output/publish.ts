@@ -5,7 +5,7 @@ import type { ChalkInstance } from "chalk";
 import type { TweetEvent } from "../events.js";
 import type { BulkSummary } from "../nats/bulk-publish.js";
 import type { PublishOutcome } from "../nats/publish.js";
-import { formatCount, formatDuration } from "./format.js";
+import { formatCount, formatDuration, plural } from "./format.js";
 
 /** `--json` of tweet and like. */
 export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
@@ -41,10 +41,6 @@ export interface BulkFacts {
   /** the first failures, for --json (at most a few thousand are kept) */
   failures: Array<Record<string, string | number>>;
   failuresOmitted: number;
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function rate(count: number, ms: number): number {

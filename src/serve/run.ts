@@ -22,6 +22,7 @@ import {
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { publishMessage } from "../nats/publish.js";
+import { plural } from "../output/format.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import { Projection, type TweetDetail } from "./projection.js";
@@ -295,7 +296,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     if (out.json) await out.printNdjson(info);
     else {
       await out.result(
-        `Listening on ${info.url} (stream ${stream}: ${info.tweets} tweets, ${info.likes} likes)`,
+        `Listening on ${info.url} (stream ${stream}: ${plural(info.tweets, "tweet")}, ${plural(info.likes, "like")})`,
       );
       out.info("Press Ctrl-C to stop.");
     }

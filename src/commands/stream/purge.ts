@@ -4,9 +4,10 @@
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
 import { commandContext } from "../../context.js";
-import { resolveSubject } from "../../events.js";
+import { resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
+import { plural } from "../../output/format.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -35,7 +36,7 @@ export const purgeCommand = addLeafOptions(
         const ctx = commandContext(cmd);
         const streamName = validateStreamName(name ?? ctx.stream);
         const subject =
-          opts.subject === undefined ? undefined : resolveSubject(streamName, opts.subject);
+          opts.subject === undefined ? undefined : resolveSubjectOption(streamName, opts.subject);
         const conn = await ctx.connect();
         const jsm = await conn.jsm();
         await getStream(jsm, streamName);
@@ -49,9 +50,7 @@ export const purgeCommand = addLeafOptions(
         const purged = await purgeStream(jsm, streamName, subject);
         if (ctx.out.json)
           return ctx.out.printJson({ stream: streamName, subject: subject ?? null, purged });
-        await ctx.out.result(
-          `Purged ${purged} ${purged === 1 ? "message" : "messages"} from stream ${streamName}`,
-        );
+        await ctx.out.result(`Purged ${plural(purged, "message")} from stream ${streamName}`);
       },
     ),
 );
