@@ -20,7 +20,7 @@ const STEPS = [
   ["create the article's stream TWITTERCLONE (subjects TWITTERCLONE.*)", ["stream", "add"]],
   ["running it again is safe: it says the stream exists", ["stream", "add"]],
   [
-    "tweet, as the article's POST /tweets does (--json: the script keeps the tweet id)",
+    "tweet, as the article's POST /tweets does (--json: the demo keeps its id)",
     ["tweet", "hello world !", "--author", "ziggornif", "--json"],
     { save: "tweet" },
   ],
@@ -30,35 +30,38 @@ const STEPS = [
   ],
   ["list the streams, like `nats stream ls`", ["stream", "ls"]],
   [
-    "show the stored likes, like `nats stream view --subject` (never pages, works in a pipe)",
+    "the stored likes, like `nats stream view` (never pages, works in a pipe)",
     ["view", "--subject", "tweet_liked"],
   ],
   [
-    "process events like the article's durable subscriber: print each, then acknowledge it",
+    "process events like the article's durable subscriber: print, then ack",
     ["listen", "--durable", "demo", "--count", "2", "--timeout", "10s"],
   ],
   ["load generation: 1000 tweets, pipelined", ["tweet", "load test {{n}}", "--count", "1000"]],
   [
-    "the durable resumes after the last acknowledged event: the first load-test tweets",
+    "the durable resumes after its last acknowledged event: the load test",
     ["listen", "--durable", "demo", "--count", "3", "--timeout", "10s"],
   ],
   ["show the stream's configuration and state", ["stream", "info"]],
 ];
 
 /**
- * Runs one step; its stdout is shown and also returned.
+ * Runs one step; its stdout is shown (and returned when `save`).
  * @param {string[]} args
  * @param {string} url
+ * @param {boolean} save
  * @returns {Promise<{ code: number | null, stdout: string }>}
  */
-function run(args, url) {
+function run(args, url, save) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, NATS_URL: url },
-      stdio: ["ignore", "pipe", "inherit"],
+      // stdout is the terminal itself unless the demo needs the output, so that the CLI
+      // fits its output to the terminal's width as it does for a user
+      stdio: ["ignore", save ? "pipe" : "inherit", "inherit"],
     });
     let stdout = "";
-    child.stdout.on("data", (d) => {
+    child.stdout?.on("data", (d) => {
       stdout += d;
       process.stdout.write(d);
     });
@@ -75,14 +78,15 @@ const server = await startServer();
 let failed = false;
 try {
   console.log(
-    `demo: nats-server ${serverVersion()} with JetStream on ${server.url} (store ${server.storeDir})\n`,
+    `demo: nats-server ${serverVersion()} with JetStream on ${server.url}\n` +
+      `demo: its temporary store is ${server.storeDir}\n`,
   );
   /** @type {Saved} */
   const saved = {};
   for (const [what, argsOf, opts] of STEPS) {
     const args = typeof argsOf === "function" ? argsOf(saved) : argsOf;
     console.log(`# ${what}\n$ tweetstream ${args.map(shellQuote).join(" ")}`);
-    const { code, stdout } = await run(args, server.url);
+    const { code, stdout } = await run(args, server.url, Boolean(opts?.save));
     if (opts?.save && code === 0) saved[opts.save] = JSON.parse(stdout);
     console.log("");
     if (code !== 0) {

@@ -20,7 +20,7 @@ import {
   renderMalformedLine,
   type StoredMessage,
 } from "../output/events.js";
-import { formatDuration, plural } from "../output/format.js";
+import { fitting, formatDuration, plural } from "../output/format.js";
 import { parseCount, parseDeliver, parseDuration } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
@@ -71,6 +71,37 @@ export function listenRequest(
   return req;
 }
 
+/**
+ * "Listening on stream S with durable d (new), until 3 events, …; Ctrl-C to stop", in the
+ * most detailed form that fits the terminal on stderr (in full when it is not one).
+ */
+function listeningLine(
+  stream: string,
+  req: ListenRequest,
+  name: string,
+  resumed: boolean,
+  width: number | undefined,
+): string {
+  const on = req.filter ?? `stream ${stream}`;
+  const until =
+    (req.count !== undefined ? `, until ${plural(req.count, "event")}` : "") +
+    (req.idleMs !== undefined ? ` or ${formatDuration(req.idleMs)} idle` : "");
+  const state = resumed ? "resuming after its last acknowledged event" : "new";
+  const full = req.durable
+    ? `Listening on ${on} with durable ${name} (${state})`
+    : `Listening on ${on} with an ephemeral consumer`;
+  const short = req.durable
+    ? `Listening on ${req.filter ?? stream}, durable ${name} (${resumed ? "resuming" : "new"})`
+    : `Listening on ${req.filter ?? stream}, ephemeral consumer`;
+  return fitting(
+    width,
+    `${full}${until}; Ctrl-C to stop`,
+    `${short}${until}; Ctrl-C to stop`,
+    `${short}${until}`,
+    short,
+  );
+}
+
 /** One message as the output mode wants it; warns about malformed payloads. */
 function messageRenderer(out: Output, consumer: () => string) {
   return (msg: StoredMessage): string => {
@@ -85,8 +116,8 @@ function messageRenderer(out: Output, consumer: () => string) {
     const text = out.json
       ? listenLine(msg, consumer(), event)
       : event
-        ? renderEventLine(msg, event, out.color)
-        : renderMalformedLine(msg, out.color);
+        ? renderEventLine(msg, event, out.color, out.width)
+        : renderMalformedLine(msg, out.color, out.width);
     return text + "\n";
   };
 }
@@ -146,17 +177,7 @@ export const listenCommand = addLeafOptions(
       info: (t) => out.info(t),
       ready(name, resumed) {
         consumerName = name;
-        const what = req.durable
-          ? `durable ${name} (${resumed ? "resuming after its last acknowledged event" : "new"})`
-          : "an ephemeral consumer";
-        out.info(
-          `Listening on ${req.filter ?? `stream ${ctx.stream}`} with ${what}` +
-            (req.count !== undefined
-              ? `, until ${req.count} ${req.count === 1 ? "event" : "events"}`
-              : "") +
-            (req.idleMs !== undefined ? `, or ${formatDuration(req.idleMs)} without one` : "") +
-            "; Ctrl-C to stop",
-        );
+        out.info(listeningLine(ctx.stream, req, name, resumed, out.errWidth));
       },
     },
   );

@@ -59,11 +59,14 @@ export function renderConfigChanges(changes: ConfigChange[]): string {
   return changes.map((c) => `  ${describeChange(c)}`).join("\n");
 }
 
-/** stream ls: columns cut or dropped (description first) to fit a terminal `width` wide. */
+/**
+ * stream ls: to fit a terminal `width` wide, the description and then the name are cut
+ * (with "…"), and Created, Description, Last Message dropped, in that order, as needed.
+ */
 const LS_COLUMNS: Column[] = [
   { header: "Name", minWidth: 12 },
-  { header: "Description", minWidth: 11, dropRank: 1 },
-  { header: "Created", dropRank: 2 },
+  { header: "Description", minWidth: 11, dropRank: 2 },
+  { header: "Created", dropRank: 1 },
   { header: "Messages", align: "right" },
   { header: "Size", align: "right" },
   { header: "Last Message", align: "right", dropRank: 3 },

@@ -3,6 +3,7 @@
 // file) every column is drawn in full. cli-table3 is loaded only when a table is drawn.
 
 import type { ChalkInstance } from "chalk";
+import { visibleLength } from "./format.js";
 
 export interface Column {
   header: string;
@@ -12,10 +13,6 @@ export interface Column {
   /** dropped when the table does not fit, lowest first; never dropped when absent */
   dropRank?: number;
 }
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-const visibleLength = (s: string) => [...s.replace(ANSI, "")].length;
 
 /** cli-table3's width of a table: cells + 1 padding each side + one border per column + 1. */
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w + 3, 1);
@@ -33,7 +30,8 @@ export function fitColumns(
   const fit = (): number[] => {
     const widths = keep.map((i) => natural[i]!);
     let excess = width === undefined ? 0 : tableWidth(widths) - width;
-    keep.forEach((i, k) => {
+    // the rightmost shrinkable column gives way first (Description before Name)
+    [...keep.entries()].reverse().forEach(([k, i]) => {
       const min = columns[i]!.minWidth;
       if (excess <= 0 || min === undefined) return;
       const cut = Math.min(excess, Math.max(0, widths[k]! - min));

@@ -7,7 +7,7 @@ import { commandContext } from "../../context.js";
 import { resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
-import { plural } from "../../output/format.js";
+import { fitting, plural } from "../../output/format.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -43,7 +43,12 @@ export const purgeCommand = addLeafOptions(
         const what = subject
           ? `messages on ${subject} from stream ${streamName}`
           : `all messages from stream ${streamName}`;
-        if (!(await confirmOrRefuse(`purge ${what}`, `Really purge ${what}?`, opts.force))) {
+        // the question fits the terminal (with its " [y/N] ")
+        const width = ctx.out.errWidth === undefined ? undefined : ctx.out.errWidth - 7;
+        const question = subject
+          ? fitting(width, `Purge ${subject} from stream ${streamName}?`, `Purge ${subject}?`)
+          : `Purge all messages of stream ${streamName}?`;
+        if (!(await confirmOrRefuse(`purge ${what}`, question, opts.force))) {
           ctx.out.info("Cancelled; nothing was purged");
           return;
         }

@@ -28,7 +28,7 @@ export const rmCommand = addLeafOptions(
       const stream = await getStream(jsm, streamName);
       const ok = await confirmOrRefuse(
         `delete stream ${streamName}`,
-        `Really delete stream ${streamName} and its ${plural(stream.state.messages, "message")}?`,
+        `Delete stream ${streamName} and its ${plural(stream.state.messages, "message")}?`,
         opts.force,
       );
       if (!ok) {
