@@ -71,8 +71,10 @@ export function eventProblem(value: unknown): string | null {
   if (typeof v.date !== "string" || !RFC3339.test(v.date) || Number.isNaN(Date.parse(v.date))) {
     return "date must be an RFC 3339 timestamp, e.g. 2022-01-07T22:01:27.000Z";
   }
-  if (typeof v.author !== "string" || v.author.trim().length === 0)
-    return "author must be a non-empty string";
+  if (typeof v.author !== "string") return "author must be a string";
+  // the article's repository publishes likes with an empty author: an anonymous liker
+  if (v.messageType === "tweet_created" && v.author.trim().length === 0)
+    return "author must not be empty";
   return null;
 }
 
@@ -80,7 +82,11 @@ export function eventProblem(value: unknown): string | null {
 export function toEvent(value: unknown): TweetEvent {
   const problem = eventProblem(value);
   if (problem) throw usageError(`invalid event: ${problem}`);
-  const v = value as TweetEvent;
+  return pickEvent(value as TweetEvent);
+}
+
+/** The five fields of a validated event, in the Go struct's order. */
+function pickEvent(v: TweetEvent): TweetEvent {
   return {
     messageType: v.messageType,
     id: v.id,
@@ -91,16 +97,117 @@ export function toEvent(value: unknown): TweetEvent {
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder();
 
-/** A stored payload as an event, or null when it is not one (malformed messages are shown raw). */
-export function parseEventPayload(data: Uint8Array | string): TweetEvent | null {
-  try {
-    const text = typeof data === "string" ? data : strictUtf8.decode(data);
-    const value: unknown = JSON.parse(text);
-    return eventProblem(value) === null ? toEvent(value) : null;
-  } catch {
-    return null;
+/** Who a like is from, for display: an empty author is an anonymous liker. */
+export const ANONYMOUS_LIKER = "anonymous";
+
+/** The author as people see it: `anonymous` for a like without one. */
+export function displayAuthor(event: TweetEvent): string {
+  return event.author === "" ? ANONYMOUS_LIKER : event.author;
+}
+
+/** The type a subject names by its last token (`TWITTERCLONE.tweet_liked`), or undefined. */
+export function typeFromSubject(subject: string): MessageType | undefined {
+  const last = subject.slice(subject.lastIndexOf(".") + 1);
+  return isMessageType(last) ? last : undefined;
+}
+
+/** A stored message read as an event, by readStoredEvent. */
+export type StoredReading =
+  | {
+      event: TweetEvent;
+      /** the payload has no messageType: the type is the subject's last token */
+      typeInferred: boolean;
+      /** the payload as stored (any extra fields included) */
+      object: Record<string, unknown>;
+    }
+  | {
+      event: null;
+      /** why it is not an event, as the warnings say it */
+      problem: string;
+      /** the payload when it is a JSON object (view shows any object), else null */
+      object: Record<string, unknown> | null;
+    };
+
+function isBlank(byte: number | undefined): boolean {
+  return byte === 0x20 || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
+}
+
+/**
+ * THE parser of stored messages, used by every read path (view, listen, serve's timeline,
+ * counts and SSE). An event is a JSON object valid as above; one without `messageType`
+ * (absent, null or "": the article's Go struct has no such field) takes its type from the
+ * subject's last token when that is tweet_created or tweet_liked. Dates are kept as written.
+ */
+export function readStoredEvent(subject: string, data: Uint8Array | string): StoredReading {
+  const { object, problem: unreadable } = payloadObject(data);
+  if (!object || unreadable) return { event: null, problem: unreadable ?? "", object };
+  let value = object;
+  let typeInferred = false;
+  const stated = object.messageType;
+  const inferred = typeFromSubject(subject);
+  if ((stated === undefined || stated === null || stated === "") && inferred) {
+    value = { ...object, messageType: inferred };
+    typeInferred = true;
   }
+  const problem = eventProblem(value);
+  if (problem) return { event: null, problem, object };
+  return { event: pickEvent(value as unknown as TweetEvent), typeInferred, object };
+}
+
+/**
+ * The payload parsed when it is a JSON object (else null), and why it cannot be an event
+ * before looking at its fields. Only text starting with "{" can be an object: anything else
+ * is parsed only to say what it is.
+ */
+function payloadObject(data: Uint8Array | string): {
+  object: Record<string, unknown> | null;
+  problem: string | null;
+} {
+  let text: string;
+  let problem: string | null = null;
+  if (typeof data === "string") text = data;
+  else {
+    let i = 0;
+    while (isBlank(data[i])) i++;
+    try {
+      text = strictUtf8.decode(data);
+    } catch {
+      // not an event, but view still shows what it can
+      text = lenientUtf8.decode(data);
+      problem = "not valid UTF-8";
+    }
+    if (data[i] !== 0x7b) return { object: null, problem: problem ?? notAnObject(text) };
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      return { object: value as Record<string, unknown>, problem };
+    return { object: null, problem: problem ?? "not a JSON object" };
+  } catch {
+    return { object: null, problem: problem ?? "not JSON" };
+  }
+}
+
+function notAnObject(text: string): string {
+  try {
+    JSON.parse(text);
+    return "not a JSON object";
+  } catch {
+    return "not JSON";
+  }
+}
+
+/**
+ * The event a timeline shows for a stored message (serve's projection and SSE), or null:
+ * readStoredEvent's event with an anonymous liker named `anonymous`, as serve's own
+ * author-less likes are stored.
+ */
+export function timelineEvent(subject: string, data: Uint8Array | string): TweetEvent | null {
+  const { event } = readStoredEvent(subject, data);
+  if (!event || event.author !== "") return event;
+  return { ...event, author: displayAuthor(event) };
 }
 
 export function buildTweet(input: {

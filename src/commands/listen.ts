@@ -6,7 +6,6 @@
 import { Command, Option } from "commander";
 import { commandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { eventProblem } from "../events.js";
 import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/listen.js";
@@ -14,8 +13,7 @@ import type { Output } from "../output/output.js";
 import { onStdoutClosed } from "../output/output.js";
 import {
   listenLine,
-  payloadEvent,
-  payloadObject,
+  readMessage,
   renderEventLine,
   renderMalformedLine,
   type StoredMessage,
@@ -105,18 +103,16 @@ function listeningLine(
 /** One message as the output mode wants it; warns about malformed payloads. */
 function messageRenderer(out: Output, consumer: () => string) {
   return (msg: StoredMessage): string => {
-    const event = payloadEvent(msg);
-    if (!event) {
-      const object = payloadObject(msg);
-      const why = object ? eventProblem(object) : "not JSON";
+    const reading = readMessage(msg);
+    if (!reading.event) {
       out.warn(
-        `message ${msg.seq} on ${msg.subject} is not an event (${why}); written raw and acknowledged`,
+        `message ${msg.seq} on ${msg.subject} is not an event (${reading.problem}); written raw and acknowledged`,
       );
     }
     const text = out.json
-      ? listenLine(msg, consumer(), event)
-      : event
-        ? renderEventLine(msg, event, out.color, out.width)
+      ? listenLine(msg, consumer(), reading)
+      : reading.event
+        ? renderEventLine(msg, reading.event, out.color, out.width)
         : renderMalformedLine(msg, out.color, out.width);
     return text + "\n";
   };

@@ -3,7 +3,7 @@
 // on a terminal), the NDJSON records of --json, and the raw payload of --raw.
 
 import type { ChalkInstance } from "chalk";
-import { parseEventPayload, type TweetEvent } from "../events.js";
+import { displayAuthor, readStoredEvent, type StoredReading, type TweetEvent } from "../events.js";
 import { ellipsize, formatTime, visibleLength } from "./format.js";
 
 /** A message as read from the stream (nats/messages.ts builds it from a JsMsg). */
@@ -26,29 +26,9 @@ export function payloadText(msg: StoredMessage): string {
   return decoder.decode(msg.data);
 }
 
-/** The payload parsed as JSON when it is a JSON object, else null. */
-export function payloadObject(msg: StoredMessage): Record<string, unknown> | null {
-  // only text starting with "{" (after whitespace) can be an object: skip the parse otherwise
-  let i = 0;
-  while (
-    i < msg.data.length &&
-    (msg.data[i] === 0x20 || (msg.data[i]! >= 0x09 && msg.data[i]! <= 0x0d))
-  )
-    i++;
-  if (msg.data[i] !== 0x7b) return null;
-  try {
-    const value: unknown = JSON.parse(payloadText(msg));
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The payload as an event, or null when it is not one. */
-export function payloadEvent(msg: StoredMessage): TweetEvent | null {
-  return parseEventPayload(msg.data);
+/** The message read by the shared parser of every read path (events.ts readStoredEvent). */
+export function readMessage(msg: StoredMessage): StoredReading {
+  return readStoredEvent(msg.subject, msg.data);
 }
 
 function base(msg: StoredMessage): Record<string, unknown> {
@@ -60,47 +40,67 @@ function base(msg: StoredMessage): Record<string, unknown> {
   };
 }
 
-function withPayload(
-  record: Record<string, unknown>,
-  msg: StoredMessage,
-  event: unknown,
-): Record<string, unknown> {
-  if (event !== null && event !== undefined) record.event = event;
-  else record.data = payloadText(msg);
-  if (msg.headers) record.headers = msg.headers;
-  return record;
+/** The stored object with the inferred messageType first (in place of a null or "" one). */
+function typedObject(object: Record<string, unknown>, event: TweetEvent): Record<string, unknown> {
+  const { messageType: _, ...rest } = object;
+  return { messageType: event.messageType, ...rest };
 }
 
-/** view --json: {stream, seq, subject, time, event | data, headers?}. */
-export function viewRecord(msg: StoredMessage): Record<string, unknown> {
-  return withPayload(base(msg), msg, payloadObject(msg));
+/** `type_inferred` (only when true): the payload has no messageType, its subject gave the type. */
+function inferredField(reading: StoredReading): string {
+  return reading.event && reading.typeInferred ? `,"type_inferred":true` : "";
+}
+
+/**
+ * view --json: {stream, seq, subject, time, event | data, type_inferred?, headers?}. `event` is
+ * the payload as stored when it is a JSON object; an event typed from its subject gets its
+ * messageType first, and `type_inferred: true`.
+ */
+export function viewRecord(
+  msg: StoredMessage,
+  reading = readMessage(msg),
+): Record<string, unknown> {
+  const record = base(msg);
+  const { object, event } = reading;
+  if (!object) record.data = payloadText(msg);
+  else if (event && reading.typeInferred) {
+    record.event = typedObject(object, event);
+    record.type_inferred = true;
+  } else record.event = object;
+  if (msg.headers) record.headers = msg.headers;
+  return record;
 }
 
 /**
  * viewRecord as one NDJSON line, built by hand for speed: a JSON object payload that is
  * already on one line goes in as it is stored (it was parsed, so it is valid JSON).
  */
-export function viewLine(msg: StoredMessage): string {
-  const object = payloadObject(msg);
-  if (!object) return JSON.stringify(viewRecord(msg));
-  const text = payloadText(msg);
-  const event = /[\r\n]/.test(text) ? JSON.stringify(object) : text.trim();
+export function viewLine(msg: StoredMessage, reading = readMessage(msg)): string {
   const headers = msg.headers ? `,"headers":${JSON.stringify(msg.headers)}` : "";
-  return (
+  const head =
     `{"stream":${JSON.stringify(msg.stream)},"seq":${msg.seq},"subject":${JSON.stringify(msg.subject)},` +
-    `"time":"${msg.time.toISOString()}","event":${event}${headers}}`
-  );
+    `"time":"${msg.time.toISOString()}",`;
+  const { object } = reading;
+  if (!object) return `${head}"data":${JSON.stringify(payloadText(msg))}${headers}}`;
+  let event: string;
+  if (reading.event && reading.typeInferred) {
+    event = JSON.stringify(typedObject(object, reading.event));
+  } else {
+    const text = payloadText(msg);
+    event = /[\r\n]/.test(text) ? JSON.stringify(object) : text.trim();
+  }
+  return `${head}"event":${event}${inferredField(reading)}${headers}}`;
 }
 
 /**
  * listen --json, one NDJSON line: {stream, seq, subject, time, consumer, delivered,
- * redelivered, event | data, headers?}; `event` only for a valid event, malformed payloads
- * as `data`. Written by hand: this runs for every event of a backlog.
+ * redelivered, event | data, type_inferred?, headers?}; `event` only for a valid event (its
+ * five fields), malformed payloads as `data`. Written by hand: this runs for every event of a backlog.
  */
-export function listenLine(msg: StoredMessage, consumer: string, event: TweetEvent | null): string {
+export function listenLine(msg: StoredMessage, consumer: string, reading: StoredReading): string {
   const delivered = msg.delivered ?? 1;
-  const payload = event
-    ? `"event":${JSON.stringify(event)}`
+  const payload = reading.event
+    ? `"event":${JSON.stringify(reading.event)}${inferredField(reading)}`
     : `"data":${JSON.stringify(payloadText(msg))}`;
   const headers = msg.headers ? `,"headers":${JSON.stringify(msg.headers)}` : "";
   return (
@@ -131,14 +131,27 @@ function headerLines(msg: StoredMessage, color: ChalkInstance): string[] {
   );
 }
 
-/** view, human: a header line (sequence, subject, stored time), headers, the pretty payload. */
-export function renderViewMessage(msg: StoredMessage, color: ChalkInstance): string {
-  const object = payloadObject(msg);
-  const type = typeof object?.messageType === "string" ? object.messageType : undefined;
+/**
+ * view, human: a header line (sequence, subject, stored time; the type when the payload does
+ * not state it), headers, the pretty payload as stored.
+ */
+export function renderViewMessage(
+  msg: StoredMessage,
+  color: ChalkInstance,
+  reading = readMessage(msg),
+): string {
+  const { object, event } = reading;
+  const type = event
+    ? event.messageType
+    : typeof object?.messageType === "string"
+      ? object.messageType
+      : undefined;
   const paint = typeColor(color, object ? type : "");
+  const inferred = event && reading.typeInferred ? color.dim(`  ${event.messageType}`) : "";
   const head =
     paint(color.bold(`[${msg.seq}] ${printable(msg.subject, false)}`)) +
-    color.dim(`  ${formatTime(msg.time)}`);
+    color.dim(`  ${formatTime(msg.time)}`) +
+    inferred;
   const body = object
     ? printable(JSON.stringify(object, null, 2), true)
     : printable(payloadText(msg), true) || color.dim("(empty payload)");
@@ -161,8 +174,8 @@ const SHORT_ID = 8;
 const MIN_MESSAGE = 20;
 
 /**
- * listen, human: one line per event — time, type, id, author, message (a like's empty
- * message shows nothing: the id already says which tweet). On a terminal `width` wide a
+ * listen, human: one line per event — time, type, id, author (or anonymous), message (a
+ * like's empty message shows nothing: the id already says which tweet). On a terminal `width` wide a
  * line that does not fit is made compact (short time, type "tweet" / "like", and when
  * needed a shortened id) and its message cut with "…"; without a width it is never cut.
  */
@@ -174,12 +187,15 @@ export function renderEventLine(
 ): string {
   const paint = typeColor(color, event.messageType);
   const id = printable(event.id, false);
-  const author = `@${printable(event.author, false)}`;
+  const author =
+    event.author === ""
+      ? color.dim(displayAuthor(event))
+      : color.bold(`@${printable(event.author, false)}`);
   const message = printable(event.message, false);
   const again = (msg.delivered ?? 1) > 1 ? ` (delivery ${msg.delivered})` : "";
   const date = new Date(event.date);
   const line = (time: string, type: string, shownId: string, text: string) =>
-    `${color.dim(time)}  ${paint(type)}  ${shownId}  ${color.bold(author)}` +
+    `${color.dim(time)}  ${paint(type)}  ${shownId}  ${author}` +
     (text ? `  ${text}` : "") +
     (again ? color.dim(again) : "");
   const full = line(formatTime(date), event.messageType.padEnd(13), id, message);

@@ -9,8 +9,8 @@ import { CliError, ExitCode } from "../errors.js";
 import {
   encodeEvent,
   messageIdFor,
-  parseEventPayload,
   subjectFor,
+  timelineEvent,
   type TweetEvent,
 } from "../events.js";
 import {
@@ -129,7 +129,7 @@ async function bootProjection(
   const spinner = await startSpinner(out, `Reading stream ${stream}…`);
   const follower = await followStream(conn, stream, {
     onMessage(m) {
-      const event = parseEventPayload(m.data);
+      const event = timelineEvent(m.subject, m.data);
       if (!event) {
         projection.skip(m.seq);
         hub.publish(m.seq, null);

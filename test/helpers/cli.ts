@@ -38,12 +38,23 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: cleanEnv(opts.env),
+    input: opts.input,
+    timeoutMs: opts.timeoutMs,
+    name: `tweetstream ${args.join(" ")}`,
+  });
+}
+
+/** Runs any program to its end with a hard deadline (runCli, the Go fixtures). */
+export function runProcess(
+  file: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; name?: string },
+): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: cleanEnv(opts.env),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(file, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -51,9 +62,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
-        new Error(
-          `tweetstream ${args.join(" ")} did not exit within ${timeoutMs}ms\nstderr: ${stderr}`,
-        ),
+        new Error(`${opts.name ?? file} did not exit within ${timeoutMs}ms\nstderr: ${stderr}`),
       );
     }, timeoutMs);
     child.on("error", reject);

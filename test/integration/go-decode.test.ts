@@ -7,24 +7,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isCI } from "../../src/output/output.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, uniqueStream } from "../helpers/cli.js";
+import { describeWithGo, goEnv, hasGo } from "../helpers/go.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { storedMessages } from "../helpers/stored.js";
 
 const GO_PROGRAM = new URL("../fixtures/go-decode/main.go", import.meta.url).pathname;
-const hasGo = spawnSync("go", ["version"], { encoding: "utf8" }).status === 0;
 
-describe("Go struct decoding", () => {
-  it.runIf(!hasGo && isCI())("needs Go under CI (.ci/run installs golang-go)", () => {
-    throw new Error(
-      "go not found on PATH: CI must run the Go decoding test (apt-get install golang-go)",
-    );
-  });
-});
-
-describe.skipIf(!hasGo)("Go struct decoding", () => {
+describeWithGo("Go struct decoding", hasGo, "golang-go", () => {
   let server: TestServer;
   let dir: string;
   beforeAll(async () => {
@@ -88,12 +79,7 @@ describe.skipIf(!hasGo)("Go struct decoding", () => {
     const go = spawnSync("go", ["run", GO_PROGRAM], {
       input: stored.map((m) => m.data).join("\n") + "\n",
       encoding: "utf8",
-      env: {
-        ...process.env,
-        GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "tweetstream-gocache"),
-        GOFLAGS: "-mod=mod",
-        GO111MODULE: "off",
-      },
+      env: goEnv(join(dir, "gopath")),
       timeout: 120_000,
     });
     expect(go.stderr).toBe("");

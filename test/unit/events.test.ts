@@ -4,9 +4,12 @@ import {
   buildTweet,
   eventProblem,
   messageIdFor,
-  parseEventPayload,
+  eventForPublish,
+  readStoredEvent,
   resolveSubject,
   subjectFor,
+  timelineEvent,
+  typeFromSubject,
 } from "../../src/events.js";
 
 describe("events", () => {
@@ -42,15 +45,103 @@ describe("events", () => {
     expect(eventProblem({ ...ok, message: " " })).toMatch(/empty/);
     expect(eventProblem({ ...ok, date: "yesterday" })).toMatch(/RFC 3339/);
     expect(eventProblem({ ...ok, author: "" })).toMatch(/author/);
+    expect(eventProblem({ ...ok, author: 1 })).toMatch(/author must be a string/);
     expect(eventProblem({ ...ok, date: "2022-01-07T22:01:27.123456789+01:00" })).toBeNull();
   });
 
-  it("parses payloads, returning null for anything that is not an event", () => {
+  it("parses payloads: events, and why anything else is not one", () => {
     const ok = buildTweet({ message: "x", author: "a" });
-    expect(parseEventPayload(JSON.stringify(ok))).toEqual(ok);
-    expect(parseEventPayload("not json")).toBeNull();
-    expect(parseEventPayload(new Uint8Array([0xff, 0xfe]))).toBeNull();
-    expect(parseEventPayload('{"hello":1}')).toBeNull();
+    const read = (data: string | Uint8Array, subject = "S.tweet_created") =>
+      readStoredEvent(subject, data);
+    expect(read(JSON.stringify(ok))).toMatchObject({ event: ok, typeInferred: false });
+    expect(read("not json")).toMatchObject({ event: null, problem: "not JSON", object: null });
+    expect(read("[1]")).toMatchObject({ event: null, problem: "not a JSON object" });
+    expect(read(new Uint8Array([0x7b, 0xff, 0x7d]))).toMatchObject({
+      event: null,
+      problem: "not valid UTF-8",
+    });
+    expect(read('{"hello":1}')).toMatchObject({
+      event: null,
+      problem: expect.stringMatching(/^id must be/),
+      object: { hello: 1 },
+    });
+    expect(read('{"hello":1}', "S.other")).toMatchObject({
+      problem: expect.stringMatching(/^messageType must be/),
+    });
+  });
+
+  // the article's Go struct has no messageType: the subject says what the event is
+  const goTweet = {
+    id: "1",
+    message: "hello world !",
+    date: "2022-01-07T22:01:27.123456789+01:00",
+    author: "ziggornif",
+  };
+  const repoLike = {
+    messageType: "tweet_liked",
+    id: "1",
+    message: "",
+    date: "2022-01-07T22:01:28.5+01:00",
+    author: "",
+  };
+
+  it("types an event without messageType from its subject's last token", () => {
+    expect(typeFromSubject("TWITTERCLONE.tweet_liked")).toBe("tweet_liked");
+    expect(typeFromSubject("TWITTERCLONE.other")).toBeUndefined();
+    const r = readStoredEvent("TWITTERCLONE.tweet_created", JSON.stringify(goTweet));
+    expect(r).toMatchObject({ typeInferred: true, object: goTweet });
+    // the date is kept exactly as Go wrote it
+    expect(r.event).toEqual({ messageType: "tweet_created", ...goTweet });
+    for (const messageType of [null, ""]) {
+      const again = readStoredEvent(
+        "A.B.tweet_created",
+        JSON.stringify({ ...goTweet, messageType }),
+      );
+      expect(again).toMatchObject({ event: { messageType: "tweet_created" }, typeInferred: true });
+    }
+    const like = { ...goTweet, message: "", author: "" };
+    expect(readStoredEvent("S.tweet_liked", JSON.stringify(like))).toMatchObject({
+      event: { messageType: "tweet_liked", author: "" },
+      typeInferred: true,
+    });
+    // a stated type wins over the subject; an unknown one is not replaced
+    expect(
+      readStoredEvent("S.tweet_created", JSON.stringify({ ...repoLike, author: "x" })).event,
+    ).toMatchObject({ messageType: "tweet_liked" });
+    expect(
+      readStoredEvent("S.tweet_created", JSON.stringify({ ...goTweet, messageType: "x" })),
+    ).toMatchObject({ event: null, problem: expect.stringMatching(/^messageType must be/) });
+    // no type to take from the subject: not an event, as before
+    expect(readStoredEvent("S.x", JSON.stringify(goTweet))).toMatchObject({
+      event: null,
+      problem: expect.stringMatching(/^messageType must be/),
+    });
+  });
+
+  it("accepts the repository's like shape: empty author and message, an anonymous liker", () => {
+    expect(eventProblem(repoLike)).toBeNull();
+    expect(eventProblem({ ...repoLike, messageType: "tweet_created", message: "x" })).toMatch(
+      /author must not be empty/,
+    );
+    expect(readStoredEvent("S.tweet_liked", JSON.stringify(repoLike))).toMatchObject({
+      event: repoLike,
+      typeInferred: false,
+    });
+    expect(timelineEvent("S.tweet_liked", JSON.stringify(repoLike))).toEqual({
+      ...repoLike,
+      author: "anonymous",
+    });
+    expect(timelineEvent("S.tweet_created", JSON.stringify(goTweet))).toEqual({
+      messageType: "tweet_created",
+      ...goTweet,
+    });
+    expect(timelineEvent("S.tweet_created", "x")).toBeNull();
+    // publish --file keeps it as written, empty author included
+    const defaults = { author: "me", now: () => new Date(0) };
+    expect(eventForPublish(repoLike, defaults)).toEqual(repoLike);
+    expect(eventForPublish({ ...goTweet, messageType: "tweet_created" }, defaults).date).toBe(
+      goTweet.date,
+    );
   });
 
   it("resolves subjects and their short forms", () => {

@@ -3,6 +3,7 @@ import { parseDeliver } from "../../src/parse.js";
 import { durableMismatches } from "../../src/nats/listen.js";
 import {
   listenLine,
+  readMessage,
   renderEventLine,
   renderViewMessage,
   viewLine,
@@ -107,13 +108,55 @@ describe("event renderings", () => {
   });
   it("listen records say how often an event was delivered", () => {
     expect(
-      JSON.parse(listenLine(msg(JSON.stringify(event), { delivered: 2 }), "c", event)),
-    ).toMatchObject({
+      JSON.parse(
+        listenLine(msg(JSON.stringify(event), { delivered: 2 }), "c", {
+          event,
+          typeInferred: false,
+          object: event,
+        }),
+      ),
+    ).toEqual({
+      stream: "S",
+      seq: 3,
+      subject: "S.tweet_created",
+      time: "2026-01-01T00:00:00.000Z",
       consumer: "c",
       delivered: 2,
       redelivered: true,
       event,
     });
+  });
+  // the article's Go program: no messageType, the subject gives it
+  const { messageType: _, ...goEvent } = event;
+  const goLike = { id: "1", message: "", date: "2022-01-07T22:01:27.123456789+01:00", author: "" };
+  it("view and listen say when the type came from the subject", () => {
+    const m = msg(JSON.stringify(goEvent));
+    expect(viewRecord(m)).toMatchObject({ event, type_inferred: true });
+    expect(Object.keys(viewRecord(m).event as object)[0]).toBe("messageType");
+    expect(JSON.parse(viewLine(m))).toEqual(viewRecord(m));
+    const liked = msg(JSON.stringify({ ...goLike, messageType: null }), {
+      subject: "S.tweet_liked",
+    });
+    expect(viewRecord(liked)).toMatchObject({
+      event: { messageType: "tweet_liked", ...goLike },
+      type_inferred: true,
+    });
+    expect(JSON.parse(viewLine(liked))).toEqual(viewRecord(liked));
+    expect(viewRecord(msg(JSON.stringify(event)))).not.toHaveProperty("type_inferred");
+    expect(renderViewMessage(liked, plain).split("\n")[0]).toMatch(
+      /^\[3\] S\.tweet_liked {2}\S+ \S+ {2}tweet_liked$/,
+    );
+    expect(renderViewMessage(msg(JSON.stringify(event)), plain).split("\n")[0]).toMatch(
+      /^\[3\] S\.tweet_created {2}\S+ \S+$/,
+    );
+    const reading = readMessage(liked);
+    expect(JSON.parse(listenLine(liked, "c", reading))).toMatchObject({
+      event: { messageType: "tweet_liked", ...goLike },
+      type_inferred: true,
+    });
+    const line = renderEventLine(liked, reading.event!, plain);
+    expect(line).toMatch(/ tweet_liked {4}1 {2}anonymous$/); // a like does not repeat the id
+    expect(line).not.toContain("@");
   });
   it("escapes terminal control characters in human output", () => {
     expect(renderEventLine(msg(""), event, plain)).not.toContain("\u001b");
