@@ -129,6 +129,8 @@ describe("stream add", () => {
       "64KB",
       "--max-msgs-per-subject",
       "10",
+      "--discard",
+      "new",
       "--json",
     ]);
     expect(r.code).toBe(0);
@@ -143,6 +145,7 @@ describe("stream add", () => {
       retention: "workqueue",
       max_msg_size: 65536,
       max_msgs_per_subject: 10,
+      discard: "new",
     });
   });
 
@@ -287,13 +290,24 @@ describe("stream edit", () => {
     expect(r.stdout).toMatch(/max age: unlimited → 1h/);
     expect(r.stdout).toMatch(/description: none → "tweets"/);
     expect(r.stdout).not.toMatch(/3600000000000/);
-    const j = await ts(["stream", "edit", name, "--max-bytes", "1MB", "--force", "--json"]);
+    const j = await ts([
+      "stream",
+      "edit",
+      name,
+      "--max-bytes",
+      "1MB",
+      "--discard",
+      "new",
+      "--force",
+      "--json",
+    ]);
     expect(j.code).toBe(0);
     expect(j.json().config).toMatchObject({
       max_age: 3_600_000_000_000,
       max_msgs: 100,
       max_bytes: 1024 * 1024,
       description: "tweets",
+      discard: "new",
     });
     expect(j.json()).toHaveProperty("state");
     const same = await ts(["stream", "edit", name, "--max-bytes", "1MB", "--force"]);

@@ -29,6 +29,7 @@ export interface ConfigOptions {
   maxMsgSize?: number;
   maxMsgsPerSubject?: number;
   dupeWindow?: number;
+  discard?: "old" | "new";
   config?: string;
 }
 
@@ -98,6 +99,13 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
       `duplicate detection window${d("dupeWindow")}`,
       duration("--dupe-window"),
     )
+    .addOption(
+      // the same option as the errors helper's on stream add (feat/errors), shared with edit
+      new Option(
+        "--discard <policy>",
+        "at a limit: old drops the oldest messages (server default), new refuses new ones (publishes fail, exit 5)",
+      ).choices(["old", "new"]),
+    )
     .option(
       "--config <file>",
       "a stream configuration in the JetStream API's JSON (as `nats stream add --config` " +
@@ -142,6 +150,7 @@ export function requestedConfig(opts: ConfigOptions): Partial<StreamConfig> {
     max_msg_size: opts.maxMsgSize,
     max_msgs_per_subject: opts.maxMsgsPerSubject,
     duplicate_window: opts.dupeWindow === undefined ? undefined : opts.dupeWindow * NS_PER_MS,
+    discard: opts.discard,
   };
   const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return { ...file, ...given } as Partial<StreamConfig>;
