@@ -52,51 +52,51 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
   return cmd
     .option(
       "--subjects <subject>",
-      `subjects to store, repeatable or comma-separated${d("subjects")}`,
+      `subjects to store, repeatable or comma-separated (--subjects A.x --subjects A.y,A.z)${d("subjects")}`,
       collectSubjects,
     )
     .option("--description <text>", `description${d("description")}`)
     .addOption(
       new Option("--storage <type>", `storage backend${d("storage")}`).choices(["file", "memory"]),
     )
-    .option("--replicas <n>", `number of replicas${d("replicas")}`, (v) =>
+    .option("--replicas <n>", `number of replicas (clustered servers)${d("replicas")}`, (v) =>
       parseCount(v, "--replicas"),
     )
     .addOption(
-      new Option("--retention <policy>", `when messages are removed${d("retention")}`).choices([
-        "limits",
-        "interest",
-        "workqueue",
-      ]),
+      new Option(
+        "--retention <policy>",
+        `when messages are removed: limits (only by the limits), interest (once every consumer ` +
+          `acked), workqueue (once one consumer acked)${d("retention")}`,
+      ).choices(["limits", "interest", "workqueue"]),
     )
     .option(
       "--max-age <duration>",
-      `discard messages older than this, e.g. 7d (0 = unlimited)${d("maxAge")}`,
+      `discard messages older than this, e.g. 12h, 7d (0 or unlimited)${d("maxAge")}`,
       duration("--max-age"),
     )
     .option(
       "--max-msgs <n>",
-      `keep at most this many messages (-1 = unlimited)${d("limits")}`,
+      `keep at most this many messages (-1 or unlimited)${d("limits")}`,
       count("--max-msgs"),
     )
     .option(
       "--max-bytes <size>",
-      `keep at most this many bytes, e.g. 1GB (-1 = unlimited)${d("limits")}`,
+      `keep at most this many bytes, e.g. 512MB, 1GB (binary units; -1 or unlimited)${d("limits")}`,
       size("--max-bytes"),
     )
     .option(
       "--max-msg-size <size>",
-      `largest message accepted, e.g. 64KB (-1 = unlimited)${d("limits")}`,
+      `refuse messages larger than this, e.g. 64KB (-1 or unlimited)${d("limits")}`,
       size("--max-msg-size"),
     )
     .option(
       "--max-msgs-per-subject <n>",
-      `keep at most this many messages per subject (-1 = unlimited)${d("limits")}`,
+      `keep at most this many messages per subject (-1 or unlimited)${d("limits")}`,
       count("--max-msgs-per-subject"),
     )
     .option(
       "--dupe-window <duration>",
-      `duplicate detection window${d("dupeWindow")}`,
+      `duplicate-detection window for Nats-Msg-Id${d("dupeWindow")}`,
       duration("--dupe-window"),
     )
     .addOption(
@@ -108,8 +108,9 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
     )
     .option(
       "--config <file>",
-      "a stream configuration in the JetStream API's JSON (as `nats stream add --config` " +
-        "takes; durations in ns); the options above override its fields",
+      "a stream configuration in the JetStream API's JSON, as `nats stream add --config` " +
+        "takes (durations in ns, e.g. from `stream info --json | jq .config`); the options " +
+        'above override its fields; "-" reads stdin',
     );
 }
 
