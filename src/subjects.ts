@@ -44,3 +44,28 @@ export function resolveSubjectOption(stream: string, input: string): string {
   }
   return subject;
 }
+
+/** Whether some subject matches both patterns (`*` one token, `>` the rest). */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const x = a.split(".");
+  const y = b.split(".");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === ">" || q === ">") return p !== undefined && q !== undefined;
+    if (p === undefined || q === undefined) return false;
+    if (p !== "*" && q !== "*" && p !== q) return false;
+  }
+  return true;
+}
+
+/**
+ * Exit 2 when `subject` can match nothing `stream` stores (its subjects `stored`), naming
+ * them: a subject of another stream would otherwise quietly match nothing.
+ */
+export function checkSubjectInStream(subject: string, stream: string, stored: string[]): void {
+  if (stored.length === 0 || stored.some((s) => subjectsOverlap(subject, s))) return;
+  throw usageError(
+    `stream ${stream} stores no subject matching ${subject} (its subjects: ${stored.join(", ")})`,
+  );
+}

@@ -6,7 +6,8 @@
 import { Command, Option } from "commander";
 import { commandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { resolveSubjectOption } from "../subjects.js";
+import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
+import { getStream } from "../nats/streams.js";
 import { addLeafOptions } from "../global-options.js";
 import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/listen.js";
 import type { Output } from "../output/output.js";
@@ -162,6 +163,10 @@ export const listenCommand = addLeafOptions(
   const { out } = ctx;
   const req = listenRequest(ctx.stream, flags, DEFAULT_DURABLE);
   const conn = await ctx.connect();
+  if (req.filter) {
+    const info = await getStream(await conn.jsm(), ctx.stream);
+    checkSubjectInStream(req.filter, ctx.stream, info.config.subjects ?? []);
+  }
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,

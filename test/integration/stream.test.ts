@@ -389,3 +389,22 @@ describe("stream rm and purge", () => {
     expect((await ts(["stream", "info", name, "--json"])).json().state.messages).toBe(0);
   });
 });
+
+describe("--subject outside the stream", () => {
+  it("view, listen and purge refuse a subject the stream cannot store (exit 2), naming its subjects", async () => {
+    const name = uniqueStream();
+    await ts(["stream", "add", name]);
+    for (const args of [
+      ["view", name, "--subject", "OTHER.x"],
+      ["listen", "--stream", name, "--subject", "OTHER.>", "--timeout", "2s"],
+      ["stream", "purge", name, "--subject", "OTHER.x", "--force"],
+    ]) {
+      const r = await ts(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(`stream ${name} stores no subject matching OTHER.`);
+      expect(r.stderr).toContain(`${name}.*`);
+    }
+    // a subject the stream stores but nobody published to is fine
+    expect((await ts(["view", name, "--subject", `${name}.other`])).code).toBe(0);
+  });
+});

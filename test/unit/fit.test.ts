@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ellipsize, fitting, visibleLength, wrapParts } from "../../src/output/format.js";
 import { fitColumns, type Column } from "../../src/output/table.js";
-import { misspelledEventType } from "../../src/subjects.js";
+import { misspelledEventType, subjectsOverlap } from "../../src/subjects.js";
 
 describe("fitting text to a terminal", () => {
   it("measures without colours and cuts with …", () => {
@@ -51,5 +51,21 @@ describe("subject typos", () => {
     expect(misspelledEventType("tweet_liked")).toBeUndefined();
     expect(misspelledEventType("orders")).toBeUndefined();
     expect(misspelledEventType("*")).toBeUndefined();
+  });
+});
+
+describe("subject overlap", () => {
+  it.each([
+    ["A.b", "A.*", true],
+    ["A.b.c", "A.*", false],
+    ["A.>", "A.*", true],
+    ["B.x", "A.*", false],
+    ["*", "A.*", false],
+    ["A", "A.>", false],
+    [">", "A.*", true],
+    ["A.*.c", "A.b.*", true],
+  ])("%s and %s: %s", (a, b, want) => {
+    expect(subjectsOverlap(a, b)).toBe(want);
+    expect(subjectsOverlap(b, a)).toBe(want);
   });
 });

@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
 import { commandContext } from "../../context.js";
-import { resolveSubjectOption } from "../../subjects.js";
+import { checkSubjectInStream, resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
 import { fitting, plural } from "../../output/format.js";
@@ -39,7 +39,8 @@ export const purgeCommand = addLeafOptions(
           opts.subject === undefined ? undefined : resolveSubjectOption(streamName, opts.subject);
         const conn = await ctx.connect();
         const jsm = await conn.jsm();
-        await getStream(jsm, streamName);
+        const info = await getStream(jsm, streamName);
+        if (subject) checkSubjectInStream(subject, streamName, info.config.subjects ?? []);
         const what = subject
           ? `messages on ${subject} from stream ${streamName}`
           : `all messages from stream ${streamName}`;
