@@ -18,7 +18,7 @@ const { version } = require("../package.json") as { version: string };
  * only that one (start-up is a feature: `tweet` should not pay for every other command's
  * modules); help, unknown commands and suggestions load them all.
  */
-const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
+const COMMANDS: Array<[name: string, load: () => Promise<Command>, hidden?: "hidden"]> = [
   ["stream", async () => (await import("./commands/stream/index.js")).streamCommand],
   ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
   ["like", async () => (await import("./commands/like.js")).likeCommand],
@@ -26,6 +26,10 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>]> = [
   ["view", async () => (await import("./commands/view.js")).viewCommand],
   ["listen", async () => (await import("./commands/listen.js")).listenCommand],
   ["serve", async () => (await import("./commands/serve.js")).serveCommand],
+  ["consumer", async () => (await import("./commands/consumer/index.js")).consumerCommand],
+  ["context", async () => (await import("./commands/context/index.js")).contextCommand],
+  ["completion", async () => (await import("./commands/completion.js")).completionCommand],
+  ["__complete", async () => (await import("./commands/completion.js")).completeCommand, "hidden"],
 ];
 
 /** The command `args` name (the first word that is not a global option or its value), if ours. */
@@ -57,9 +61,11 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const named = namedCommand(program, args);
   // `tweetstream --version` needs no command at all
   const versionOnly = named === undefined && (args.includes("--version") || args.includes("-V"));
-  for (const [name, load] of COMMANDS) {
+  for (const [name, load, hidden] of COMMANDS) {
     if (versionOnly) break;
-    if (named === undefined || named === name) program.addCommand(await load());
+    if (named === undefined || named === name) {
+      program.addCommand(await load(), { hidden: hidden === "hidden" });
+    }
   }
   program.addHelpText(
     "after",

@@ -2,15 +2,9 @@
 // (stdout/stderr, colour, spinners) and a lazy connection, opened on first use.
 
 import type { Command } from "commander";
-import { readGlobals, type GlobalOptions } from "./global-options.js";
+import { connectSettings, readGlobals, type GlobalOptions } from "./global-options.js";
 import { createOutput, type Output } from "./output/output.js";
-import { parseDuration } from "./parse.js";
-import {
-  getConnection,
-  parseServers,
-  type ConnectSettings,
-  type Connection,
-} from "./nats/connection.js";
+import { getConnection, type ConnectSettings, type Connection } from "./nats/connection.js";
 
 export interface CommandContext {
   globals: GlobalOptions;
@@ -24,24 +18,17 @@ export interface CommandContext {
 export interface ContextOptions {
   /** leaf options that are not the global ones of the same name */
   except?: string[];
+  /** apply the natscli context (default true) */
+  useContext?: boolean;
   /** keep reconnecting when the server goes away (long-running commands) */
   reconnectForever?: boolean;
 }
 
 export function commandContext(cmd: Command, options: ContextOptions = {}): CommandContext {
-  const globals = readGlobals(cmd, options.except);
+  const globals = readGlobals(cmd, options);
   const out = createOutput({ json: globals.json, quiet: globals.quiet, color: globals.color });
   const settings: ConnectSettings = {
-    servers: parseServers(globals.server),
-    timeoutMs: Math.max(parseDuration(globals.timeout, "--timeout"), 1),
-    user: globals.user,
-    password: globals.password,
-    token: globals.token,
-    creds: globals.creds,
-    nkey: globals.nkey,
-    tlsCert: globals.tlsCert,
-    tlsKey: globals.tlsKey,
-    tlsCa: globals.tlsCa,
+    ...connectSettings(globals),
     reconnectForever: options.reconnectForever,
   };
   return {

@@ -1,11 +1,18 @@
 // The global options, defined once. They are declared on the program (with their
 // environment fallbacks and defaults) and copied, hidden, onto every leaf command so
 // they work after the subcommand too (`tweetstream stream ls --json`), the way the
-// nats CLI's flags do. readGlobals() merges the two: a value typed after the
-// subcommand wins, else the program's (typed before it, from the environment, or default).
+// nats CLI's flags do. readGlobals() merges them and applies the natscli context:
+// a flag (before or after the subcommand) wins, then its environment variable, then
+// the selected context (--context, NATS_CONTEXT, nats/context.txt), then the default.
 
 import { Command, Option } from "commander";
-import { DEFAULT_SERVER, type AuthSettings } from "./nats/connection.js";
+import { loadContext, selectedContextName, type NatsContext } from "./config/nats-context.js";
+import {
+  DEFAULT_SERVER,
+  parseServers,
+  type AuthSettings,
+  type ConnectSettings,
+} from "./nats/connection.js";
 import { parseDuration, validateStreamName } from "./parse.js";
 
 export const DEFAULT_STREAM = "TWITTERCLONE";
@@ -17,9 +24,43 @@ export interface GlobalOptions extends AuthSettings {
   json: boolean;
   color: boolean;
   quiet: boolean;
+  /** the natscli context name given by --context / NATS_CONTEXT */
+  context?: string;
+  tlsfirst?: boolean;
+  jsDomain?: string;
+  inboxPrefix?: string;
+  trace?: boolean;
+  /** the context applied (from --context, NATS_CONTEXT or nats/context.txt), if any */
+  natsContext?: NatsContext;
 }
 
 type GlobalKey = keyof GlobalOptions;
+
+/** natscli's spellings, accepted as hidden aliases: alias attribute → option attribute. */
+const ALIASES: Array<[alias: string, key: GlobalKey]> = [
+  ["tlscert", "tlsCert"],
+  ["tlskey", "tlsKey"],
+  ["tlsca", "tlsCa"],
+];
+
+/** Context field → global option, for the options a context may supply. */
+const CONTEXT_FIELDS: Array<[field: keyof NatsContext["settings"], key: GlobalKey]> = [
+  ["url", "server"],
+  ["user", "user"],
+  ["password", "password"],
+  ["token", "token"],
+  ["creds", "creds"],
+  ["nkey", "nkey"],
+  ["cert", "tlsCert"],
+  ["key", "tlsKey"],
+  ["ca", "tlsCa"],
+  ["tls_first", "tlsfirst"],
+  ["jetstream_domain", "jsDomain"],
+  ["inbox_prefix", "inboxPrefix"],
+];
+
+/** One way of authenticating: a flag or variable for any of them replaces the context's. */
+const AUTH_KEYS: GlobalKey[] = ["user", "password", "token", "creds", "nkey"];
 
 function globalOptionList(withDefaults: boolean): Option[] {
   const o = (flags: string, description: string, env?: string, def?: string) => {
@@ -30,15 +71,23 @@ function globalOptionList(withDefaults: boolean): Option[] {
   };
   return [
     o("-s, --server <urls>", "NATS server URLs, comma-separated", "NATS_URL", DEFAULT_SERVER),
+    o("--context <name>", "natscli context to connect with (nats context ls)", "NATS_CONTEXT"),
     o("--timeout <duration>", "connect and JetStream request timeout", "NATS_TIMEOUT", "5s"),
     o("--user <user>", "user name", "NATS_USER"),
     o("--password <password>", "password", "NATS_PASSWORD"),
     o("--token <token>", "authentication token", "NATS_TOKEN"),
     o("--creds <file>", "user credentials (JWT + seed) file", "NATS_CREDS"),
     o("--nkey <file>", "NKey seed file", "NATS_NKEY"),
-    o("--tls-cert <file>", "TLS client certificate", "NATS_CERT"),
-    o("--tls-key <file>", "TLS client key", "NATS_KEY"),
-    o("--tls-ca <file>", "TLS certificate authority", "NATS_CA"),
+    o("--tls-cert <file>", "TLS client certificate (also --tlscert)", "NATS_CERT"),
+    o("--tls-key <file>", "TLS client key (also --tlskey)", "NATS_KEY"),
+    o("--tls-ca <file>", "TLS certificate authority (also --tlsca)", "NATS_CA"),
+    o("--tlscert <file>", "TLS client certificate").hideHelp(),
+    o("--tlskey <file>", "TLS client key").hideHelp(),
+    o("--tlsca <file>", "TLS certificate authority").hideHelp(),
+    o("--tlsfirst", "TLS handshake before the server's greeting (server's handshake_first)"),
+    o("--js-domain <domain>", "JetStream domain"),
+    o("--inbox-prefix <prefix>", "prefix of reply subjects (inboxes)"),
+    o("--trace", "print each JetStream API request and reply on stderr"),
     o("--stream <name>", "stream to work on", "TWEETSTREAM_STREAM", DEFAULT_STREAM),
     o("--json", "machine-readable output on stdout (JSON; NDJSON for streams of results)"),
     o("--no-color", "no colours (also NO_COLOR=1)"),
@@ -70,18 +119,81 @@ function rootOf(cmd: Command): Command {
   return c;
 }
 
+/** Whether a value was given by a flag or an environment variable (not a default). */
+type Given = (key: GlobalKey) => boolean;
+
+function applyContext(merged: Record<string, unknown>, given: Given, ctx: NatsContext): void {
+  // credentials written into a --server / NATS_URL URL count as given credentials too
+  const urlAuth = given("server") && /:\/\/[^/@\s]+@/.test(String(merged.server));
+  const authGiven = urlAuth || AUTH_KEYS.some(given);
+  for (const [field, key] of CONTEXT_FIELDS) {
+    const value = ctx.settings[field];
+    if (value === undefined || given(key)) continue;
+    if (authGiven && AUTH_KEYS.includes(key)) continue;
+    merged[key] = value;
+  }
+}
+
+export interface ReadGlobalsOptions {
+  /** leaf options that are not the global ones of the same name */
+  except?: string[];
+  /** apply the natscli context (default true; `context ls|info` read contexts themselves) */
+  useContext?: boolean;
+}
+
 /** The global options in force for `cmd`, merged as described above. */
-export function readGlobals(cmd: Command, except: string[] = []): GlobalOptions {
+export function readGlobals(cmd: Command, opts: ReadGlobalsOptions | string[] = {}): GlobalOptions {
+  const options = Array.isArray(opts) ? { except: opts } : opts;
+  const except = options.except ?? [];
   const root = rootOf(cmd);
   const merged: Record<string, unknown> = { ...root.opts() };
+  const fromCli = new Set<string>();
   const leaf = cmd.opts();
   for (const opt of globalOptionList(false)) {
-    const key = opt.attributeName() as GlobalKey;
+    const key = opt.attributeName();
     if (except.includes(key)) continue;
-    if (cmd !== root && cmd.getOptionValueSource(key) === "cli") merged[key] = leaf[key];
+    if (cmd !== root && cmd.getOptionValueSource(key) === "cli") {
+      merged[key] = leaf[key];
+      fromCli.add(key);
+    } else if (root.getOptionValueSource(key) === "cli") fromCli.add(key);
   }
+  for (const [alias, key] of ALIASES) {
+    if (merged[alias] !== undefined && !fromCli.has(key)) {
+      merged[key] = merged[alias];
+      fromCli.add(key);
+    }
+    delete merged[alias];
+  }
+  const given: Given = (key) => fromCli.has(key) || root.getOptionValueSource(key) === "env";
   const globals = merged as unknown as GlobalOptions;
+  if (options.useContext !== false) {
+    const name = globals.context ?? selectedContextName();
+    if (name !== undefined) {
+      globals.natsContext = loadContext(name);
+      applyContext(merged, given, globals.natsContext);
+    }
+  }
   validateStreamName(globals.stream);
   parseDuration(globals.timeout, "--timeout");
   return globals;
+}
+
+/** What the connection needs, from the merged options. */
+export function connectSettings(globals: GlobalOptions): ConnectSettings {
+  return {
+    servers: parseServers(globals.server),
+    timeoutMs: Math.max(parseDuration(globals.timeout, "--timeout"), 1),
+    user: globals.user,
+    password: globals.password,
+    token: globals.token,
+    creds: globals.creds,
+    nkey: globals.nkey,
+    tlsCert: globals.tlsCert,
+    tlsKey: globals.tlsKey,
+    tlsCa: globals.tlsCa,
+    tlsFirst: globals.tlsfirst,
+    jsDomain: globals.jsDomain,
+    inboxPrefix: globals.inboxPrefix,
+    trace: globals.trace,
+  };
 }

@@ -16,12 +16,13 @@ interface ServeFlags {
   requestTimeout: string;
   grace: string;
   accessLog?: boolean;
+  cors?: string;
 }
 
 export const serveCommand = addLeafOptions(
   new Command("serve")
     .description(
-      "run the article's HTTP app: POST /tweets and likes publish events, GET /tweets is a timeline built from the stream, GET /events streams new events (SSE)",
+      "run the article's HTTP app: a web page at GET /, POST /tweets and likes publish events, GET /tweets is a timeline built from the stream, GET /events streams new events (SSE)",
     )
     .addOption(
       new Option("--host <address>", "address to listen on")
@@ -41,14 +42,19 @@ export const serveCommand = addLeafOptions(
     )
     .option("--grace <duration>", "on SIGINT/SIGTERM, how long in-flight requests may take", "10s")
     .option("--access-log", "one line per request on stderr: time, method, path, status, duration")
+    .option(
+      "--cors <origins>",
+      "let pages from these origins call the API (comma-separated, or *); off by default",
+    )
     .addHelpText(
       "after",
       examples(
-        "tweetstream serve",
+        "tweetstream serve                      # then open http://127.0.0.1:8080/ in a browser",
         'tweetstream serve --port 0 --json      # prints {"status":"listening","url":…}',
         'curl -s -X POST localhost:8080/tweets -H \'Content-Type: application/json\' -d \'{"message":"hi","author":"ann"}\'',
         "curl -s 'localhost:8080/tweets?limit=10'",
         "curl -N localhost:8080/events",
+        "tweetstream serve --cors http://localhost:5173",
       ),
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -60,6 +66,9 @@ export const serveCommand = addLeafOptions(
         requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
         gracePeriodMs: parseDuration(flags.grace, "--grace"),
         accessLog: Boolean(flags.accessLog),
+        ...(flags.cors !== undefined
+          ? { cors: (await import("../serve/cors.js")).parseCorsOrigins(flags.cors) }
+          : {}),
       };
       if (opts.maxBodyBytes < 1) throw usageError("--max-body must be at least 1 byte");
       if (opts.requestTimeoutMs < 1000) throw usageError("--request-timeout must be at least 1s");

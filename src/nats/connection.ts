@@ -30,6 +30,14 @@ export interface ConnectSettings extends AuthSettings {
   timeoutMs: number;
   /** keep reconnecting forever after the first connection (listen, serve) */
   reconnectForever?: boolean;
+  /** TLS handshake before the server's INFO (servers with handshake_first) */
+  tlsFirst?: boolean;
+  /** JetStream domain: API requests go to $JS.<domain>.API */
+  jsDomain?: string;
+  /** prefix of the client's reply subjects */
+  inboxPrefix?: string;
+  /** print JetStream API requests and replies on stderr */
+  trace?: boolean;
 }
 
 export interface Connection {
@@ -136,13 +144,15 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     const seed = (await readSecretFile(s.nkey, "--nkey")).trim();
     opts.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed));
   }
-  if (s.tlsCert || s.tlsKey || s.tlsCa) {
+  if (s.tlsCert || s.tlsKey || s.tlsCa || s.tlsFirst) {
     opts.tls = {
       ...(s.tlsCert ? { certFile: s.tlsCert } : {}),
       ...(s.tlsKey ? { keyFile: s.tlsKey } : {}),
       ...(s.tlsCa ? { caFile: s.tlsCa } : {}),
+      ...(s.tlsFirst ? { handshakeFirst: true } : {}),
     };
   }
+  if (s.inboxPrefix) opts.inboxPrefix = s.inboxPrefix;
   return opts;
 }
 
@@ -155,19 +165,23 @@ async function open(settings: ConnectSettings): Promise<Connection> {
   } catch (err) {
     throw toCliError(err, { phase: "connect", servers: settings.servers });
   }
+  if (settings.trace) (await import("./trace.js")).traceApi(nc);
+  const domain = settings.jsDomain ? { domain: settings.jsDomain } : {};
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {
     nc,
     settings,
     jsm() {
-      jsm ??= nc.jetstreamManager({ timeout: settings.timeoutMs }).catch((err: unknown) => {
-        throw toCliError(err, { phase: "jetstream", servers: settings.servers });
-      });
+      jsm ??= nc
+        .jetstreamManager({ timeout: settings.timeoutMs, ...domain })
+        .catch((err: unknown) => {
+          throw toCliError(err, { phase: "jetstream", servers: settings.servers });
+        });
       return jsm;
     },
     js() {
-      js ??= nc.jetstream({ timeout: settings.timeoutMs });
+      js ??= nc.jetstream({ timeout: settings.timeoutMs, ...domain });
       return js;
     },
   };

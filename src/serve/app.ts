@@ -44,6 +44,8 @@ export interface AppDeps {
   logError(text: string): void;
   /** one line per answered request (--access-log) */
   accessLog?: (text: string) => void;
+  /** the web page, CORS and security headers (src/serve/web.ts); true when it answered */
+  front?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface App {
@@ -213,6 +215,18 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
+  /**
+   * Waits (at most a second) until the follower has caught up with this serve's own writes,
+   * which the projection applies at their ack, maybe before the follower reads them: then
+   * the projection holds every event up to the follower's sequence and none after.
+   */
+  async function followerCaughtUp(): Promise<void> {
+    const deadline = Date.now() + 1000;
+    while (projection.lastSeq > deps.hub.lastSeq && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = matchRoute(req.method ?? "GET", url.pathname);
@@ -227,6 +241,7 @@ export function createApp(deps: AppDeps): App {
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
+        await followerCaughtUp();
         const tweets = projection.timeline(limit, before);
         const last = tweets[tweets.length - 1];
         return sendJson(res, 200, {
@@ -234,6 +249,8 @@ export function createApp(deps: AppDeps): App {
           total: projection.tweetCount,
           // the cursor for the next page, when there may be one
           next_before: tweets.length === limit && last ? last.seq : null,
+          // GET /events?since=<last_seq> continues this timeline without gap or repeat
+          last_seq: deps.hub.lastSeq,
         });
       }
       case "getTweet": {
@@ -289,6 +306,7 @@ export function createApp(deps: AppDeps): App {
           log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms}ms`);
         });
       }
+      if (deps.front?.(req, res)) return;
       const isEvents = req.url?.startsWith("/events") ?? false;
       if (!isEvents) {
         inFlight++;

@@ -27,6 +27,8 @@ import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import { Projection, type TweetDetail } from "./projection.js";
 import { SseHub } from "./sse.js";
+import type { CorsPolicy } from "./cors.js";
+import { webFront } from "./web.js";
 
 export interface ServeOptions {
   host: string;
@@ -38,6 +40,8 @@ export interface ServeOptions {
   gracePeriodMs: number;
   /** one line per request on stderr */
   accessLog: boolean;
+  /** --cors: origins allowed to call the API from another page */
+  cors?: CorsPolicy;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -263,6 +267,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       waitForTweet: booted.waitForTweet,
       logError: (text) => out.warn(text),
       ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
+      front: webFront(opts.cors, (text) => out.warn(text)),
     });
     const server = createServer(
       {

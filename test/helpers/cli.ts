@@ -2,6 +2,8 @@
 // scripts do: no TTY, a clean environment, a hard deadline so nothing hangs a test.
 
 import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,9 +29,17 @@ export interface RunOptions {
 /** Environment variables that would leak the developer's setup into a test. */
 const SCRUB = /^(NATS_|TWEETSTREAM_|FORCE_COLOR$|NO_COLOR$)/;
 
+/**
+ * Where the CLI looks for natscli contexts (XDG_CONFIG_HOME/nats): an empty directory,
+ * so no test reads the developer's ~/.config/nats. Tests of contexts pass their own.
+ */
+export const NO_CONFIG_HOME = join(tmpdir(), "tweetstream-test-no-config");
+
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) env[k] = v;
+  const env: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: NO_CONFIG_HOME };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!SCRUB.test(k) && k !== "XDG_CONFIG_HOME") env[k] = v;
+  }
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -1,12 +1,12 @@
 // NKey and TLS connections against servers configured for them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nkeys } from "nats";
 import { runCli } from "../helpers/cli.js";
-import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { serverVersion, startServer, type TestServer } from "../helpers/nats-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-auth-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,6 +132,42 @@ describe("TLS", () => {
     expect(
       (await runCli(["stream", "ls", "--json"], { env: { NATS_URL: url, NATS_CA: ca } })).code,
     ).toBe(0);
+  });
+
+  it("natscli's spellings --tlsca (and a context's ca) work too", async () => {
+    const url = `tls://127.0.0.1:${server.port}`;
+    const a = await runCli(["stream", "ls", "--json", "-s", url, "--tlsca", ca]);
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    const home = join(dir, "xdg");
+    mkdirSync(join(home, "nats", "context"), { recursive: true });
+    writeFileSync(join(home, "nats", "context", "tls.json"), JSON.stringify({ url, ca }));
+    const c = await runCli(["stream", "ls", "--json", "--context", "tls"], {
+      env: { XDG_CONFIG_HOME: home },
+    });
+    expect(c.stderr).toBe("");
+    expect(c.code).toBe(0);
+  });
+
+  it("--tlsfirst against a server with handshake_first (nats-server 2.10+)", async (t) => {
+    const [major, minor] = serverVersion().replace(/^v/, "").split(".").map(Number);
+    if (major! < 2 || (major === 2 && minor! < 10)) return t.skip();
+    const conf = join(dir, "tlsfirst.conf");
+    writeFileSync(
+      conf,
+      `tls { cert_file: "${join(dir, "server.pem")}", key_file: "${join(dir, "server-key.pem")}", handshake_first: true }\n`,
+    );
+    const first = await startServer({ args: ["-c", conf] });
+    try {
+      const url = `tls://127.0.0.1:${first.port}`;
+      const ok = await runCli(["stream", "ls", "--json", "-s", url, "--tlsca", ca, "--tlsfirst"]);
+      expect(ok.stderr).toBe("");
+      expect(ok.code).toBe(0);
+      const without = await runCli(["stream", "ls", "-s", url, "--tlsca", ca, "--timeout", "1s"]);
+      expect(without.code).toBe(3);
+    } finally {
+      await first.stop();
+    }
   });
 
   it("an untrusted server certificate is exit 3 with one line", async () => {

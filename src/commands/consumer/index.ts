@@ -1,0 +1,23 @@
+// The `consumer` command group (like `nats consumer …`): only registration lives here.
+
+import { Command } from "commander";
+import { examples } from "../help.js";
+import { consumerInfoCommand } from "./info.js";
+import { consumerLsCommand } from "./ls.js";
+import { consumerNextCommand } from "./next.js";
+import { consumerRmCommand } from "./rm.js";
+
+export const consumerCommand = new Command("consumer")
+  .description("inspect and remove a stream's consumers (like `nats consumer …`)")
+  .addHelpText(
+    "after",
+    examples(
+      "tweetstream consumer ls",
+      "tweetstream consumer info TWITTERCLONE tweetstream-listen --json",
+      "tweetstream consumer rm TWITTERCLONE go-event-subscriber --force",
+    ),
+  )
+  .addCommand(consumerLsCommand)
+  .addCommand(consumerInfoCommand)
+  .addCommand(consumerRmCommand)
+  .addCommand(consumerNextCommand);

@@ -1,0 +1,61 @@
+// The completion scripts `tweetstream completion bash|zsh|fish` prints. Each only hands
+// the words typed to `tweetstream __complete`, which knows the commands (from the
+// commander tree), and offers what it prints; `:files` asks for file-name completion.
+
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+export type Shell = (typeof SHELLS)[number];
+
+const bash = `# tweetstream completion for bash. Install (one of):
+#   echo 'source <(tweetstream completion bash)' >> ~/.bashrc
+#   tweetstream completion bash > ~/.local/share/bash-completion/completions/tweetstream
+_tweetstream() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}"
+  local IFS=$'\\n'
+  local -a out
+  out=($(tweetstream __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  if [[ "\${out[0]}" == ":files" ]]; then
+    COMPREPLY=($(compgen -f -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "\${out[*]}" -- "$cur"))
+  fi
+}
+complete -o filenames -F _tweetstream tweetstream
+`;
+
+const zsh = `#compdef tweetstream
+# tweetstream completion for zsh. Install (one of):
+#   tweetstream completion zsh > "\${fpath[1]}/_tweetstream"   (then restart zsh)
+#   echo 'source <(tweetstream completion zsh)' >> ~/.zshrc   (after compinit)
+_tweetstream() {
+  local -a out
+  out=("\${(@f)$(tweetstream __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  out=(\${out:#})
+  if [[ "\${out[1]}" == ":files" ]]; then
+    _files
+  else
+    compadd -- "\${out[@]}"
+  fi
+}
+if [[ "$funcstack[1]" == "_tweetstream" ]]; then
+  _tweetstream "$@"
+else
+  compdef _tweetstream tweetstream
+fi
+`;
+
+const fish = `# tweetstream completion for fish. Install:
+#   tweetstream completion fish > ~/.config/fish/completions/tweetstream.fish
+function __tweetstream_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -e words[1]
+    set -l out (tweetstream __complete -- $words 2>/dev/null)
+    if test "$out[1]" = ":files"
+        __fish_complete_path (commandline -ct)
+    else
+        printf '%s\\n' $out
+    end
+end
+complete -c tweetstream -f -a '(__tweetstream_complete)'
+`;
+
+export const COMPLETION_SCRIPTS: Record<Shell, string> = { bash, zsh, fish };

@@ -1,0 +1,110 @@
+// Consumer management for `tweetstream consumer …`: list, info, remove (the API's
+// ConsumerInfo, as natscli prints it with --json) and `next`, which pulls from a durable
+// pull consumer and acknowledges with a confirmed ack. Rendering is in output/consumers.ts.
+
+import type { ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import { CliError, ExitCode } from "../errors.js";
+import type { StoredMessage } from "../output/events.js";
+import type { Connection } from "./connection.js";
+import { toCliError } from "./errors.js";
+import { toStoredMessage } from "./messages.js";
+
+/** ConsumerInfo as the API sends it, without the response's `type` field. */
+function apiShape(info: ConsumerInfo): ConsumerInfo {
+  const { type: _type, ...rest } = info as ConsumerInfo & { type?: string };
+  return rest as ConsumerInfo;
+}
+
+export async function listConsumers(
+  jsm: JetStreamManager,
+  stream: string,
+): Promise<ConsumerInfo[]> {
+  const out: ConsumerInfo[] = [];
+  try {
+    for await (const info of jsm.consumers.list(stream)) out.push(apiShape(info));
+  } catch (err) {
+    throw toCliError(err, { stream, phase: "request" });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+): Promise<ConsumerInfo> {
+  try {
+    return apiShape(await jsm.consumers.info(stream, name));
+  } catch (err) {
+    throw toCliError(err, { stream, consumer: `${name} on stream ${stream}`, phase: "request" });
+  }
+}
+
+export async function removeConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, name);
+  } catch (err) {
+    throw toCliError(err, { stream, consumer: `${name} on stream ${stream}`, phase: "request" });
+  }
+}
+
+export interface NextOptions {
+  stream: string;
+  consumer: string;
+  count: number;
+  /** acknowledge each message (and wait for the server to confirm it) */
+  ack: boolean;
+  /** how long to wait for the messages, ms */
+  waitMs: number;
+  /** called for each message; the ack is sent only after it resolves */
+  onMessage(msg: StoredMessage): Promise<void>;
+}
+
+export interface NextResult {
+  received: number;
+  acked: number;
+}
+
+/**
+ * Pulls up to `count` messages from a durable pull consumer, hands each to onMessage,
+ * then acknowledges it and waits for the server's confirmation (an unconfirmed ack is
+ * exit 6: the message may be delivered again).
+ */
+export async function nextMessages(conn: Connection, opts: NextOptions): Promise<NextResult> {
+  const info = await getConsumer(await conn.jsm(), opts.stream, opts.consumer);
+  if (info.config.deliver_subject) {
+    throw new CliError(
+      `consumer ${opts.consumer} on stream ${opts.stream} is a push consumer; next reads pull consumers only`,
+      ExitCode.Conflict,
+    );
+  }
+  const consumer = await conn.js().consumers.get(opts.stream, opts.consumer);
+  const result: NextResult = { received: 0, acked: 0 };
+  let batch: AsyncIterable<JsMsg>;
+  try {
+    batch = await consumer.fetch({
+      max_messages: opts.count,
+      expires: Math.max(opts.waitMs, 1000),
+    });
+  } catch (err) {
+    throw toCliError(err, { stream: opts.stream, consumer: opts.consumer, phase: "request" });
+  }
+  for await (const m of batch) {
+    result.received++;
+    await opts.onMessage(toStoredMessage(m));
+    if (!opts.ack) continue;
+    const confirmed = await m.ackAck({ timeout: conn.settings.timeoutMs }).catch(() => false);
+    if (confirmed) result.acked++;
+    else {
+      throw new CliError(
+        `the server did not confirm the ack of message ${m.seq} within the timeout; it may be delivered again`,
+        ExitCode.Timeout,
+      );
+    }
+  }
+  return result;
+}

@@ -1,0 +1,39 @@
+// --trace: every JetStream API request and its reply on stderr, as `nats --trace` shows
+// them (subject, then the JSON), with secrets redacted. Wraps the connection's request
+// and publish, so every API call of the client is seen, whichever module makes it.
+
+import type { Msg, NatsConnection, Payload, PublishOptions, RequestOptions } from "nats";
+import { redact } from "../redact.js";
+
+/** `$JS.API.…`, or `$JS.<domain>.API.…` */
+const API_SUBJECT = /^\$JS\.(?:[^.]+\.)?API\./;
+
+function text(data: Payload | undefined): string {
+  if (data === undefined) return "";
+  return typeof data === "string" ? data : new TextDecoder().decode(data);
+}
+
+function write(direction: ">>>" | "<<<", subject: string, body: string): void {
+  process.stderr.write(redact(`${direction} ${subject}\n${body ? body + "\n" : ""}`));
+}
+
+export function traceApi(nc: NatsConnection): void {
+  const request = nc.request.bind(nc);
+  const publish = nc.publish.bind(nc);
+  nc.request = async (subject: string, data?: Payload, opts?: RequestOptions): Promise<Msg> => {
+    if (!API_SUBJECT.test(subject)) return request(subject, data, opts);
+    write(">>>", subject, text(data));
+    try {
+      const reply = await request(subject, data, opts);
+      write("<<<", subject, text(reply.data));
+      return reply;
+    } catch (err) {
+      write("<<<", subject, `(no reply: ${(err as Error).message})`);
+      throw err;
+    }
+  };
+  nc.publish = (subject: string, data?: Payload, opts?: PublishOptions): void => {
+    if (API_SUBJECT.test(subject)) write(">>>", subject, text(data));
+    publish(subject, data, opts);
+  };
+}

@@ -1,0 +1,101 @@
+// Human renderings of consumers: the `consumer ls` table and the `consumer info` report,
+// with natscli's columns and labels. cli-table3 is loaded only when a table is drawn.
+
+import type { ChalkInstance } from "chalk";
+import type { ConsumerInfo } from "nats";
+import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
+
+const NS_PER_MS = 1_000_000;
+
+/**
+ * `last_active` of a sequence info: the server sends an RFC 3339 time (2.10+; absent on
+ * older servers and before the first delivery), though nats.js types it as nanoseconds.
+ */
+function lastActive(seq: ConsumerInfo["delivered"]): Date | null {
+  const ts = seq.last_active as unknown;
+  if (typeof ts === "string") return ts.startsWith("0001-01-01") ? null : new Date(ts);
+  return typeof ts === "number" && ts > 0 ? new Date(ts / NS_PER_MS) : null;
+}
+
+export async function renderConsumerTable(
+  stream: string,
+  consumers: ConsumerInfo[],
+  color: ChalkInstance,
+): Promise<string> {
+  if (consumers.length === 0) return `No consumers defined on stream ${stream}`;
+  const { default: Table } = await import("cli-table3");
+  const table = new Table({
+    head: ["Name", "Description", "Created", "Ack Pending", "Unprocessed", "Last Delivery"].map(
+      (h) => color.bold(h),
+    ),
+    style: { head: [], border: [] },
+    colAligns: ["left", "left", "left", "right", "right", "right"],
+  });
+  for (const c of consumers) {
+    const last = lastActive(c.delivered);
+    table.push([
+      c.name,
+      c.config.description ?? "",
+      formatTime(new Date(c.created)),
+      formatCount(c.num_ack_pending),
+      formatCount(c.num_pending),
+      last ? formatAge(last) : c.delivered.stream_seq > 0 ? "-" : "never",
+    ]);
+  }
+  return `${color.bold(`Consumers of stream ${stream}`)}\n${table.toString()}`;
+}
+
+function rows(pairs: [string, string | undefined][]): string {
+  const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
+  const width = Math.max(...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n");
+}
+
+function sequences(seq: ConsumerInfo["delivered"]): string {
+  const last = lastActive(seq);
+  return (
+    `consumer sequence ${formatCount(seq.consumer_seq)}, stream sequence ${formatCount(seq.stream_seq)}` +
+    (last ? `, ${formatAge(last)} ago` : "")
+  );
+}
+
+export function renderConsumerInfo(c: ConsumerInfo, color: ChalkInstance): string {
+  const cfg = c.config;
+  const filters = cfg.filter_subjects?.join(", ") ?? cfg.filter_subject;
+  const limit = (n: number | undefined) =>
+    n === undefined ? undefined : n < 0 ? "unlimited" : formatCount(n);
+  const nsDuration = (ns: number | undefined) =>
+    ns === undefined || ns === 0 ? undefined : formatDuration(ns / NS_PER_MS);
+  return [
+    color.bold(
+      `Information for consumer ${c.stream_name} > ${c.name} created ${formatTime(new Date(c.created))}`,
+    ),
+    "",
+    color.bold("Configuration:"),
+    rows([
+      ["Name", c.name],
+      ["Durable Name", cfg.durable_name],
+      ["Description", cfg.description],
+      ["Mode", cfg.deliver_subject ? `push (deliver subject ${cfg.deliver_subject})` : "pull"],
+      ["Filter Subject", filters],
+      ["Deliver Policy", String(cfg.deliver_policy)],
+      ["Ack Policy", String(cfg.ack_policy)],
+      ["Ack Wait", nsDuration(cfg.ack_wait)],
+      ["Replay Policy", String(cfg.replay_policy)],
+      ["Maximum Deliveries", limit(cfg.max_deliver)],
+      ["Max Ack Pending", limit(cfg.max_ack_pending)],
+      ["Max Waiting Pulls", cfg.deliver_subject ? undefined : limit(cfg.max_waiting)],
+      ["Inactive Threshold", nsDuration(cfg.inactive_threshold)],
+    ]),
+    "",
+    color.bold("State:"),
+    rows([
+      ["Last Delivered Message", sequences(c.delivered)],
+      ["Acknowledgment Floor", sequences(c.ack_floor)],
+      ["Outstanding Acks", formatCount(c.num_ack_pending)],
+      ["Redelivered Messages", formatCount(c.num_redelivered)],
+      ["Unprocessed Messages", formatCount(c.num_pending)],
+      ["Waiting Pulls", cfg.deliver_subject ? undefined : formatCount(c.num_waiting)],
+    ]),
+  ].join("\n");
+}
