@@ -91,6 +91,32 @@ describe("80 columns", () => {
     expect(piped.stdout).toContain("x".repeat(60));
   });
 
+  it("consumer ls fits 80 columns too, and shows every column when wide", async () => {
+    const stream = uniqueStream("CONSUMERS80");
+    await ts(["stream", "add", stream]);
+    const { connect, AckPolicy } = await import("nats");
+    const nc = await connect({ servers: server.url });
+    try {
+      await (
+        await nc.jetstreamManager()
+      ).consumers.add(stream, {
+        durable_name: "a_durable_with_a_rather_long_name",
+        description: "y".repeat(50),
+        ack_policy: AckPolicy.Explicit,
+      });
+    } finally {
+      await nc.close();
+    }
+    const narrow = pty(cli("consumer", "ls", stream), 80);
+    expect(await narrow.exited).toBe(0);
+    expect([...widest(narrow.output())].length).toBeLessThanOrEqual(80);
+    expect(narrow.output()).toContain("Unprocessed");
+    const wide = pty(cli("consumer", "ls", stream), 250);
+    expect(await wide.exited).toBe(0);
+    expect(wide.output()).toContain("y".repeat(50));
+    expect(wide.output()).toContain("Created");
+  });
+
   it("listen cuts a long message with … on a terminal only; likes do not repeat the id", async () => {
     const stream = uniqueStream("LISTEN80");
     await ts(["stream", "add", stream]);
