@@ -4,7 +4,7 @@
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
 import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
-import { renderTable, type Column } from "./table.js";
+import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
 
@@ -18,15 +18,12 @@ function lastActive(seq: ConsumerInfo["delivered"]): Date | null {
   return typeof ts === "number" && ts > 0 ? new Date(ts / NS_PER_MS) : null;
 }
 
-/** consumer ls, fitted to a terminal `width` wide like stream ls (output/table.ts). */
-const LS_COLUMNS: Column[] = [
-  { header: "Name", minWidth: 12 },
-  { header: "Description", minWidth: 11, dropRank: 2 },
-  { header: "Created", dropRank: 1 },
+/** consumer ls, fitted to a terminal `width` wide like stream ls (see listColumns). */
+const LS_COLUMNS = listColumns(
   { header: "Ack Pending", align: "right" },
   { header: "Unprocessed", align: "right" },
   { header: "Last Delivery", align: "right", dropRank: 3 },
-];
+);
 
 export async function renderConsumerTable(
   stream: string,

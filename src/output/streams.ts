@@ -6,7 +6,7 @@ import type { ChalkInstance } from "chalk";
 import type { StreamInfo } from "nats";
 import type { ConfigChange } from "../nats/streams.js";
 import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
-import { renderTable, type Column } from "./table.js";
+import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
 
@@ -59,18 +59,12 @@ export function renderConfigChanges(changes: ConfigChange[]): string {
   return changes.map((c) => `  ${describeChange(c)}`).join("\n");
 }
 
-/**
- * stream ls: to fit a terminal `width` wide, the description and then the name are cut
- * (with "…"), and Created, Description, Last Message dropped, in that order, as needed.
- */
-const LS_COLUMNS: Column[] = [
-  { header: "Name", minWidth: 12 },
-  { header: "Description", minWidth: 11, dropRank: 2 },
-  { header: "Created", dropRank: 1 },
+/** stream ls, fitted to a terminal `width` wide (see listColumns). */
+const LS_COLUMNS = listColumns(
   { header: "Messages", align: "right" },
   { header: "Size", align: "right" },
   { header: "Last Message", align: "right", dropRank: 3 },
-];
+);
 
 export async function renderStreamTable(
   streams: StreamInfo[],

@@ -14,6 +14,20 @@ export interface Column {
   dropRank?: number;
 }
 
+/**
+ * The columns natscli's `ls` tables start with — Name, Description, Created — then `rest`.
+ * To fit, the description and then the name are cut, and Created, Description and the
+ * `rest` column with dropRank 3 are dropped, in that order.
+ */
+export function listColumns(...rest: Column[]): Column[] {
+  return [
+    { header: "Name", minWidth: 12 },
+    { header: "Description", minWidth: 11, dropRank: 2 },
+    { header: "Created", dropRank: 1 },
+    ...rest,
+  ];
+}
+
 /** cli-table3's width of a table: cells + 1 padding each side + one border per column + 1. */
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w + 3, 1);
 
