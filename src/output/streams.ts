@@ -3,7 +3,7 @@
 // (durations and sizes, never raw nanoseconds) for edit and conflict messages.
 
 import type { ChalkInstance } from "chalk";
-import type { StreamInfo } from "nats";
+import type { ClusterInfo, StreamInfo } from "nats";
 import type { ConfigChange } from "../nats/streams.js";
 import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
 import { listColumns, renderTable } from "./table.js";
@@ -72,15 +72,17 @@ export async function renderStreamTable(
   width?: number,
 ): Promise<string> {
   if (streams.length === 0) return "No streams defined";
+  const degraded: string[] = [];
   const rows = streams.map((s) => [
-    s.config.name,
+    markDegraded(s, degraded, color),
     s.config.description ?? "",
     formatTime(new Date(s.created)),
     formatCount(s.state.messages),
     formatBytes(s.state.bytes),
     formatAge(s.state.last_seq > 0 ? realDate(s.state.last_ts) : null),
   ]);
-  return `${color.bold("Streams")}\n${await renderTable(LS_COLUMNS, rows, color, width)}`;
+  const notes = degraded.map((d) => `\n${color.yellow("!")} replicas not all current: ${d}`);
+  return `${color.bold("Streams")}\n${await renderTable(LS_COLUMNS, rows, color, width)}${notes.join("")}`;
 }
 
 export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string {
@@ -123,5 +125,57 @@ export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string
       ["Last Message", formatAge(lastTs) + (lastTs ? " ago" : "")],
       ["Active Consumers", formatCount(s.consumer_count)],
     ]),
+    ...renderClusterInfo(info.cluster, color),
   ].join("\n");
+}
+
+// ---- cluster (replicated streams; from feat/cluster, ported to StreamInfo) ----
+
+/** The stream's name, marked "!" (and its problem noted) when its replicas are not whole. */
+function markDegraded(s: StreamInfo, degraded: string[], color: ChalkInstance): string {
+  const problem = clusterProblem(s.cluster);
+  if (!problem) return s.config.name;
+  degraded.push(`${s.config.name}: ${problem}`);
+  return `${s.config.name} ${color.yellow("!")}`;
+}
+
+/** Why a replicated stream is not whole (no leader, replicas offline or behind), else undefined. */
+export function clusterProblem(cluster: ClusterInfo | undefined): string | undefined {
+  if (!cluster?.name) return undefined; // not clustered
+  const problems: string[] = [];
+  if (!cluster.leader) problems.push("no leader (an election is in progress)");
+  for (const r of cluster.replicas ?? []) {
+    if (r.offline) problems.push(`${r.name} offline`);
+    else if (!r.current) problems.push(`${r.name} outdated`);
+  }
+  return problems.length > 0 ? problems.join(", ") : undefined;
+}
+
+/**
+ * The "Cluster Information" section of `stream info`, like natscli's: cluster name, leader,
+ * and per replica current/outdated, offline, last seen and lag. Empty when not clustered.
+ */
+export function renderClusterInfo(
+  cluster: ClusterInfo | undefined,
+  color: ChalkInstance,
+): string[] {
+  if (!cluster?.name) return [];
+  const rows: [string, string][] = [
+    ["Name", cluster.name],
+    ["Leader", cluster.leader ?? color.red("none (an election is in progress)")],
+  ];
+  for (const r of cluster.replicas ?? []) {
+    const parts = [r.name, r.current ? "current" : color.yellow("outdated")];
+    if (r.offline) parts.push(color.red("OFFLINE"));
+    if (r.active !== undefined)
+      parts.push(`seen ${formatDuration(Math.round(r.active / NS_PER_MS))} ago`);
+    if (r.lag) parts.push(`${formatCount(r.lag)} operations behind`);
+    rows.push(["Replica", parts.join(", ")]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    "",
+    color.bold("Cluster Information:"),
+    ...rows.map(([k, v]) => `  ${k.padStart(width)}: ${v}`),
+  ];
 }
