@@ -7,8 +7,10 @@ import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
+import { safeText } from "./output/safe-text.js";
 import { guardStdout } from "./output/stdout.js";
 import { EXIT_CODES_HELP, examples, HELP_CONFIG, normalizeHelpArgs } from "./commands/help.js";
+import { refuseInvalidUtf8 } from "./parse.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -87,7 +89,7 @@ function configureTree(cmd: Command): void {
   cmd.configureHelp(HELP_CONFIG);
   cmd.configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(redact(s)),
+    outputError: (s, write) => write(safeText(redact(s), { keepNewlines: true })),
   });
   for (const sub of cmd.commands) configureTree(sub);
 }
@@ -100,11 +102,11 @@ export function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (isCliError(err)) {
-    if (!err.reported) process.stderr.write(`error: ${redact(err.message)}\n`);
+    if (!err.reported) process.stderr.write(`error: ${safeText(redact(err.message))}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: internal error: ${redact(message)}\n`);
+  process.stderr.write(`error: internal error: ${safeText(redact(message))}\n`);
   if (process.env.TWEETSTREAM_DEBUG && err instanceof Error && err.stack) {
     process.stderr.write(redact(err.stack) + "\n");
   }
@@ -115,6 +117,7 @@ export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
   guardStdout();
   try {
+    refuseInvalidUtf8(argv.slice(2));
     const args = [...argv.slice(0, 2), ...normalizeHelpArgs(argv.slice(2))];
     await (await buildProgram(args)).parseAsync(args);
   } catch (err) {

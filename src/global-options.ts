@@ -72,7 +72,12 @@ function globalOptionList(withDefaults: boolean): Option[] {
   return [
     o("-s, --server <urls>", "NATS server URLs, comma-separated", "NATS_URL", DEFAULT_SERVER),
     o("--context <name>", "natscli context to connect with (nats context ls)", "NATS_CONTEXT"),
-    o("--timeout <duration>", "connect and JetStream request timeout", "NATS_TIMEOUT", "5s"),
+    o(
+      "--timeout <duration>",
+      "connect and JetStream request timeout; transient failures are retried for 3x this",
+      "NATS_TIMEOUT",
+      "5s",
+    ),
     o("--user <user>", "user name", "NATS_USER"),
     o("--password <password>", "password", "NATS_PASSWORD"),
     o("--token <token>", "authentication token", "NATS_TOKEN"),

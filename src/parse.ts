@@ -1,6 +1,7 @@
 // Parsing of command-line values, in one place: durations and sizes read like the
 // nats CLI's (5s, 2m, 1h, 1d; 10MB, 1GiB), counts, stream names, time points.
 
+import { readFileSync } from "node:fs";
 import { usageError } from "./errors.js";
 
 const DURATION_UNITS: Record<string, number> = {
@@ -13,24 +14,54 @@ const DURATION_UNITS: Record<string, number> = {
   y: 365 * 86_400_000,
 };
 
-/** "1h30m", "5s", "250ms", "0" → milliseconds. A bare number means seconds. */
-export function parseDuration(input: string, what = "duration"): number {
+/** The longest timer Node can set (setTimeout clamps anything above to 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** 2^63 ns after 1970, the end of JetStream's timestamps and durations. */
+const NANOS_LIMIT_MS = 9_223_372_036_854;
+/** The longest duration the server keeps (int64 nanoseconds). */
+export const MAX_SERVER_DURATION_MS = NANOS_LIMIT_MS;
+
+export interface DurationRange {
+  /** 0 is allowed (it means "unlimited" or "now") */
+  zero?: boolean;
+  /** the longest accepted, ms (default MAX_TIMER_MS: a duration the CLI waits for) */
+  max?: number;
+}
+
+/**
+ * "1h30m", "5s", "250ms" → milliseconds. A bare number means seconds. Out of range is
+ * exit 2: 0 unless `range.zero`, and above `range.max` (by default the longest timer).
+ */
+export function parseDuration(input: string, what = "duration", range: DurationRange = {}): number {
   const text = input.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
   let total = 0;
-  let consumed = 0;
-  for (const match of text.matchAll(part)) {
-    if (match.index !== consumed) break;
-    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
-    consumed += match[0].length;
+  if (/^\d+(\.\d+)?$/.test(text)) total = Number(text) * 1000;
+  else {
+    const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
+    let consumed = 0;
+    for (const match of text.matchAll(part)) {
+      if (match.index !== consumed) break;
+      total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
+      consumed += match[0].length;
+    }
+    if (text === "" || consumed !== text.length) {
+      throw usageError(
+        `invalid ${what} "${input}": use a number with a unit, e.g. 500ms, 5s, 2m, 1h, 7d`,
+      );
+    }
   }
-  if (text === "" || consumed !== text.length) {
-    throw usageError(
-      `invalid ${what} "${input}": use a number with a unit, e.g. 500ms, 5s, 2m, 1h, 7d`,
-    );
-  }
-  return Math.round(total);
+  const ms = Math.round(total);
+  const max = range.max ?? MAX_TIMER_MS;
+  if (ms === 0 && !range.zero)
+    throw usageError(`invalid ${what} "${input}": it must be more than 0 (e.g. 500ms, 5s)`);
+  if (ms > max) throw usageError(`invalid ${what} "${input}": at most ${formatMaxDuration(max)}`);
+  return ms;
+}
+
+function formatMaxDuration(ms: number): string {
+  if (ms === MAX_TIMER_MS) return "24d (2^31 - 1 ms)";
+  return `${Math.floor(ms / DURATION_UNITS.y!)}y`;
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -87,9 +118,6 @@ export function parseLimit(input: string, parse: (s: string) => number): number 
   return parse(text);
 }
 
-/** 2^63 ns after 1970, the end of JetStream's timestamps. */
-const NANOS_LIMIT_MS = 9_223_372_036_854;
-
 /**
  * A point in time: an RFC 3339 / ISO date, or a duration meaning "that long ago".
  * Returns a Date.
@@ -106,7 +134,7 @@ export function parseTimePoint(input: string, what = "time", now = Date.now()): 
     return date;
   }
   try {
-    return new Date(now - parseDuration(text, what));
+    return new Date(now - parseDuration(text, what, { zero: true, max: now }));
   } catch {
     throw usageError(
       `invalid ${what} "${input}": use a duration (e.g. 10m, 2h) or an RFC 3339 time`,
@@ -143,6 +171,29 @@ export function validateSubject(subject: string, { wildcards = true } = {}): str
   return subject;
 }
 
+/** Whether a subject filter overlaps `$JS.API.>`, JetStream's own API. */
+function overlapsJetStreamApi(subject: string): boolean {
+  const [t0, t1, ...rest] = subject.split(".");
+  const may = (t: string | undefined, literal: string) => t === literal || t === "*" || t === ">";
+  if (t0 === ">") return true;
+  if (!may(t0, "$JS") || !may(t1, "API")) return false;
+  return t1 === ">" || rest.length > 0;
+}
+
+/**
+ * A subject a stream may store: valid, and not capturing JetStream's own API requests
+ * (`>` or `*.>` would: nats-server 2.9 accepts such a stream and then stores every API
+ * request in it instead of answering it).
+ */
+export function validateStreamSubject(subject: string): string {
+  validateSubject(subject);
+  if (overlapsJetStreamApi(subject))
+    throw usageError(
+      `invalid subject "${subject}" for a stream: it would capture JetStream's API ($JS.API.>); name the subjects, e.g. ORDERS.>`,
+    );
+  return subject;
+}
+
 /** Where a new consumer starts: listen's --deliver. */
 export type DeliverSpec =
   | { policy: "all" | "new" | "last" }
@@ -161,4 +212,38 @@ export function parseDeliver(input: string, what = "--deliver"): DeliverSpec {
       `invalid ${what} "${input}": use all, new, last, a stream sequence (e.g. 42) or a time (RFC 3339, or a duration ago such as 10m)`,
     );
   }
+}
+
+/**
+ * Refuses command-line arguments that are not valid UTF-8 (exit 2), as stdin is refused:
+ * Node turns such bytes into U+FFFD, which would be stored. Only when an argument holds
+ * U+FFFD are the raw bytes read (/proc/self/cmdline), so a U+FFFD typed on purpose passes.
+ */
+export function refuseInvalidUtf8(args: string[]): void {
+  const suspect = args.find((a) => a.includes("\uFFFD"));
+  if (suspect === undefined) return;
+  let raw: Buffer | undefined;
+  try {
+    raw = readFileSync("/proc/self/cmdline");
+  } catch {
+    // no /proc: judge by the replacement character alone
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const invalid =
+    raw === undefined ||
+    raw
+      .toString("latin1")
+      .split("\0")
+      .some((arg) => {
+        try {
+          decoder.decode(Buffer.from(arg, "latin1"));
+          return false;
+        } catch {
+          return true;
+        }
+      });
+  if (invalid)
+    throw usageError(
+      `an argument is not valid UTF-8 text: "${suspect}" (check the shell's locale or the bytes passed)`,
+    );
 }

@@ -4,13 +4,19 @@
 // each printing tweetstream's figures beside a minimal nats.js baseline measured in
 // the same run. Pass names to run only some: `npm run bench -- publish`.
 //
-// A *.bench.mjs module exports `name` and `run(ctx)`, where ctx is
-// { server, url, cli(args, opts), report(rows) } (see below).
+// Adding a benchmark needs no edit here: drop a file scripts/bench/<anything>.bench.mjs
+// that exports `name` and `run(ctx)`, where ctx is
+//   { server, url, cli(args, opts), timed(cmd, args, opts), report(rows, title?),
+//     nodes, alternate(cases, runs), startServer }
+// (see below). Each file gets a fresh nats-server. Every table it reports is printed and
+// also written, as Markdown, to bench-results/latest.md: the README's performance table
+// is copied from one full run of that file.
 
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { findServerBinary, serverVersion, startServer } from "../lib/nats-server.mjs";
+import { alternate, nodes } from "./measure.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
@@ -60,9 +66,29 @@ export async function timed(cmd, args, opts = {}) {
   };
 }
 
+/** @type {Array<{ bench: string, title: string, rows: Array<Record<string, string | number>> }>} */
+const tables = [];
+
 /** @param {Array<Record<string, string | number>>} rows */
-function report(rows) {
-  console.table(rows);
+function markdown(rows) {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const line = (/** @type {unknown[]} */ cells) => `| ${cells.join(" | ")} |`;
+  return [
+    line(keys),
+    line(keys.map(() => "---")),
+    ...rows.map((r) => line(keys.map((k) => r[k] ?? ""))),
+  ].join("\n");
+}
+
+/** @param {string} header */
+function writeMarkdown(header) {
+  const dir = fileURLToPath(new URL("../../bench-results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const body = tables.map(
+    (t) => `### ${t.bench}${t.title ? `: ${t.title}` : ""}\n\n${markdown(t.rows)}\n`,
+  );
+  writeFileSync(`${dir}latest.md`, `${header}\n\n${body.join("\n")}`);
+  return `${dir}latest.md`;
 }
 
 async function main() {
@@ -77,9 +103,10 @@ async function main() {
   const files = readdirSync(here)
     .filter((f) => f.endsWith(".bench.mjs"))
     .sort();
-  console.log(
-    `node ${process.version}, nats-server ${serverVersion(bin)}, ${new Date().toISOString()}`,
-  );
+  const header = `node ${nodes()
+    .map((n) => n.version)
+    .join(" and ")}, nats-server ${serverVersion(bin)}, ${new Date().toISOString()}`;
+  console.log(header);
   let failed = false;
   for (const file of files) {
     const mod = await import(new URL(file, import.meta.url).href);
@@ -87,7 +114,13 @@ async function main() {
     const server = await startServer();
     try {
       console.log(`\n== ${mod.name} ==`);
-      await mod.run({ server, url: server.url, cli, timed, report });
+      /** @type {(rows: Array<Record<string, string | number>>, title?: string) => void} */
+      const report = (rows, title = "") => {
+        if (title) console.log(title);
+        console.table(rows);
+        tables.push({ bench: mod.name, title, rows });
+      };
+      await mod.run({ server, url: server.url, cli, timed, report, nodes, alternate, startServer });
     } catch (err) {
       failed = true;
       console.error(`bench ${mod.name} failed:`, err);
@@ -95,6 +128,7 @@ async function main() {
       await server.stop();
     }
   }
+  if (tables.length > 0) console.log(`\nMarkdown: ${writeMarkdown(header)}`);
   process.exitCode = failed ? 1 : 0;
 }
 

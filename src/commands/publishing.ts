@@ -18,6 +18,7 @@ import {
   renderPublished,
   type BulkFacts,
 } from "../output/publish.js";
+import { safeText } from "../output/safe-text.js";
 import { startSpinner } from "../output/spinner.js";
 import { exitCodeForSignal, onStopSignal, type StopSignal } from "../signals.js";
 import { parseCount } from "../parse.js";
@@ -115,6 +116,8 @@ export interface BulkRun {
   failFast: boolean;
   /** lines read so far (publish --file), for the summary */
   lines?: () => number;
+  /** events the run was asked for (tweet --count): the ones never sent are counted too */
+  expected?: number;
   /** on Ctrl-C / SIGTERM: stop the input (publish --file closes the file or stdin) */
   stopInput?: () => void;
 }
@@ -126,7 +129,7 @@ export async function publishMany(
   batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
   run: BulkRun,
 ): Promise<void> {
-  const { publishPipelined, bulkError } = await import("../nats/bulk-publish.js");
+  const { publishPipelined, bulkError, bulkTotal } = await import("../nats/bulk-publish.js");
   const out = ctx.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
   const started = performance.now();
@@ -150,7 +153,7 @@ export async function publishMany(
     expectStream: ctx.stream,
     failFast: run.failFast,
     onFailure(f) {
-      spinner.log(out.errColor.red("error: ") + `${label(f.ref)}: ${f.error.message}`);
+      spinner.log(out.errColor.red("error: ") + safeText(`${label(f.ref)}: ${f.error.message}`));
       if (failures.length < MAX_JSON_FAILURES)
         failures.push({ [run.refKey]: f.ref, error: f.error.message, exit_code: f.error.exitCode });
       else failuresOmitted++;
@@ -166,6 +169,8 @@ export async function publishMany(
     },
   }).finally(unsignal);
   spinner.stop();
+  // tweet --count: the events a stopped run never built are not sent either
+  if (run.expected !== undefined) summary.notSent = run.expected - bulkTotal(summary);
   const facts: BulkFacts = {
     stream: ctx.stream,
     elapsedMs: performance.now() - started,
@@ -175,12 +180,13 @@ export async function publishMany(
   };
   if (out.json) await out.printJson(bulkSummaryJson(summary, facts));
   else await out.result(renderBulkSummary(summary, facts, out.color, out.width));
-  const err = bulkError(summary, run.noun === "line" ? "events" : "tweets", label);
-  if (err) throw err;
+  // a stop by signal decides the exit code: failures are in the summary above
   if (summary.interrupted) {
     throw new CliError(
-      `interrupted by ${stopSignal}: the input was not published to its end (every event counted above is stored)`,
+      `interrupted by ${stopSignal}: the input was not published to its end (every event counted as published above is stored)`,
       exitCodeForSignal(stopSignal),
     );
   }
+  const err = bulkError(summary, run.noun === "line" ? "events" : "tweets", label);
+  if (err) throw err;
 }

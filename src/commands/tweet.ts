@@ -89,6 +89,7 @@ async function tweetMany(ctx: CommandContext, message: string, author: string, o
     refKey: "index",
     window: opts.window,
     failFast: Boolean(opts.failFast),
+    expected: opts.count,
   });
 }
 

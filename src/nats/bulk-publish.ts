@@ -2,12 +2,18 @@
 // tweet --count): up to `window` publishes wait for their JetStream ack at once instead
 // of one round trip each. Every event still goes through publishMessage, so each one is
 // acknowledged, carries its Nats-Msg-Id and is retried with it after a timeout.
-// Per-event failures are counted and reported; failures that would hit every later
-// event too (no stream, connection lost, subject owned by another stream) stop the run.
+// Transient failures (an election, a paused server) are retried by publishMessage within
+// the retry budget, so a run waits through them and goes on. Every failure is counted and
+// reported with its reason; a permanent one on one subject (permission denied, no stream,
+// full stream) fails only that event, and the run goes on with the others unless
+// --fail-fast. Only failures every later event would share stop the run: the retry budget
+// ran out (no JetStream answer), the connection is gone, no JetStream at all.
+// Memory follows the window, not the input: nothing is kept per event.
 
 import type { JetStreamClient } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../output/format.js";
+import { isPermissionDenied } from "./errors.js";
 import { publishMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
@@ -25,7 +31,8 @@ export interface BulkOptions {
   /** most publishes awaiting their ack at once */
   window: number;
   timeoutMs: number;
-  retries?: number;
+  /** retry budget of each publish, ms (default: retryBudgetMs(timeoutMs)) */
+  budgetMs?: number;
   expectStream?: string;
   /** stop at the first failure (events already in flight still complete) */
   failFast?: boolean;
@@ -46,6 +53,8 @@ export interface BulkSummary {
   /** lowest and highest stream sequence of the newly stored events */
   firstSeq: number | null;
   lastSeq: number | null;
+  /** read from the input but not sent, because the run stopped (fail-fast, fatal, signal) */
+  notSent: number;
   /** the run stopped early (--fail-fast or a failure every later event would share) */
   aborted: boolean;
   /** the run was stopped by a signal before the input ended */
@@ -57,13 +66,35 @@ export interface BulkSummary {
   fatal: CliError | null;
 }
 
-/** Failures every later publish would share: stop instead of failing them one by one. */
+/**
+ * Failures every later publish would share: stop instead of failing them one by one. A
+ * permission denied (exit 3 too) concerns one subject; the others go on.
+ */
 function isFatal(err: CliError): boolean {
-  return (
-    err.exitCode === ExitCode.Connection ||
-    err.exitCode === ExitCode.NotFound ||
-    err.exitCode === ExitCode.Conflict
-  );
+  if (err.exitCode === ExitCode.Timeout) return true; // the retry budget ran out
+  return err.exitCode === ExitCode.Connection && !isPermissionDenied(err);
+}
+
+/** The next batch, or "stopped" once the signal fires: no reaction outlives the wait. */
+function nextOrStop<T>(
+  iterator: AsyncIterator<T> | Iterator<T>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<T> | "stopped"> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return resolve("stopped");
+    const onAbort = () => resolve("stopped");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(iterator.next()).then(
+      (r) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Items come in batches so that a large input costs one await per batch, not per event. */
@@ -76,6 +107,7 @@ export async function publishPipelined(
     published: 0,
     duplicates: 0,
     failed: 0,
+    notSent: 0,
     firstSeq: null,
     lastSeq: null,
     aborted: false,
@@ -92,7 +124,6 @@ export async function publishPipelined(
     if (fromPublish && isFatal(error)) {
       summary.fatal ??= error;
       summary.aborted = true;
-      return; // reported once, by the caller, as the run's error
     }
     if (opts.failFast) summary.aborted = true;
     opts.onFailure?.(failure);
@@ -114,58 +145,62 @@ export async function publishPipelined(
     Symbol.asyncIterator in batches
       ? batches[Symbol.asyncIterator]()
       : (batches as Iterable<BulkItem[]>)[Symbol.iterator]();
-  const stopped = new Promise<"stopped">((resolve) => {
-    if (opts.signal?.aborted) resolve("stopped");
-    opts.signal?.addEventListener("abort", () => resolve("stopped"), { once: true });
-  });
+  const publish = (item: Extract<BulkItem, { msgID: string }>) => {
+    inFlight++;
+    publishMessage(js, item.subject, item.payload, {
+      msgID: item.msgID,
+      timeoutMs: opts.timeoutMs,
+      budgetMs: opts.budgetMs,
+      expectStream: opts.expectStream,
+      signal: opts.signal,
+    })
+      .then(
+        (ack) => {
+          if (ack.duplicate) {
+            summary.duplicates++;
+            return;
+          }
+          summary.published++;
+          if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
+          if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
+        },
+        (err: unknown) => {
+          const error =
+            err instanceof CliError
+              ? err
+              : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+          fail(item.ref, error, true);
+        },
+      )
+      .finally(settled);
+  };
   read: for (;;) {
-    const pending = Promise.resolve(iterator.next());
-    pending.catch(() => {}); // after a stop, nobody awaits it: the input may end in an error
-    const next = await Promise.race([pending, stopped]);
+    const next = await nextOrStop(iterator, opts.signal);
     if (next === "stopped") {
       summary.interrupted = true;
+      // after a stop, nobody awaits the pending read: the input may end in an error
       break;
     }
     if (next.done) break;
-    for (const item of next.value) {
-      if (opts.signal?.aborted) {
-        summary.interrupted = true;
-        break read;
+    const items = next.value;
+    for (let i = 0; i < items.length; i++) {
+      if (!summary.aborted && !opts.signal?.aborted) {
+        const item = items[i]!;
+        if ("error" in item) {
+          fail(item.ref, item.error, false);
+          opts.onProgress?.(summary);
+          continue;
+        }
+        while (inFlight >= opts.window) await waitForSlot();
+        if (!summary.aborted && !opts.signal?.aborted) {
+          publish(item);
+          continue;
+        }
       }
-      if (summary.aborted) break read;
-      if ("error" in item) {
-        fail(item.ref, item.error, false);
-        opts.onProgress?.(summary);
-        continue;
-      }
-      while (inFlight >= opts.window) await waitForSlot();
-      if (summary.aborted) break read;
-      inFlight++;
-      publishMessage(js, item.subject, item.payload, {
-        msgID: item.msgID,
-        timeoutMs: opts.timeoutMs,
-        retries: opts.retries,
-        expectStream: opts.expectStream,
-      })
-        .then(
-          (ack) => {
-            if (ack.duplicate) {
-              summary.duplicates++;
-              return;
-            }
-            summary.published++;
-            if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
-            if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-          },
-          (err: unknown) => {
-            const error =
-              err instanceof CliError
-                ? err
-                : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
-            fail(item.ref, error, true);
-          },
-        )
-        .finally(settled);
+      // stopped: the rest of this batch was read but is not sent
+      if (opts.signal?.aborted) summary.interrupted = true;
+      summary.notSent += items.length - i;
+      break read;
     }
   }
   while (inFlight > 0) await waitForSlot();

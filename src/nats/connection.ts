@@ -3,11 +3,13 @@
 // path (cli.ts calls it). The nats client is imported here on first use only, so
 // commands that need no server (and --help / --version) never load it.
 
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
 import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
+import { openManager } from "./manager.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 
@@ -64,6 +66,15 @@ export function describeServers(servers: string[]): string {
 
 let pending: Promise<Connection> | undefined;
 let current: Connection | undefined;
+
+async function readableFile(path: string, flag: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw usageError(`cannot read the ${flag} file ${path} (${code})`);
+  }
+}
 
 async function readSecretFile(path: string, flag: string): Promise<string> {
   try {
@@ -129,6 +140,9 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     maxReconnectAttempts: s.reconnectForever ? -1 : 10,
     reconnectTimeWait: 1000,
     waitOnFirstConnect: false,
+    // nats.js otherwise records a stack trace for every request and publish (two Errors per
+    // serve POST, its largest cost after the socket writes); kept when debugging
+    noAsyncTraces: !process.env.TWEETSTREAM_DEBUG,
   };
   // explicit options win over credentials written into the URL
   const u = s.user ?? user;
@@ -144,6 +158,13 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     const seed = (await readSecretFile(s.nkey, "--nkey")).trim();
     opts.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed));
   }
+  // a TLS file that cannot be read is a wrong path (exit 2), found before connecting
+  for (const [path, flag] of [
+    [s.tlsCert, "--tls-cert"],
+    [s.tlsKey, "--tls-key"],
+    [s.tlsCa, "--tls-ca"],
+  ] as const)
+    if (path) await readableFile(path, flag);
   if (s.tlsCert || s.tlsKey || s.tlsCa || s.tlsFirst) {
     opts.tls = {
       ...(s.tlsCert ? { certFile: s.tlsCert } : {}),
@@ -173,11 +194,9 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     nc,
     settings,
     jsm() {
-      jsm ??= nc
-        .jetstreamManager({ timeout: settings.timeoutMs, ...domain })
-        .catch((err: unknown) => {
-          throw toCliError(err, { phase: "jetstream", servers: settings.servers });
-        });
+      jsm ??= openManager(nc, settings.timeoutMs, domain).catch((err: unknown) => {
+        throw toCliError(err, { phase: "jetstream", servers: settings.servers });
+      });
       return jsm;
     },
     js() {

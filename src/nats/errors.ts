@@ -1,5 +1,8 @@
 // Error mapping, by code not by text: JetStream API err_codes and nats client codes
 // become CliErrors with the documented exit codes. The only module that knows them.
+// Permanent: usage / rejected config 2, auth / permission / no JetStream 3, confirmed
+// not found 4, conflict or limit reached (full stream) 5. Transient (no responders,
+// timeout, "in process"): retried by retry.ts within its budget, then 6.
 
 import { CliError, ExitCode } from "../errors.js";
 import { redact, redactUrl } from "../redact.js";
@@ -21,7 +24,69 @@ export const JsErr = {
   MaximumConsumersLimit: 10026,
   ConsumerConfigRequired: 10078,
   StreamNotMatch: 10060,
+  AccountResourcesExceeded: 10002,
+  BadRequest: 10003,
+  ClusterNoPeers: 10005,
+  ClusterNotAvailable: 10008,
+  InvalidJson: 10025,
+  MaximumStreamsLimit: 10027,
+  MemoryResourcesExceeded: 10028,
+  NotEnabledForAccount: 10039,
+  StorageResourcesExceeded: 10047,
+  StreamInvalidConfig: 10052,
+  StreamLimits: 10053,
+  StreamMessageExceedsMaximum: 10054,
+  StreamReplicasNotSupported: 10074,
+  NotEnabled: 10076,
+  StreamSealed: 10109,
+  StreamMaxBytesRequired: 10113,
+  StreamMaxStreamBytesExceeded: 10122,
+  ReplicasCountNegative: 10133,
+  DuplicateMessageInProcess: 10158,
+  TooManyRequests: 10167,
 } as const;
+
+/** Limits a server reports as reached: exit 5 (the stream or account is full). */
+const LIMIT_CODES: ReadonlySet<number> = new Set([
+  JsErr.AccountResourcesExceeded,
+  JsErr.InsufficientResources,
+  JsErr.MaximumConsumersLimit,
+  JsErr.MaximumStreamsLimit,
+  JsErr.MemoryResourcesExceeded,
+  JsErr.StorageResourcesExceeded,
+  JsErr.StreamLimits,
+  JsErr.StreamMaxBytesRequired,
+  JsErr.StreamMaxStreamBytesExceeded,
+  JsErr.StreamSealed,
+]);
+
+/** A request the server refused as invalid (a stream config it will not take): exit 2. */
+const REJECTED_CODES: ReadonlySet<number> = new Set([
+  JsErr.BadRequest,
+  JsErr.ClusterNoPeers,
+  JsErr.InvalidJson,
+  JsErr.StreamInvalidConfig,
+  JsErr.StreamReplicasNotSupported,
+  JsErr.ReplicasCountNegative,
+]);
+
+/**
+ * The stream limit named by a full stream's answer (err_code 10077), as `stream add`
+ * and `stream info` call it; undefined when the store failed for another reason.
+ */
+export function limitReached(description: string): string | undefined {
+  const d = description.toLowerCase();
+  if (d.includes("maximum messages per subject")) return "max_msgs_per_subject";
+  if (d.includes("maximum messages")) return "max_msgs (--max-msgs)";
+  if (d.includes("maximum bytes")) return "max_bytes (--max-bytes)";
+  if (d.includes("message size exceeds")) return "max_msg_size";
+  return undefined;
+}
+
+/** "15s", "1.5s", "500ms" */
+export function formatBudget(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${ms}ms`;
+}
 
 export interface ErrorContext {
   phase?: "connect" | "jetstream" | "request";
@@ -54,18 +119,150 @@ export function natsErrorCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** "no responders", "timeout" or "in process": the three transient answers, by name. */
+export type TransientReason = "no responders" | "timeout" | "in process" | "unavailable";
+
+/**
+ * Why a JetStream call failed in a way that may pass, or undefined when the failure is
+ * permanent (or not a nats error at all).
+ */
+export function transientReason(err: unknown): TransientReason | undefined {
+  const api = asNats(err)?.api_error;
+  if (api) {
+    if (api.err_code === JsErr.DuplicateMessageInProcess) return "in process";
+    // the server names these itself: a leader is being elected, or it is busy
+    if (api.err_code === JsErr.ClusterNotAvailable) return "unavailable";
+    if (api.err_code === JsErr.TooManyRequests) return "unavailable";
+    const desc = (api.description ?? "").toLowerCase();
+    if (desc.includes("in process")) return "in process"; // servers before err_code 10158
+    if (
+      desc.includes("not leader") ||
+      desc.includes("temporarily unavailable") ||
+      desc.includes("store is closed") // 10077 from a leader stepping down
+    )
+      return "unavailable";
+    return undefined;
+  }
+  const code = natsErrorCode(err);
+  if (code === "503") return "no responders";
+  if (code === "TIMEOUT") return "timeout";
+  return undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  return transientReason(err) !== undefined;
+}
+
+/** The budget ran out (or the run was stopped) while the call kept failing transiently. */
+export class RetryBudgetExceeded extends Error {
+  readonly budgetMs: number;
+  readonly attempts: number;
+  readonly reason: TransientReason;
+  /** stopped by the caller's signal rather than by the budget */
+  readonly stopped: boolean;
+
+  constructor(last: unknown, budgetMs: number, attempts: number, stopped: boolean) {
+    const reason = transientReason(last) ?? "timeout";
+    super(`no JetStream answer within ${budgetMs} ms (${reason}, ${attempts} attempts)`, {
+      cause: last,
+    });
+    this.name = "RetryBudgetExceeded";
+    this.budgetMs = budgetMs;
+    this.attempts = attempts;
+    this.reason = reason;
+    this.stopped = stopped;
+  }
+}
+
 function where(ctx: ErrorContext): string {
   return ctx.servers && ctx.servers.length > 0
     ? ctx.servers.map(redactUrl).join(", ")
     : "the server";
 }
 
+/**
+ * The retry budget ran out while JetStream kept not answering: exit 6, never "create".
+ * `subject`: a publish, which may have been stored by an unanswered attempt.
+ */
+export function noAnswerError(
+  err: RetryBudgetExceeded,
+  ctx: ErrorContext = {},
+  subject?: string,
+): CliError {
+  const what =
+    err.reason === "timeout"
+      ? "timed out"
+      : err.reason === "in process"
+        ? "duplicate message id still in process"
+        : err.reason === "unavailable"
+          ? "JetStream temporarily unavailable"
+          : "no responders";
+  const tries = `${what}, ${err.attempts} attempt${err.attempts === 1 ? "" : "s"}${err.stopped ? ", stopped" : ""}`;
+  const advice = subject
+    ? `${subject} may or may not be stored: publishing again with the same id is safe`
+    : "a leader election or a paused server usually passes: try again";
+  return new CliError(
+    `no JetStream answer within ${formatBudget(err.budgetMs)} from ${where(ctx)} (${tries}); ${advice}`,
+    ExitCode.Timeout,
+    { cause: err },
+  );
+}
+
+function apiError(
+  api: NonNullable<NatsLikeError["api_error"]>,
+  ctx: ErrorContext,
+): CliError | undefined {
+  const desc = redact(api.description);
+  const code = api.err_code ?? 0;
+  if (code === JsErr.StreamStoreFailed || code === JsErr.StreamMessageExceedsMaximum) {
+    const limit = limitReached(desc);
+    const stream = ctx.stream ? `stream ${ctx.stream}` : "the stream";
+    if (limit) {
+      return new CliError(
+        `${stream} is full: ${desc} (limit ${limit}, discard new); make room with \`tweetstream stream purge\` or raise the limit`,
+        ExitCode.Conflict,
+      );
+    }
+    return new CliError(`${stream} could not store the message: ${desc}`, ExitCode.Conflict);
+  }
+  if (code === JsErr.NotEnabledForAccount || code === JsErr.NotEnabled) {
+    return new CliError(
+      `JetStream is not enabled for this account on ${where(ctx)} (${desc})`,
+      ExitCode.Connection,
+    );
+  }
+  if (LIMIT_CODES.has(code)) return new CliError(`limit reached: ${desc}`, ExitCode.Conflict);
+  if (REJECTED_CODES.has(code)) {
+    return new CliError(`the server rejected the request: ${desc}`, ExitCode.Usage);
+  }
+  if (code === JsErr.DuplicateMessageInProcess || code === JsErr.ClusterNotAvailable) {
+    return new CliError(`JetStream is busy: ${desc}; try again`, ExitCode.Timeout);
+  }
+  return undefined;
+}
+
+/** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
+export function noJetStreamError(ctx: ErrorContext = {}): CliError {
+  return new CliError(
+    `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
+    ExitCode.Connection,
+  );
+}
+
+/** A permission denial concerns one subject or API: other work may go on. */
+export function isPermissionDenied(err: CliError): boolean {
+  return natsErrorCode(err.cause) === "PERMISSIONS_VIOLATION";
+}
+
 export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (err instanceof CliError) return err;
+  if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
   const e = asNats(err);
   const api = e?.api_error;
   if (api) {
     const desc = redact(api.description);
+    const known = apiError(api, ctx);
+    if (known) return known;
     switch (api.err_code) {
       case JsErr.StreamNotFound:
         return new CliError(
@@ -99,12 +296,10 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
         );
       default:
         if (api.code === 404) return new CliError(desc, ExitCode.NotFound);
-        if (api.code === 503)
-          return new CliError(`JetStream unavailable: ${desc}`, ExitCode.Connection);
-        return new CliError(
-          `JetStream error: ${desc}`,
-          api.code >= 500 ? ExitCode.Internal : ExitCode.Usage,
-        );
+        // a server-side failure may pass; a 4xx is the request's fault
+        if (api.code >= 500)
+          return new CliError(`JetStream unavailable: ${desc}`, ExitCode.Timeout);
+        return new CliError(`JetStream refused the request: ${desc}`, ExitCode.Usage);
     }
   }
   const code = natsErrorCode(err);
@@ -123,19 +318,22 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
         ExitCode.Connection,
       );
     case "PERMISSIONS_VIOLATION":
-      return new CliError(`permission denied: ${redact(e?.message ?? "")}`, ExitCode.Connection);
+      return new CliError(`permission denied: ${redact(e?.message ?? "")}`, ExitCode.Connection, {
+        cause: err,
+      });
+    case "SERVER_OPT_NA":
+      // nats.js: TLS options were given, the server does not offer TLS
+      return new CliError(
+        `${servers} does not offer TLS, but --tls-cert/--tls-key/--tls-ca were given (or a tls:// URL)`,
+        ExitCode.Connection,
+      );
     case "TLS":
       return new CliError(
         `TLS error talking to ${servers}: ${redact(e?.message ?? "")}`,
         ExitCode.Connection,
       );
     case "503":
-      if (ctx.phase === "jetstream" || ctx.phase === "connect") {
-        return new CliError(
-          `JetStream is not enabled on ${servers} (start nats-server with -js)`,
-          ExitCode.Connection,
-        );
-      }
+      if (ctx.phase === "jetstream" || ctx.phase === "connect") return noJetStreamError(ctx);
       return new CliError(
         `no responders: JetStream did not answer on ${servers}`,
         ExitCode.Connection,
@@ -172,7 +370,20 @@ export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (/^(ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED)$/.test(syscall)) {
     return new CliError(`cannot connect to ${servers}: ${syscall}`, ExitCode.Connection);
   }
-  if (code === "INVALID_OPTION" || (e?.message ?? "").includes("invalid url")) {
+  if (syscall === "ERR_INVALID_URL" || /invalid url/i.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid server URL in ${servers}: use nats://host:port (or tls://, ws://)`,
+      ExitCode.Usage,
+    );
+  }
+  // nkeys: a seed that is not one (checksum, prefix, encoding)
+  if (/^nkeys: /.test(e?.message ?? "")) {
+    return new CliError(
+      `invalid nkey seed (--nkey or --creds): ${redact(e?.message ?? "")}`,
+      ExitCode.Connection,
+    );
+  }
+  if (code === "INVALID_OPTION") {
     return new CliError(
       `invalid server option: ${redact(e?.message ?? String(err))}`,
       ExitCode.Usage,

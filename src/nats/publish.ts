@@ -1,27 +1,48 @@
 // Publishing one message to JetStream with the guarantees every producer needs:
 // it waits for the JetStream ack, carries a Nats-Msg-Id so a retry is never stored
-// twice, and retries a timed-out publish with the same id before giving up.
+// twice, and rides out what passes (a leader election, a paused server, "in process")
+// by retrying with the same id within the retry budget (retry.ts). A failure is named
+// by what the server said: "no stream" only when the server confirms it.
 
-import type { JetStreamClient, PubAck } from "nats";
+import type { JetStreamClient, NatsConnection, PubAck } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
+import {
+  JsErr,
+  jsErrorCode,
+  natsErrorCode,
+  noAnswerError,
+  noJetStreamError,
+  RetryBudgetExceeded,
+  toCliError,
+} from "./errors.js";
+import { retryBudgetMs, withJsRetry } from "./retry.js";
 
 export interface PublishOutcome {
   stream: string;
   seq: number;
-  /** the stream already had a message with this id inside its duplicate window */
+  /**
+   * the stream already had a message with this id inside its duplicate window, from
+   * before this call (an attempt of this call that got no answer and was stored anyway
+   * is not a duplicate: see `retried`)
+   */
   duplicate: boolean;
   subject: string;
+  /** the ack came for a retry after an attempt that got no answer */
+  retried: boolean;
 }
 
 export interface PublishOptions {
   msgID: string;
   /** per-attempt ack timeout, ms */
   timeoutMs: number;
-  /** extra attempts after a timeout (same msgID), default 2 */
+  /** how long transient failures are retried, ms; default retryBudgetMs(timeoutMs) */
+  budgetMs?: number;
+  /** @deprecated the retry budget decides; kept so that older callers still compile */
   retries?: number;
   /** refuse to store in any other stream (Nats-Expected-Stream) */
   expectStream?: string;
+  /** stop retrying (Ctrl-C) */
+  signal?: AbortSignal;
 }
 
 export function noStreamError(subject: string): CliError {
@@ -33,39 +54,91 @@ export function noStreamError(subject: string): CliError {
   );
 }
 
+/** The client's connection (the JetStream client has it; its type does not say so). */
+function connectionOf(js: JetStreamClient): NatsConnection | undefined {
+  const get = (js as { getConnection?: () => NatsConnection }).getConnection;
+  return typeof get === "function" ? get.call(js) : undefined;
+}
+
+const lookups = new WeakMap<JetStreamClient, Map<string, Promise<CliError | undefined>>>();
+
+/**
+ * A publish got no responders. Ask the server why: no stream for the subject (confirmed
+ * by the stream lookup) or no JetStream are permanent; a stream that exists, or a lookup
+ * that got no answer either, is a leader election or a restart: undefined (retry).
+ * Concurrent publishes to one subject share one lookup.
+ */
+function explainNoResponders(js: JetStreamClient, subject: string): Promise<CliError | undefined> {
+  let bySubject = lookups.get(js);
+  if (!bySubject) lookups.set(js, (bySubject = new Map()));
+  const known = bySubject.get(subject);
+  if (known) return known;
+  const lookup = (async (): Promise<CliError | undefined> => {
+    // the server says in its INFO whether it runs JetStream
+    const info = connectionOf(js)?.info;
+    if (info && !info.jetstream) return noJetStreamError();
+    try {
+      const jsm = await js.jetstreamManager(false);
+      await jsm.streams.find(subject);
+      return undefined; // the stream exists: its leader is away for now
+    } catch (err) {
+      if (err instanceof Error && err.message === "no stream matches subject")
+        return noStreamError(subject);
+      const code = jsErrorCode(err);
+      if (code === JsErr.NotEnabledForAccount || code === JsErr.NotEnabled)
+        return toCliError(err, { phase: "request" });
+      return undefined; // no answer to the lookup either: transient
+    }
+  })();
+  const forget = () => bySubject.delete(subject);
+  bySubject.set(subject, lookup);
+  void lookup.then(forget, forget);
+  return lookup;
+}
+
 export async function publishMessage(
   js: JetStreamClient,
   subject: string,
   payload: Uint8Array,
   opts: PublishOptions,
 ): Promise<PublishOutcome> {
-  const retries = opts.retries ?? 2;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const ack: PubAck = await js.publish(subject, payload, {
-        msgID: opts.msgID,
-        timeout: opts.timeoutMs,
-        ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
-      });
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, subject };
-    } catch (err) {
-      const code = natsErrorCode(err);
-      if (code === "503") throw noStreamError(subject);
-      if (jsErrorCode(err) === JsErr.StreamNotMatch) {
-        throw new CliError(
-          `subject ${subject} is stored by another stream, not ${opts.expectStream}`,
-          ExitCode.Conflict,
-        );
+  let unanswered = false; // an attempt got no answer: it may have been stored
+  const ack: PubAck = await withJsRetry(
+    async ({ remainingMs }) => {
+      try {
+        return await js.publish(subject, payload, {
+          msgID: opts.msgID,
+          // the last attempt gets what is left of the budget (but not nothing)
+          timeout: Math.max(Math.min(opts.timeoutMs, remainingMs), Math.min(opts.timeoutMs, 250)),
+          ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
+        });
+      } catch (err) {
+        const code = natsErrorCode(err);
+        if (code === "TIMEOUT") unanswered = true;
+        if (code === "503" && jsErrorCode(err) === undefined) {
+          const permanent = await explainNoResponders(js, subject);
+          if (permanent) throw permanent;
+        }
+        throw err;
       }
-      const retryable = code === "TIMEOUT" || code === "DISCONNECT" || code === "CONNECTION_CLOSED";
-      if (retryable && attempt < retries && code === "TIMEOUT") continue;
-      if (code === "TIMEOUT") {
-        throw new CliError(
-          `no JetStream acknowledgement for ${subject} after ${attempt + 1} attempts; the event may not be stored (publishing again with the same id is safe)`,
-          ExitCode.Timeout,
-        );
-      }
-      throw toCliError(err, { phase: "request" });
+    },
+    { budgetMs: opts.budgetMs ?? retryBudgetMs(opts.timeoutMs), signal: opts.signal },
+  ).catch((err: unknown) => {
+    if (jsErrorCode(err) === JsErr.StreamNotMatch) {
+      throw new CliError(
+        `subject ${subject} is stored by another stream, not ${opts.expectStream}`,
+        ExitCode.Conflict,
+      );
     }
-  }
+    if (err instanceof RetryBudgetExceeded) throw noAnswerError(err, {}, subject);
+    throw toCliError(err, { phase: "request", stream: opts.expectStream });
+  });
+  return {
+    stream: ack.stream,
+    seq: ack.seq,
+    // a duplicate of our own unanswered attempt was stored by this call
+    duplicate: ack.duplicate && !unanswered,
+    subject,
+    retried: unanswered,
+  };
 }

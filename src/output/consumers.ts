@@ -4,6 +4,7 @@
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
 import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
+import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
@@ -35,8 +36,8 @@ export async function renderConsumerTable(
   const rows = consumers.map((c) => {
     const last = lastActive(c.delivered);
     return [
-      c.name,
-      c.config.description ?? "",
+      safeText(c.name),
+      safeText(c.config.description ?? ""),
       formatTime(new Date(c.created)),
       formatCount(c.num_ack_pending),
       formatCount(c.num_pending),
@@ -50,7 +51,7 @@ export async function renderConsumerTable(
 function rows(pairs: [string, string | undefined][]): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
   const width = Math.max(...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n");
+  return shown.map(([k, v]) => `  ${k.padStart(width)}: ${safeText(v)}`).join("\n");
 }
 
 function sequences(seq: ConsumerInfo["delivered"]): string {
@@ -70,7 +71,7 @@ export function renderConsumerInfo(c: ConsumerInfo, color: ChalkInstance): strin
     ns === undefined || ns === 0 ? undefined : formatDuration(ns / NS_PER_MS);
   return [
     color.bold(
-      `Information for consumer ${c.stream_name} > ${c.name} created ${formatTime(new Date(c.created))}`,
+      `Information for consumer ${c.stream_name} > ${safeText(c.name)} created ${formatTime(new Date(c.created))}`,
     ),
     "",
     color.bold("Configuration:"),

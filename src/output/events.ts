@@ -5,6 +5,7 @@
 import type { ChalkInstance } from "chalk";
 import { displayAuthor, readStoredEvent, type StoredReading, type TweetEvent } from "../events.js";
 import { ellipsize, formatTime, visibleLength } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 /** A message as read from the stream (nats/messages.ts builds it from a JsMsg). */
 export interface StoredMessage {
@@ -110,12 +111,9 @@ export function listenLine(msg: StoredMessage, consumer: string, reading: Stored
   );
 }
 
-/** Terminal control characters in payloads must not drive the user's terminal. */
+/** Untrusted text from the stream, made safe for the terminal (safe-text.ts). */
 function printable(text: string, keepNewlines: boolean): string {
-  const re = keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g;
-  return text.replace(re, (c) =>
-    c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return safeText(text, { keepNewlines });
 }
 
 function typeColor(color: ChalkInstance, type: string | undefined): (s: string) => string {
@@ -198,7 +196,7 @@ export function renderEventLine(
     `${color.dim(time)}  ${paint(type)}  ${shownId}  ${author}` +
     (text ? `  ${text}` : "") +
     (again ? color.dim(again) : "");
-  const full = line(formatTime(date), event.messageType.padEnd(13), id, message);
+  const full = line(formatTime(date), printable(event.messageType, false).padEnd(13), id, message);
   if (width === undefined || visibleLength(full) <= width) return full;
   const type = (event.messageType === "tweet_liked" ? "like" : "tweet").padEnd(5);
   const time = shortTime(date);

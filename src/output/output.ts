@@ -4,6 +4,7 @@
 
 import type { ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
+import { safeText } from "./safe-text.js";
 import { guardStdout, isStdoutClosed } from "./stdout.js";
 
 export { isStdoutClosed, onStdoutClosed } from "./stdout.js";
@@ -118,6 +119,8 @@ function palette(level: 0 | 1 | 2 | 3): ChalkInstance {
   return level === 0 || !chalkModule ? plain : new chalkModule.Chalk({ level });
 }
 
+const safeNote = (text: string) => safeText(redact(text), { keepNewlines: true });
+
 export function createOutput(opts: OutputOptions = {}): Output {
   guardStdout();
   const json = Boolean(opts.json);
@@ -139,14 +142,15 @@ export function createOutput(opts: OutputOptions = {}): Output {
     printJson: (value) => write(process.stdout, JSON.stringify(value, null, 2) + "\n"),
     printNdjson: (value) => write(process.stdout, JSON.stringify(value) + "\n"),
     writeConfirmed,
+    // notes on stderr are plain text that may quote the stream or argv: made safe here
     info(text) {
-      if (!quiet && !json) process.stderr.write(redact(text) + "\n");
+      if (!quiet && !json) process.stderr.write(safeNote(text) + "\n");
     },
     warn(text) {
-      if (!quiet) process.stderr.write(errColor.yellow("warning: ") + redact(text) + "\n");
+      if (!quiet) process.stderr.write(errColor.yellow("warning: ") + safeNote(text) + "\n");
     },
     error(text) {
-      process.stderr.write(errColor.red("error: ") + redact(text) + "\n");
+      process.stderr.write(errColor.red("error: ") + safeNote(text) + "\n");
     },
   };
 }

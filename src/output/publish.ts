@@ -6,6 +6,7 @@ import type { TweetEvent } from "../events.js";
 import type { BulkSummary } from "../nats/bulk-publish.js";
 import type { PublishOutcome } from "../nats/publish.js";
 import { fitting, formatCount, formatDuration, plural, wrapParts } from "./format.js";
+import { safeText } from "./safe-text.js";
 
 /** `--json` of tweet and like. */
 export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
@@ -29,10 +30,11 @@ export function renderPublished(
   color: ChalkInstance,
   width?: number,
 ): string {
-  const id = color.bold(event.id);
+  const id = color.bold(safeText(event.id));
+  const author = safeText(event.author);
   const like = event.messageType === "tweet_liked";
-  const what = like ? `like of tweet ${id} by ${event.author}` : `tweet ${id}`;
-  const short = like ? `like of ${id} by ${event.author}` : `tweet ${id}`;
+  const what = like ? `like of tweet ${id} by ${author}` : `tweet ${id}`;
+  const short = like ? `like of ${id} by ${author}` : `tweet ${id}`;
   const bare = like ? `like of ${id}` : `tweet ${id}`;
   const where = `stream ${outcome.stream}, seq ${outcome.seq}`;
   const seq = `seq ${outcome.seq}`;
@@ -77,6 +79,7 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
     published: s.published,
     duplicates: s.duplicates,
     failed: s.failed,
+    not_sent: s.notSent,
     ...(facts.lines !== undefined ? { lines: facts.lines } : {}),
     first_seq: s.firstSeq,
     last_seq: s.lastSeq,
@@ -104,6 +107,7 @@ export function renderBulkSummary(
         ? ` (seq ${s.firstSeq})`
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
+  const notSent = s.notSent > 0 ? [`${formatCount(s.notSent)} not sent`] : [];
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   const stop = s.interrupted
     ? "interrupted before the end of the input"
@@ -114,8 +118,12 @@ export function renderBulkSummary(
     [
       `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}`,
       plural(s.duplicates, "duplicate"),
-      `${failed} ${speed}` + (stop ? color.red(`; ${stop}`) : ""),
-    ],
+      failed,
+      ...notSent,
+    ].map((part, i, all) =>
+      // the speed (and why it stopped) ends the last part
+      i < all.length - 1 ? part : `${part} ${speed}` + (stop ? color.red(`; ${stop}`) : ""),
+    ),
     width,
   );
 }

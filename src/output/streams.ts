@@ -6,6 +6,7 @@ import type { ChalkInstance } from "chalk";
 import type { ClusterInfo, StreamInfo } from "nats";
 import type { ConfigChange } from "../nats/streams.js";
 import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
+import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
@@ -23,8 +24,8 @@ const nsDuration = (ns: number) => formatDuration(ns / NS_PER_MS);
 
 /** How each configuration field is named and shown; others show as JSON under their key. */
 const FIELDS: Record<string, [label: string, show: (v: any) => string]> = {
-  subjects: ["subjects", (v: string[]) => (v ?? []).join(", ") || "none"],
-  description: ["description", (v: string) => (v ? JSON.stringify(v) : "none")],
+  subjects: ["subjects", (v: string[]) => safeText((v ?? []).join(", ")) || "none"],
+  description: ["description", (v: string) => (v ? safeText(JSON.stringify(v)) : "none")],
   storage: ["storage", String],
   num_replicas: ["replicas", String],
   retention: ["retention", String],
@@ -75,7 +76,7 @@ export async function renderStreamTable(
   const degraded: string[] = [];
   const rows = streams.map((s) => [
     markDegraded(s, degraded, color),
-    s.config.description ?? "",
+    safeText(s.config.description ?? ""),
     formatTime(new Date(s.created)),
     formatCount(s.state.messages),
     formatBytes(s.state.bytes),
@@ -103,7 +104,7 @@ export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string
     color.bold("Configuration:"),
     rows([
       ["Subjects", show("subjects")],
-      ["Description", c.description || "-"],
+      ["Description", safeText(c.description ?? "") || "-"],
       ["Storage", show("storage")],
       ["Replicas", show("num_replicas")],
       ["Retention", show("retention")],

@@ -19,6 +19,7 @@ import {
   tweetIdParam,
   tweetInput,
 } from "./validate.js";
+import { safeText } from "../output/safe-text.js";
 
 export interface PublishResult {
   seq: number;
@@ -303,7 +304,9 @@ export function createApp(deps: AppDeps): App {
         res.on("close", () => {
           const ms = (performance.now() - started).toFixed(1);
           const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
-          log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms}ms`);
+          log(
+            `${new Date().toISOString()} ${safeText(`${req.method} ${req.url}`)} ${status} ${ms}ms`,
+          );
         });
       }
       if (deps.front?.(req, res)) return;

@@ -55,7 +55,8 @@ export class SseHub {
   /** Called by the follower for every stored message, in order; `event` null when it is not one. */
   publish(seq: number, event: SequencedEvent | null): void {
     if (seq > this.followed) this.followed = seq;
-    if (event) this.send(frame(event));
+    // no clients (the usual case under load): no frame to build
+    if (event && this.clients.size > 0) this.send(frame(event));
   }
 
   /** Ends every stream (shutdown). */

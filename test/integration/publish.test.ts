@@ -441,15 +441,19 @@ describe("failures are never reported as success", () => {
       expect(seen).toEqual(["retry-me", "retry-me"]);
     });
 
-    it("never arriving: exit 6 after the retries, saying it may not be stored", async () => {
+    it("never arriving: exit 6 when the retry budget (3 x --timeout) runs out, saying it may be stored", async () => {
       const stream = uniqueStream("LOST");
       const seen = responder(`${stream}.tweet_created`, Infinity);
       await nc.flush();
       const r = await ts(["tweet", "hi", "--id", "lost", "--stream", stream, "--timeout", "1s"]);
       expect(r.code).toBe(6);
       expect(r.stdout).toBe("");
-      expect(r.stderr).toMatch(/no JetStream acknowledgement .* 3 attempts/);
-      expect(seen).toEqual(["lost", "lost", "lost"]);
+      expect(r.stderr).toMatch(
+        /no JetStream answer within 3s .*\(timed out, \d attempts\); .* may or may not be stored: publishing again with the same id is safe/,
+      );
+      expect(r.stderr).not.toMatch(/create one/);
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(seen)).toEqual(new Set(["lost"]));
     });
   });
 });
@@ -487,8 +491,8 @@ describe("start-up and help", () => {
     expect(r.code).toBe(0);
     expect(r.loads).toMatch(/node_modules\/nats\//);
     expect(r.loads).not.toMatch(/node_modules\/(ora|cli-table3)\//);
-    // only the named command's modules are loaded
-    expect(r.loads).not.toMatch(/dist\/commands\/(stream\/|like\.js|publish\.js)/);
+    // (the other commands' modules are in dist/cli.js too, evaluated only when imported:
+    // scripts/build.mjs; their cost shows in `npm run bench -- startup`)
     for (const cmd of ["tweet", "like", "publish"]) {
       const h = await traced([cmd, "--help"]);
       expect(h.code).toBe(0);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   parseCount,
+  MAX_SERVER_DURATION_MS,
   parseDuration,
+  validateStreamSubject,
   parseLimit,
   parseSize,
   parseTimePoint,
@@ -30,12 +32,37 @@ describe("parseDuration", () => {
     ["1d", 86_400_000],
     ["1.5s", 1500],
     ["10", 10_000],
-    ["0", 0],
     [" 3S ", 3000],
+    ["2147483647ms", 2 ** 31 - 1],
   ])("%j → %d ms", (input, ms) => expect(parseDuration(input)).toBe(ms));
+
+  it("refuses 0 and timers of 2^31 ms or more (Node would fire them after 1 ms)", () => {
+    expect(usage(() => parseDuration("0", "--timeout"))).toMatch(
+      /--timeout "0": it must be more than 0/,
+    );
+    expect(usage(() => parseDuration("0ms", "--timeout"))).toMatch(/more than 0/);
+    expect(usage(() => parseDuration("0.1ms", "--timeout"))).toMatch(/more than 0/);
+    expect(usage(() => parseDuration("2147483648ms", "--timeout"))).toMatch(/at most 24d/);
+    expect(usage(() => parseDuration("30d", "--ack-wait"))).toMatch(/--ack-wait "30d": at most/);
+  });
+  it("takes 0 and long durations where the server keeps them (--max-age)", () => {
+    const serverSide = { zero: true, max: MAX_SERVER_DURATION_MS };
+    expect(parseDuration("0", "--max-age", serverSide)).toBe(0);
+    expect(parseDuration("30d", "--max-age", serverSide)).toBe(30 * 86_400_000);
+    expect(usage(() => parseDuration("300y", "--max-age", serverSide))).toMatch(/at most 292y/);
+  });
 
   it.each(["", "soon", "5x", "s5", "5s garbage", "-1s", "1h-5m"])("refuses %j", (input) => {
     expect(usage(() => parseDuration(input, "--max-age"))).toMatch(/invalid --max-age/);
+  });
+});
+
+describe("validateStreamSubject", () => {
+  it("refuses subjects that would capture JetStream's API", () => {
+    for (const s of [">", "*.>", "$JS.>", "$JS.API.>", "*.*.>", "$JS.*.*", "*.API.INFO"])
+      expect(usage(() => validateStreamSubject(s))).toMatch(/would capture JetStream's API/);
+    for (const s of ["ORDERS.>", "TWITTERCLONE.*", "*", "$JS.EVENT.x", "*.EVENTS.>", "a.*"])
+      expect(validateStreamSubject(s)).toBe(s);
   });
 });
 

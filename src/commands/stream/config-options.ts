@@ -7,12 +7,13 @@ import { Command, Option } from "commander";
 import type { StreamConfig } from "nats";
 import { usageError } from "../../errors.js";
 import {
+  MAX_SERVER_DURATION_MS,
   parseCount,
   parseDuration,
   parseLimit,
   parseSize,
   validateStreamName,
-  validateSubject,
+  validateStreamSubject,
 } from "../../parse.js";
 
 const NS_PER_MS = 1_000_000;
@@ -35,13 +36,18 @@ export interface ConfigOptions {
 
 const collectSubjects = (value: string, previous: string[] = []) => [
   ...previous,
-  ...value.split(",").map((s) => validateSubject(s.trim())),
+  ...value.split(",").map((s) => validateStreamSubject(s.trim())),
 ];
 
 const count = (what: string) => (v: string) => parseLimit(v, (s) => parseCount(s, what));
 const size = (what: string) => (v: string) => parseLimit(v, (s) => parseSize(s, what));
-const duration = (what: string) => (v: string) =>
-  /^unlimited$/i.test(v.trim()) ? 0 : parseDuration(v, what);
+/** --max-age (0 = unlimited) and --dupe-window, within what the server accepts. */
+const duration =
+  (what: string, zero = false) =>
+  (v: string) =>
+    zero && /^unlimited$/i.test(v.trim())
+      ? 0
+      : parseDuration(v, what, { zero, max: MAX_SERVER_DURATION_MS });
 
 /**
  * Adds the configuration options to `cmd`. `defaults` is appended to the help of the
@@ -72,7 +78,7 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
     .option(
       "--max-age <duration>",
       `discard messages older than this, e.g. 12h, 7d (0 or unlimited)${d("maxAge")}`,
-      duration("--max-age"),
+      duration("--max-age", true),
     )
     .option(
       "--max-msgs <n>",

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { JsErr, toCliError } from "../../src/nats/errors.js";
+import {
+  isTransient,
+  RetryBudgetExceeded,
+  retryBudgetMs,
+  withJsRetry,
+} from "../../src/nats/retry.js";
+
+const api = (err_code: number, code: number, description: string) =>
+  Object.assign(new Error(description), {
+    code: String(code),
+    api_error: { code, err_code, description },
+  });
+const client = (code: string) => Object.assign(new Error(code), { code });
+
+describe("classification", () => {
+  it("tells transient answers from permanent ones", () => {
+    expect(isTransient(client("503"))).toBe(true); // no responders
+    expect(isTransient(client("TIMEOUT"))).toBe(true);
+    expect(
+      isTransient(api(JsErr.DuplicateMessageInProcess, 409, "duplicate message id is in process")),
+    ).toBe(true);
+    expect(
+      isTransient(api(JsErr.ClusterNotAvailable, 503, "JetStream system temporarily unavailable")),
+    ).toBe(true);
+    // a full stream answers 503 too, but with err_code 10077: permanent
+    expect(isTransient(api(JsErr.StreamStoreFailed, 503, "maximum messages exceeded"))).toBe(false);
+    expect(
+      isTransient(api(JsErr.NotEnabledForAccount, 503, "jetstream not enabled for account")),
+    ).toBe(false);
+    expect(isTransient(client("PERMISSIONS_VIOLATION"))).toBe(false);
+    expect(isTransient(new Error("boom"))).toBe(false);
+  });
+  it("names the limit of a full stream, exit 5", () => {
+    const full = toCliError(api(JsErr.StreamStoreFailed, 503, "maximum messages exceeded"), {
+      stream: "S",
+    });
+    expect(full.exitCode).toBe(5);
+    expect(full.message).toMatch(/^stream S is full: maximum messages exceeded \(limit max_msgs/);
+    expect(toCliError(api(JsErr.StreamStoreFailed, 503, "maximum bytes exceeded")).message).toMatch(
+      /max_bytes/,
+    );
+  });
+  it("maps no JetStream to 3, rejected configs to 2, server limits to 5", () => {
+    expect(
+      toCliError(api(JsErr.NotEnabledForAccount, 503, "jetstream not enabled for account"))
+        .exitCode,
+    ).toBe(3);
+    expect(
+      toCliError(
+        api(
+          JsErr.StreamReplicasNotSupported,
+          500,
+          "replicas > 1 not supported in non-clustered mode",
+        ),
+      ).exitCode,
+    ).toBe(2);
+    expect(
+      toCliError(
+        api(JsErr.StreamInvalidConfig, 400, "duplicates window can not be larger then max age"),
+      ).exitCode,
+    ).toBe(2);
+    expect(
+      toCliError(api(JsErr.MaximumStreamsLimit, 400, "maximum number of streams reached")).exitCode,
+    ).toBe(5);
+  });
+  it("'in process' is transient (exit 6 if it outlasts the budget), never bad input", () => {
+    const inProcess = api(
+      JsErr.DuplicateMessageInProcess,
+      409,
+      "duplicate message id is in process",
+    );
+    expect(toCliError(inProcess).exitCode).toBe(6);
+    const err = toCliError(new RetryBudgetExceeded(inProcess, 3000, 4, false));
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toMatch(/duplicate message id still in process, 4 attempts/);
+  });
+  it("says no JetStream answer within the budget, exit 6, never 'create'", () => {
+    const err = toCliError(new RetryBudgetExceeded(client("503"), 15_000, 7, false));
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toMatch(
+      /^no JetStream answer within 15s from the server \(no responders, 7 attempts\)/,
+    );
+    expect(err.message).not.toMatch(/create/);
+  });
+});
+
+describe("withJsRetry", () => {
+  it("budget is 3 x --timeout: 15 s by default", () => {
+    expect(retryBudgetMs(5000)).toBe(15_000);
+    expect(retryBudgetMs(500)).toBe(1500);
+  });
+  it("retries transient failures until one succeeds", async () => {
+    let calls = 0;
+    const retried: number[] = [];
+    const value = await withJsRetry(
+      async ({ attempt }) => {
+        calls++;
+        if (attempt < 3) throw client("503");
+        return "ok";
+      },
+      { budgetMs: 5000, onRetry: (_e, a) => retried.push(a) },
+    );
+    expect(value).toBe("ok");
+    expect(calls).toBe(4);
+    expect(retried).toEqual([0, 1, 2]);
+  });
+  it("throws a permanent failure at once", async () => {
+    let calls = 0;
+    const full = api(JsErr.StreamStoreFailed, 503, "maximum messages exceeded");
+    await expect(
+      withJsRetry(
+        async () => {
+          calls++;
+          throw full;
+        },
+        { budgetMs: 5000 },
+      ),
+    ).rejects.toBe(full);
+    expect(calls).toBe(1);
+  });
+  it("gives up when the budget runs out, within the budget plus one backoff", async () => {
+    const started = performance.now();
+    const err = await withJsRetry(
+      async () => {
+        throw client("TIMEOUT");
+      },
+      { budgetMs: 300 },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryBudgetExceeded);
+    expect((err as RetryBudgetExceeded).reason).toBe("timeout");
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+  it("stops retrying when the signal aborts", async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const err = await withJsRetry(
+      async () => {
+        throw client("503");
+      },
+      { budgetMs: 60_000, signal: stop.signal },
+    ).catch((e: unknown) => e);
+    expect((err as RetryBudgetExceeded).stopped).toBe(true);
+  });
+});
