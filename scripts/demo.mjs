@@ -2,9 +2,12 @@
 // The article's workflow, step by step, against a throwaway local JetStream server
 // (127.0.0.1, ephemeral port, temp store) that is stopped at the end whatever happens.
 // Each step runs the built CLI as a user would and shows its command and output.
+// `--cluster`: a throwaway local 3-node cluster instead, an R3 stream, and the node that
+// leads the stream killed (kill -9) in the middle, then restarted.
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { startCluster } from "./lib/nats-cluster.mjs";
 import { serverVersion, startServer } from "./lib/nats-server.mjs";
 
 const BIN = fileURLToPath(new URL("../bin/tweetstream.js", import.meta.url));
@@ -45,6 +48,38 @@ const STEPS = [
   ["show the stream's configuration and state", ["stream", "info"]],
 ];
 
+const KILL = ["(kill the stream leader)"];
+const RESTART = ["(restart the killed node)"];
+
+/**
+ * The workflow on a cluster: the stream with 3 replicas; the stream leader's node killed
+ * before the load generation (which rides out the election), restarted before the end.
+ * @param {Step[]} steps
+ * @returns {Step[]}
+ */
+function clusterSteps(steps) {
+  /** @type {Step[]} */
+  const out = [];
+  for (const step of steps) {
+    const [what, args] = step;
+    if (Array.isArray(args) && args[0] === "stream" && args[1] === "add") {
+      out.push([`${what}, replicated on the 3 nodes`, [...args, "--replicas", "3"]]);
+      continue;
+    }
+    if (Array.isArray(args) && args[0] === "tweet" && args.includes("--count")) {
+      out.push(["kill -9 the node that leads the stream: an election follows (5-7 s)", KILL]);
+      out.push([`${what}, through the election`, args]);
+      out.push(["the stream's cluster state: a replica is down", ["stream", "info"]]);
+      continue;
+    }
+    if (Array.isArray(args) && args[0] === "stream" && args[1] === "info") {
+      out.push(["restart the killed node: it catches up", RESTART]);
+    }
+    out.push(step);
+  }
+  return out;
+}
+
 /**
  * Runs one step; its stdout is shown (and returned when `save`).
  * @param {string[]} args
@@ -74,19 +109,39 @@ function shellQuote(arg) {
   return /^[\w@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
-const server = await startServer();
+const onCluster = process.argv.includes("--cluster");
+const server = onCluster ? undefined : await startServer();
+const cluster = onCluster ? await startCluster() : undefined;
+const url = cluster?.servers ?? server?.url ?? "";
 let failed = false;
+/** @type {string | undefined} */
+let killed;
 try {
   console.log(
-    `demo: nats-server ${serverVersion()} with JetStream on ${server.url}\n` +
-      `demo: its temporary store is ${server.storeDir}\n`,
+    cluster
+      ? `demo: a 3-node nats-server ${serverVersion()} cluster with JetStream on ${url}\n`
+      : `demo: nats-server ${serverVersion()} with JetStream on ${url}\n` +
+          `demo: its temporary store is ${server?.storeDir}\n`,
   );
   /** @type {Saved} */
   const saved = {};
-  for (const [what, argsOf, opts] of STEPS) {
+  for (const [what, argsOf, opts] of cluster ? clusterSteps(STEPS) : STEPS) {
+    if (cluster && (argsOf === KILL || argsOf === RESTART)) {
+      console.log(`# ${what}`);
+      if (argsOf === KILL) {
+        killed = await cluster.streamLeader("TWITTERCLONE");
+        console.log(`$ kill -9 ${cluster.node(killed).pid}   # ${killed}\n`);
+        await cluster.kill(killed);
+      } else if (killed) {
+        console.log(`$ nats-server …   # ${killed} again, same store\n`);
+        await cluster.restart(killed);
+        await cluster.waitStreamCurrent("TWITTERCLONE");
+      }
+      continue;
+    }
     const args = typeof argsOf === "function" ? argsOf(saved) : argsOf;
     console.log(`# ${what}\n$ tweetstream ${args.map(shellQuote).join(" ")}`);
-    const { code, stdout } = await run(args, server.url, Boolean(opts?.save));
+    const { code, stdout } = await run(args, url, Boolean(opts?.save));
     if (opts?.save && code === 0) saved[opts.save] = JSON.parse(stdout);
     console.log("");
     if (code !== 0) {
@@ -96,7 +151,8 @@ try {
     }
   }
 } finally {
-  await server.stop();
-  console.log("demo: server stopped");
+  await server?.stop();
+  await cluster?.stop();
+  console.log(cluster ? "demo: cluster stopped" : "demo: server stopped");
 }
 process.exitCode = failed ? 1 : 0;

@@ -155,7 +155,12 @@ export const listenCommand = addLeafOptions(
         "tweetstream listen --durable worker --subject tweet_liked",
         "tweetstream listen --durable ci --count 1 --timeout 30s --json",
         "tweetstream --timeout 10s listen --deliver new    # --timeout before listen: connection timeout",
-      ) + "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what it wrote.\n",
+      ) +
+        "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what" +
+        "\nit wrote. Acks are confirmed by the server before it exits: exit 6 if some" +
+        "\ncould not be within the retry budget (3 x the connection timeout), exit 3 if" +
+        "\nthe server refuses them. In a pipe it pulls 1, 2, 4 ... events at first, so" +
+        "\n`| head -1` acknowledges little more than it printed.\n",
     ),
   ["timeout"],
 ).action(async (flags: ListenFlags, cmd: Command) => {
@@ -170,7 +175,9 @@ export const listenCommand = addLeafOptions(
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,
-    { stream: ctx.stream, ...req },
+    // not a terminal: what is written counts as handed over, so a reader that stops
+    // early (`| head -1`) must have been handed little (see README "listen in a pipe")
+    { stream: ctx.stream, ...req, slowStart: !out.interactive },
     {
       render: messageRenderer(out, () => consumerName),
       write: (text) => out.writeConfirmed(text),
@@ -192,6 +199,13 @@ export const listenCommand = addLeafOptions(
     unwatch();
   }
   const events = plural(result.written, "event");
+  if (result.unconfirmed > 0) {
+    throw new CliError(
+      `${result.unconfirmed} of ${events} written could not be confirmed as acknowledged (no answer from the consumer leader); ` +
+        `they may be delivered again`,
+      ExitCode.Timeout,
+    );
+  }
   switch (result.reason) {
     case "SIGINT":
     case "SIGTERM":

@@ -22,7 +22,7 @@ interface ServeFlags {
 export const serveCommand = addLeafOptions(
   new Command("serve")
     .description(
-      "run the article's HTTP app: a web page at GET /, POST /tweets and likes publish events, GET /tweets is a timeline built from the stream, GET /events streams new events (SSE)",
+      "run the article's HTTP app: a web page at GET /, POST /tweets and likes publish events, GET /tweets is a timeline kept as a view of the stream in the key-value bucket tweetstream_view_<STREAM> (shared by every serve of the stream; a restart resumes from it), GET /events streams new events (SSE)",
     )
     .addOption(
       new Option("--host <address>", "address to listen on")

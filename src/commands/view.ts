@@ -7,6 +7,7 @@ import { usageError } from "../errors.js";
 import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
+import { reportConnectionEvents } from "../nats/status.js";
 import { rawPayload, renderViewMessage, viewLine, type StoredMessage } from "../output/events.js";
 import { writeInBursts } from "../output/bursts.js";
 import { parseCount, parseTimePoint, validateStreamName } from "../parse.js";
@@ -108,12 +109,15 @@ function buildViewCommand(): Command {
           : out.json
             ? (m: StoredMessage) => viewLine(m) + "\n"
             : (m: StoredMessage) => renderViewMessage(m, out.color);
+        // a node lost and regained while reading is named (on a cluster: n2, then n1)
+        let reading = true;
+        void reportConnectionEvents(conn.nc, out, () => !reading).catch(() => undefined);
         const end = await writeInBursts(
           plan.messages,
           render,
           (text) => out.writeConfirmed(text),
           plan.queued,
-        );
+        ).finally(() => (reading = false));
         // undefined: stdout closed early (| head), which ends quietly
         if (end?.stalled) {
           out.warn(

@@ -10,6 +10,7 @@ import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { openManager } from "./manager.js";
+import { watchStaleServer } from "./stale.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 
@@ -186,6 +187,7 @@ async function open(settings: ConnectSettings): Promise<Connection> {
   } catch (err) {
     throw toCliError(err, { phase: "connect", servers: settings.servers });
   }
+  watchStaleServer(nc, settings.timeoutMs, settings.servers.length);
   if (settings.trace) (await import("./trace.js")).traceApi(nc);
   const domain = settings.jsDomain ? { domain: settings.jsDomain } : {};
   let jsm: Promise<JetStreamManager> | undefined;

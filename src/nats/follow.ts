@@ -1,19 +1,31 @@
-// Reading a stream from a sequence and then following it, in order, through an
-// ordered consumer (ephemeral, in memory, recreated by the client after a reconnect
-// or a gap, so nothing is skipped or repeated). Kept small and general: it hands raw
-// stored messages to a callback and says when it has caught up with the stream's end
-// as it was when following began. Used by `serve`'s projection.
+// Reading a stream from a sequence and then following it, in order, with nothing
+// skipped or repeated: an ephemeral pull consumer (no acks, in memory) read in pulls of
+// `batch` messages, the next pull only once the callback (awaited) took the last one, so
+// a slow callback slows the reading and nothing piles up in memory. The cursor moves
+// only when the callback took a message; a gap in the delivery sequence (lost in a
+// reconnect), a consumer the server removed or any failed pull recreates the consumer at
+// the cursor. (nats.js's ordered consumer moves its cursor when a message is buffered,
+// and drops the buffer when it resets: with a slow callback that loses messages.)
+// The consumers are named `<namePrefix><n>` (`r<k>` added when recreated), so an
+// operator can tell whose they are;
+// stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
-import type { ConsumerMessages } from "nats";
+import type { ConsumerMessages, JetStreamManager } from "nats";
+import { CliError, ExitCode } from "../errors.js";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
-import { toStoredMessage } from "./messages.js";
+import { consumerConfig, toStoredMessage } from "./messages.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
   fromSeq?: number;
-  onMessage(message: StoredMessage): void;
+  /** the start of the consumers' names */
+  namePrefix: string;
+  /** messages per pull (default 512) */
+  batch?: number;
+  /** `pending`: messages stored after this one when it was delivered */
+  onMessage(message: StoredMessage, pending: number): void | Promise<void>;
 }
 
 export interface Follower {
@@ -21,9 +33,13 @@ export interface Follower {
   readonly caughtUp: Promise<void>;
   /** the stream's last sequence when following began */
   readonly initialLastSeq: number;
-  /** stops following; resolves when the consumer is gone */
+  /** stops following; resolves when the loop has ended and the consumer is deleted */
   stop(): Promise<void>;
+  /** rejects when reading fails for good (the loop ended without stop()) */
+  readonly ended: Promise<void>;
 }
+
+let followers = 0;
 
 /** Follows `stream`; throws exit 4 when it does not exist, 3 when JetStream is unavailable. */
 export async function followStream(
@@ -31,46 +47,176 @@ export async function followStream(
   stream: string,
   opts: FollowOptions,
 ): Promise<Follower> {
-  const { DeliverPolicy } = await import("nats");
   const jsm = await conn.jsm();
+  const fail = (err: unknown) =>
+    toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+  let next = Math.max(opts.fromSeq ?? 1, 1);
   let lastSeq: number;
-  let consumerMessages: ConsumerMessages;
+  let stored: number;
   try {
-    lastSeq = (await jsm.streams.info(stream)).state.last_seq;
-    const consumer = await conn.js().consumers.get(stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: Math.max(opts.fromSeq ?? 1, 1),
-    });
-    // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
-    consumerMessages = await consumer.consume({ max_messages: 512, expires: 5000 });
+    const state = (await jsm.streams.info(stream)).state;
+    lastSeq = state.last_seq;
+    stored = state.messages;
   } catch (err) {
-    throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    throw fail(err);
   }
+  // unique in this process: several followers may share a prefix (replays, pages)
+  const id = ++followers;
+  let serial = 0;
+  let name = "";
+  const create = async () => {
+    const old = name;
+    name = `${opts.namePrefix}${id}${serial++ > 0 ? `r${serial - 1}` : ""}`;
+    if (old) void jsm.consumers.delete(stream, old).catch(() => undefined);
+    await jsm.consumers.add(
+      stream,
+      consumerConfig({
+        name,
+        ack_policy: "none",
+        deliver_policy: "by_start_sequence",
+        opt_start_seq: next,
+        mem_storage: true,
+        num_replicas: 1,
+        // removed by the server this long after its reader is gone (a killed serve)
+        inactive_threshold: 30_000_000_000,
+      }),
+    );
+    return conn.js().consumers.get(stream, name);
+  };
+  let consumer = await create().catch((err: unknown) => {
+    throw fail(err);
+  });
+
   let markCaughtUp!: () => void;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
   let done = false;
-  if (lastSeq < Math.max(opts.fromSeq ?? 1, 1)) {
+  // nothing to read: past the end, or an empty stream that had messages (purged, aged out)
+  if (lastSeq < next || stored === 0) {
     done = true;
     markCaughtUp();
   }
+  let stopped = false;
+  let current: ConsumerMessages | undefined;
+  const batch = opts.batch ?? 512;
+  /** the consumer's delivery sequence of the last message taken (0: none yet) */
+  let delivered = 0;
   const loop = (async () => {
-    for await (const m of consumerMessages) {
-      opts.onMessage(toStoredMessage(m));
-      // pending 0 also covers a last message deleted since we looked
-      if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
-        done = true;
-        markCaughtUp();
+    while (!stopped) {
+      let gap = false;
+      try {
+        // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
+        current = await consumer.fetch({ max_messages: batch, expires: 5000 });
+        if (stopped) current.stop();
+        for await (const m of current) {
+          if (m.info.deliverySequence !== delivered + 1) {
+            gap = true;
+            break;
+          }
+          delivered = m.info.deliverySequence;
+          await opts.onMessage(toStoredMessage(m), m.info.pending);
+          next = m.seq + 1;
+          // pending 0 also covers a last message deleted since we looked
+          if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
+            done = true;
+            markCaughtUp();
+          }
+          if (stopped) break;
+        }
+      } catch (err) {
+        // the callback failed: the caller decides
+        if (!isNatsError(err)) throw err;
+        if (fail(err).exitCode === ExitCode.NotFound && !(await streamExists(jsm, stream))) {
+          throw fail(err);
+        }
+        gap = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (gap && !stopped) {
+        current?.stop();
+        delivered = 0;
+        consumer = await create().catch(async (err: unknown) => {
+          if (!(await streamExists(jsm, stream))) throw fail(err);
+          return consumer;
+        });
       }
     }
   })();
+  const ended = loop.then(() => {
+    if (!stopped) throw new Error(`reading stream ${stream} ended`);
+  });
+  // a failure before the caller looked must not be an unhandled rejection
+  ended.catch(() => undefined);
   return {
     caughtUp,
     initialLastSeq: lastSeq,
+    ended,
     async stop() {
-      consumerMessages.stop();
+      stopped = true;
+      current?.stop();
       await loop.catch(() => undefined);
+      // do not leave it to the inactivity timeout: `consumer ls` stays tidy
+      await jsm.consumers.delete(stream, name).catch(() => undefined);
     },
   };
+}
+
+async function streamExists(jsm: JetStreamManager, stream: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(stream);
+    return true;
+  } catch (err) {
+    return toCliError(err).exitCode !== ExitCode.NotFound;
+  }
+}
+
+/**
+ * Fails fast (exit 3, one line) when this user may not create consumers on `stream`:
+ * the ordered consumer would otherwise retry its creation for minutes.
+ */
+export async function checkConsumerCreate(
+  conn: Connection,
+  stream: string,
+  name: string,
+): Promise<void> {
+  const jsm = await conn.jsm();
+  try {
+    await jsm.consumers.add(
+      stream,
+      consumerConfig({
+        name,
+        ack_policy: "none",
+        deliver_policy: "new",
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: 5_000_000_000,
+      }),
+    );
+  } catch (err) {
+    const e = toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    throw new CliError(`cannot create a consumer on stream ${stream}: ${e.message}`, e.exitCode);
+  }
+  await jsm.consumers.delete(stream, name).catch(() => undefined);
+}
+
+/** Deletes the consumers of `stream` whose names start with `prefix` (a clean stop). */
+export async function deleteConsumers(
+  jsm: JetStreamManager,
+  stream: string,
+  prefix: string,
+): Promise<number> {
+  let n = 0;
+  const names: string[] = [];
+  for await (const ci of jsm.consumers.list(stream)) {
+    if (ci.name.startsWith(prefix)) names.push(ci.name);
+  }
+  for (const name of names) {
+    if (await jsm.consumers.delete(stream, name).catch(() => false)) n++;
+  }
+  return n;
+}
+
+function isNatsError(err: unknown): boolean {
+  return typeof (err as { code?: unknown } | undefined)?.code === "string";
 }
 
 /** Connection state as a long-running command needs it: connected now or not. */
@@ -104,10 +250,26 @@ export function watchConnection(
   };
 }
 
-/** The stream's last sequence, or a CliError (4 when it is gone, 3 when JetStream does not answer). */
-export async function streamLastSeq(conn: Connection, stream: string): Promise<number> {
+/** The stream's state, or a CliError (4 when it is gone, 3 when JetStream does not answer). */
+export async function streamState(
+  conn: Connection,
+  stream: string,
+): Promise<{
+  first_seq: number;
+  last_seq: number;
+  messages: number;
+  created: string;
+  replicas: number;
+}> {
   try {
-    return (await (await conn.jsm()).streams.info(stream)).state.last_seq;
+    const si = await (await conn.jsm()).streams.info(stream);
+    return {
+      first_seq: si.state.first_seq,
+      last_seq: si.state.last_seq,
+      messages: si.state.messages,
+      created: si.created,
+      replicas: si.config.num_replicas ?? 1,
+    };
   } catch (err) {
     throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
   }

@@ -8,13 +8,15 @@
 
 import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
+import { createAckLedger, type AckLedger } from "./acks.js";
 import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
 import type { StoredMessage } from "../output/events.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
-import { describeServers } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
+import { reportConnectionEvents } from "./status.js";
+import { retryBudgetMs } from "./retry.js";
 
 export const DEFAULT_DURABLE = "tweetstream-listen";
 
@@ -43,12 +45,22 @@ export interface ListenOptions {
   count?: number;
   /** stop when no message arrived for this long */
   idleMs?: number;
+  /**
+   * start with one message per pull and double up to a full batch: for a pipe, where
+   * what is written counts as handed over, a reader that stops early (`| head -1`) has
+   * been handed only a little
+   */
+  slowStart?: boolean;
+  /** how long the end of a run may keep re-sending unconfirmed acks (default: the retry budget, 3 × the API timeout) */
+  ackBudgetMs?: number;
 }
 
 export type StopReason = "count" | "idle" | "SIGINT" | "SIGTERM" | "stdout";
 
 export interface ListenResult {
   written: number;
+  /** acks that no consumer leader confirmed within the budget (the events come again) */
+  unconfirmed: number;
   reason: StopReason;
   consumer: string;
 }
@@ -234,9 +246,21 @@ export async function createListener(
 ): Promise<Listener> {
   const jsm = await conn.jsm();
   const config = wantedConfig(opts);
+  const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
   const prepared = await prepareConsumer(jsm, opts, config);
   let name = prepared.info.name;
-  const servers = describeServers(conn.settings.servers);
+  const newLedger = (info: ConsumerInfo): AckLedger =>
+    createAckLedger(conn.nc, jsm, {
+      stream: opts.stream,
+      consumer: () => name,
+      initial: info,
+      timeoutMs: conn.settings.timeoutMs,
+      budgetMs: opts.ackBudgetMs ?? budgetMs,
+      warn: hooks.warn,
+    });
+  let ledger = newLedger(prepared.info);
+  /** pull size: grows from 1 with slowStart (see ListenOptions) */
+  let batch = opts.slowStart ? 1 : BATCH;
 
   let stopping: StopReason | null = null;
   let current: { stop(): void } | null = null;
@@ -273,21 +297,15 @@ export async function createListener(
     idleTimer = setTimeout(() => stop("idle"), opts.idleMs);
   };
 
-  /** Connection events become warnings; the client itself keeps reconnecting. */
-  const watchStatus = async () => {
-    for await (const s of conn.nc.status()) {
-      if (stopping) break;
-      if (s.type === "disconnect") hooks.warn(`lost the connection to ${servers}; reconnecting…`);
-      else if (s.type === "reconnect") hooks.info(`reconnected to ${servers}`);
-    }
-  };
-
   const recreateEphemeral = async () => {
     const resume =
       lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
     const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
     name = info.name;
     consumer = undefined;
+    // the acks of the removed consumer cannot be confirmed any more; its events are not
+    // redelivered to the new one, which starts after them
+    ledger = newLedger(info);
     hooks.warn(
       `the ephemeral consumer was removed by the server; continuing with a new one after sequence ${lastSeq}`,
     );
@@ -296,7 +314,8 @@ export async function createListener(
   const pullOnce = async () => {
     // looked up once (an API request), again only after a failure or a new consumer
     consumer ??= await conn.js().consumers.get(opts.stream, name);
-    const remaining = opts.count === undefined ? BATCH : Math.min(BATCH, opts.count - written);
+    const remaining = opts.count === undefined ? batch : Math.min(batch, opts.count - written);
+    batch = Math.min(BATCH, batch * 2);
     const untilIdle = opts.idleMs === undefined ? PULL_MS : idleDeadline - Date.now();
     const messages = await consumer.fetch({
       max_messages: remaining,
@@ -324,8 +343,8 @@ export async function createListener(
         stop("stdout");
         return;
       }
-      for (const m of msgs) m.ack();
       written += msgs.length;
+      await ledger.acknowledge(msgs);
       lastSeq = msgs[msgs.length - 1]!.info.streamSequence;
       if (opts.count !== undefined && written >= opts.count) stop("count");
     };
@@ -351,6 +370,11 @@ export async function createListener(
           continue;
         }
         armIdle();
+        if (ledger.alreadyWritten(m)) {
+          // a redelivery (e.g. after a consumer leader change) of what this run wrote
+          ledger.ackAgain(m);
+          continue;
+        }
         let text: string;
         try {
           text = hooks.render(toStoredMessage(m));
@@ -373,9 +397,10 @@ export async function createListener(
 
   const run = async (): Promise<ListenResult> => {
     hooks.ready?.(name, prepared.resumed);
-    void watchStatus().catch(() => undefined);
+    void reportConnectionEvents(conn.nc, hooks, () => stopping !== null).catch(() => undefined);
     armIdle();
     let troubled = false;
+    let unconfirmed = 0;
     try {
       while (!stopping) {
         try {
@@ -420,11 +445,13 @@ export async function createListener(
           wake = null;
         }
       }
+      // nothing is reported before every ack is confirmed (or the budget ran out)
+      unconfirmed = await ledger.settle();
     } finally {
       clearTimeout(idleTimer);
       if (!opts.durable) await jsm.consumers.delete(opts.stream, name).catch(() => undefined);
     }
-    return { written, reason: stopping ?? "count", consumer: name };
+    return { written, unconfirmed, reason: stopping ?? "count", consumer: name };
   };
 
   return { run, stop };

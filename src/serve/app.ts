@@ -1,4 +1,4 @@
-// The HTTP side of `serve`: one request handler over the projection, the SSE hub and a
+// The HTTP side of `serve`: one request handler over the view, the event streams and a
 // publish function. Reads bodies with a size limit, checks content types and fields,
 // answers JSON errors, and never says 2xx for an event JetStream did not acknowledge.
 
@@ -6,9 +6,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CliError, ExitCode } from "../errors.js";
 import { buildLike, buildTweet, type TweetEvent } from "../events.js";
 import { HttpError, isHttpError } from "./http-error.js";
-import type { Projection, TweetDetail } from "./projection.js";
 import { matchRoute } from "./routes.js";
-import type { SseHub } from "./sse.js";
+import type { TweetDetail, TweetView } from "./view-model.js";
 import {
   checkJsonContentType,
   idempotencyKey,
@@ -31,16 +30,31 @@ export interface Health {
   body: Record<string, unknown>;
 }
 
+/** What the app reads: the view of the stream (memory, then the bucket and the stream). */
+export interface ViewReads {
+  /** `lastSeq`: the stream sequence the page is as of (GET /events?since= continues it) */
+  timeline(
+    limit: number,
+    before?: number,
+  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }>;
+  tweet(id: string): Promise<TweetDetail | undefined>;
+  /** resolves once the view has read the stream up to `seq` (or after `ms`) */
+  waitForSeq(seq: number, ms: number): Promise<void>;
+  /** resolves once the view knows `id` (or after `ms`) */
+  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
+  /** the like count of `id` once the like stored at `seq` is counted */
+  likesAfter(id: string, seq: number): Promise<number>;
+}
+
 export interface AppDeps {
   stream: string;
-  projection: Projection;
-  hub: SseHub;
+  view: ViewReads;
+  /** opens GET /events on `res`: the events after `since` (if given), then live ones */
+  events(res: ServerResponse, since: number | undefined): Promise<void>;
   maxBodyBytes: number;
   /** publishes and waits for the JetStream ack; throws a CliError otherwise */
   publish(event: TweetEvent): Promise<PublishResult>;
   health(): Promise<Health>;
-  /** resolves once the projection knows `id` (or after `ms`) */
-  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
   /** one line per failed request, for the operator */
   logError(text: string): void;
   /** one line per answered request (--access-log) */
@@ -111,16 +125,27 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
-/** A publish failure as HTTP: the event is not known to be stored, so never 2xx. */
-function publishError(err: unknown): HttpError {
+/**
+ * A publish failure as HTTP: the event is not known to be stored, so never 2xx. The status
+ * says whether retrying can help: 503 (with Retry-After) only for what passes (no
+ * connection, no JetStream answer within the retry budget); 507 for a full stream, 403
+ * when serve's NATS user may not publish, 500 when the server confirmed the stream is gone.
+ */
+export function publishError(err: unknown): HttpError {
   if (err instanceof CliError) {
+    const text = `not stored: ${err.message}`;
     switch (err.exitCode) {
-      case ExitCode.Connection:
       case ExitCode.Timeout:
+        return new HttpError(503, text, { "Retry-After": "1" });
+      case ExitCode.Connection:
+        if (/^permission denied/.test(err.message)) return new HttpError(403, text);
+        return new HttpError(503, text, { "Retry-After": "1" });
+      case ExitCode.Conflict:
+        return new HttpError(507, text);
       case ExitCode.NotFound:
-        return new HttpError(503, `not stored: ${err.message}`, { "Retry-After": "1" });
+        return new HttpError(500, text);
       case ExitCode.Usage:
-        return new HttpError(413, `not stored: ${err.message}`);
+        return new HttpError(413, text);
     }
   }
   return new HttpError(500, "not stored: internal error");
@@ -131,7 +156,7 @@ function tweetBody(t: { id: string; message: string; author: string; date: strin
 }
 
 export function createApp(deps: AppDeps): App {
-  const { projection } = deps;
+  const { view } = deps;
   let inFlight = 0;
   let accepting = true;
   /** Idempotency-Keys being published right now */
@@ -146,7 +171,8 @@ export function createApp(deps: AppDeps): App {
       const ack = await deps.publish(event).catch((err: unknown) => {
         throw publishError(err);
       });
-      projection.apply(ack.seq, event);
+      // read-your-write: the timeline has it before the client hears 201
+      await view.waitForSeq(ack.seq, 2000);
       return sendJson(res, 201, tweetBody({ ...event, seq: ack.seq }), {
         Location: `/tweets/${encodeURIComponent(event.id)}`,
       });
@@ -161,7 +187,7 @@ export function createApp(deps: AppDeps): App {
         "Idempotent-Replayed": "true",
       });
     };
-    const known = projection.tweet(id);
+    const known = await view.tweet(id);
     if (known) return replay(known);
     if (pendingKeys.has(key)) {
       throw new HttpError(409, "a request with this Idempotency-Key is in progress; retry later", {
@@ -176,10 +202,10 @@ export function createApp(deps: AppDeps): App {
       });
       if (ack.duplicate) {
         // stored earlier by a retry of this key (maybe from another serve): answer what is stored
-        const stored = await deps.waitForTweet(id, 2000);
+        const stored = await view.waitForTweet(id, 2000);
         if (stored) return replay(stored);
       } else {
-        projection.apply(ack.seq, event);
+        await view.waitForSeq(ack.seq, 2000);
       }
       sendJson(res, 201, tweetBody({ ...event, seq: ack.seq }), {
         Location: `/tweets/${encodeURIComponent(id)}`,
@@ -200,32 +226,20 @@ export function createApp(deps: AppDeps): App {
         author = likeAuthor(parseJsonBody(body));
       }
     }
-    // the timeline is built from the whole stream: an id it does not know was never tweeted
-    if (!projection.has(id)) throw new HttpError(404, `tweet ${id} not found`);
+    // the view holds every tweet of the stream: an id it does not know was never tweeted
+    if (!(await view.tweet(id))) throw new HttpError(404, `tweet ${id} not found`);
     const event = buildLike({ tweetId: id, author });
     const ack = await deps.publish(event).catch((err: unknown) => {
       throw publishError(err);
     });
-    projection.apply(ack.seq, event);
+    await view.waitForSeq(ack.seq, 2000);
     sendJson(res, 202, {
       id,
       author,
       date: event.date,
       seq: ack.seq,
-      likes: projection.tweet(id)?.likes ?? 0,
+      likes: await view.likesAfter(id, ack.seq),
     });
-  }
-
-  /**
-   * Waits (at most a second) until the follower has caught up with this serve's own writes,
-   * which the projection applies at their ack, maybe before the follower reads them: then
-   * the projection holds every event up to the follower's sequence and none after.
-   */
-  async function followerCaughtUp(): Promise<void> {
-    const deadline = Date.now() + 1000;
-    while (projection.lastSeq > deps.hub.lastSeq && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -242,20 +256,19 @@ export function createApp(deps: AppDeps): App {
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
-        await followerCaughtUp();
-        const tweets = projection.timeline(limit, before);
+        const { tweets, total, lastSeq } = await view.timeline(limit, before);
         const last = tweets[tweets.length - 1];
         return sendJson(res, 200, {
           tweets,
-          total: projection.tweetCount,
+          total,
           // the cursor for the next page, when there may be one
           next_before: tweets.length === limit && last ? last.seq : null,
           // GET /events?since=<last_seq> continues this timeline without gap or repeat
-          last_seq: deps.hub.lastSeq,
+          last_seq: lastSeq,
         });
       }
       case "getTweet": {
-        const tweet = projection.tweet(tweetIdParam(match.params[0]!));
+        const tweet = await view.tweet(tweetIdParam(match.params[0]!));
         if (!tweet) throw new HttpError(404, `tweet ${match.params[0]} not found`);
         return sendJson(res, 200, tweet);
       }
@@ -269,15 +282,10 @@ export function createApp(deps: AppDeps): App {
           return void res.end();
         }
         const resume = req.headers["last-event-id"] ?? url.searchParams.get("since") ?? undefined;
-        let backlog: ReturnType<Projection["eventsAfter"]> = [];
-        if (resume !== undefined) {
-          if (!/^\d+$/.test(String(resume))) {
-            throw new HttpError(400, "Last-Event-ID / since must be a stream sequence");
-          }
-          backlog = projection.eventsAfter(Number(resume));
+        if (resume !== undefined && !/^\d{1,15}$/.test(String(resume))) {
+          throw new HttpError(400, "Last-Event-ID / since must be a stream sequence");
         }
-        deps.hub.add(res, backlog);
-        return;
+        return deps.events(res, resume === undefined ? undefined : Number(resume));
       }
       case "healthz": {
         const h = await deps.health();

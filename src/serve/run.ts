@@ -1,34 +1,36 @@
-// `serve`'s lifecycle: read the stream into the projection, listen, follow the stream,
-// and on SIGINT/SIGTERM stop accepting, let in-flight requests finish, end the event
-// streams and stop following (cli.ts then drains NATS). Returns when stopped.
+// `serve`'s lifecycle: check the stream and that we may read it, bring the view up to
+// date (src/serve/view.ts), listen, and on SIGINT/SIGTERM stop accepting, let in-flight
+// requests finish, end the event streams, stop following and writing the view, and
+// delete this instance's consumers (cli.ts then drains NATS). Returns when stopped.
 
 import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
+import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
 import {
-  encodeEvent,
-  messageIdFor,
-  subjectFor,
-  timelineEvent,
-  type TweetEvent,
-} from "../events.js";
-import {
+  checkConsumerCreate,
+  deleteConsumers,
   followStream,
-  streamLastSeq,
+  streamState,
   watchConnection,
   type ConnectionWatch,
-  type Follower,
+  type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { publishMessage } from "../nats/publish.js";
+import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
-import { Projection, type TweetDetail } from "./projection.js";
-import { SseHub } from "./sse.js";
 import type { CorsPolicy } from "./cors.js";
+import { limited, streamEvents } from "./replay.js";
+import { eventOf, ServeView } from "./view.js";
 import { webFront } from "./web.js";
+
+/** Replays of /events whose consumers are being created at one time. */
+const REPLAYS_STARTING = 4;
 
 export interface ServeOptions {
   host: string;
@@ -113,110 +115,100 @@ function stopSignal(): {
   };
 }
 
-interface Booted {
-  projection: Projection;
-  hub: SseHub;
-  follower: Follower;
-  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
+/**
+ * This instance's name, as its consumers and the view's lease show it:
+ * `tweetstream-serve-<host>-<pid>` (characters a consumer name may not have become `_`).
+ */
+export function instanceName(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, "_")
+      .slice(0, 64) || "host";
+  return `tweetstream-serve-${host}-${process.pid}`;
 }
 
-/** Reads the whole stream into a projection, then keeps following it; null if interrupted. */
-async function bootProjection(
+/** Connects, checks the stream, and brings the view up to date; null if interrupted. */
+async function bootView(
   ctx: CommandContext,
   conn: Connection,
+  name: string,
   interrupted: Promise<unknown>,
-): Promise<Booted | null> {
+): Promise<ServeView | null> {
   const { out, stream } = ctx;
-  const projection = new Projection();
-  const hub = new SseHub();
-  const waiters = new Map<string, Set<() => void>>();
-  const spinner = await startSpinner(out, `Reading stream ${stream}…`);
-  const follower = await followStream(conn, stream, {
-    onMessage(m) {
-      const event = timelineEvent(m.subject, m.data);
-      if (!event) {
-        projection.skip(m.seq);
-        hub.publish(m.seq, null);
-        return;
-      }
-      projection.apply(m.seq, event);
-      hub.publish(m.seq, { ...event, seq: m.seq });
-      const w = event.messageType === "tweet_created" ? waiters.get(event.id) : undefined;
-      if (w) for (const wake of w) wake();
-    },
-  }).catch((err: unknown) => {
-    spinner.stop();
+  const state = await streamState(conn, stream).catch((err: unknown) => {
     if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
       throw new CliError(
-        `stream ${stream} not found; create it with: tweetstream stream add`,
+        `stream ${stream} not found; create it with: tweetstream stream add ${stream}`,
         ExitCode.NotFound,
       );
     }
     throw err;
   });
-  const booted = await Promise.race([
-    follower.caughtUp.then(() => true),
-    interrupted.then(() => false),
-  ]);
-  spinner.stop();
-  if (!booted) {
-    hub.closeAll();
-    await follower.stop();
-    return null;
+  // fail fast where the ordered consumers would retry their creation for minutes
+  await checkConsumerCreate(conn, stream, `${name}-check`);
+  const bucket = await openViewBucket(conn, stream, state.replicas);
+  const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
+  const view = new ServeView({
+    conn,
+    stream,
+    bucket,
+    owner: name,
+    namePrefix: `${name}-`,
+    warn: (text) => spinner.log(text),
+    progress: (text) => spinner.text(text),
+  });
+  try {
+    if (await view.start(interrupted)) return view;
+  } catch (err) {
+    await view.stop().catch(() => undefined);
+    throw err;
+  } finally {
+    spinner.stop();
   }
-  const waitForTweet = (id: string, ms: number) =>
-    new Promise<TweetDetail | undefined>((resolve) => {
-      const known = projection.tweet(id);
-      if (known) return resolve(known);
-      const set = waiters.get(id) ?? new Set();
-      waiters.set(id, set);
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        if (set.size === 0) waiters.delete(id);
-        resolve(projection.tweet(id));
-      };
-      const timer = setTimeout(done, ms);
-      set.add(done);
-    });
-  return { projection, hub, follower, waitForTweet };
+  await view.stop();
+  return null;
 }
 
-/** Publishes an event and waits for the ack; fails fast while disconnected. */
+/**
+ * Publishes an event and waits for the ack. Fails fast while disconnected (the client
+ * retries; nothing waits in a buffer for minutes); while connected, a publish that gets no
+ * JetStream answer (a leader election) is retried with the same message id within the
+ * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
+ */
 function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
   return async (event: TweetEvent): Promise<PublishResult> => {
-    // the client retries; nothing waits in a buffer for minutes
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
       conn.js(),
       subjectFor(stream, event.messageType),
       encodeEvent(event),
-      {
-        msgID: messageIdFor(event),
-        timeoutMs: conn.settings.timeoutMs,
-        retries: 1,
-        expectStream: stream,
-      },
+      { msgID: messageIdFor(event), timeoutMs: conn.settings.timeoutMs, expectStream: stream },
     );
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
 
 /** /healthz: connected, and the stream answers. */
-function healthCheck(conn: Connection, stream: string, connection: ConnectionWatch, b: Booted) {
+function healthCheck(
+  conn: Connection,
+  stream: string,
+  connection: ConnectionWatch,
+  view: ServeView,
+) {
   return async (): Promise<Health> => {
     const base = {
       stream,
-      tweets: b.projection.tweetCount,
-      likes: b.projection.totalLikes,
-      projected_seq: b.projection.lastSeq,
-      sse_clients: b.hub.size,
+      tweets: view.tweetCount,
+      likes: view.totalLikes,
+      projected_seq: view.lastSeq,
+      sse_clients: view.hub.size,
+      view: { generation: view.generation, writer: view.isWriter },
     };
     if (!connection.connected()) {
       return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
     }
     try {
-      const lastSeq = await streamLastSeq(conn, stream);
+      const lastSeq = (await streamState(conn, stream)).last_seq;
       return { ok: true, body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq } };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
@@ -229,14 +221,14 @@ function healthCheck(conn: Connection, stream: string, connection: ConnectionWat
 async function closeHttp(
   server: Server,
   app: App,
-  hub: SseHub,
+  view: ServeView,
   graceMs: number,
   cutShort: Promise<void>,
 ) {
   app.stopAccepting();
   server.close();
   server.closeIdleConnections();
-  hub.closeAll();
+  view.hub.closeAll();
   const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
   const finished = (async () => {
     while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
@@ -248,26 +240,32 @@ async function closeHttp(
 export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
   const { out, stream } = ctx;
   const signals = stopSignal();
+  const name = instanceName();
+  let conn: Connection | undefined;
   try {
-    const conn = await ctx.connect();
-    const booted = await bootProjection(ctx, conn, signals.promise);
-    if (!booted) return;
-    const { projection, hub, follower } = booted;
-    const connection = watchConnection(conn, (up) => {
+    conn = await ctx.connect();
+    const view = await bootView(ctx, conn, name, signals.promise);
+    if (!view) return;
+    const c = conn;
+    const connection = watchConnection(c, (up) => {
       if (up) out.warn("reconnected to NATS; accepting writes again");
       else out.warn("lost the connection to NATS; writes answer 503 until it is back");
     });
+    const follow = limited(
+      REPLAYS_STARTING,
+      (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
+        followStream(c, stream, { fromSeq, namePrefix: `${name}-events-`, batch: 256, onMessage }),
+    );
     const app = createApp({
       stream,
-      projection,
-      hub,
+      view,
+      events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(conn, stream, connection),
-      health: healthCheck(conn, stream, connection, booted),
-      waitForTweet: booted.waitForTweet,
+      publish: publisher(c, stream, connection),
+      health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
-      ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
       front: webFront(opts.cors, (text) => out.warn(text)),
+      ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
     });
     const server = createServer(
       {
@@ -284,8 +282,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       addr = await listen(server, opts.host, opts.port);
     } catch (err) {
       connection.stop();
-      hub.closeAll();
-      await follower.stop();
+      await view.stop();
       throw err;
     }
     const info: ListeningInfo = {
@@ -294,9 +291,9 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       host: addr.address,
       port: addr.port,
       stream,
-      tweets: projection.tweetCount,
-      likes: projection.totalLikes,
-      last_seq: projection.lastSeq,
+      tweets: view.tweetCount,
+      likes: view.totalLikes,
+      last_seq: view.lastSeq,
     };
     if (out.json) await out.printNdjson(info);
     else {
@@ -307,16 +304,21 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     }
 
     // the connection only closes for good on an error that reconnecting cannot fix (auth)
-    const lost = conn.nc.closed().then(() => "lost" as const);
+    const lost = c.nc.closed().then(() => "lost" as const);
     const why = await Promise.race([signals.promise, lost]);
     // a second signal cuts the grace period short
     const cutShort = new Promise<void>((resolve) => signals.again(resolve));
-    await closeHttp(server, app, hub, opts.gracePeriodMs, cutShort);
+    await closeHttp(server, app, view, opts.gracePeriodMs, cutShort);
     connection.stop();
-    await follower.stop();
+    await view.stop();
     if (why === "lost") throw new CliError("lost the connection to NATS", ExitCode.Connection);
     out.info(`Stopped (${why}).`);
   } finally {
     signals.dispose();
+    // this instance's consumers: none is left to the inactivity timeout after a clean stop
+    if (conn && !conn.nc.isClosed()) {
+      const jsm = await conn.jsm().catch(() => undefined);
+      if (jsm) await deleteConsumers(jsm, stream, `${name}-`).catch(() => undefined);
+    }
   }
 }

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect as natsConnect } from "nats";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
@@ -303,7 +307,7 @@ describe("listen", () => {
     expect([...first, ...second]).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
   });
 
-  it("ends quietly when stdout closes early (| head -1), losing nothing", async () => {
+  it("ends quietly when stdout closes early (| head -1), acknowledging only the first pulls", async () => {
     const stream = await newStream(500);
     const script = `"${process.execPath}" "${BIN}" listen --stream ${stream} --durable pipe --json | head -1; echo "code=\${PIPESTATUS[0]}" >&2`;
     const child = spawn("bash", ["-c", script], { env: cleanEnv({ NATS_URL: server.url }) });
@@ -315,10 +319,12 @@ describe("listen", () => {
     expect(JSON.parse(stdout).seq).toBe(1);
     expect(stderr.trim()).toBe("code=0");
     const rest = await listen(stream, ["--durable", "pipe", "--timeout", "2s", "--json"]);
-    // what the pipe took before head exited counts as written and acknowledged; a burst the
-    // pipe refused is handed back whole (so the line head printed may come again): no gap
+    // what the pipe took before head exited counts as written and acknowledged; in a pipe
+    // listen pulls 1, 2, 4, … events at a time, so head -1 was handed only the first few
+    // (a whole 256-event pull before); a burst the pipe refused is handed back: no gap
     const next = seqs(rest);
     expect(next[0]).toBeGreaterThanOrEqual(1);
+    expect(next[0]).toBeLessThanOrEqual(32);
     expect(next).toEqual(Array.from({ length: 501 - next[0]! }, (_, i) => next[0]! + i));
   });
 
@@ -374,4 +380,104 @@ describe("listen while the server restarts", () => {
     expect([...all].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(run.stderr()).not.toMatch(/error|Error:|at .*\.js/);
   }, 90_000);
+});
+
+describe("listen when the server refuses its acks (publish deny $JS.ACK.>)", () => {
+  let own: TestServer;
+  const dir = mkdtempSync(join(tmpdir(), "ts-ackdeny-"));
+  const env = () => ({ NATS_URL: own.url, NATS_USER: "reader", NATS_PASSWORD: "pw" });
+  beforeAll(async () => {
+    const conf = join(dir, "deny-ack.conf");
+    writeFileSync(
+      conf,
+      `authorization { users = [ { user: reader, password: pw, permissions: { publish: { deny: ["$JS.ACK.>"] } } } ] }\n`,
+    );
+    own = await startServer({ args: ["-c", conf] });
+  });
+  afterAll(async () => {
+    await own?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("exits 3 naming how many events were not acknowledged; they are still pending", async () => {
+    const stream = uniqueStream("D");
+    expect((await runCli(["stream", "add", stream], { env: env() })).code).toBe(0);
+    await runCli(["tweet", "one", "--stream", stream], { env: env() });
+    await runCli(["tweet", "two", "--stream", stream], { env: env() });
+    const r = await runCli(["listen", "--stream", stream, "--durable", "d", "--count", "2"], {
+      env: env(),
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /permission denied.*acknowledg.*\$JS\.ACK.*[12] written events? (was|were) not acknowledged/,
+    );
+    expect(r.stderr).not.toMatch(/all of them acknowledged/);
+    const info = await runCli(["stream", "info", stream, "--json"], { env: env() });
+    expect(info.code).toBe(0);
+    const nc = await natsConnect({ servers: own.url, user: "reader", pass: "pw" });
+    try {
+      const ci = await (await nc.jetstreamManager()).consumers.info(stream, "d");
+      expect(ci.ack_floor.stream_seq).toBe(0);
+      expect(ci.num_ack_pending + ci.num_pending).toBe(2);
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+describe("listen when its acks get no answer", () => {
+  let own: TestServer;
+  beforeAll(async () => {
+    own = await startServer();
+  });
+  afterAll(async () => {
+    try {
+      process.kill(own.pid, "SIGCONT");
+    } catch {
+      // not running
+    }
+    await own?.stop();
+  });
+
+  it("exits 6 naming how many acks could not be confirmed within the retry budget", async () => {
+    const stream = uniqueStream("U");
+    expect((await runCli(["stream", "add", stream], { env: { NATS_URL: own.url } })).code).toBe(0);
+    // --timeout 1s before the command: a 3 s retry budget
+    const run = spawn(
+      process.execPath,
+      [BIN, "--timeout", "1s", "listen", "--stream", stream, "--durable", "u", "--count", "1"],
+      { env: cleanEnv({ NATS_URL: own.url }) },
+    );
+    let out = "";
+    let err = "";
+    run.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
+    await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+    // listen stopped while the server delivers an event to its (first, 1-event) pull; then the server is
+    // stopped and listen resumed: it writes it, and its ack gets no answer
+    process.kill(run.pid!, "SIGSTOP");
+    try {
+      await publishEvents(own.url, stream, 1);
+      await withConnection(own.url, (nc) =>
+        waitFor(
+          async () =>
+            (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_ack_pending === 1,
+          10_000,
+          "the event delivered to listen",
+        ),
+      );
+      process.kill(own.pid, "SIGSTOP");
+    } finally {
+      process.kill(run.pid!, "SIGCONT");
+    }
+    try {
+      const code = await exited;
+      expect(code, err).toBe(6);
+      expect(out.trim().split("\n")).toHaveLength(1);
+      expect(err).toMatch(/1 of 1 event written could not be confirmed as acknowledged/);
+    } finally {
+      process.kill(own.pid, "SIGCONT");
+    }
+  }, 60_000);
 });

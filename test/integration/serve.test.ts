@@ -470,7 +470,7 @@ describe("serve projection and events", () => {
     await nc.close();
   });
 
-  it("healthz is 503 when the stream is gone, and publishing answers 503", async () => {
+  it("healthz is 503 when the stream is gone, and publishing answers 500 (retrying cannot help)", async () => {
     const stream = await newStream();
     const s = await serve(stream, ["--timeout", "2s"]);
     expect((await ts(["stream", "rm", stream, "--force"])).code).toBe(0);
@@ -481,8 +481,9 @@ describe("serve projection and events", () => {
       error: expect.stringMatching(/not found/),
     });
     const p = await postJson(`${s.url}/tweets`, { message: "m", author: "a" });
-    expect(p.status).toBe(503);
-    expect((await p.json().then(anyJson)).error).toMatch(/not stored/);
+    expect(p.status).toBe(500);
+    expect(p.headers.get("retry-after")).toBeNull();
+    expect((await p.json().then(anyJson)).error).toMatch(/not stored: no stream stores subject/);
   });
 });
 

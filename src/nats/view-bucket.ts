@@ -1,0 +1,137 @@
+// The JetStream key-value bucket that holds serve's materialized view of a stream:
+// JSON values written with compare-and-set on the key's revision (so two writers never
+// overwrite each other's work unseen), a lease key naming the one instance that
+// maintains the view, and purging a generation of keys. Works on nats-server 2.9.
+
+import type { KV } from "nats";
+import { createHash } from "node:crypto";
+import type { Connection } from "./connection.js";
+import { JsErr, jsErrorCode, toCliError } from "./errors.js";
+
+/** `tweetstream_view_<STREAM>` (a stream name with characters a bucket may not have: a hash). */
+export function viewBucketName(stream: string): string {
+  const safe = /^[A-Za-z0-9_-]+$/.test(stream) && stream.length <= 200;
+  return `tweetstream_view_${safe ? stream : createHash("sha256").update(stream).digest("hex").slice(0, 32)}`;
+}
+
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+/** Someone else wrote the key since we read it. */
+export class RevisionConflict extends Error {
+  constructor(key: string) {
+    super(`the view's key ${key} changed since it was read`);
+    this.name = "RevisionConflict";
+  }
+}
+
+export interface ViewBucket {
+  readonly name: string;
+  get<T>(key: string): Promise<Versioned<T> | null>;
+  /** Writes `value` if the key is still at `revision` (0: does not exist); the new revision. */
+  write(key: string, value: unknown, revision: number): Promise<number>;
+  /** Removes every key under `prefix.` (a generation that was replaced). */
+  purgePrefix(prefix: string): Promise<void>;
+}
+
+/** Opens (creating when missing) the view's bucket of `stream`, with the stream's replicas. */
+export async function openViewBucket(
+  conn: Connection,
+  stream: string,
+  replicas: number,
+): Promise<ViewBucket> {
+  const name = viewBucketName(stream);
+  let kv: KV;
+  try {
+    kv = await conn.js().views.kv(name, {
+      history: 1,
+      replicas,
+      description: `tweetstream serve: materialized view of stream ${stream}`,
+    });
+  } catch (err) {
+    throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+  }
+  const encode = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8");
+  return {
+    name,
+    async get<T>(key: string) {
+      try {
+        const e = await kv.get(key);
+        if (!e || e.operation !== "PUT" || e.value.length === 0) return null;
+        return {
+          value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T,
+          revision: e.revision,
+        };
+      } catch (err) {
+        throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+      }
+    },
+    async write(key, value, revision) {
+      try {
+        return revision === 0
+          ? await kv.create(key, encode(value))
+          : await kv.update(key, encode(value), revision);
+      } catch (err) {
+        if (isWrongRevision(err)) throw new RevisionConflict(key);
+        throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+      }
+    },
+    async purgePrefix(prefix) {
+      const jsm = await conn.jsm();
+      await jsm.streams.purge(`KV_${name}`, { filter: `$KV.${name}.${prefix}.>` });
+    },
+  };
+}
+
+function isWrongRevision(err: unknown): boolean {
+  if (jsErrorCode(err) === JsErr.StreamWrongLastSequence) return true;
+  // kv.create reports an existing key in its own words
+  const message = err instanceof Error ? err.message : "";
+  return /wrong last sequence|key exists/i.test(message);
+}
+
+export interface Lease {
+  /** true while this instance holds it (renews, or takes an expired one) */
+  refresh(): Promise<boolean>;
+  /** gives it up (clean stop), so another instance takes over at once */
+  release(): Promise<void>;
+}
+
+interface LeaseValue {
+  owner: string;
+  until: number;
+}
+
+/**
+ * A lease in the bucket: the instance holding `key` maintains the view. Taken with
+ * compare-and-set, renewed well before it expires, taken over once expired (an instance
+ * that was killed). Correctness does not depend on it (writes are idempotent and
+ * compare-and-set); it only keeps two instances from doing the same work.
+ */
+export function viewLease(bucket: ViewBucket, key: string, owner: string, ttlMs: number): Lease {
+  let held = false;
+  return {
+    async refresh() {
+      const current = await bucket.get<LeaseValue>(key);
+      const now = Date.now();
+      const mine = current?.value.owner === owner;
+      if (current && !mine && current.value.until > now) return (held = false);
+      try {
+        await bucket.write(key, { owner, until: now + ttlMs }, current?.revision ?? 0);
+        return (held = true);
+      } catch (err) {
+        if (err instanceof RevisionConflict) return (held = false);
+        throw err;
+      }
+    },
+    async release() {
+      if (!held) return;
+      held = false;
+      const current = await bucket.get<LeaseValue>(key).catch(() => null);
+      if (current?.value.owner !== owner) return;
+      await bucket.write(key, { owner, until: 0 }, current.revision).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,247 @@
+// The writer of serve's materialized view: applies the stream's events, in stream order,
+// to the records in the bucket, in batches (a key touched several times in a batch is
+// written once), each record with compare-and-set on its revision; then moves the head
+// (the last applied sequence and the totals) and, now and then, the list of recent
+// tweets. A crash between those steps is harmless: a record's `last_seq` says which
+// events it already has, so re-applying a batch changes nothing twice.
+
+import type { TweetEvent } from "../events.js";
+import { RevisionConflict, type Versioned, type ViewBucket } from "../nats/view-bucket.js";
+import { applyEvent, RecentWindow, tweetKey, totalsDelta, type TweetRecord } from "./view-model.js";
+
+/** Where a generation of the view stands: written after every batch. */
+export interface ViewHead {
+  /** the stream's creation time: another stream with the same name is another view */
+  stream_created: string;
+  /** the stream's first sequence when this generation was built */
+  first_seq: number;
+  /** every event up to this stream sequence is applied */
+  cursor: number;
+  tweets: number;
+  likes: number;
+}
+
+/** The newest tweets as of `cursor`, for an instance to start from without reading the bucket. */
+export interface RecentList {
+  cursor: number;
+  covers_from: number;
+  tweets: TweetRecord[];
+}
+
+/** Tweets kept in the persisted recent list (a new instance's first page). */
+export const RECENT_KEPT = 200;
+const RECENT_MAX_BYTES = 256 * 1024;
+const RECENT_EVERY_MS = 500;
+const BATCH = 1000;
+const FLUSH_AFTER_MS = 15;
+const CONCURRENT_WRITES = 32;
+const CACHE_RECORDS = 2_000;
+
+export const viewKeys = (gen: number) => ({
+  head: `g${gen}.head`,
+  recent: `g${gen}.recent`,
+  record: (id: string) => `g${gen}.t.${tweetKey(id)}`,
+});
+
+export class ViewWriter {
+  private pending: Array<{ seq: number; event: TweetEvent | null }> = [];
+  private readonly cache = new Map<string, Versioned<TweetRecord>>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private recentTimer: NodeJS.Timeout | undefined;
+  private failure: unknown;
+  private recentWrittenAt = 0;
+  private recentRev = 0;
+  private recentCursor = -1;
+  readonly keys: ReturnType<typeof viewKeys>;
+
+  private constructor(
+    private readonly bucket: ViewBucket,
+    readonly gen: number,
+    public head: ViewHead,
+    private headRev: number,
+    private readonly recent: RecentWindow,
+  ) {
+    this.keys = viewKeys(gen);
+  }
+
+  /** The writer of generation `gen`, from where it stands (a new generation: from `start`). */
+  static async open(
+    bucket: ViewBucket,
+    gen: number,
+    start: Pick<ViewHead, "stream_created" | "first_seq">,
+  ): Promise<ViewWriter> {
+    const keys = viewKeys(gen);
+    const head = await bucket.get<ViewHead>(keys.head);
+    const recent = await bucket.get<RecentList>(keys.recent);
+    const fresh: ViewHead = {
+      ...start,
+      cursor: Math.max(0, start.first_seq - 1),
+      tweets: 0,
+      likes: 0,
+    };
+    // the recent list may be older than the head: take its records as they are now
+    const records = await Promise.all(
+      (recent?.value.tweets ?? []).map(
+        async (r) => (await bucket.get<TweetRecord>(keys.record(r.id)))?.value ?? r,
+      ),
+    );
+    const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
+    const w = new ViewWriter(bucket, gen, head?.value ?? fresh, head?.revision ?? 0, window);
+    w.recentRev = recent?.revision ?? 0;
+    // a new generation says at once where it stands (other instances wait for it)
+    if (!head) await w.writeHead(fresh);
+    return w;
+  }
+
+  /** Queues a stored message (`event` null: not a tweet event); waits when a batch is full. */
+  add(seq: number, event: TweetEvent | null): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    if (seq <= this.head.cursor) return undefined;
+    this.pending.push({ seq, event });
+    if (this.pending.length >= BATCH) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_AFTER_MS);
+    return undefined;
+  }
+
+  /** Cancels the timers (the caller flushed with `recent` first, or gave up). */
+  close(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.recentTimer);
+  }
+
+  /** Applies everything queued; resolves once the bucket has it. */
+  flush(opts: { recent?: boolean } = {}): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.chain = this.chain.then(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        if (batch.length > 0) await this.apply(batch);
+        await this.writeRecent(opts.recent ?? false);
+      } catch (err) {
+        this.failure = err;
+        throw err;
+      }
+    });
+    return this.chain;
+  }
+
+  private async apply(batch: Array<{ seq: number; event: TweetEvent | null }>): Promise<void> {
+    const byKey = new Map<string, Array<{ seq: number; event: TweetEvent }>>();
+    for (const item of batch) {
+      if (!item.event) continue;
+      const key = this.keys.record(item.event.id);
+      let list = byKey.get(key);
+      if (!list) byKey.set(key, (list = []));
+      list.push({ seq: item.seq, event: item.event });
+    }
+    let tweets = 0;
+    let likes = 0;
+    const work = [...byKey];
+    const worker = async () => {
+      for (let next = work.pop(); next; next = work.pop()) {
+        const [key, events] = next;
+        const stored = await this.writeRecord(key, events);
+        for (const { seq, event } of events) {
+          const d = totalsDelta(stored, seq, event);
+          tweets += d.tweets;
+          likes += d.likes;
+        }
+        this.recent.upsert(stored);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_WRITES, work.length) }, worker));
+    await this.writeHead({
+      ...this.head,
+      cursor: batch[batch.length - 1]!.seq,
+      tweets: this.head.tweets + tweets,
+      likes: this.head.likes + likes,
+    });
+  }
+
+  /** The record of `key` with `events` applied, as stored. */
+  private async writeRecord(
+    key: string,
+    events: Array<{ seq: number; event: TweetEvent }>,
+  ): Promise<TweetRecord> {
+    for (let attempt = 0; ; attempt++) {
+      // a tweet's first event is almost always new: try to create it without reading first
+      const guessNew = attempt === 0 && events[0]!.event.messageType === "tweet_created";
+      const current =
+        this.cache.get(key) ?? (guessNew ? null : await this.bucket.get<TweetRecord>(key));
+      let rec = current?.value ?? null;
+      for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
+      if (rec === (current?.value ?? null)) return rec!;
+      try {
+        const revision = await this.bucket.write(key, rec, current?.revision ?? 0);
+        this.remember(key, { value: rec!, revision });
+        return rec!;
+      } catch (err) {
+        this.cache.delete(key);
+        if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private remember(key: string, entry: Versioned<TweetRecord>): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    if (this.cache.size > CACHE_RECORDS) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private async writeHead(next: ViewHead): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.headRev = await this.bucket.write(this.keys.head, next, this.headRev);
+        this.head = next;
+        return;
+      } catch (err) {
+        if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
+        // another writer moved it: never move it back
+        const other = await this.bucket.get<ViewHead>(this.keys.head);
+        this.headRev = other?.revision ?? 0;
+        if (other && other.value.cursor >= next.cursor) {
+          this.head = next;
+          return;
+        }
+      }
+    }
+  }
+
+  private async writeRecent(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (this.recentCursor === this.head.cursor) return;
+    if (!force && now - this.recentWrittenAt < RECENT_EVERY_MS) {
+      // written a moment ago: write the rest once things are quiet
+      this.recentTimer ??= setTimeout(() => {
+        this.recentTimer = undefined;
+        void this.flush({ recent: true }).catch(() => undefined);
+      }, RECENT_EVERY_MS);
+      return;
+    }
+    const tweets = this.recent.records();
+    let list: RecentList = {
+      cursor: this.head.cursor,
+      covers_from: this.recent.coversFrom,
+      tweets,
+    };
+    // keep it well under the server's max_payload: fewer tweets when they are long
+    while (Buffer.byteLength(JSON.stringify(list)) > RECENT_MAX_BYTES && list.tweets.length > 1) {
+      const kept = list.tweets.slice(Math.ceil(list.tweets.length / 4));
+      list = { ...list, covers_from: kept[0]!.tweet!.seq, tweets: kept };
+    }
+    try {
+      this.recentRev = await this.bucket.write(this.keys.recent, list, this.recentRev);
+    } catch (err) {
+      if (!(err instanceof RevisionConflict)) throw err;
+      // another writer wrote one: write ours next time, on top of its revision
+      this.recentRev = (await this.bucket.get<RecentList>(this.keys.recent))?.revision ?? 0;
+      return;
+    }
+    this.recentWrittenAt = now;
+    this.recentCursor = this.head.cursor;
+  }
+}

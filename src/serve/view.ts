@@ -1,0 +1,503 @@
+// What one serve instance knows of the timeline: the materialized view in the bucket
+// (shared by every instance on the stream) plus, in memory, the newest tweets, kept
+// current by following the stream from where the view's recent list stood. One instance
+// at a time (the lease holder) also writes the view; any instance takes over when the
+// holder is gone. A purge or trim of the stream (or the stream recreated) makes the
+// writer build a new generation of the view from what the stream still holds, then
+// switch every instance to it.
+
+import { timelineEvent, type TweetEvent } from "../events.js";
+import type { Connection } from "../nats/connection.js";
+import { followStream, streamState, type Follower } from "../nats/follow.js";
+import { viewLease, type Lease, type ViewBucket } from "../nats/view-bucket.js";
+import type { StoredMessage } from "../output/events.js";
+import { SseHub } from "./sse.js";
+import {
+  RecentWindow,
+  tweetDetail,
+  tweetView,
+  type TweetDetail,
+  type TweetRecord,
+  type TweetView,
+} from "./view-model.js";
+import { viewKeys, ViewWriter, type RecentList, type ViewHead } from "./view-writer.js";
+
+const CURRENT_KEY = "_current";
+const LEASE_KEY = "_writer";
+const LEASE_TTL_MS = 5000;
+const TICK_MS = 1000;
+/** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
+const TRIM_REBUILD_MS = 60_000;
+
+/** The stored message as an event (the shared parser, typed from the subject), or null. */
+export function eventOf(m: StoredMessage): TweetEvent | null {
+  return timelineEvent(m.subject, m.data);
+}
+
+export interface ViewDeps {
+  conn: Connection;
+  stream: string;
+  bucket: ViewBucket;
+  /** this instance's name (the lease owner) */
+  owner: string;
+  /** the start of this instance's consumer names */
+  namePrefix: string;
+  warn(text: string): void;
+  /** progress while the view is built before listening */
+  progress(text: string): void;
+}
+
+interface Running {
+  writer: ViewWriter;
+  follower: Follower;
+}
+
+export class ServeView {
+  readonly hub = new SseHub();
+  private gen = 0;
+  private window = new RecentWindow([], 0);
+  private totals = { tweets: 0, likes: 0 };
+  /** the view's head when memory was loaded: events up to it are in the totals */
+  private countedTo = 0;
+  private memory: Follower | undefined;
+  private writing: Running | undefined;
+  private rebuilding = false;
+  private rebuiltAt = 0;
+  /** the stream's last sequence at the previous tick */
+  private seenLastSeq = 0;
+  private readonly lease: Lease;
+  private holding = false;
+  private refreshing: Promise<boolean> | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private tick: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly seqWaiters = new Set<{ seq: number; done: () => void }>();
+
+  constructor(private readonly deps: ViewDeps) {
+    this.lease = viewLease(deps.bucket, LEASE_KEY, deps.owner, LEASE_TTL_MS);
+  }
+
+  get tweetCount(): number {
+    return this.totals.tweets;
+  }
+
+  get totalLikes(): number {
+    return this.totals.likes;
+  }
+
+  get lastSeq(): number {
+    return this.hub.lastSeq;
+  }
+
+  get isWriter(): boolean {
+    return this.writing !== undefined;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * Brings the view up to the stream's end as it is now (building it if there is none,
+   * or taking it over from where it stopped), loads the newest tweets and follows the
+   * stream. Resolves false when `interrupted` came first.
+   */
+  async start(interrupted: Promise<unknown>): Promise<boolean> {
+    // renewed on its own timer: a long first build must not lose it
+    this.leaseTimer = setInterval(() => void this.refreshLease(), TICK_MS);
+    const ready = (async () => {
+      const state = await streamState(this.deps.conn, this.deps.stream);
+      this.gen = await this.currentGen();
+      for (;;) {
+        if (this.stopped) return;
+        if (await this.refreshLease()) {
+          await this.becomeWriter(state.last_seq);
+          break;
+        }
+        // another instance writes it: wait until it has what the stream held when we started
+        const head = await this.deps.bucket.get<ViewHead>(viewKeys(this.gen).head);
+        if (head && head.value.cursor >= state.last_seq) break;
+        this.deps.progress(
+          `Waiting for the instance that maintains the view (${head?.value.cursor ?? 0} of ${state.last_seq})…`,
+        );
+        await new Promise((r) => setTimeout(r, 250));
+        this.gen = await this.currentGen();
+      }
+      await this.loadMemory();
+    })();
+    const ok = await Promise.race([ready.then(() => true), interrupted.then(() => false)]);
+    if (!ok) {
+      ready.catch(() => undefined);
+      return false;
+    }
+    this.tick = setInterval(() => {
+      this.ticking = this.ticking
+        .then(() => this.onTick())
+        .catch((err: unknown) => {
+          this.deps.warn(`view: ${err instanceof Error ? err.message : String(err)}`);
+        });
+    }, TICK_MS);
+    return true;
+  }
+
+  /** Newest first, `limit` tweets stored before `before`; older ones from the stream and bucket. */
+  async timeline(
+    limit: number,
+    before = Infinity,
+  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }> {
+    // the newest tweets and the totals as of the follower's position, read together
+    const lastSeq = this.hub.lastSeq;
+    const total = this.totals.tweets;
+    const tweets = this.window.timeline(limit, before);
+    const reached = tweets.length > 0 ? tweets[tweets.length - 1]!.seq : before;
+    const olderFrom = Math.min(reached, this.window.coversFrom);
+    if (tweets.length < limit && this.window.coversFrom > 1) {
+      tweets.push(...(await this.olderTweets(olderFrom, limit - tweets.length)));
+    }
+    return { tweets, total, lastSeq };
+  }
+
+  async tweet(id: string): Promise<TweetDetail | undefined> {
+    const rec = this.window.get(id) ?? (await this.storedRecord(id));
+    return rec ? tweetDetail(rec) : undefined;
+  }
+
+  /** Resolves once the stream was followed up to `seq` (a client reads back its own write). */
+  waitForSeq(seq: number, ms: number): Promise<void> {
+    if (this.hub.lastSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { seq, done: () => {} };
+      const timer = setTimeout(() => waiter.done(), ms);
+      waiter.done = () => {
+        clearTimeout(timer);
+        this.seqWaiters.delete(waiter);
+        resolve();
+      };
+      this.seqWaiters.add(waiter);
+    });
+  }
+
+  /**
+   * The like count of `id` now that the like stored at `seq` is in the stream (exact unless
+   * no writer applied it within a second; then the count before it plus this one).
+   */
+  async likesAfter(id: string, seq: number): Promise<number> {
+    const inMemory = this.window.get(id);
+    if (inMemory) return inMemory.likes;
+    // an older tweet: its record, once the writer (this or another instance) applied the like
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      const rec = await this.storedRecord(id);
+      if (!rec) return 1;
+      if (rec.last_seq >= seq) return rec.likes;
+      if (Date.now() > deadline) return rec.likes + 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Resolves once `id` is known (or after `ms`). */
+  waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined> {
+    return new Promise((resolve) => {
+      const known = this.window.get(id);
+      if (known?.tweet) return resolve(tweetDetail(known));
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        void this.tweet(id).then(resolve, () => resolve(undefined));
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  /** Stops following and writing; the writer saves where it stood and gives up the lease. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.tick);
+    clearInterval(this.leaseTimer);
+    await this.refreshing;
+    await this.ticking.catch(() => undefined);
+    this.hub.closeAll();
+    await this.memory?.stop();
+    await this.stopWriter(true);
+    await this.lease.release().catch(() => undefined);
+  }
+
+  // ---- the writer ---------------------------------------------------------------
+
+  private async becomeWriter(waitUntilSeq?: number): Promise<void> {
+    const state = await streamState(this.deps.conn, this.deps.stream);
+    const keys = viewKeys(this.gen);
+    const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
+    const stale =
+      head !== undefined &&
+      (head.stream_created !== state.created ||
+        firstSeq(state) > head.first_seq ||
+        state.last_seq < head.cursor);
+    if (stale) {
+      await this.rebuild(state);
+      return;
+    }
+    this.writing = await this.runWriter(this.gen, {
+      stream_created: state.created,
+      first_seq: firstSeq(state),
+    });
+    if (waitUntilSeq !== undefined) await this.writerCaughtUp(this.writing);
+  }
+
+  private async runWriter(
+    gen: number,
+    start: Pick<ViewHead, "stream_created" | "first_seq">,
+  ): Promise<Running> {
+    const writer = await ViewWriter.open(this.deps.bucket, gen, start);
+    const total = (await streamState(this.deps.conn, this.deps.stream)).last_seq;
+    let lastReport = 0;
+    const follower = await followStream(this.deps.conn, this.deps.stream, {
+      fromSeq: writer.head.cursor + 1,
+      namePrefix: `${this.deps.namePrefix}view-`,
+      batch: 1024,
+      onMessage: (m) => {
+        const now = Date.now();
+        if (now - lastReport > 500) {
+          lastReport = now;
+          this.deps.progress(
+            `Building the view of stream ${this.deps.stream}: ${m.seq} of ${total}…`,
+          );
+        }
+        return writer.add(m.seq, eventOf(m));
+      },
+    });
+    const running = { writer, follower };
+    follower.ended.catch((err: unknown) => {
+      if (this.writing !== running) return;
+      this.deps.warn(
+        `view: writing stopped (${err instanceof Error ? err.message : String(err)}); retrying`,
+      );
+      void this.stopWriter(false);
+    });
+    return running;
+  }
+
+  private async writerCaughtUp(running: Running): Promise<void> {
+    await Promise.race([running.follower.caughtUp, running.follower.ended]);
+    await running.writer.flush({ recent: true });
+  }
+
+  private async stopWriter(save: boolean): Promise<void> {
+    const running = this.writing;
+    this.writing = undefined;
+    if (!running) return;
+    await running.follower.stop();
+    if (save) await running.writer.flush({ recent: true }).catch(() => undefined);
+    running.writer.close();
+  }
+
+  /** Builds generation gen+1 from what the stream holds, then switches every instance to it. */
+  private async rebuild(state: Awaited<ReturnType<typeof streamState>>): Promise<void> {
+    if (this.rebuilding) return;
+    this.rebuilding = true;
+    try {
+      await this.stopWriter(false);
+      const old = this.gen;
+      const next = old + 1;
+      await this.deps.bucket.purgePrefix(`g${next}`);
+      const running = await this.runWriter(next, {
+        stream_created: state.created,
+        first_seq: firstSeq(state),
+      });
+      // stop() stops it, also half-way
+      this.writing = running;
+      await this.writerCaughtUp(running);
+      if (this.writing !== running) return;
+      const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
+      await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
+      this.gen = next;
+      this.rebuiltAt = Date.now();
+      await this.deps.bucket.purgePrefix(`g${old}`).catch(() => undefined);
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  private refreshLease(): Promise<boolean> {
+    this.refreshing ??= this.lease
+      .refresh()
+      .catch(() => this.holding)
+      .then((held) => {
+        this.refreshing = undefined;
+        if (!this.stopped) this.holding = held;
+        return held;
+      });
+    return this.refreshing;
+  }
+
+  private async currentGen(): Promise<number> {
+    const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
+    if (current) return current.value.gen;
+    try {
+      await this.deps.bucket.write(CURRENT_KEY, { gen: 1 }, 0);
+      return 1;
+    } catch {
+      return (await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY))?.value.gen ?? 1;
+    }
+  }
+
+  /** Every second: keep or take the lease, notice a purge, follow a new generation. */
+  private async onTick(): Promise<void> {
+    if (this.stopped) return;
+    const holding = this.holding;
+    const gen = await this.currentGen();
+    if (gen !== this.gen) {
+      // another instance rebuilt the view (or this one did): start over from it
+      await this.stopWriter(false);
+      this.gen = gen;
+      await this.loadMemory();
+    } else if (!this.memory) {
+      await this.loadMemory();
+    }
+    if (!holding) {
+      if (this.writing) await this.stopWriter(false);
+      return;
+    }
+    if (!this.writing) {
+      await this.becomeWriter();
+      return;
+    }
+    const state = await streamState(this.deps.conn, this.deps.stream);
+    const head = this.writing.writer.head;
+    const seenLast = this.seenLastSeq;
+    this.seenLastSeq = state.last_seq;
+    const recreated = head.stream_created !== state.created || state.last_seq < head.cursor;
+    const removed = firstSeq(state) > head.first_seq;
+    // purged (or everything aged out): nothing stored a second ago is left
+    const emptied = removed && firstSeq(state) > seenLast;
+    // limits trimming the oldest messages: rebuilt now and then, not on every new event
+    const trimDue = removed && Date.now() - this.rebuiltAt > TRIM_REBUILD_MS;
+    if (recreated || emptied || trimDue) {
+      await this.rebuild(state);
+      await this.loadMemory();
+    }
+  }
+
+  // ---- memory: the newest tweets, following the stream --------------------------
+
+  private async loadMemory(): Promise<void> {
+    const keys = viewKeys(this.gen);
+    const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
+    const recent = (await this.deps.bucket.get<RecentList>(keys.recent))?.value;
+    const window = new RecentWindow(recent?.tweets ?? [], recent?.covers_from ?? 0);
+    const from = (recent?.cursor ?? head?.first_seq ?? 1) + (recent ? 1 : 0);
+    const previous = this.memory;
+    this.memory = undefined;
+    await previous?.stop();
+    this.window = window;
+    this.totals = { tweets: head?.tweets ?? 0, likes: head?.likes ?? 0 };
+    this.countedTo = head?.cursor ?? 0;
+    this.hub.skipTo(from - 1);
+    const follower = await followStream(this.deps.conn, this.deps.stream, {
+      fromSeq: from,
+      namePrefix: this.deps.namePrefix,
+      onMessage: (m) => this.follow(window, m),
+    });
+    this.memory = follower;
+    follower.ended.catch((err: unknown) => {
+      if (this.memory !== follower) return;
+      // the next tick starts over from the view
+      this.memory = undefined;
+      this.deps.warn(
+        `view: following the stream stopped (${err instanceof Error ? err.message : String(err)}); restarting`,
+      );
+    });
+    await Promise.race([follower.caughtUp, follower.ended]);
+  }
+
+  private follow(window: RecentWindow, m: StoredMessage): void {
+    if (window !== this.window) return;
+    this.apply(window, m);
+    for (const w of this.seqWaiters) if (w.seq <= m.seq) w.done();
+  }
+
+  private apply(window: RecentWindow, m: StoredMessage): void {
+    const event = eventOf(m);
+    if (!event) {
+      this.hub.publish(m.seq, null);
+      return;
+    }
+    const isNew = window.apply(m.seq, event);
+    if (m.seq > this.countedTo) {
+      this.countedTo = m.seq;
+      if (event.messageType === "tweet_liked") this.totals.likes++;
+      else if (isNew === 1 || window.get(event.id)?.tweet?.seq === m.seq) this.totals.tweets++;
+    }
+    this.hub.publish(m.seq, { ...event, seq: m.seq });
+    const w = event.messageType === "tweet_created" ? this.waiters.get(event.id) : undefined;
+    if (w) for (const wake of w) wake();
+  }
+
+  // ---- reading what is not in memory ---------------------------------------------
+
+  private async storedRecord(id: string): Promise<TweetRecord | undefined> {
+    const rec = await this.deps.bucket.get<TweetRecord>(viewKeys(this.gen).record(id));
+    return rec?.value.tweet ? rec.value : undefined;
+  }
+
+  /** Tweets stored before `before`, newest first: read from the stream, counts from the bucket. */
+  private async olderTweets(before: number, limit: number): Promise<TweetView[]> {
+    const state = await streamState(this.deps.conn, this.deps.stream);
+    const found: Array<{ seq: number; id: string }> = [];
+    let end = Math.min(before - 1, state.last_seq);
+    let span = Math.max(limit * 4, 256);
+    while (found.length < limit && end >= state.first_seq && state.messages > 0) {
+      const start = Math.max(state.first_seq, end - span + 1);
+      const chunk: Array<{ seq: number; id: string }> = [];
+      await readRange(this.deps, start, end, (m) => {
+        const e = eventOf(m);
+        if (e?.messageType === "tweet_created") chunk.push({ seq: m.seq, id: e.id });
+      });
+      found.push(...chunk.reverse());
+      end = start - 1;
+      span *= 4;
+    }
+    const records = await Promise.all(found.map((f) => this.storedRecord(f.id)));
+    const out: TweetView[] = [];
+    for (let i = 0; i < found.length && out.length < limit; i++) {
+      const rec = records[i];
+      // a tweet id stored again later is shown once, at its first event
+      if (rec?.tweet?.seq === found[i]!.seq) out.push(tweetView(rec)!);
+    }
+    return out;
+  }
+}
+
+/** The stream's first sequence (a stream that never held a message says 0: it will be 1). */
+function firstSeq(state: { first_seq: number }): number {
+  return Math.max(1, state.first_seq);
+}
+
+/** Hands over every stored message from `from` to `to` (inclusive), then stops reading. */
+async function readRange(
+  deps: ViewDeps,
+  from: number,
+  to: number,
+  onMessage: (m: StoredMessage) => void,
+): Promise<void> {
+  let reached!: () => void;
+  const done = new Promise<void>((resolve) => (reached = resolve));
+  const follower = await followStream(deps.conn, deps.stream, {
+    fromSeq: from,
+    namePrefix: `${deps.namePrefix}page-`,
+    batch: Math.min(512, to - from + 1),
+    onMessage: (m, pending) => {
+      if (m.seq <= to) onMessage(m);
+      if (m.seq >= to || pending === 0) reached();
+    },
+  });
+  // caughtUp: at the stream's end, or nothing there to read
+  await Promise.race([done, follower.caughtUp]);
+  await follower.stop();
+}

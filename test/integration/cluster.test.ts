@@ -1,0 +1,301 @@
+// The same commands on a real 3-node JetStream cluster (R3 streams) through node failures:
+// a stream leader killed or paused during a bulk publish, a consumer leader killed under a
+// slow listen. Each: no acknowledged write lost, nothing stored twice, exit 0, nothing
+// delivered again after a clean listen exit. One cluster for the file; each test heals it.
+// Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AckPolicy, connect, type NatsConnection } from "nats";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { startCluster, type Cluster } from "../helpers/cluster.js";
+import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
+import { storedMessages } from "../helpers/stored.js";
+import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+
+const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
+
+let cluster: Cluster;
+let nc: NatsConnection;
+let serve: ServeProcess | undefined;
+const dir = mkdtempSync(join(tmpdir(), "ts-cluster-"));
+
+/** A running CLI process: its output so far and its exit. */
+interface Running {
+  stdout(): string;
+  stderr(): string;
+  pid: number;
+  exited: Promise<number | null>;
+}
+
+function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: cleanEnv({ NATS_URL: opts.url ?? cluster.servers }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    if (opts.slowMs) {
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), opts.slowMs);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  // a hard deadline: nothing may hang the suite
+  const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+  void exited.then(() => clearTimeout(timer));
+  return { stdout: () => out, stderr: () => err, pid: child.pid!, exited };
+}
+
+const ts = (args: string[]) => runCli(args, { env: { NATS_URL: cluster.servers } });
+
+/** A live node's URL, for the nats.js fixtures (they take one URL). */
+const liveUrl = () => cluster.nodes.find((n) => !n.down && !n.paused)!.url;
+
+async function newR3Stream(prefix: string): Promise<string> {
+  const stream = uniqueStream(prefix);
+  const r = await ts(["stream", "add", stream, "--replicas", "3"]);
+  expect(r.code, r.stderr).toBe(0);
+  await cluster.waitStreamCurrent(stream);
+  return stream;
+}
+
+const storedCount = async (stream: string) =>
+  (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+
+/** `p`, or a rejection after `ms` (a read that an election left waiting is tried again). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The bulk run exited 0 with every event acknowledged (newly or as a duplicate), and the
+ * stream holds exactly `n` messages, no id twice: nothing acknowledged lost, nothing doubled.
+ */
+async function expectAllStoredOnce(run: Running, stream: string, n: number): Promise<void> {
+  const code = await run.exited;
+  expect(code, run.stderr()).toBe(0);
+  const summary = JSON.parse(run.stdout());
+  expect(summary.failed).toBe(0);
+  expect(summary.published + summary.duplicates).toBe(n);
+  // read once the cluster answers again (a resumed node may still be catching up)
+  const stored = await waitFor(
+    () => withDeadline(readStream(liveUrl(), stream), 20_000).catch(() => undefined),
+    60_000,
+    `the messages of ${stream}`,
+  );
+  const ids = stored!.map((m) => JSON.parse(m.data).id as string);
+  expect(ids.length).toBe(n);
+  expect(new Set(ids).size).toBe(n);
+}
+
+/** N distinct complete tweets as an NDJSON file. */
+function eventsFile(name: string, n: number): string {
+  const file = join(dir, `${name}.ndjson`);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++)
+    lines.push(JSON.stringify({ ...fixtureEvent(i * 2), id: `${name}-${i}` }));
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+describe.skipIf(!enabled)("on a 3-node cluster", () => {
+  beforeAll(async () => {
+    cluster = await startCluster();
+    nc = await connect({ servers: cluster.servers.split(","), maxReconnectAttempts: -1 });
+  }, 60_000);
+  afterAll(async () => {
+    await nc?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await serve?.stop("SIGKILL");
+    serve = undefined;
+    // heal: every node back and current, so the next test starts on a whole cluster
+    for (const n of cluster.nodes) {
+      if (n.paused) cluster.resume(n.name);
+      if (n.down) await cluster.restart(n.name);
+    }
+    await cluster.metaLeader();
+  }, 60_000);
+
+  it("stream leader killed during a 20 000-event publish --file: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CPUB");
+    const file = eventsFile(stream, 20_000);
+    const run = start(["publish", "--stream", stream, "--file", file, "--json"]);
+    await waitFor(async () => (await storedCount(stream)) >= 4_000, 60_000, "4 000 stored");
+    const leader = await cluster.streamLeader(stream);
+    await cluster.kill(leader);
+    await expectAllStoredOnce(run, stream, 20_000);
+  }, 120_000);
+
+  it("stream leader killed during tweet --count: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CTW");
+    const run = start([
+      "tweet",
+      "hello {{n}}",
+      "--count",
+      "10000",
+      "--id",
+      "t-{{n}}",
+      "--stream",
+      stream,
+      "--json",
+    ]);
+    await waitFor(async () => (await storedCount(stream)) >= 2_000, 60_000, "2 000 stored");
+    await cluster.kill(await cluster.streamLeader(stream));
+    await expectAllStoredOnce(run, stream, 10_000);
+  }, 120_000);
+
+  it("stream leader paused 15 s during a bulk publish connected to it: all stored once, exit 0", async () => {
+    const stream = await newR3Stream("CPAUSE");
+    const file = eventsFile(stream, 10_000);
+    const leader = await cluster.streamLeader(stream);
+    // connected to the leader alone: its publishes wait on a server that does not answer
+    const run = start(["publish", "--stream", stream, "--file", file, "--json"], {
+      url: cluster.node(leader).url,
+    });
+    await waitFor(async () => (await storedCount(stream)) >= 2_000, 60_000, "2 000 stored");
+    cluster.pause(leader);
+    let timer: NodeJS.Timeout | undefined;
+    // 15 s, or less if the run ends before (the other nodes elected a leader)
+    await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
+    cluster.resume(leader);
+    await expectAllStoredOnce(run, stream, 10_000);
+  }, 120_000);
+
+  it("consumer leader killed during listen --durable with a slow reader: each event printed once, nothing redelivered after exit 0", async () => {
+    const stream = await newR3Stream("CLIS");
+    const total = 4_000;
+    await publishEvents(liveUrl(), stream, total);
+    // the durable made first, so that listen can be connected to its leader alone (it
+    // learns the other nodes from the server) and that node's loss is named
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(stream, {
+      durable_name: "slow",
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 3_000 * 1_000_000,
+    });
+    const leader = await cluster.consumerLeader(stream, "slow");
+    const args = ["listen", "--stream", stream, "--durable", "slow", "--ack-wait", "3s", "--json"];
+    const run = start([...args, "--count", String(total)], {
+      slowMs: 40,
+      url: cluster.node(leader).url,
+    });
+    const lines = () => run.stdout().split("\n").filter(Boolean);
+    await waitFor(() => lines().length >= 1_000, 60_000, "1 000 events printed");
+    await cluster.kill(leader);
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    if (process.env.CLUSTER_DEBUG) console.log(run.stderr());
+    const seqs = lines().map((l) => JSON.parse(l).seq as number);
+    expect(seqs.length).toBe(total);
+    expect(new Set(seqs).size).toBe(total);
+    // the next run, after more than the ack wait: nothing comes again
+    const next = await runCli([...args, "--timeout", "4s"], {
+      env: { NATS_URL: cluster.servers },
+    });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toBe("");
+    expect(run.stderr()).toContain(`lost the connection to ${leader} (127.0.0.1:`);
+
+    // the lost node is visible: outdated or offline in stream info, marked in stream ls
+    const info = await waitFor(
+      async () => {
+        const r = await ts(["stream", "info", stream]);
+        return new RegExp(`Replica: ${leader}, (outdated|current, OFFLINE)`).test(r.stdout)
+          ? r
+          : undefined;
+      },
+      40_000,
+      `${leader} shown as outdated or offline`,
+    );
+    expect(info!.stdout).toMatch(/Cluster Information:\n\s+Name: TS\d+\n\s+Leader: n\d/);
+    const json = (await ts(["stream", "info", stream, "--json"])).json();
+    expect(json.cluster.replicas.map((r: { name: string }) => r.name)).toContain(leader);
+    const ls = await ts(["stream", "ls"]);
+    expect(ls.stdout).toContain(`replicas not all current: ${stream}: ${leader}`);
+  }, 120_000);
+  it("stream info and stream ls right after the meta leader is killed: answered, exit 0", async () => {
+    const stream = await newR3Stream("CMETA");
+    const meta = await cluster.metaLeader();
+    await cluster.kill(meta);
+    // a node that is up: the client must not spend the budget on the dead one
+    const env = { NATS_URL: liveUrl() };
+    const info = await runCli(["stream", "info", stream, "--json"], { env });
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.json().cluster.name).toBe(cluster.name);
+    const ls = await runCli(["stream", "ls", "--json"], { env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain(stream);
+  }, 120_000);
+
+  it("serve under concurrent POSTs with its own node (the stream leader) killed: every 201 stored once, writes resume", async () => {
+    const stream = await newR3Stream("CSRV");
+    // connected to the stream leader alone (it learns the others from the cluster): that
+    // node is killed, so serve loses its connection and the stream its leader at once
+    const own = cluster.node(await cluster.streamLeader(stream));
+    serve = await startServe(["--stream", stream, "--timeout", "2s"], { NATS_URL: own.url });
+    const url = serve.url;
+    const results: Array<{ status: number; id?: string }> = [];
+    let stop = false;
+    const ok = () => results.filter((r) => r.status === 201).length;
+    const worker = async (w: number) => {
+      // bounded: stops on the flag, and after 3000 requests whatever happens
+      for (let i = 0; !stop && results.length < 3000; i++) {
+        const res = await fetch(`${url}/tweets`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ message: `w${w} #${i}`, author: `w${w}` }),
+          // a request that hangs is a failure, not a hung test
+          signal: AbortSignal.timeout(20_000),
+        }).catch(() => undefined);
+        const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
+        results.push({ status: res?.status ?? 0, id: body.id });
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
+    try {
+      await waitFor(() => ok() >= 200, 30_000, "200 tweets before the kill");
+      await cluster.kill(own.name);
+      const atKill = ok();
+      await waitFor(() => ok() >= atKill + 200, 45_000, "200 tweets after the kill");
+    } finally {
+      stop = true;
+      await load;
+      if (process.env.CLUSTER_DEBUG) {
+        const statuses = new Map<number, number>();
+        for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        console.log(Object.fromEntries(statuses), serve.stderr());
+      }
+    }
+    // message by message (a few hundred): no consumer that an election could leave waiting
+    const stored = await waitFor(
+      () => storedMessages(liveUrl(), stream).catch(() => undefined),
+      30_000,
+      `the messages of ${stream}`,
+    );
+    const count = new Map<string, number>();
+    for (const m of stored!) {
+      const id = JSON.parse(m.data).id as string;
+      count.set(id, (count.get(id) ?? 0) + 1);
+    }
+    const created = results.filter((r) => r.status === 201);
+    for (const r of created) expect(count.get(r.id!), `201 for ${r.id}`).toBe(1);
+    // nothing stored twice, 201 or not
+    expect([...count.values()].every((n) => n === 1)).toBe(true);
+    expect(await serve.stop()).toBe(0);
+  }, 120_000);
+});
