@@ -2,7 +2,7 @@
 // Options" section of a leaf command (the global options that work after it), and the
 // exit codes at the end of the program's help.
 
-import type { Command, HelpConfiguration, Option } from "commander";
+import { Command, Help, type HelpConfiguration, type Option } from "commander";
 
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
@@ -30,8 +30,27 @@ function leafGlobalOptions(cmd: Command): Option[] {
   return rootOf(cmd).options.filter((o) => o.long !== "--version" && copies.has(o.long));
 }
 
+/**
+ * A top-level command as the program's help lists it, without its options or
+ * subcommands (see buildProgram): it is never run, only listed.
+ */
+export class StandInCommand extends Command {
+  constructor(
+    name: string,
+    readonly term: string,
+    summary: string,
+    readonly hiddenStandIn: boolean,
+  ) {
+    super(name);
+    this.description(summary);
+  }
+}
+
 export const HELP_CONFIG: HelpConfiguration = {
   sortSubcommands: false,
+  subcommandTerm(this: Help, cmd: Command): string {
+    return cmd instanceof StandInCommand ? cmd.term : Help.prototype.subcommandTerm.call(this, cmd);
+  },
   showGlobalOptions: true,
   visibleGlobalOptions: leafGlobalOptions,
 };

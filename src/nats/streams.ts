@@ -180,6 +180,16 @@ export async function editStream(
   }
 }
 
+/**
+ * Streams JetStream keeps for its own features (key-value and object store buckets, MQTT
+ * state): `stream ls` leaves them out unless --all, as natscli does (jsm.go IsInternalStream).
+ */
+const SYSTEM_STREAM_PREFIXES = ["KV_", "OBJ_", "$MQTT_"];
+
+export function isSystemStream(name: string): boolean {
+  return SYSTEM_STREAM_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
 export async function listStreams(jsm: JetStreamManager): Promise<StreamInfo[]> {
   const out: StreamInfo[] = [];
   try {

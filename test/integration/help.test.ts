@@ -2,6 +2,17 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
 describe("help", () => {
+  it("the program's help, from the built commands' summaries, is the whole tree's", async () => {
+    // dist/cli.js (not src/) reads dist/commands.json: the light path `--help` takes
+    const dist: string = new URL("../../dist/cli.js", import.meta.url).href;
+    const cli = (await import(dist)) as typeof import("../../src/cli.js");
+    const light = await cli.buildProgram(["node", "tweetstream", "--help"]);
+    expect(light.commands.map((c) => c.options.length)).toEqual(light.commands.map(() => 0));
+    const whole = await cli.buildProgram(["node", "tweetstream"], { whole: true });
+    expect(whole.commands.some((c) => c.options.length > 0)).toBe(true);
+    expect(light.helpInformation()).toBe(whole.helpInformation());
+  });
+
   it("a subcommand's --help lists the global options that work after it", async () => {
     const r = await runCli(["stream", "info", "--help"]);
     expect(r.code).toBe(0);

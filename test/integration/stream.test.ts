@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream } from "../helpers/cli.js";
+import { withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
@@ -231,6 +232,23 @@ describe("stream ls and info", () => {
     expect(plain.stdout.split("\n")).toContain(name);
   });
 
+  it("leaves JetStream's system streams out unless --all", async () => {
+    const name = uniqueStream();
+    const bucket = `${name}_VIEW`;
+    await ts(["stream", "add", name]);
+    await withConnection(server.url, async (nc) => void (await nc.jetstream().views.kv(bucket)));
+    const names = async (args: string[]) => (await ts(["stream", "ls", ...args])).json() as any[];
+    const jsonNames = (await names(["--json"])).map((s) => s.config.name);
+    expect(jsonNames).toContain(name);
+    expect(jsonNames.filter((n: string) => n.startsWith("KV_"))).toEqual([]);
+    expect(await names(["--names", "--json"])).not.toContain(`KV_${bucket}`);
+    expect((await ts(["stream", "ls"])).stdout).not.toContain(`KV_${bucket}`);
+    const all = (await names(["--all", "--json"])).map((s) => s.config.name);
+    expect(all).toEqual(expect.arrayContaining([name, `KV_${bucket}`]));
+    expect(await names(["-a", "--names", "--json"])).toContain(`KV_${bucket}`);
+    expect((await ts(["stream", "ls", "--all"])).stdout).toContain(`KV_${bucket}`);
+  });
+
   it("shows a table like nats stream ls", async () => {
     const name = uniqueStream();
     await ts(["stream", "add", name]);
@@ -252,6 +270,12 @@ describe("stream ls and info", () => {
       expect(r.stdout.trim()).toBe("No streams defined");
       const j = await runCli(["stream", "ls", "--json"], { env: { NATS_URL: empty.url } });
       expect(j.json()).toEqual([]);
+      // a key-value bucket's stream is JetStream's own: hidden unless --all, as in natscli
+      await withConnection(empty.url, async (nc) => void (await nc.jetstream().views.kv("only")));
+      const hidden = await runCli(["stream", "ls"], { env: { NATS_URL: empty.url } });
+      expect(hidden.stdout.trim()).toBe("No streams defined, pass -a to include system streams");
+      const all = await runCli(["stream", "ls", "-a", "--json"], { env: { NATS_URL: empty.url } });
+      expect(all.json().map((s: any) => s.config.name)).toEqual(["KV_only"]);
     } finally {
       await empty.stop();
     }
