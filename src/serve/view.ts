@@ -470,7 +470,7 @@ export class ServeView {
       if (event.messageType === "tweet_liked") this.totals.likes++;
       else if (isNew === 1 || window.get(event.id)?.tweet?.seq === seq) this.totals.tweets++;
     }
-    this.hub.publish(seq, { ...event, seq: seq });
+    this.hub.publish(seq, event);
     const w = event.messageType === "tweet_created" ? this.waiters.get(event.id) : undefined;
     if (w) for (const wake of w) wake();
   }
