@@ -113,7 +113,7 @@ export async function followStream(
             break;
           }
           delivered = m.info.deliverySequence;
-          await opts.onMessage(toStoredMessage(m), m.info.pending);
+          await opts.onMessage(toStoredMessage(m, false), m.info.pending);
           next = m.seq + 1;
           // pending 0 also covers a last message deleted since we looked
           if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {

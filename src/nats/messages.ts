@@ -4,7 +4,11 @@
 import type { ConsumerConfig, JetStreamManager, JsMsg } from "nats";
 import type { StoredMessage } from "../output/events.js";
 
-export function toStoredMessage(m: JsMsg): StoredMessage {
+/**
+ * `withHeaders` false: no headers (serve reads subject and data only; decoding a tweet's
+ * Nats-Msg-Id header for every followed message cost more than reading its event).
+ */
+export function toStoredMessage(m: JsMsg, withHeaders = true): StoredMessage {
   const info = m.info;
   const msg: StoredMessage = {
     stream: info.stream,
@@ -14,7 +18,7 @@ export function toStoredMessage(m: JsMsg): StoredMessage {
     data: m.data,
     delivered: info.deliveryCount,
   };
-  const h = m.headers;
+  const h = withHeaders ? m.headers : undefined;
   if (h) {
     const headers: Record<string, string[]> = {};
     for (const [k, v] of h) headers[k] = v;

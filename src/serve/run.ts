@@ -8,7 +8,13 @@ import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
+import {
+  encodeEvent,
+  messageIdFor,
+  subjectFor,
+  timelineEvent,
+  type TweetEvent,
+} from "../events.js";
 import {
   checkConsumerCreate,
   deleteConsumers,
@@ -19,6 +25,7 @@ import {
   type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
+import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
@@ -176,15 +183,32 @@ async function bootView(
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
 function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
-  return async (event: TweetEvent): Promise<PublishResult> => {
+  return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
       conn.js(),
       subjectFor(stream, event.messageType),
       encodeEvent(event),
-      { msgID: messageIdFor(event), timeoutMs: conn.settings.timeoutMs, expectStream: stream },
+      {
+        msgID: msgId ?? messageIdFor(event),
+        timeoutMs: conn.settings.timeoutMs,
+        expectStream: stream,
+      },
     );
     return { seq: ack.seq, duplicate: ack.duplicate };
+  };
+}
+
+/** The event stored at `seq`, or null when nothing (or no event) is stored there. */
+function storedEventAt(conn: Connection, stream: string) {
+  return async (seq: number): Promise<TweetEvent | null> => {
+    try {
+      const sm = await (await conn.jsm()).streams.getMessage(stream, { seq });
+      return timelineEvent(sm.subject, sm.data);
+    } catch (err) {
+      if (jsErrorCode(err) === JsErr.NoMessageFound) return null;
+      throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    }
   };
 }
 
@@ -262,6 +286,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
       publish: publisher(c, stream, connection),
+      storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
       front: webFront(opts.cors, (text) => out.warn(text)),
