@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as natsConnect } from "nats";
-import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
+import { fixtureEvent, publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
 const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
@@ -453,23 +453,29 @@ describe("listen when its acks get no answer", () => {
     run.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
-    await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
-    // listen stopped while the server delivers an event to its (first, 1-event) pull; then the server is
-    // stopped and listen resumed: it writes it, and its ack gets no answer
-    process.kill(run.pid!, "SIGSTOP");
+    // connected before listen starts: the publish below must reach the server well within
+    // listen's pull (5 s) even on a loaded machine, or no pull is open to deliver it
+    const nc = await natsConnect({ servers: own.url });
+    const jsm = await nc.jetstreamManager();
+    const event = fixtureEvent(0);
     try {
-      await publishEvents(own.url, stream, 1);
-      await withConnection(own.url, (nc) =>
-        waitFor(
-          async () =>
-            (await (await nc.jetstreamManager()).consumers.info(stream, "u")).num_ack_pending === 1,
+      await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+      // listen stopped while the server delivers an event to its (first, 1-event) pull; then the
+      // server is stopped and listen resumed: it writes it, and its ack gets no answer
+      process.kill(run.pid!, "SIGSTOP");
+      try {
+        await nc.jetstream().publish(`${stream}.${event.messageType}`, JSON.stringify(event));
+        await waitFor(
+          async () => (await jsm.consumers.info(stream, "u")).num_ack_pending === 1,
           10_000,
           "the event delivered to listen",
-        ),
-      );
-      process.kill(own.pid, "SIGSTOP");
+        );
+        process.kill(own.pid, "SIGSTOP");
+      } finally {
+        process.kill(run.pid!, "SIGCONT");
+      }
     } finally {
-      process.kill(run.pid!, "SIGCONT");
+      nc.close().catch(() => undefined);
     }
     try {
       const code = await exited;
