@@ -265,6 +265,8 @@ export async function streamState(
   messages: number;
   created: string;
   replicas: number;
+  /** the replicas online now (the leader and the followers not offline) */
+  online: number;
 }> {
   try {
     const si = await (await conn.jsm()).streams.info(stream);
@@ -274,6 +276,9 @@ export async function streamState(
       messages: si.state.messages,
       created: si.created,
       replicas: si.config.num_replicas ?? 1,
+      online: si.cluster?.leader
+        ? 1 + (si.cluster.replicas ?? []).filter((r) => !r.offline).length
+        : (si.config.num_replicas ?? 1),
     };
   } catch (err) {
     throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });

@@ -243,6 +243,39 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     expect(ls.stdout).toContain(stream);
   }, 120_000);
 
+  it("view and serve's replay read a whole R3 stream with its old leader still down", async () => {
+    const stream = await newR3Stream("CREAD");
+    const total = 2_000;
+    await publishEvents(liveUrl(), stream, total);
+    const leader = await cluster.streamLeader(stream);
+    await cluster.kill(leader);
+    await cluster.streamLeader(stream);
+    // through each node left: on 2.9 a reader's consumer may be placed on the dead node
+    for (const node of cluster.nodes.filter((n) => !n.down)) {
+      const r = await runCli(["view", stream, "--json"], { env: { NATS_URL: node.url } });
+      expect(r.code, r.stderr).toBe(0);
+      const seqs = r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).seq as number);
+      expect(new Set(seqs).size, `view through ${node.name}`).toBe(total);
+    }
+    // the default budget (15 s): its first start creates consumers and the view's bucket
+    serve = await startServe(["--stream", stream], { NATS_URL: liveUrl() }, 30_000);
+    const res = await fetch(`${serve.url}/events?since=0`, { signal: AbortSignal.timeout(30_000) });
+    const reader = res.body!.getReader();
+    const ids = new Set<string>();
+    let text = "";
+    while (ids.size < total) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      for (const m of text.matchAll(/^id: (\d+)$/gm)) ids.add(m[1]!);
+    }
+    await reader.cancel();
+    expect(ids.size).toBe(total);
+  }, 120_000);
+
   it("serve under concurrent POSTs with its own node (the stream leader) killed: every 201 stored once, writes resume", async () => {
     const stream = await newR3Stream("CSRV");
     // connected to the stream leader alone (it learns the others from the cluster): that
