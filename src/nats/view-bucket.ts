@@ -36,7 +36,11 @@ export interface ViewBucket {
   purgePrefix(prefix: string): Promise<void>;
 }
 
-/** Opens (creating when missing) the view's bucket of `stream`, with the stream's replicas. */
+/**
+ * Opens (creating when missing) the view's bucket of `stream`, with `replicas` (the
+ * stream's replicas that are online: nats-server 2.10+ does not answer the creation of an
+ * R3 stream while a node is down, and the view is rebuilt from the stream if it is lost).
+ */
 export async function openViewBucket(
   conn: Connection,
   stream: string,

@@ -153,7 +153,11 @@ async function bootView(
   });
   // fail fast where the ordered consumers would retry their creation for minutes
   await checkConsumerCreate(conn, stream, `${name}-check`);
-  const bucket = await openViewBucket(conn, stream, state.replicas);
+  if (state.online < state.replicas)
+    out.warn(
+      `${state.replicas - state.online} of the ${state.replicas} replicas of stream ${stream} offline: the view's bucket, if created now, gets ${state.online}`,
+    );
+  const bucket = await openViewBucket(conn, stream, Math.min(state.replicas, state.online));
   const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
   const view = new ServeView({
     conn,
