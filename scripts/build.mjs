@@ -7,6 +7,7 @@
 // - each package src/ imports with `await import("pkg")` is a file of its own,
 //   dist/vendor/pkg.js, read only then: `--help` never reads nats.js, `tweet` reads it
 //   as one file.
+// - dist/commands.json: each command's name and summary, all the program's --help needs.
 // New source files and packages need no entry here.
 //
 // Source maps carry their sources (sourcesContent), so the tarball ships no map pointing
@@ -19,7 +20,7 @@ import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -213,6 +214,10 @@ function thirdPartyLicenses(/** @type {import("esbuild").Metafile} */ meta) {
 }
 
 writeFileSync(join(root, "dist/THIRD-PARTY-LICENSES.txt"), thirdPartyLicenses(meta));
+// The program's help lists each command's term and summary from here, not from the
+// command itself: `--help` loads none of them (src/cli.ts, standIns).
+const { commandSummaries } = await import(pathToFileURL(join(root, "dist/cli.js")).href);
+writeFileSync(join(root, "dist/commands.json"), JSON.stringify(await commandSummaries()) + "\n");
 mkdirSync(join(root, ".cache"), { recursive: true });
 writeFileSync(join(root, ".cache/build-meta.json"), JSON.stringify(meta));
 if (!existsSync(join(root, "dist/cli.js"))) throw new Error("build: dist/cli.js missing");

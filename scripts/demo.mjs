@@ -7,103 +7,34 @@
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { clusterSteps, KILL, RESTART, shellQuote, STEPS } from "./lib/demo-steps.mjs";
 import { startCluster } from "./lib/nats-cluster.mjs";
 import { serverVersion, startServer } from "./lib/nats-server.mjs";
 
 const BIN = fileURLToPath(new URL("../bin/tweetstream.js", import.meta.url));
 
 /**
- * @typedef {Record<string, any>} Saved the --json output of earlier steps, by name
- * @typedef {[string, string[] | ((saved: Saved) => string[]), { save?: string }?]} Step
- * The workflow: [description, tweetstream arguments (or a function of earlier results),
- * options]; `save` keeps a step's --json output for later steps.
- * @type {Step[]}
- */
-const STEPS = [
-  ["create the article's stream TWITTERCLONE (subjects TWITTERCLONE.*)", ["stream", "add"]],
-  ["running it again is safe: it says the stream exists", ["stream", "add"]],
-  [
-    "tweet, as the article's POST /tweets does (--json: the script keeps the tweet id)",
-    ["tweet", "hello world !", "--author", "ziggornif", "--json"],
-    { save: "tweet" },
-  ],
-  [
-    "like that tweet, as POST /tweets/:id/likes does",
-    (saved) => ["like", saved.tweet.event.id, "--author", "alice"],
-  ],
-  ["list the streams, like `nats stream ls`", ["stream", "ls"]],
-  [
-    "show the stored likes, like `nats stream view --subject` (never pages, works in a pipe)",
-    ["view", "--subject", "tweet_liked"],
-  ],
-  [
-    "process events like the article's durable subscriber: print each, then acknowledge it",
-    ["listen", "--durable", "demo", "--count", "2", "--timeout", "10s"],
-  ],
-  ["load generation: 1000 tweets, pipelined", ["tweet", "load test {{n}}", "--count", "1000"]],
-  [
-    "the durable resumes after the last acknowledged event: the first load-test tweets",
-    ["listen", "--durable", "demo", "--count", "3", "--timeout", "10s"],
-  ],
-  ["show the stream's configuration and state", ["stream", "info"]],
-];
-
-const KILL = ["(kill the stream leader)"];
-const RESTART = ["(restart the killed node)"];
-
-/**
- * The workflow on a cluster: the stream with 3 replicas; the stream leader's node killed
- * before the load generation (which rides out the election), restarted before the end.
- * @param {Step[]} steps
- * @returns {Step[]}
- */
-function clusterSteps(steps) {
-  /** @type {Step[]} */
-  const out = [];
-  for (const step of steps) {
-    const [what, args] = step;
-    if (Array.isArray(args) && args[0] === "stream" && args[1] === "add") {
-      out.push([`${what}, replicated on the 3 nodes`, [...args, "--replicas", "3"]]);
-      continue;
-    }
-    if (Array.isArray(args) && args[0] === "tweet" && args.includes("--count")) {
-      out.push(["kill -9 the node that leads the stream: an election follows (5-7 s)", KILL]);
-      out.push([`${what}, through the election`, args]);
-      out.push(["the stream's cluster state: a replica is down", ["stream", "info"]]);
-      continue;
-    }
-    if (Array.isArray(args) && args[0] === "stream" && args[1] === "info") {
-      out.push(["restart the killed node: it catches up", RESTART]);
-    }
-    out.push(step);
-  }
-  return out;
-}
-
-/**
- * Runs one step; its stdout is shown and also returned.
+ * Runs one step; its stdout is shown (and returned when `save`).
  * @param {string[]} args
  * @param {string} url
+ * @param {boolean} save
  * @returns {Promise<{ code: number | null, stdout: string }>}
  */
-function run(args, url) {
+function run(args, url, save) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, NATS_URL: url },
-      stdio: ["ignore", "pipe", "inherit"],
+      // stdout is the terminal itself unless the demo needs the output, so that the CLI
+      // fits its output to the terminal's width as it does for a user
+      stdio: ["ignore", save ? "pipe" : "inherit", "inherit"],
     });
     let stdout = "";
-    child.stdout.on("data", (d) => {
+    child.stdout?.on("data", (d) => {
       stdout += d;
       process.stdout.write(d);
     });
     child.on("close", (code) => resolve({ code, stdout }));
   });
-}
-
-/** @param {string} arg */
-function shellQuote(arg) {
-  return /^[\w@%+=:,./{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
 const onCluster = process.argv.includes("--cluster");
@@ -116,10 +47,15 @@ let killed;
 try {
   console.log(
     cluster
-      ? `demo: a 3-node nats-server ${serverVersion()} cluster with JetStream on ${url}\n`
-      : `demo: nats-server ${serverVersion()} with JetStream on ${url} (store ${server?.storeDir})\n`,
+      ? `demo: a 3-node nats-server ${serverVersion()} cluster with JetStream on\n` +
+          `${url
+            .split(",")
+            .map((u) => `demo:   ${u}\n`)
+            .join("")}`
+      : `demo: nats-server ${serverVersion()} with JetStream on ${url}\n` +
+          `demo: its temporary store is ${server?.storeDir}\n`,
   );
-  /** @type {Saved} */
+  /** @type {import("./lib/demo-steps.mjs").Saved} */
   const saved = {};
   for (const [what, argsOf, opts] of cluster ? clusterSteps(STEPS) : STEPS) {
     if (cluster && (argsOf === KILL || argsOf === RESTART)) {
@@ -137,7 +73,7 @@ try {
     }
     const args = typeof argsOf === "function" ? argsOf(saved) : argsOf;
     console.log(`# ${what}\n$ tweetstream ${args.map(shellQuote).join(" ")}`);
-    const { code, stdout } = await run(args, url);
+    const { code, stdout } = await run(args, url, Boolean(opts?.save));
     if (opts?.save && code === 0) saved[opts.save] = JSON.parse(stdout);
     console.log("");
     if (code !== 0) {

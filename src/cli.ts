@@ -1,7 +1,8 @@
 // The commander program: global options, command registration, and the one place
 // where an error becomes an exit code (see README "Exit codes").
 
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
@@ -9,7 +10,13 @@ import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
 import { safeText } from "./output/safe-text.js";
 import { guardStdout } from "./output/stdout.js";
-import { examples } from "./commands/help.js";
+import {
+  EXIT_CODES_HELP,
+  examples,
+  HELP_CONFIG,
+  normalizeHelpArgs,
+  StandInCommand,
+} from "./commands/help.js";
 import { refuseInvalidUtf8 } from "./parse.js";
 
 const require = createRequire(import.meta.url);
@@ -34,22 +41,67 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>, hidden?: "hid
   ["__complete", async () => (await import("./commands/completion.js")).completeCommand, "hidden"],
 ];
 
-/** The command `args` name (the first word that is not a global option or its value), if ours. */
-function namedCommand(program: Command, args: string[]): string | undefined {
+/** The words of `args` that are not options or option values (up to a `--`). */
+function positionalWords(program: Command, args: string[]): string[] {
+  const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--") return undefined;
+    if (arg === "--") break;
     if (arg.startsWith("-") && arg !== "-") {
       const opt = program.options.find((o) => o.long === arg || o.short === arg);
       if (opt && (opt.required || opt.optional)) i++; // its value is the next word
       continue;
     }
-    return COMMANDS.some(([name]) => name === arg) ? arg : undefined;
+    words.push(arg);
   }
-  return undefined;
+  return words;
 }
 
-export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
+/** A top-level command as the program's help lists it; written by the build. */
+export interface CommandSummary {
+  name: string;
+  /** the "Commands:" term: name, `[options]`, arguments */
+  term: string;
+  summary: string;
+  hidden: boolean;
+}
+
+/** Every top-level command's summary, for the build to write to dist/commands.json. */
+export async function commandSummaries(): Promise<CommandSummary[]> {
+  const help = new Help();
+  return Promise.all(
+    COMMANDS.map(async ([name, load, hidden]) => {
+      const cmd = await load();
+      const summary = help.subcommandDescription(cmd);
+      return { name, term: help.subcommandTerm(cmd), summary, hidden: hidden === "hidden" };
+    }),
+  );
+}
+
+/**
+ * The program's own help (`--help`, `help`, no command at all) shows only each command's
+ * term and summary: stand-ins carrying them (from dist/commands.json) spare loading every
+ * command and its options. Undefined when that file is missing (running from src/).
+ */
+function standIns(): StandInCommand[] | undefined {
+  let summaries: CommandSummary[];
+  try {
+    summaries = JSON.parse(readFileSync(new URL("./commands.json", import.meta.url), "utf8"));
+  } catch {
+    return undefined;
+  }
+  return summaries.map((s) => new StandInCommand(s.name, s.term, s.summary, s.hidden));
+}
+
+export interface BuildOptions {
+  /** every command with its options (completion walks the whole tree) */
+  whole?: boolean;
+}
+
+export async function buildProgram(
+  argv: string[] = process.argv,
+  { whole = false }: BuildOptions = {},
+): Promise<Command> {
   const program = new Command("tweetstream")
     .description(
       "Event streaming on NATS JetStream: manage the stream, publish tweet events, view and process them",
@@ -57,16 +109,23 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .version(version, "-V, --version")
     .showSuggestionAfterError()
     .enablePositionalOptions()
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+    .configureHelp(HELP_CONFIG);
   addProgramOptions(program);
   const args = argv.slice(2);
-  const named = namedCommand(program, args);
+  const words = positionalWords(program, args);
+  const named = COMMANDS.some(([name]) => name === words[0]) ? words[0] : undefined;
   // `tweetstream --version` needs no command at all
   const versionOnly = named === undefined && (args.includes("--version") || args.includes("-V"));
-  for (const [name, load, hidden] of COMMANDS) {
-    if (versionOnly) break;
-    if (named === undefined || named === name) {
-      program.addCommand(await load(), { hidden: hidden === "hidden" });
+  const programHelp = words.length === 0 || (words.length === 1 && words[0] === "help");
+  const light = !whole && !versionOnly && programHelp ? standIns() : undefined;
+  if (light) {
+    for (const cmd of light) program.addCommand(cmd, { hidden: cmd.hiddenStandIn });
+  } else {
+    for (const [name, load, hidden] of COMMANDS) {
+      if (versionOnly) break;
+      if (whole || named === undefined || named === name) {
+        program.addCommand(await load(), { hidden: hidden === "hidden" });
+      }
     }
   }
   program.addHelpText(
@@ -77,9 +136,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
       "tweetstream view --subject tweet_liked",
       "tweetstream listen --durable ci --count 1 --timeout 30s --json",
       "NATS_URL=nats://127.0.0.1:4222 tweetstream stream ls --json",
-    ) +
-      "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
-      "4 not found, 5 conflict, 6 timed out, 130/143 stopped by SIGINT/SIGTERM. See README.md.\n",
+    ) + EXIT_CODES_HELP,
   );
   configureTree(program);
   return program;
@@ -88,6 +145,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
 /** exitOverride and stderr output on every command, so usage errors reach main(). */
 function configureTree(cmd: Command): void {
   cmd.exitOverride();
+  cmd.configureHelp(HELP_CONFIG);
   cmd.configureOutput({
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(safeText(redact(s), { keepNewlines: true })),
@@ -119,7 +177,8 @@ export async function main(argv: string[]): Promise<void> {
   guardStdout();
   try {
     refuseInvalidUtf8(argv.slice(2));
-    await (await buildProgram(argv)).parseAsync(argv);
+    const args = [...argv.slice(0, 2), ...normalizeHelpArgs(argv.slice(2))];
+    await (await buildProgram(args)).parseAsync(args);
   } catch (err) {
     code = exitCodeFor(err);
   } finally {

@@ -1,6 +1,7 @@
 // Start-up: one `tweetstream tweet` as a whole process (start, connect, publish, ack,
 // drain, exit) beside baselines/tweet-one.mjs, a minimal nats.js script doing the same
-// (target ≤ 1.0×), and `--version` / `--help` beside a bare `node -e 0` (target ≤ 1.5×);
+// (target ≤ 1.0×), and `--version` / `--help` beside a bare `node -e 0` (target ≤ 1.5×; a
+// leaf's help, `stream add --help`, for comparison);
 // the same tweet with TWEETSTREAM_DEBUG set shows what its source maps cost. Medians of
 // BENCH_STARTUP_RUNS (default 15) alternating runs, on each Node of measure.mjs's nodes():
 // wall time, and CPU time, which other load on a shared machine disturbs far less.
@@ -27,6 +28,7 @@ export async function run({ url, cli, report, nodes, alternate }) {
         { label: "node -e 0", argv: [node.path, "-e", "0"] },
         { label: "tweetstream --version", argv: ts(["--version"]) },
         { label: "tweetstream --help", argv: ts(["--help"]) },
+        { label: "tweetstream stream add --help", argv: ts(["stream", "add", "--help"]) },
         { label: "nats.js connect-publish-exit", argv: [node.path, TWEET_ONE, url, stream, "hi"] },
         { label: "tweetstream tweet", argv: tweet, env },
         {
@@ -37,7 +39,7 @@ export async function run({ url, cli, report, nodes, alternate }) {
       ],
       RUNS,
     );
-    const [bare, version, help, base, mine, debug] = r;
+    const [bare, version, help, leafHelp, base, mine, debug] = r;
     const ratio = (/** @type {any} */ a, /** @type {any} */ b) => (a.median / b.median).toFixed(2);
     const cpuRatio = (/** @type {any} */ a, /** @type {any} */ b) => (a.cpu / b.cpu).toFixed(2);
     const row = (/** @type {any} */ x, /** @type {any} */ vs, /** @type {string} */ target) => ({
@@ -53,6 +55,7 @@ export async function run({ url, cli, report, nodes, alternate }) {
         row(bare, undefined, ""),
         row(version, bare, "≤ 1.5× node -e 0"),
         row(help, bare, "≤ 1.5× node -e 0"),
+        row(leafHelp, bare, ""),
         row(base, undefined, ""),
         row(mine, base, "≤ 1.0× nats.js"),
         row(debug, base, ""),

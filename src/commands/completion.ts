@@ -34,7 +34,7 @@ export const completeCommand = new Command("__complete")
       import("../completion/candidates.js"),
     ]);
     // the whole tree: every command, loaded as for help
-    const program = await buildProgram(["node", "tweetstream"]);
+    const program = await buildProgram(["node", "tweetstream"], { whole: true });
     const candidates = await completeWords(program, words.length > 0 ? words : [""]);
     if (candidates.length > 0) process.stdout.write(candidates.join("\n") + "\n");
   });

@@ -6,7 +6,8 @@
 import { Command, Option } from "commander";
 import { commandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { resolveSubject } from "../events.js";
+import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
+import { getStream } from "../nats/streams.js";
 import { addLeafOptions } from "../global-options.js";
 import { createListener, DEFAULT_DURABLE, type ListenOptions } from "../nats/listen.js";
 import type { Output } from "../output/output.js";
@@ -18,7 +19,7 @@ import {
   renderMalformedLine,
   type StoredMessage,
 } from "../output/events.js";
-import { formatDuration } from "../output/format.js";
+import { fitting, formatDuration, plural } from "../output/format.js";
 import { parseCount, parseDeliver, parseDuration } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
@@ -41,7 +42,7 @@ export function listenRequest(
   defaultDurable: string,
 ): ListenRequest {
   const req: ListenRequest = {};
-  if (flags.subject !== undefined) req.filter = resolveSubject(stream, flags.subject);
+  if (flags.subject !== undefined) req.filter = resolveSubjectOption(stream, flags.subject);
   if (flags.durable !== undefined) {
     const name = flags.durable === true ? defaultDurable : flags.durable.trim();
     if (!/^[^\s.*>/\\]+$/.test(name)) {
@@ -69,6 +70,37 @@ export function listenRequest(
   return req;
 }
 
+/**
+ * "Listening on stream S with durable d (new), until 3 events, …; Ctrl-C to stop", in the
+ * most detailed form that fits the terminal on stderr (in full when it is not one).
+ */
+function listeningLine(
+  stream: string,
+  req: ListenRequest,
+  name: string,
+  resumed: boolean,
+  width: number | undefined,
+): string {
+  const on = req.filter ?? `stream ${stream}`;
+  const until =
+    (req.count !== undefined ? `, until ${plural(req.count, "event")}` : "") +
+    (req.idleMs !== undefined ? ` or ${formatDuration(req.idleMs)} idle` : "");
+  const state = resumed ? "resuming after its last acknowledged event" : "new";
+  const full = req.durable
+    ? `Listening on ${on} with durable ${name} (${state})`
+    : `Listening on ${on} with an ephemeral consumer`;
+  const short = req.durable
+    ? `Listening on ${req.filter ?? stream}, durable ${name} (${resumed ? "resuming" : "new"})`
+    : `Listening on ${req.filter ?? stream}, ephemeral consumer`;
+  return fitting(
+    width,
+    `${full}${until}; Ctrl-C to stop`,
+    `${short}${until}; Ctrl-C to stop`,
+    `${short}${until}`,
+    short,
+  );
+}
+
 /** One message as the output mode wants it; warns about malformed payloads. */
 function messageRenderer(out: Output, consumer: () => string) {
   return (msg: StoredMessage): string => {
@@ -81,8 +113,8 @@ function messageRenderer(out: Output, consumer: () => string) {
     const text = out.json
       ? listenLine(msg, consumer(), reading)
       : reading.event
-        ? renderEventLine(msg, reading.event, out.color)
-        : renderMalformedLine(msg, out.color);
+        ? renderEventLine(msg, reading.event, out.color, out.width)
+        : renderMalformedLine(msg, out.color, out.width);
     return text + "\n";
   };
 }
@@ -109,7 +141,7 @@ export const listenCommand = addLeafOptions(
       "redeliver an event not acknowledged within this time (server default 30s)",
     )
     .option("--max-deliver <n>", "deliver an event at most n times (default unlimited)")
-    .option("--count <n>", "exit 0 after n events")
+    .option("-n, --count <n>", "exit 0 after n events")
     .addOption(
       new Option(
         "--timeout <duration>",
@@ -136,6 +168,10 @@ export const listenCommand = addLeafOptions(
   const { out } = ctx;
   const req = listenRequest(ctx.stream, flags, DEFAULT_DURABLE);
   const conn = await ctx.connect();
+  if (req.filter) {
+    const info = await getStream(await conn.jsm(), ctx.stream);
+    checkSubjectInStream(req.filter, ctx.stream, info.config.subjects ?? []);
+  }
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,
@@ -149,17 +185,7 @@ export const listenCommand = addLeafOptions(
       info: (t) => out.info(t),
       ready(name, resumed) {
         consumerName = name;
-        const what = req.durable
-          ? `durable ${name} (${resumed ? "resuming after its last acknowledged event" : "new"})`
-          : "an ephemeral consumer";
-        out.info(
-          `Listening on ${req.filter ?? `stream ${ctx.stream}`} with ${what}` +
-            (req.count !== undefined
-              ? `, until ${req.count} ${req.count === 1 ? "event" : "events"}`
-              : "") +
-            (req.idleMs !== undefined ? `, or ${formatDuration(req.idleMs)} without one` : "") +
-            "; Ctrl-C to stop",
-        );
+        out.info(listeningLine(ctx.stream, req, name, resumed, out.errWidth));
       },
     },
   );
@@ -172,7 +198,7 @@ export const listenCommand = addLeafOptions(
     unsignal();
     unwatch();
   }
-  const events = `${result.written} ${result.written === 1 ? "event" : "events"}`;
+  const events = plural(result.written, "event");
   if (result.unconfirmed > 0) {
     throw new CliError(
       `${result.unconfirmed} of ${events} written could not be confirmed as acknowledged (no answer from the consumer leader); ` +
@@ -183,7 +209,11 @@ export const listenCommand = addLeafOptions(
   switch (result.reason) {
     case "SIGINT":
     case "SIGTERM":
-      out.info(`Stopped by ${result.reason} after ${events}; all of them acknowledged`);
+      out.info(
+        result.written === 0
+          ? `Stopped by ${result.reason} before any event`
+          : `Stopped by ${result.reason} after ${events}, ${result.written === 1 ? "acknowledged" : "all acknowledged"}`,
+      );
       throw new CliError(`stopped by ${result.reason}`, exitCodeForSignal(result.reason), {
         reported: true,
       });

@@ -104,7 +104,7 @@ export async function publishOne(ctx: CommandContext, event: TweetEvent): Promis
     },
   );
   if (ctx.out.json) return ctx.out.printJson(publishedJson(outcome, event));
-  await ctx.out.result(renderPublished(outcome, event, ctx.out.color));
+  await ctx.out.result(renderPublished(outcome, event, ctx.out.color, ctx.out.width));
 }
 
 export interface BulkRun {
@@ -133,7 +133,7 @@ export async function publishMany(
   const out = ctx.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
   const started = performance.now();
-  const spinner = await startSpinner(out, `Publishing to stream ${ctx.stream}…`);
+  const spinner = await startSpinner(out, `Publishing to ${ctx.stream}…`);
   const failures: BulkFacts["failures"] = [];
   let failuresOmitted = 0;
   let lastDraw = 0;
@@ -164,7 +164,7 @@ export async function publishMany(
       if (now - lastDraw < 100) return;
       lastDraw = now;
       spinner.text(
-        `Publishing to stream ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
+        `Publishing to ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
       );
     },
   }).finally(unsignal);
@@ -179,7 +179,7 @@ export async function publishMany(
     failuresOmitted,
   };
   if (out.json) await out.printJson(bulkSummaryJson(summary, facts));
-  else await out.result(renderBulkSummary(summary, facts, out.color));
+  else await out.result(renderBulkSummary(summary, facts, out.color, out.width));
   // a stop by signal decides the exit code: failures are in the summary above
   if (summary.interrupted) {
     throw new CliError(

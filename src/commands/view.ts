@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { commandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { resolveSubject } from "../events.js";
+import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
 import { reportConnectionEvents } from "../nats/status.js";
@@ -51,7 +51,7 @@ export function viewRequest(stream: string, flags: ViewFlags): ViewRequest {
   }
   return {
     stream,
-    filter: flags.subject === undefined ? undefined : resolveSubject(stream, flags.subject),
+    filter: flags.subject === undefined ? undefined : resolveSubjectOption(stream, flags.subject),
     start,
     count: flags.count === undefined ? undefined : parseCount(flags.count, "--count"),
     raw: Boolean(flags.raw),
@@ -73,7 +73,7 @@ function buildViewCommand(): Command {
       )
       .option("--seq <n>", "start at this stream sequence")
       .option("--last <n>", "only the newest n (matching) messages")
-      .option("--count <n>", "stop after n messages")
+      .option("-n, --count <n>", "stop after n messages")
       .option("--raw", "payloads only, one per line")
       .addHelpText(
         "after",
@@ -93,6 +93,11 @@ function buildViewCommand(): Command {
           stallMs: Math.max(conn.settings.timeoutMs * 2, 5_000),
         });
         if (plan.total === 0) {
+          if (req.filter) {
+            const { getStream } = await import("../nats/streams.js");
+            const info = await getStream(await conn.jsm(), req.stream);
+            checkSubjectInStream(req.filter, req.stream, info.config.subjects ?? []);
+          }
           ctx.out.info(
             `No messages${req.filter ? ` on ${req.filter}` : ""} in stream ${req.stream} match`,
           );

@@ -122,7 +122,10 @@ function globalsFrom(words: string[]): ReturnType<typeof readGlobals> {
 }
 
 async function serverNames(kind: "streams" | "consumers", words: string[], stream?: string) {
-  const { getConnection } = await import("../nats/connection.js");
+  const [{ getConnection }, { isSystemStream }] = await Promise.all([
+    import("../nats/connection.js"),
+    import("../nats/streams.js"),
+  ]);
   const globals = globalsFrom(words);
   const settings = connectSettings(globals);
   settings.timeoutMs = Math.min(settings.timeoutMs, LOOKUP_TIMEOUT_MS);
@@ -130,7 +133,7 @@ async function serverNames(kind: "streams" | "consumers", words: string[], strea
     const jsm = await (await getConnection(settings)).jsm();
     const names: string[] = [];
     if (kind === "streams") {
-      for await (const name of jsm.streams.names()) names.push(name);
+      for await (const name of jsm.streams.names()) if (!isSystemStream(name)) names.push(name);
     } else {
       for await (const c of jsm.consumers.list(stream ?? globals.stream)) {
         if (c.config.durable_name) names.push(c.name);

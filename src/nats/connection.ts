@@ -10,6 +10,7 @@ import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { openManager } from "./manager.js";
+import { freshReaderConsumers } from "./reader-consumer.js";
 import { watchStaleServer } from "./stale.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
@@ -202,7 +203,10 @@ async function open(settings: ConnectSettings): Promise<Connection> {
       return jsm;
     },
     js() {
-      js ??= nc.jetstream({ timeout: settings.timeoutMs, ...domain });
+      if (!js) {
+        js = nc.jetstream({ timeout: settings.timeoutMs, ...domain });
+        freshReaderConsumers(js, { nc, settings });
+      }
       return js;
     },
   };

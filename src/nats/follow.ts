@@ -16,6 +16,7 @@ import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
+import { addReaderConsumer } from "./reader-consumer.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
@@ -66,12 +67,12 @@ export async function followStream(
   let name = "";
   const create = async () => {
     const old = name;
-    name = `${opts.namePrefix}${id}${serial++ > 0 ? `r${serial - 1}` : ""}`;
     if (old) void jsm.consumers.delete(stream, old).catch(() => undefined);
-    await jsm.consumers.add(
+    const ci = await addReaderConsumer(
+      conn,
       stream,
       consumerConfig({
-        name,
+        name: `${opts.namePrefix}${id}${serial++ > 0 ? `r${serial - 1}` : ""}`,
         ack_policy: "none",
         deliver_policy: "by_start_sequence",
         opt_start_seq: next,
@@ -81,6 +82,7 @@ export async function followStream(
         inactive_threshold: 30_000_000_000,
       }),
     );
+    name = ci.name;
     return conn.js().consumers.get(stream, name);
   };
   let consumer = await create().catch((err: unknown) => {
@@ -113,7 +115,7 @@ export async function followStream(
             break;
           }
           delivered = m.info.deliverySequence;
-          await opts.onMessage(toStoredMessage(m), m.info.pending);
+          await opts.onMessage(toStoredMessage(m, false), m.info.pending);
           next = m.seq + 1;
           // pending 0 also covers a last message deleted since we looked
           if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
@@ -180,17 +182,20 @@ export async function checkConsumerCreate(
 ): Promise<void> {
   const jsm = await conn.jsm();
   try {
-    await jsm.consumers.add(
-      stream,
-      consumerConfig({
-        name,
-        ack_policy: "none",
-        deliver_policy: "new",
-        mem_storage: true,
-        num_replicas: 1,
-        inactive_threshold: 5_000_000_000,
-      }),
-    );
+    name = (
+      await addReaderConsumer(
+        conn,
+        stream,
+        consumerConfig({
+          name,
+          ack_policy: "none",
+          deliver_policy: "new",
+          mem_storage: true,
+          num_replicas: 1,
+          inactive_threshold: 5_000_000_000,
+        }),
+      )
+    ).name;
   } catch (err) {
     const e = toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
     throw new CliError(`cannot create a consumer on stream ${stream}: ${e.message}`, e.exitCode);
@@ -260,6 +265,8 @@ export async function streamState(
   messages: number;
   created: string;
   replicas: number;
+  /** the replicas online now (the leader and the followers not offline) */
+  online: number;
 }> {
   try {
     const si = await (await conn.jsm()).streams.info(stream);
@@ -269,6 +276,9 @@ export async function streamState(
       messages: si.state.messages,
       created: si.created,
       replicas: si.config.num_replicas ?? 1,
+      online: si.cluster?.leader
+        ? 1 + (si.cluster.replicas ?? []).filter((r) => !r.offline).length
+        : (si.config.num_replicas ?? 1),
     };
   } catch (err) {
     throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });

@@ -1,10 +1,17 @@
 // JetStream messages as tweetstream's plain StoredMessage (output/events.ts renders it),
 // and the ephemeral probe consumers view uses to count what matches before reading.
 
-import type { ConsumerConfig, JetStreamManager, JsMsg } from "nats";
+import { randomUUID } from "node:crypto";
+import type { ConsumerConfig, JsMsg } from "nats";
 import type { StoredMessage } from "../output/events.js";
+import type { Connection } from "./connection.js";
+import { addReaderConsumer } from "./reader-consumer.js";
 
-export function toStoredMessage(m: JsMsg): StoredMessage {
+/**
+ * `withHeaders` false: no headers (serve reads subject and data only; decoding a tweet's
+ * Nats-Msg-Id header for every followed message cost more than reading its event).
+ */
+export function toStoredMessage(m: JsMsg, withHeaders = true): StoredMessage {
   const info = m.info;
   const msg: StoredMessage = {
     stream: info.stream,
@@ -14,7 +21,7 @@ export function toStoredMessage(m: JsMsg): StoredMessage {
     data: m.data,
     delivered: info.deliveryCount,
   };
-  const h = m.headers;
+  const h = withHeaders ? m.headers : undefined;
   if (h) {
     const headers: Record<string, string[]> = {};
     for (const [k, v] of h) headers[k] = v;
@@ -35,16 +42,19 @@ export type StartPoint =
  * How many stored messages match `filter` from `start` on, and the stream sequence of
  * the first. Asks the server through a short-lived ephemeral consumer (num_pending),
  * so nothing is read; one filter_subject string, which nats-server 2.9 understands.
+ * Named, so that one placed on a node that is down is asked for again under a new name.
  */
 export async function countMatching(
-  jsm: JetStreamManager,
+  conn: Connection,
   stream: string,
   filter: string | undefined,
   start: StartPoint,
 ): Promise<number> {
-  const ci = await jsm.consumers.add(
+  const ci = await addReaderConsumer(
+    conn,
     stream,
     consumerConfig({
+      name: `tweetstream-count-${randomUUID().slice(0, 8)}`,
       ack_policy: "none",
       mem_storage: true,
       num_replicas: 1,
@@ -54,7 +64,7 @@ export async function countMatching(
     }),
   );
   // the server removes it after inactive_threshold anyway; deleting now keeps ls tidy
-  jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+  (await conn.jsm()).consumers.delete(stream, ci.name).catch(() => undefined);
   return ci.num_pending;
 }
 

@@ -1,130 +1,67 @@
 // Stream management on the JetStream manager: add (idempotent, never changes an
-// existing stream), list, info, remove, purge. Returns plain data (StreamSummary);
-// rendering lives in output/streams.ts.
+// existing stream), edit (changes only what is asked), list, info, remove, purge.
+// Returns the server's StreamInfo; `apiStreamInfo` is its --json shape (what the
+// JetStream API sends and natscli prints); rendering lives in output/streams.ts.
 
-import type { ClusterInfo, JetStreamManager, StreamConfig, StreamInfo } from "nats";
+import type { JetStreamManager, StreamConfig, StreamInfo } from "nats";
 import { CliError, ExitCode } from "../errors.js";
+import { describeChange, describeConflict } from "../output/streams.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 
-const NS_PER_MS = 1_000_000;
+export const NS_PER_MS = 1_000_000;
 
-export interface StreamSpec {
-  name: string;
-  subjects: string[];
-  description: string;
-  /**
-   * The description was asked for (--description): an existing stream must have it. Without
-   * it, any description is fine, so `stream add` accepts a stream the article's Go AddStream
-   * created (name and subjects only).
-   */
-  descriptionGiven?: boolean;
-  storage: "file" | "memory";
-  replicas: number;
-  /** ms; 0 = unlimited */
-  maxAgeMs: number;
-  /** -1 = unlimited */
-  maxMsgs: number;
-  /** -1 = unlimited */
-  maxBytes: number;
-  /** ms; undefined = the server's default (2m) */
-  dupeWindowMs?: number;
-  /** when a limit is reached: drop the oldest messages, or refuse new ones (full stream) */
-  discard?: "old" | "new";
+/** A requested stream configuration: the API's fields (durations in ns), name required. */
+export type StreamRequest = Partial<StreamConfig> & { name: string };
+
+/** One field where a stream's configuration differs from a request. */
+export interface ConfigChange {
+  field: string;
+  from: unknown;
+  to: unknown;
 }
 
-/** A stream as tweetstream shows it (the `--json` shape of ls, info and add). */
-export interface StreamSummary {
-  name: string;
-  description: string;
-  subjects: string[];
-  created: string;
-  messages: number;
-  bytes: number;
-  first_seq: number;
-  last_seq: number;
-  first_ts: string | null;
-  last_ts: string | null;
-  consumers: number;
-  storage: string;
-  replicas: number;
-  retention: string;
-  max_age_ms: number;
-  max_msgs: number;
-  max_bytes: number;
-  duplicate_window_ms: number;
-  /** the server's cluster object (name, leader, replicas) */
-  cluster?: ClusterInfo;
+/** The keys of the API's StreamInfo, in natscli's order (`nats stream info --json`). */
+const STREAM_INFO_KEYS = [
+  "config",
+  "created",
+  "state",
+  "cluster",
+  "mirror",
+  "sources",
+  "alternates",
+  "ts",
+] as const;
+
+/**
+ * StreamInfo as the JetStream API defines it, without the response envelope (type,
+ * paging). `did_create` is true when this run created the stream (as nats-server ≥ 2.10
+ * reports it; set here for every server).
+ */
+export function apiStreamInfo(info: StreamInfo, didCreate = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const source = info as unknown as Record<string, unknown>;
+  for (const key of STREAM_INFO_KEYS) if (source[key] !== undefined) out[key] = source[key];
+  if (didCreate) out.did_create = true;
+  return out;
 }
 
-/** Servers before 2.10 report "0001-01-01T00:00:00Z" for "no message yet". */
-export function realTimestamp(ts: string | undefined): string | null {
-  if (!ts || ts.startsWith("0001-01-01")) return null;
-  return ts;
-}
-
-export function summarize(info: StreamInfo): StreamSummary {
-  const c = info.config;
-  const s = info.state;
-  return {
-    name: c.name,
-    description: c.description ?? "",
-    subjects: c.subjects ?? [],
-    created: info.created,
-    messages: s.messages,
-    bytes: s.bytes,
-    first_seq: s.first_seq,
-    last_seq: s.last_seq,
-    first_ts: s.messages > 0 ? realTimestamp(s.first_ts) : null,
-    last_ts: s.last_seq > 0 ? realTimestamp(s.last_ts) : null,
-    consumers: s.consumer_count,
-    storage: String(c.storage),
-    replicas: c.num_replicas,
-    retention: String(c.retention),
-    max_age_ms: Math.round(c.max_age / NS_PER_MS),
-    max_msgs: c.max_msgs,
-    max_bytes: c.max_bytes,
-    duplicate_window_ms: Math.round((c.duplicate_window ?? 0) / NS_PER_MS),
-    ...(info.cluster ? { cluster: info.cluster } : {}),
-  };
-}
-
-function toConfig(spec: StreamSpec): Partial<StreamConfig> {
-  const config: Partial<StreamConfig> = {
-    name: spec.name,
-    subjects: spec.subjects,
-    description: spec.description,
-    storage: spec.storage as StreamConfig["storage"],
-    num_replicas: spec.replicas,
-    max_age: spec.maxAgeMs * NS_PER_MS,
-    max_msgs: spec.maxMsgs,
-    max_bytes: spec.maxBytes,
-  };
-  if (spec.dupeWindowMs !== undefined) config.duplicate_window = spec.dupeWindowMs * NS_PER_MS;
-  if (spec.discard !== undefined) config.discard = spec.discard as StreamConfig["discard"];
-  return config;
-}
-
-/** The fields where an existing stream differs from the requested spec. */
-export function configDifferences(existing: StreamConfig, spec: StreamSpec): string[] {
-  const diffs: string[] = [];
-  const want = toConfig(spec);
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const check = (label: string, have: unknown, wanted: unknown) => {
-    if (!same(have, wanted))
-      diffs.push(`${label} is ${JSON.stringify(have)}, requested ${JSON.stringify(wanted)}`);
-  };
-  check("subjects", [...(existing.subjects ?? [])].sort(), [...spec.subjects].sort());
-  if (spec.descriptionGiven) check("description", existing.description ?? "", spec.description);
-  check("storage", existing.storage, want.storage);
-  check("replicas", existing.num_replicas, want.num_replicas);
-  check("max age (ns)", existing.max_age, want.max_age);
-  check("max msgs", existing.max_msgs, want.max_msgs);
-  check("max bytes", existing.max_bytes, want.max_bytes);
-  if (want.discard !== undefined) check("discard", existing.discard, want.discard);
-  if (want.duplicate_window !== undefined) {
-    check("duplicate window (ns)", existing.duplicate_window, want.duplicate_window);
+function sameValue(field: string, a: unknown, b: unknown): boolean {
+  if (field === "subjects" && Array.isArray(a) && Array.isArray(b)) {
+    return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
   }
-  return diffs;
+  if (field === "description") return (a ?? "") === (b ?? "");
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The fields of `requested` (other than the name) that differ in `existing`. */
+export function configChanges(existing: StreamConfig, requested: StreamRequest): ConfigChange[] {
+  const have = existing as unknown as Record<string, unknown>;
+  const changes: ConfigChange[] = [];
+  for (const [field, to] of Object.entries(requested)) {
+    if (field === "name" || to === undefined) continue;
+    if (!sameValue(field, have[field], to)) changes.push({ field, from: have[field], to });
+  }
+  return changes;
 }
 
 export async function findStream(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
@@ -136,10 +73,10 @@ export async function findStream(jsm: JetStreamManager, name: string): Promise<S
   }
 }
 
-export async function getStream(jsm: JetStreamManager, name: string): Promise<StreamSummary> {
+export async function getStream(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
   const info = await findStream(jsm, name);
   if (!info) throw new CliError(`stream ${name} not found`, ExitCode.NotFound);
-  return summarize(info);
+  return info;
 }
 
 /** Names of the streams whose subjects overlap any of `subjects`. */
@@ -151,60 +88,116 @@ async function overlappingStreams(jsm: JetStreamManager, subjects: string[]): Pr
   return [...names].sort();
 }
 
+async function overlapError(
+  jsm: JetStreamManager,
+  name: string,
+  subjects: string[],
+): Promise<CliError> {
+  const others = (await overlappingStreams(jsm, subjects).catch(() => [])).filter(
+    (n) => n !== name,
+  );
+  const which = others.length > 0 ? `stream ${others.join(", ")}` : "another stream";
+  return new CliError(
+    `subjects ${subjects.join(", ")} overlap with ${which}; choose other --subjects`,
+    ExitCode.Conflict,
+  );
+}
+
 export interface AddResult {
   status: "created" | "exists";
-  stream: StreamSummary;
+  info: StreamInfo;
 }
 
 /**
  * Creates the stream, or confirms it exists with the same configuration.
  * A different configuration or overlapping subjects is a conflict (exit 5);
- * an existing stream is never changed.
+ * an existing stream is never changed (that is `editStream`).
  */
-export async function addStream(jsm: JetStreamManager, spec: StreamSpec): Promise<AddResult> {
-  const existing = await findStream(jsm, spec.name);
-  if (existing) return compareExisting(existing, spec);
+export async function addStream(jsm: JetStreamManager, request: StreamRequest): Promise<AddResult> {
+  const existing = await findStream(jsm, request.name);
+  if (existing) return compareExisting(existing, request);
   try {
-    const info = await jsm.streams.add(toConfig(spec));
-    return { status: "created", stream: summarize(info) };
+    return { status: "created", info: await jsm.streams.add(request) };
   } catch (err) {
     const code = jsErrorCode(err);
     if (code === JsErr.StreamSubjectOverlap) {
-      const others = await overlappingStreams(jsm, spec.subjects).catch(() => []);
-      const which = others.length > 0 ? `stream ${others.join(", ")}` : "another stream";
-      throw new CliError(
-        `subjects ${spec.subjects.join(", ")} overlap with ${which}; choose other --subjects`,
-        ExitCode.Conflict,
-      );
+      throw await overlapError(jsm, request.name, request.subjects ?? []);
     }
     if (code === JsErr.StreamNameInUse) {
       // created concurrently by someone else: judge against what is there now
-      const now = await findStream(jsm, spec.name);
-      if (now) return compareExisting(now, spec);
+      const now = await findStream(jsm, request.name);
+      if (now) return compareExisting(now, request);
     }
-    throw toCliError(err, { stream: spec.name, phase: "request" });
+    throw toCliError(err, { stream: request.name, phase: "request" });
   }
 }
 
-function compareExisting(existing: StreamInfo, spec: StreamSpec): AddResult {
-  const diffs = configDifferences(existing.config, spec);
-  if (diffs.length > 0) {
+function compareExisting(existing: StreamInfo, request: StreamRequest): AddResult {
+  const changes = configChanges(existing.config, request);
+  if (changes.length > 0) {
     throw new CliError(
-      `stream ${spec.name} already exists with a different configuration: ${diffs.join("; ")}`,
+      `stream ${request.name} already exists with a different configuration: ` +
+        changes.map(describeConflict).join("; ") +
+        ` (change it with: tweetstream stream edit ${request.name})`,
       ExitCode.Conflict,
     );
   }
-  return { status: "exists", stream: summarize(existing) };
+  return { status: "exists", info: existing };
 }
 
-export async function listStreams(jsm: JetStreamManager): Promise<StreamSummary[]> {
-  const out: StreamSummary[] = [];
+/**
+ * Applies `changes` (computed by configChanges against `current`) to the stream. A change
+ * the server refuses (storage, retention on older servers, replicas without a cluster,
+ * overlapping subjects) is a conflict, exit 5, naming the change and the server's reason.
+ */
+export async function editStream(
+  jsm: JetStreamManager,
+  current: StreamInfo,
+  changes: ConfigChange[],
+): Promise<StreamInfo> {
+  const name = current.config.name;
+  const update: Record<string, unknown> = { ...current.config };
+  for (const c of changes) update[c.field] = c.to;
   try {
-    for await (const info of jsm.streams.list()) out.push(summarize(info));
+    return await jsm.streams.update(name, update as Partial<StreamConfig>);
+  } catch (err) {
+    const code = jsErrorCode(err);
+    if (code === JsErr.StreamSubjectOverlap) {
+      throw await overlapError(jsm, name, (update.subjects as string[] | undefined) ?? []);
+    }
+    // the server answers a refused change with 400 or 500 and an err_code per cause
+    // (10052 invalid config, 10053 update error, …): every such answer is a refusal
+    const api = (err as { api_error?: { code: number; description: string } }).api_error;
+    if (api && api.code !== 503 && code !== JsErr.StreamNotFound) {
+      throw new CliError(
+        `the server will not change stream ${name} (` +
+          changes.map(describeChange).join("; ") +
+          `): ${api.description}`,
+        ExitCode.Conflict,
+      );
+    }
+    throw toCliError(err, { stream: name, phase: "request" });
+  }
+}
+
+/**
+ * Streams JetStream keeps for its own features (key-value and object store buckets, MQTT
+ * state): `stream ls` leaves them out unless --all, as natscli does (jsm.go IsInternalStream).
+ */
+const SYSTEM_STREAM_PREFIXES = ["KV_", "OBJ_", "$MQTT_"];
+
+export function isSystemStream(name: string): boolean {
+  return SYSTEM_STREAM_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+export async function listStreams(jsm: JetStreamManager): Promise<StreamInfo[]> {
+  const out: StreamInfo[] = [];
+  try {
+    for await (const info of jsm.streams.list()) out.push(info);
   } catch (err) {
     throw toCliError(err, { phase: "request" });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => a.config.name.localeCompare(b.config.name));
 }
 
 export async function removeStream(jsm: JetStreamManager, name: string): Promise<void> {

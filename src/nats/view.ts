@@ -4,7 +4,7 @@
 // Messages are pulled in small batches only as fast as they are written out, so a
 // stream of millions is never held in memory and output starts at once.
 
-import type { ConsumerMessages, JetStreamManager, JsMsg, OrderedConsumerOptions } from "nats";
+import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
 import { CliError, ExitCode } from "../errors.js";
@@ -41,7 +41,7 @@ const BATCH = 256;
  * filtered --last never reads the messages it skips.
  */
 async function startOfLast(
-  jsm: JetStreamManager,
+  conn: Connection,
   stream: string,
   filter: string | undefined,
   n: number,
@@ -58,7 +58,10 @@ async function startOfLast(
   let lo = first_seq;
   let hi = last_seq;
   const from = (seq: number) =>
-    countMatching(jsm, stream, filter, { deliver_policy: "by_start_sequence", opt_start_seq: seq });
+    countMatching(conn, stream, filter, {
+      deliver_policy: "by_start_sequence",
+      opt_start_seq: seq,
+    });
   if ((await from(lo)) <= n) return { deliver_policy: "all" };
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
@@ -99,10 +102,10 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
   try {
     start =
       "last" in opts.start
-        ? await startOfLast(jsm, opts.stream, opts.filter, opts.start.last, info.state)
+        ? await startOfLast(conn, opts.stream, opts.filter, opts.start.last, info.state)
         : opts.start;
     total =
-      info.state.messages === 0 ? 0 : await countMatching(jsm, opts.stream, opts.filter, start);
+      info.state.messages === 0 ? 0 : await countMatching(conn, opts.stream, opts.filter, start);
   } catch (err) {
     throw toCliError(err, { stream: opts.stream, phase: "request" });
   }

@@ -1,10 +1,11 @@
 // Human renderings of consumers: the `consumer ls` table and the `consumer info` report,
-// with natscli's columns and labels. cli-table3 is loaded only when a table is drawn.
+// with natscli's columns and labels, the table fitted to the terminal (output/table.ts).
 
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
 import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
 import { safeText } from "./safe-text.js";
+import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
 
@@ -18,32 +19,33 @@ function lastActive(seq: ConsumerInfo["delivered"]): Date | null {
   return typeof ts === "number" && ts > 0 ? new Date(ts / NS_PER_MS) : null;
 }
 
+/** consumer ls, fitted to a terminal `width` wide like stream ls (see listColumns). */
+const LS_COLUMNS = listColumns(
+  { header: "Ack Pending", align: "right" },
+  { header: "Unprocessed", align: "right" },
+  { header: "Last Delivery", align: "right", dropRank: 3 },
+);
+
 export async function renderConsumerTable(
   stream: string,
   consumers: ConsumerInfo[],
   color: ChalkInstance,
+  width?: number,
 ): Promise<string> {
   if (consumers.length === 0) return `No consumers defined on stream ${stream}`;
-  const { default: Table } = await import("cli-table3");
-  const table = new Table({
-    head: ["Name", "Description", "Created", "Ack Pending", "Unprocessed", "Last Delivery"].map(
-      (h) => color.bold(h),
-    ),
-    style: { head: [], border: [] },
-    colAligns: ["left", "left", "left", "right", "right", "right"],
-  });
-  for (const c of consumers) {
+  const rows = consumers.map((c) => {
     const last = lastActive(c.delivered);
-    table.push([
+    return [
       safeText(c.name),
       safeText(c.config.description ?? ""),
       formatTime(new Date(c.created)),
       formatCount(c.num_ack_pending),
       formatCount(c.num_pending),
       last ? formatAge(last) : c.delivered.stream_seq > 0 ? "-" : "never",
-    ]);
-  }
-  return `${color.bold(`Consumers of stream ${stream}`)}\n${table.toString()}`;
+    ];
+  });
+  const table = await renderTable(LS_COLUMNS, rows, color, width);
+  return `${color.bold(`Consumers of stream ${stream}`)}\n${table}`;
 }
 
 function rows(pairs: [string, string | undefined][]): string {

@@ -3,25 +3,27 @@
 
 import type { ChalkInstance } from "chalk";
 import type { ContextView } from "../config/nats-context.js";
+import { renderTable, type Column } from "./table.js";
+
+/** context ls, fitted to a terminal `width` wide (output/table.ts). */
+const LS_COLUMNS: Column[] = [
+  { header: "Name", minWidth: 12 },
+  { header: "Description", minWidth: 11, dropRank: 1 },
+  { header: "Server", minWidth: 20 },
+];
 
 export async function renderContextTable(
   contexts: ContextView[],
   color: ChalkInstance,
+  width?: number,
 ): Promise<string> {
   if (contexts.length === 0) return "No contexts defined (create one with: nats context add)";
-  const { default: Table } = await import("cli-table3");
-  const table = new Table({
-    head: ["Name", "Description", "Server"].map((h) => color.bold(h)),
-    style: { head: [], border: [] },
-  });
-  for (const c of contexts) {
-    table.push([
-      c.selected ? `${c.name}*` : c.name,
-      c.error ? `(unusable: ${c.error})` : (c.description ?? ""),
-      c.url ?? "",
-    ]);
-  }
-  return `${color.bold("Known contexts")}\n${table.toString()}`;
+  const rows = contexts.map((c) => [
+    c.selected ? `${c.name}*` : c.name,
+    c.error ? `(unusable: ${c.error})` : (c.description ?? ""),
+    c.url ?? "",
+  ]);
+  return `${color.bold("Known contexts")}\n${await renderTable(LS_COLUMNS, rows, color, width)}`;
 }
 
 export function renderContextInfo(c: ContextView, color: ChalkInstance): string {

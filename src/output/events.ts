@@ -4,7 +4,7 @@
 
 import type { ChalkInstance } from "chalk";
 import { displayAuthor, readStoredEvent, type StoredReading, type TweetEvent } from "../events.js";
-import { formatTime } from "./format.js";
+import { ellipsize, formatTime, visibleLength } from "./format.js";
 import { safeText } from "./safe-text.js";
 
 /** A message as read from the stream (nats/messages.ts builds it from a JsMsg). */
@@ -156,31 +156,66 @@ export function renderViewMessage(
   return [head, ...headerLines(msg, color), body, ""].join("\n") + "\n";
 }
 
-/** listen, human: one line per event — time, type, id, author (or anonymous), message. */
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** A short time for narrow terminals: "22:01:27" today, else "01-07 22:01". */
+function shortTime(date: Date, now = new Date()): string {
+  const hm = `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
+  return date.toDateString() === now.toDateString()
+    ? `${hm}:${pad2(date.getSeconds())}`
+    : `${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${hm}`;
+}
+
+/** Columns an id keeps in the compact line when the full id would leave too little message. */
+const SHORT_ID = 8;
+/** The message's columns below which the compact line shortens the id. */
+const MIN_MESSAGE = 20;
+
+/**
+ * listen, human: one line per event — time, type, id, author (or anonymous), message (a
+ * like's empty message shows nothing: the id already says which tweet). On a terminal `width` wide a
+ * line that does not fit is made compact (short time, type "tweet" / "like", and when
+ * needed a shortened id) and its message cut with "…"; without a width it is never cut.
+ */
 export function renderEventLine(
   msg: StoredMessage,
   event: TweetEvent,
   color: ChalkInstance,
+  width?: number,
 ): string {
   const paint = typeColor(color, event.messageType);
-  const what =
-    event.messageType === "tweet_liked" && event.message === ""
-      ? color.dim(`liked tweet ${printable(event.id, false)}`)
-      : printable(event.message, false);
-  const again = (msg.delivered ?? 1) > 1 ? color.dim(` (delivery ${msg.delivered})`) : "";
-  const who =
+  const id = printable(event.id, false);
+  const author =
     event.author === ""
       ? color.dim(displayAuthor(event))
       : color.bold(`@${printable(event.author, false)}`);
-  return (
-    `${color.dim(formatTime(new Date(event.date)))}  ${paint(printable(event.messageType, false).padEnd(13))}  ` +
-    `${printable(event.id, false)}  ${who}  ${what}${again}`
-  );
+  const message = printable(event.message, false);
+  const again = (msg.delivered ?? 1) > 1 ? ` (delivery ${msg.delivered})` : "";
+  const date = new Date(event.date);
+  const line = (time: string, type: string, shownId: string, text: string) =>
+    `${color.dim(time)}  ${paint(type)}  ${shownId}  ${author}` +
+    (text ? `  ${text}` : "") +
+    (again ? color.dim(again) : "");
+  const full = line(formatTime(date), printable(event.messageType, false).padEnd(13), id, message);
+  if (width === undefined || visibleLength(full) <= width) return full;
+  const type = (event.messageType === "tweet_liked" ? "like" : "tweet").padEnd(5);
+  const time = shortTime(date);
+  const room = (shownId: string) =>
+    width - visibleLength(line(time, type, shownId, "")) - (message ? 2 : 0);
+  const shownId = room(id) >= MIN_MESSAGE || !message ? id : ellipsize(id, SHORT_ID + 1);
+  return line(time, type, shownId, message ? ellipsize(message, Math.max(room(shownId), 1)) : "");
 }
 
 /** listen, human, a payload that is not an event: sequence, subject and the raw text. */
-export function renderMalformedLine(msg: StoredMessage, color: ChalkInstance): string {
-  return `${color.dim(`#${msg.seq} ${printable(msg.subject, false)}`)}  ${printable(payloadText(msg), false)}`;
+export function renderMalformedLine(
+  msg: StoredMessage,
+  color: ChalkInstance,
+  width?: number,
+): string {
+  const head = `#${msg.seq} ${printable(msg.subject, false)}`;
+  const text = printable(payloadText(msg), false);
+  const room = width === undefined ? Infinity : width - head.length - 2;
+  return `${color.dim(head)}  ${room === Infinity ? text : ellipsize(text, Math.max(room, 1))}`;
 }
 
 /** --raw: the payload as it is stored, one per line. */

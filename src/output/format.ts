@@ -15,6 +15,11 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${SIZE_STEPS[step]}`;
 }
 
+/** "1 event", "1,000 events": a count with its noun in the right number. */
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
@@ -56,4 +61,46 @@ export function formatDuration(ms: number): string {
 /** Time since `date` ("10m15s"), or "never" when there is none. */
 export function formatAge(date: Date | null, now = Date.now()): string {
   return date ? formatDuration(now - date.getTime()) : "never";
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Columns `text` takes on a terminal (ANSI colours take none). */
+export function visibleLength(text: string): number {
+  return [...text.replace(ANSI, "")].length;
+}
+
+/** Plain `text` cut to `width` columns, ending in "…" when cut. */
+export function ellipsize(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width <= 0 ? "" : chars.slice(0, width - 1).join("") + "…";
+}
+
+/**
+ * The first of `variants` (most detailed first) that fits a terminal `width` columns wide,
+ * else the last; without a width (a pipe, a file) always the first, in full.
+ */
+export function fitting(width: number | undefined, ...variants: string[]): string {
+  if (width === undefined) return variants[0]!;
+  return variants.find((v) => visibleLength(v) <= width) ?? variants[variants.length - 1]!;
+}
+
+/**
+ * `parts` joined by `sep` on as few lines as fit `width` (continuation lines indented by
+ * two spaces); on one line without a width.
+ */
+export function wrapParts(parts: string[], width: number | undefined, sep = ", "): string {
+  if (width === undefined) return parts.join(sep);
+  const lines: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const next = line === "" ? part : line + sep + part;
+    if (line !== "" && visibleLength(next) > width) {
+      lines.push(line + sep.trimEnd());
+      line = "  " + part;
+    } else line = next;
+  }
+  return [...lines, line].join("\n");
 }

@@ -21,6 +21,10 @@ export interface Output {
   readonly quiet: boolean;
   /** stdout is a terminal (a person reads the results) */
   readonly interactive: boolean;
+  /** columns of the terminal on stdout; undefined when stdout is not one (no fitting) */
+  readonly width: number | undefined;
+  /** columns of the terminal on stderr, likewise */
+  readonly errWidth: number | undefined;
   /** chalk for stdout (level 0 when colour is off) */
   readonly color: ChalkInstance;
   /** chalk for stderr */
@@ -129,6 +133,8 @@ export function createOutput(opts: OutputOptions = {}): Output {
     json,
     quiet,
     interactive: stdoutTTY,
+    width: stdoutTTY ? process.stdout.columns || undefined : undefined,
+    errWidth: stderrTTY ? process.stderr.columns || undefined : undefined,
     color,
     errColor,
     spinners: stderrTTY && !json && !quiet && !isCI(),

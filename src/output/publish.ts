@@ -5,7 +5,7 @@ import type { ChalkInstance } from "chalk";
 import type { TweetEvent } from "../events.js";
 import type { BulkSummary } from "../nats/bulk-publish.js";
 import type { PublishOutcome } from "../nats/publish.js";
-import { formatCount, formatDuration } from "./format.js";
+import { fitting, formatCount, formatDuration, plural, wrapParts } from "./format.js";
 import { safeText } from "./safe-text.js";
 
 /** `--json` of tweet and like. */
@@ -19,19 +19,42 @@ export function publishedJson(outcome: PublishOutcome, event: TweetEvent) {
   };
 }
 
+/**
+ * "Published tweet <id> (stream S, seq 5)" / "Published like of tweet <id> by A (…)", or
+ * "Already stored: …" for a duplicate; on a terminal `width` wide, the most detailed form
+ * that fits (the id is never cut: it is what the next command needs).
+ */
 export function renderPublished(
   outcome: PublishOutcome,
   event: TweetEvent,
   color: ChalkInstance,
+  width?: number,
 ): string {
+  const id = color.bold(safeText(event.id));
+  const author = safeText(event.author);
+  const like = event.messageType === "tweet_liked";
+  const what = like ? `like of tweet ${id} by ${author}` : `tweet ${id}`;
+  const short = like ? `like of ${id} by ${author}` : `tweet ${id}`;
+  const bare = like ? `like of ${id}` : `tweet ${id}`;
   const where = `stream ${outcome.stream}, seq ${outcome.seq}`;
-  const what =
-    event.messageType === "tweet_created"
-      ? `tweet ${color.bold(safeText(event.id))}`
-      : `like of tweet ${color.bold(safeText(event.id))} by ${safeText(event.author)}`;
-  return outcome.duplicate
-    ? `${color.yellow("Already stored:")} ${what} (${where}; duplicate, not stored again)`
-    : `${color.green("Published")} ${what} (${where})`;
+  const seq = `seq ${outcome.seq}`;
+  if (outcome.duplicate) {
+    const head = color.yellow("Already stored:");
+    return fitting(
+      width,
+      `${head} ${what} (${where}; duplicate, not stored again)`,
+      `${head} ${short} (${seq}; duplicate)`,
+      `${head} ${bare} (${seq})`,
+    );
+  }
+  const head = color.green("Published");
+  return fitting(
+    width,
+    `${head} ${what} (${where})`,
+    `${head} ${what} (${seq})`,
+    `${head} ${short} (${seq})`,
+    `${head} ${bare} (${seq})`,
+  );
 }
 
 export interface BulkFacts {
@@ -42,10 +65,6 @@ export interface BulkFacts {
   /** the first failures, for --json (at most a few thousand are kept) */
   failures: Array<Record<string, string | number>>;
   failuresOmitted: number;
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function rate(count: number, ms: number): number {
@@ -73,7 +92,13 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
   };
 }
 
-export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: ChalkInstance): string {
+/** The summary line; on a terminal `width` wide, wrapped at its commas to fit. */
+export function renderBulkSummary(
+  s: BulkSummary,
+  facts: BulkFacts,
+  color: ChalkInstance,
+  width?: number,
+): string {
   const acked = s.published + s.duplicates;
   const seqs =
     s.firstSeq === null
@@ -82,13 +107,23 @@ export function renderBulkSummary(s: BulkSummary, facts: BulkFacts, color: Chalk
         ? ` (seq ${s.firstSeq})`
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
-  const notSent = s.notSent > 0 ? `, ${formatCount(s.notSent)} not sent` : "";
-  const head = `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}, ${plural(s.duplicates, "duplicate")}, ${failed}${notSent}`;
+  const notSent = s.notSent > 0 ? [`${formatCount(s.notSent)} not sent`] : [];
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   const stop = s.interrupted
-    ? "; interrupted before the end of the input"
+    ? "interrupted before the end of the input"
     : s.aborted
-      ? "; stopped early"
+      ? "stopped early"
       : "";
-  return `${head} ${speed}${stop ? color.red(stop) : ""}`;
+  return wrapParts(
+    [
+      `Published ${plural(s.published, "event")} to stream ${facts.stream}${seqs}`,
+      plural(s.duplicates, "duplicate"),
+      failed,
+      ...notSent,
+    ].map((part, i, all) =>
+      // the speed (and why it stopped) ends the last part
+      i < all.length - 1 ? part : `${part} ${speed}` + (stop ? color.red(`; ${stop}`) : ""),
+    ),
+    width,
+  );
 }

@@ -12,6 +12,7 @@ import {
   checkJsonContentType,
   idempotencyKey,
   likeAuthor,
+  likeMessageIdForKey,
   parseJsonBody,
   timelineQuery,
   tweetIdForKey,
@@ -52,8 +53,10 @@ export interface AppDeps {
   /** opens GET /events on `res`: the events after `since` (if given), then live ones */
   events(res: ServerResponse, since: number | undefined): Promise<void>;
   maxBodyBytes: number;
-  /** publishes and waits for the JetStream ack; throws a CliError otherwise */
-  publish(event: TweetEvent): Promise<PublishResult>;
+  /** publishes (with `msgId`, else the event's own) and waits for the JetStream ack; throws a CliError otherwise */
+  publish(event: TweetEvent, msgId?: string): Promise<PublishResult>;
+  /** the event stored at `seq` (null: none, or not an event); a like's retry checks its body */
+  storedEvent(seq: number): Promise<TweetEvent | null>;
   health(): Promise<Health>;
   /** one line per failed request, for the operator */
   logError(text: string): void;
@@ -151,6 +154,19 @@ export function publishError(err: unknown): HttpError {
   return new HttpError(500, "not stored: internal error");
 }
 
+/**
+ * The path and query of a request target. An ordinary path is taken as it is (`new URL`
+ * cost more than the rest of routing a GET); anything else is normalised by `new URL`.
+ */
+function requestTarget(raw = "/"): { pathname: string; searchParams: URLSearchParams } {
+  const q = raw.indexOf("?");
+  const path = q < 0 ? raw : raw.slice(0, q);
+  if (!/^\/(?!\/)[A-Za-z0-9_\-/]*$/.test(path) || raw.includes("#")) {
+    return new URL(raw, "http://localhost");
+  }
+  return { pathname: path, searchParams: new URLSearchParams(q < 0 ? "" : raw.slice(q + 1)) };
+}
+
 function tweetBody(t: { id: string; message: string; author: string; date: string; seq: number }) {
   return { id: t.id, message: t.message, author: t.author, date: t.date, seq: t.seq };
 }
@@ -218,6 +234,7 @@ export function createApp(deps: AppDeps): App {
 
   async function likeTweet(req: IncomingMessage, res: ServerResponse, rawId: string) {
     const id = tweetIdParam(rawId);
+    const key = idempotencyKey(req.headers["idempotency-key"]);
     let author = likeAuthor(undefined);
     if (hasBody(req)) {
       const body = await readBody(req, deps.maxBodyBytes);
@@ -228,22 +245,59 @@ export function createApp(deps: AppDeps): App {
     }
     // the view holds every tweet of the stream: an id it does not know was never tweeted
     if (!(await view.tweet(id))) throw new HttpError(404, `tweet ${id} not found`);
-    const event = buildLike({ tweetId: id, author });
-    const ack = await deps.publish(event).catch((err: unknown) => {
-      throw publishError(err);
-    });
-    await view.waitForSeq(ack.seq, 2000);
-    sendJson(res, 202, {
-      id,
-      author,
-      date: event.date,
-      seq: ack.seq,
-      likes: await view.likesAfter(id, ack.seq),
-    });
+    // tweets and likes share no key space: the same key may stand for one of each
+    const pending = key === undefined ? undefined : `like\u0000${key}`;
+    if (pending !== undefined && pendingKeys.has(pending)) {
+      throw new HttpError(409, "a request with this Idempotency-Key is in progress; retry later", {
+        "Retry-After": "1",
+      });
+    }
+    if (pending !== undefined) pendingKeys.add(pending);
+    try {
+      let event = buildLike({ tweetId: id, author });
+      const msgId = key === undefined ? undefined : likeMessageIdForKey(deps.stream, key);
+      const ack = await deps.publish(event, msgId).catch((err: unknown) => {
+        throw publishError(err);
+      });
+      if (ack.duplicate) {
+        // stored earlier by a retry of this key (maybe through another serve): answer that like
+        const stored = await deps.storedEvent(ack.seq).catch(() => {
+          throw new HttpError(
+            503,
+            "stored, but it could not be read back to check the key; retry",
+            {
+              "Retry-After": "1",
+            },
+          );
+        });
+        if (
+          stored &&
+          (stored.messageType !== "tweet_liked" || stored.id !== id || stored.author !== author)
+        ) {
+          throw new HttpError(422, "this Idempotency-Key was already used for a different like");
+        }
+        if (stored) event = stored;
+      }
+      await view.waitForSeq(ack.seq, 2000);
+      sendJson(
+        res,
+        202,
+        {
+          id,
+          author,
+          date: event.date,
+          seq: ack.seq,
+          likes: await view.likesAfter(id, ack.seq),
+        },
+        ack.duplicate ? { "Idempotent-Replayed": "true" } : {},
+      );
+    } finally {
+      if (pending !== undefined) pendingKeys.delete(pending);
+    }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestTarget(req.url);
     const match = matchRoute(req.method ?? "GET", url.pathname);
     if (!match.ok) {
       if (match.status === 405) {

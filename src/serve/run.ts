@@ -8,7 +8,13 @@ import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
+import {
+  encodeEvent,
+  messageIdFor,
+  subjectFor,
+  timelineEvent,
+  type TweetEvent,
+} from "../events.js";
 import {
   checkConsumerCreate,
   deleteConsumers,
@@ -19,8 +25,10 @@ import {
   type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
+import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
+import { plural } from "../output/format.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
@@ -145,7 +153,11 @@ async function bootView(
   });
   // fail fast where the ordered consumers would retry their creation for minutes
   await checkConsumerCreate(conn, stream, `${name}-check`);
-  const bucket = await openViewBucket(conn, stream, state.replicas);
+  if (state.online < state.replicas)
+    out.warn(
+      `${state.replicas - state.online} of the ${state.replicas} replicas of stream ${stream} offline: the view's bucket, if created now, gets ${state.online}`,
+    );
+  const bucket = await openViewBucket(conn, stream, Math.min(state.replicas, state.online));
   const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
   const view = new ServeView({
     conn,
@@ -175,15 +187,32 @@ async function bootView(
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
 function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
-  return async (event: TweetEvent): Promise<PublishResult> => {
+  return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
       conn.js(),
       subjectFor(stream, event.messageType),
       encodeEvent(event),
-      { msgID: messageIdFor(event), timeoutMs: conn.settings.timeoutMs, expectStream: stream },
+      {
+        msgID: msgId ?? messageIdFor(event),
+        timeoutMs: conn.settings.timeoutMs,
+        expectStream: stream,
+      },
     );
     return { seq: ack.seq, duplicate: ack.duplicate };
+  };
+}
+
+/** The event stored at `seq`, or null when nothing (or no event) is stored there. */
+function storedEventAt(conn: Connection, stream: string) {
+  return async (seq: number): Promise<TweetEvent | null> => {
+    try {
+      const sm = await (await conn.jsm()).streams.getMessage(stream, { seq });
+      return timelineEvent(sm.subject, sm.data);
+    } catch (err) {
+      if (jsErrorCode(err) === JsErr.NoMessageFound) return null;
+      throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    }
   };
 }
 
@@ -261,6 +290,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
       publish: publisher(c, stream, connection),
+      storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
       front: webFront(opts.cors, (text) => out.warn(text)),
@@ -297,7 +327,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     if (out.json) await out.printNdjson(info);
     else {
       await out.result(
-        `Listening on ${info.url} (stream ${stream}: ${info.tweets} tweets, ${info.likes} likes)`,
+        `Listening on ${info.url} (stream ${stream}: ${plural(info.tweets, "tweet")}, ${plural(info.likes, "like")})`,
       );
       out.info("Press Ctrl-C to stop.");
     }

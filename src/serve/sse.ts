@@ -6,6 +6,7 @@
 // without bound.
 
 import type { ServerResponse } from "node:http";
+import type { TweetEvent } from "../events.js";
 import type { SequencedEvent } from "./view-model.js";
 
 /** A client whose unsent output grows beyond this is disconnected. */
@@ -67,11 +68,11 @@ export class SseHub {
   }
 
   /** Called by the follower for every stored message, in order; `event` null when it is not one. */
-  publish(seq: number, event: SequencedEvent | null): void {
+  publish(seq: number, event: TweetEvent | null): void {
     if (seq <= this.followed) return;
     this.followed = seq;
     // no clients (the usual case under load): no frame to build
-    if (event && this.clients.size > 0) this.send(seq, frame(event));
+    if (event && this.clients.size > 0) this.send(seq, frame({ ...event, seq }));
   }
 
   /** Ends every stream (shutdown). */

@@ -151,3 +151,13 @@ export function tweetIdForKey(stream: string, key: string): string {
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/**
+ * The Nats-Msg-Id of a like sent with an Idempotency-Key: a hash of the stream and the key
+ * (apart from a tweet's with the same key), so every retry publishes the same message id
+ * and JetStream stores the like once inside its duplicate window.
+ */
+export function likeMessageIdForKey(stream: string, key: string): string {
+  const h = createHash("sha256").update(`${stream}\u0000like\u0000${key}`).digest("hex");
+  return `like-key-${h.slice(0, 40)}`;
+}

@@ -33,7 +33,7 @@ export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
 const BATCH = 1000;
-const FLUSH_AFTER_MS = 15;
+const FLUSH_AFTER_MS = 100;
 const CONCURRENT_WRITES = 32;
 const CACHE_RECORDS = 2_000;
 
@@ -53,6 +53,7 @@ export class ViewWriter {
   private recentWrittenAt = 0;
   private recentRev = 0;
   private recentCursor = -1;
+  private queued = 0;
   readonly keys: ReturnType<typeof viewKeys>;
 
   private constructor(
@@ -94,10 +95,19 @@ export class ViewWriter {
     return w;
   }
 
-  /** Queues a stored message (`event` null: not a tweet event); waits when a batch is full. */
+  /** The last stream sequence queued: every message up to it is in the view or on its way. */
+  get queuedTo(): number {
+    return Math.max(this.queued, this.head.cursor);
+  }
+
+  /**
+   * Queues a stored message (`event` null: not a tweet event); waits when a batch is full.
+   * Messages must come in stream order; one at or below `queuedTo` is skipped.
+   */
   add(seq: number, event: TweetEvent | null): Promise<void> | undefined {
     if (this.failure) throw this.failure;
-    if (seq <= this.head.cursor) return undefined;
+    if (seq <= this.queuedTo) return undefined;
+    this.queued = seq;
     this.pending.push({ seq, event });
     if (this.pending.length >= BATCH) return this.flush();
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_AFTER_MS);

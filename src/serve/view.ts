@@ -49,7 +49,12 @@ export interface ViewDeps {
 
 interface Running {
   writer: ViewWriter;
+  /** the writer's own reading of the stream, until the memory follower feeds it */
   follower: Follower;
+  /** the writer had what the stream held when it began */
+  caughtUp: boolean;
+  /** fed by the memory follower (its own follower stopped) */
+  fed: boolean;
 }
 
 export class ServeView {
@@ -272,7 +277,8 @@ export class ServeView {
         return writer.add(m.seq, eventOf(m));
       },
     });
-    const running = { writer, follower };
+    const running: Running = { writer, follower, caughtUp: false, fed: false };
+    void follower.caughtUp.then(() => (running.caughtUp = true));
     follower.ended.catch((err: unknown) => {
       if (this.writing !== running) return;
       this.deps.warn(
@@ -416,25 +422,55 @@ export class ServeView {
     await Promise.race([follower.caughtUp, follower.ended]);
   }
 
-  private follow(window: RecentWindow, m: StoredMessage): void {
-    if (window !== this.window) return;
-    this.apply(window, m);
+  private follow(window: RecentWindow, m: StoredMessage): Promise<void> | undefined {
+    if (window !== this.window) return undefined;
+    const event = eventOf(m);
+    const written = this.feedWriter(m.seq, event);
+    this.apply(window, m.seq, event);
     for (const w of this.seqWaiters) if (w.seq <= m.seq) w.done();
+    return written;
   }
 
-  private apply(window: RecentWindow, m: StoredMessage): void {
-    const event = eventOf(m);
+  /**
+   * Hands a followed message to this instance's writer once it has everything before it,
+   * and stops the writer's own consumer: one reading (and decoding) of each event instead
+   * of two. Should memory ever be ahead of the writer (it restarted from a recent list
+   * another writer wrote), the writer starts over reading on its own.
+   */
+  private feedWriter(seq: number, event: TweetEvent | null): Promise<void> | undefined {
+    const running = this.writing;
+    if (!running?.caughtUp) return undefined;
+    // memory has handled every message up to hub.lastSeq; this one comes next
+    const contiguous = running.writer.queuedTo >= this.hub.lastSeq;
+    if (!running.fed) {
+      if (!contiguous) return undefined;
+      running.fed = true;
+      void running.follower.stop();
+    } else if (!contiguous) {
+      void this.stopWriter(false);
+      return undefined;
+    }
+    try {
+      return running.writer.add(seq, event)?.catch(() => this.stopWriter(false));
+    } catch {
+      // the writer failed: the next tick starts another one
+      void this.stopWriter(false);
+      return undefined;
+    }
+  }
+
+  private apply(window: RecentWindow, seq: number, event: TweetEvent | null): void {
     if (!event) {
-      this.hub.publish(m.seq, null);
+      this.hub.publish(seq, null);
       return;
     }
-    const isNew = window.apply(m.seq, event);
-    if (m.seq > this.countedTo) {
-      this.countedTo = m.seq;
+    const isNew = window.apply(seq, event);
+    if (seq > this.countedTo) {
+      this.countedTo = seq;
       if (event.messageType === "tweet_liked") this.totals.likes++;
-      else if (isNew === 1 || window.get(event.id)?.tweet?.seq === m.seq) this.totals.tweets++;
+      else if (isNew === 1 || window.get(event.id)?.tweet?.seq === seq) this.totals.tweets++;
     }
-    this.hub.publish(m.seq, { ...event, seq: m.seq });
+    this.hub.publish(seq, event);
     const w = event.messageType === "tweet_created" ? this.waiters.get(event.id) : undefined;
     if (w) for (const wake of w) wake();
   }

@@ -14,7 +14,7 @@ import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js"
 import { startCluster, type Cluster } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { storedMessages } from "../helpers/stored.js";
-import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import { startServe, type ServeProcess } from "../helpers/serve.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
 
@@ -88,9 +88,10 @@ async function expectAllStoredOnce(run: Running, stream: string, n: number): Pro
   const summary = JSON.parse(run.stdout());
   expect(summary.failed).toBe(0);
   expect(summary.published + summary.duplicates).toBe(n);
-  // read once the cluster answers again (a resumed node may still be catching up)
+  // read with the lost node still down, message by message (no consumer: nats-server 2.9
+  // may place one on the node that is down); tried again if an election leaves a read waiting
   const stored = await waitFor(
-    () => withDeadline(readStream(liveUrl(), stream), 20_000).catch(() => undefined),
+    () => withDeadline(storedMessages(liveUrl(), stream), 30_000).catch(() => undefined),
     60_000,
     `the messages of ${stream}`,
   );
@@ -242,6 +243,39 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     expect(ls.stdout).toContain(stream);
   }, 120_000);
 
+  it("view and serve's replay read a whole R3 stream with its old leader still down", async () => {
+    const stream = await newR3Stream("CREAD");
+    const total = 2_000;
+    await publishEvents(liveUrl(), stream, total);
+    const leader = await cluster.streamLeader(stream);
+    await cluster.kill(leader);
+    await cluster.streamLeader(stream);
+    // through each node left: on 2.9 a reader's consumer may be placed on the dead node
+    for (const node of cluster.nodes.filter((n) => !n.down)) {
+      const r = await runCli(["view", stream, "--json"], { env: { NATS_URL: node.url } });
+      expect(r.code, r.stderr).toBe(0);
+      const seqs = r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).seq as number);
+      expect(new Set(seqs).size, `view through ${node.name}`).toBe(total);
+    }
+    // the default budget (15 s): its first start creates consumers and the view's bucket
+    serve = await startServe(["--stream", stream], { NATS_URL: liveUrl() }, 30_000);
+    const res = await fetch(`${serve.url}/events?since=0`, { signal: AbortSignal.timeout(30_000) });
+    const reader = res.body!.getReader();
+    const ids = new Set<string>();
+    let text = "";
+    while (ids.size < total) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      for (const m of text.matchAll(/^id: (\d+)$/gm)) ids.add(m[1]!);
+    }
+    await reader.cancel();
+    expect(ids.size).toBe(total);
+  }, 120_000);
+
   it("serve under concurrent POSTs with its own node (the stream leader) killed: every 201 stored once, writes resume", async () => {
     const stream = await newR3Stream("CSRV");
     // connected to the stream leader alone (it learns the others from the cluster): that
@@ -249,12 +283,14 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
     const own = cluster.node(await cluster.streamLeader(stream));
     serve = await startServe(["--stream", stream, "--timeout", "2s"], { NATS_URL: own.url });
     const url = serve.url;
-    const results: Array<{ status: number; id?: string }> = [];
+    const results: Array<{ status: number; id?: string; ms: number }> = [];
     let stop = false;
     const ok = () => results.filter((r) => r.status === 201).length;
+    const slowest = () => Math.max(...results.map((r) => r.ms));
     const worker = async (w: number) => {
       // bounded: stops on the flag, and after 3000 requests whatever happens
       for (let i = 0; !stop && results.length < 3000; i++) {
+        const t0 = performance.now();
         const res = await fetch(`${url}/tweets`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
@@ -263,7 +299,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
           signal: AbortSignal.timeout(20_000),
         }).catch(() => undefined);
         const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
-        results.push({ status: res?.status ?? 0, id: body.id });
+        results.push({ status: res?.status ?? 0, id: body.id, ms: performance.now() - t0 });
       }
     };
     const load = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
@@ -278,10 +314,17 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
       if (process.env.CLUSTER_DEBUG) {
         const statuses = new Map<number, number>();
         for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        console.log(Object.fromEntries(statuses), serve.stderr());
+        console.log(
+          Object.fromEntries(statuses),
+          `slowest ${Math.round(slowest())} ms`,
+          serve.stderr(),
+        );
       }
     }
-    // message by message (a few hundred): no consumer that an election could leave waiting
+    // every POST answered (201, or 503 once the 6 s budget of --timeout 2s ran out), none
+    // held much past the budget (measured: at most 6.0 s on 2.9.10, 6.7 s on 2.15.1)
+    expect(results.filter((r) => r.status === 0)).toEqual([]);
+    expect(slowest()).toBeLessThan(10_000);
     const stored = await waitFor(
       () => storedMessages(liveUrl(), stream).catch(() => undefined),
       30_000,

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, cleanEnv, runCli, uniqueStream } from "../helpers/cli.js";
-import { publishEvents } from "../helpers/fixtures.js";
+import { publishEvents, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-compl-"));
@@ -32,6 +32,8 @@ beforeAll(async () => {
   const env = { NATS_URL: server.url };
   expect((await runCli(["stream", "add", stream], { env })).code).toBe(0);
   expect((await runCli(["stream", "add", stream + "_B"], { env })).code).toBe(0);
+  // its stream, KV_<bucket>, is JetStream's own: never a candidate
+  await withConnection(server.url, async (nc) => void (await nc.jetstream().views.kv(stream)));
   await publishEvents(server.url, stream, 1);
   const listen = ["listen", "--stream", stream, "--durable", "worker", "--count", "1"];
   expect((await runCli(listen, { env })).code).toBe(0);

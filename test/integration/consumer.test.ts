@@ -98,7 +98,7 @@ describe("consumer rm", () => {
     expect((await ts(["consumer", "info", stream, "worker"])).code).toBe(4);
     expect((await ts(["consumer", "rm", stream, "worker", "--force"])).code).toBe(4);
     // the stream's messages stay
-    expect((await ts(["stream", "info", stream, "--json"])).json().messages).toBe(1);
+    expect((await ts(["stream", "info", stream, "--json"])).json().state.messages).toBe(1);
   });
 });
 

@@ -212,6 +212,39 @@ describe("serve routes", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("Idempotency-Key on a like: a retry stores it once, another key is another like, another body 422", async () => {
+    const { id } = await (
+      await postJson(`${s.url}/tweets`, { message: "liked", author: "a" })
+    )
+      .json()
+      .then(anyJson);
+    const key = `like-${Math.random()}`;
+    const like = (author: string, k = key) =>
+      postJson(`${s.url}/tweets/${id}/likes`, { author }, { "Idempotency-Key": k });
+    const likesStored = async () =>
+      (await readStream(server.url, stream)).filter(
+        (m) => m.subject.endsWith(".tweet_liked") && JSON.parse(m.data).id === id,
+      );
+    const first = await like("fan");
+    expect(first.status).toBe(202);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const a = await first.json().then(anyJson);
+    const again = await like("fan");
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json().then(anyJson)).toEqual({ ...a, likes: 1 });
+    expect(await likesStored()).toHaveLength(1);
+    const other = await like("fan", `${key}-other`);
+    expect(other.status).toBe(202);
+    expect(await other.json().then(anyJson)).toMatchObject({ id, author: "fan", likes: 2 });
+    expect(await likesStored()).toHaveLength(2);
+    const changed = await like("someone else");
+    expect(changed.status).toBe(422);
+    expect(await likesStored()).toHaveLength(2);
+    const one = await (await fetch(`${s.url}/tweets/${id}`)).json().then(anyJson);
+    expect(one.likes).toBe(2);
+  });
+
   it("Idempotency-Key: concurrent first requests store one tweet (the others 201-replay or 409)", async () => {
     const key = `race-${Math.random()}`;
     const rs = await Promise.all(

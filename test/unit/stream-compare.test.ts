@@ -1,44 +1,62 @@
 import { describe, expect, it } from "vitest";
 import type { StreamConfig } from "nats";
-import { configDifferences, type StreamSpec } from "../../src/nats/streams.js";
+import { configChanges, type StreamRequest } from "../../src/nats/streams.js";
+import { describeConflict } from "../../src/output/streams.js";
 
 // what the server stores for the article's js.AddStream(&nats.StreamConfig{Name, Subjects})
 const fromGo = {
   name: "TWITTERCLONE",
   subjects: ["TWITTERCLONE.*"],
+  retention: "limits",
   storage: "file",
   num_replicas: 1,
   max_age: 0,
   max_msgs: -1,
   max_bytes: -1,
+  max_msg_size: -1,
+  max_msgs_per_subject: -1,
   duplicate_window: 120_000_000_000,
 } as unknown as StreamConfig;
 
-const defaults: StreamSpec = {
+// what `stream add` asks for with its defaults (see commands/stream/add.ts)
+const defaults = {
   name: "TWITTERCLONE",
   subjects: ["TWITTERCLONE.*"],
-  description: "Streaming article example",
   storage: "file",
-  replicas: 1,
-  maxAgeMs: 0,
-  maxMsgs: -1,
-  maxBytes: -1,
-};
+  num_replicas: 1,
+  retention: "limits",
+  max_age: 0,
+  max_msgs: -1,
+  max_bytes: -1,
+  max_msg_size: -1,
+  max_msgs_per_subject: -1,
+} as StreamRequest;
+
+const conflicts = (existing: StreamConfig, request: StreamRequest) =>
+  configChanges(existing, request).map(describeConflict);
 
 describe("stream add against an existing stream", () => {
   it("accepts the article's AddStream stream with the defaults, whatever its description", () => {
-    expect(configDifferences(fromGo, defaults)).toEqual([]);
-    expect(configDifferences({ ...fromGo, description: "mine" }, defaults)).toEqual([]);
+    expect(conflicts(fromGo, defaults)).toEqual([]);
+    expect(conflicts({ ...fromGo, description: "mine" }, defaults)).toEqual([]);
   });
-  it("names each difference, the description only when one was asked for", () => {
-    expect(configDifferences(fromGo, { ...defaults, descriptionGiven: true })).toEqual([
-      'description is "", requested "Streaming article example"',
+  it("names each difference in human units, the description only when one was asked for", () => {
+    expect(conflicts(fromGo, { ...defaults, description: "tweets" })).toEqual([
+      'description is none, requested "tweets"',
     ]);
     expect(
-      configDifferences(fromGo, { ...defaults, subjects: ["TWITTERCLONE.>"], storage: "memory" }),
+      conflicts(fromGo, {
+        ...defaults,
+        subjects: ["TWITTERCLONE.>"],
+        storage: "memory" as StreamRequest["storage"],
+        max_age: 3_600_000_000_000,
+        max_bytes: 1024 * 1024,
+      }),
     ).toEqual([
-      'subjects is ["TWITTERCLONE.*"], requested ["TWITTERCLONE.>"]',
-      'storage is "file", requested "memory"',
+      "subjects is TWITTERCLONE.*, requested TWITTERCLONE.>",
+      "storage is file, requested memory",
+      "max age is unlimited, requested 1h",
+      "max bytes is unlimited, requested 1.0 MiB",
     ]);
   });
 });

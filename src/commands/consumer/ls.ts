@@ -36,6 +36,8 @@ export const consumerLsCommand = addLeafOptions(
         return;
       }
       if (ctx.out.json) return ctx.out.printJson(consumers);
-      await ctx.out.result(await renderConsumerTable(streamName, consumers, ctx.out.color));
+      await ctx.out.result(
+        await renderConsumerTable(streamName, consumers, ctx.out.color, ctx.out.width),
+      );
     }),
 );

@@ -19,6 +19,6 @@ export const contextLsCommand = addLeafOptions(
       const ctx = commandContext(cmd, { useContext: false });
       const contexts = describeAllContexts();
       if (ctx.out.json) return ctx.out.printJson(contexts);
-      await ctx.out.result(await renderContextTable(contexts, ctx.out.color));
+      await ctx.out.result(await renderContextTable(contexts, ctx.out.color, ctx.out.width));
     }),
 );

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { examples } from "../help.js";
 import { addCommand } from "./add.js";
+import { editCommand } from "./edit.js";
 import { infoCommand } from "./info.js";
 import { lsCommand } from "./ls.js";
 import { purgeCommand } from "./purge.js";
@@ -18,6 +19,7 @@ export const streamCommand = new Command("stream")
   .addCommand(addCommand)
   .addCommand(lsCommand)
   .addCommand(infoCommand)
+  .addCommand(editCommand)
   .addCommand(rmCommand)
   .addCommand(purgeCommand)
   .addCommand(streamViewCommand);

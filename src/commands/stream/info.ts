@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
-import { getStream } from "../../nats/streams.js";
+import { apiStreamInfo, getStream } from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
@@ -16,15 +16,15 @@ export const infoCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream stream info",
-        "tweetstream stream info TWITTERCLONE --json | jq .messages",
+        "tweetstream stream info TWITTERCLONE --json | jq .state.messages",
       ),
     )
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const ctx = commandContext(cmd);
       const streamName = validateStreamName(name ?? ctx.stream);
       const conn = await ctx.connect();
-      const stream = await getStream(await conn.jsm(), streamName);
-      if (ctx.out.json) return ctx.out.printJson(stream);
-      await ctx.out.result(renderStreamInfo(stream, ctx.out.color));
+      const info = await getStream(await conn.jsm(), streamName);
+      if (ctx.out.json) return ctx.out.printJson(apiStreamInfo(info));
+      await ctx.out.result(renderStreamInfo(info, ctx.out.color));
     }),
 );

@@ -3,23 +3,45 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
-import { listStreams } from "../../nats/streams.js";
+import { apiStreamInfo, isSystemStream, listStreams } from "../../nats/streams.js";
 import { renderStreamTable } from "../../output/streams.js";
 import { examples } from "../help.js";
 
 export const lsCommand = addLeafOptions(
   new Command("ls")
     .alias("list")
-    .description("list streams: name, description, created, messages, size, last message")
+    .summary("list streams: name, description, created, messages, size, last message")
+    .description(
+      "list streams: name, description, created, messages, size, last message; JetStream's system streams (key-value and object buckets) only with --all",
+    )
+    .option("--names", "only the names, one per line (--json: an array of names)")
+    .option(
+      "-a, --all",
+      "include JetStream's system streams (KV_*, OBJ_*, $MQTT_*: key-value and object buckets, MQTT state)",
+    )
     .addHelpText(
       "after",
-      examples("tweetstream stream ls", "tweetstream stream ls --json | jq -r '.[].name'"),
+      examples(
+        "tweetstream stream ls",
+        "tweetstream stream ls --names",
+        "tweetstream stream ls --all",
+        "tweetstream stream ls --json | jq -r '.[].config.name'",
+      ),
     )
-    .action(async (_opts: unknown, cmd: Command) => {
+    .action(async (opts: { names?: boolean; all?: boolean }, cmd: Command) => {
       const ctx = commandContext(cmd);
       const conn = await ctx.connect();
-      const streams = await listStreams(await conn.jsm());
-      if (ctx.out.json) return ctx.out.printJson(streams);
-      await ctx.out.result(await renderStreamTable(streams, ctx.out.color));
+      const every = await listStreams(await conn.jsm());
+      const streams = opts.all ? every : every.filter((s) => !isSystemStream(s.config.name));
+      if (opts.names) {
+        const names = streams.map((s) => s.config.name);
+        if (ctx.out.json) return ctx.out.printJson(names);
+        if (names.length > 0) await ctx.out.result(names.join("\n"));
+        return;
+      }
+      if (ctx.out.json) return ctx.out.printJson(streams.map((s) => apiStreamInfo(s)));
+      if (streams.length === 0 && every.length > 0)
+        return ctx.out.result("No streams defined, pass -a to include system streams");
+      await ctx.out.result(await renderStreamTable(streams, ctx.out.color, ctx.out.width));
     }),
 );

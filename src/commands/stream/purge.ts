@@ -4,9 +4,10 @@
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
 import { commandContext } from "../../context.js";
-import { resolveSubject } from "../../events.js";
+import { checkSubjectInStream, resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
+import { fitting, plural } from "../../output/format.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -35,23 +36,27 @@ export const purgeCommand = addLeafOptions(
         const ctx = commandContext(cmd);
         const streamName = validateStreamName(name ?? ctx.stream);
         const subject =
-          opts.subject === undefined ? undefined : resolveSubject(streamName, opts.subject);
+          opts.subject === undefined ? undefined : resolveSubjectOption(streamName, opts.subject);
         const conn = await ctx.connect();
         const jsm = await conn.jsm();
-        await getStream(jsm, streamName);
+        const info = await getStream(jsm, streamName);
+        if (subject) checkSubjectInStream(subject, streamName, info.config.subjects ?? []);
         const what = subject
           ? `messages on ${subject} from stream ${streamName}`
           : `all messages from stream ${streamName}`;
-        if (!(await confirmOrRefuse(`purge ${what}`, `Really purge ${what}?`, opts.force))) {
+        // the question fits the terminal (with its " [y/N] ")
+        const width = ctx.out.errWidth === undefined ? undefined : ctx.out.errWidth - 7;
+        const question = subject
+          ? fitting(width, `Purge ${subject} from stream ${streamName}?`, `Purge ${subject}?`)
+          : `Purge all messages of stream ${streamName}?`;
+        if (!(await confirmOrRefuse(`purge ${what}`, question, opts.force))) {
           ctx.out.info("Cancelled; nothing was purged");
           return;
         }
         const purged = await purgeStream(jsm, streamName, subject);
         if (ctx.out.json)
           return ctx.out.printJson({ stream: streamName, subject: subject ?? null, purged });
-        await ctx.out.result(
-          `Purged ${purged} ${purged === 1 ? "message" : "messages"} from stream ${streamName}`,
-        );
+        await ctx.out.result(`Purged ${plural(purged, "message")} from stream ${streamName}`);
       },
     ),
 );

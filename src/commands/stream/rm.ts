@@ -6,6 +6,7 @@ import { confirmOrRefuse } from "../../confirm.js";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, removeStream } from "../../nats/streams.js";
+import { plural } from "../../output/format.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
@@ -27,7 +28,7 @@ export const rmCommand = addLeafOptions(
       const stream = await getStream(jsm, streamName);
       const ok = await confirmOrRefuse(
         `delete stream ${streamName}`,
-        `Really delete stream ${streamName} and its ${stream.messages} messages?`,
+        `Delete stream ${streamName} and its ${plural(stream.state.messages, "message")}?`,
         opts.force,
       );
       if (!ok) {
@@ -36,7 +37,11 @@ export const rmCommand = addLeafOptions(
       }
       await removeStream(jsm, streamName);
       if (ctx.out.json)
-        return ctx.out.printJson({ stream: streamName, deleted: true, messages: stream.messages });
+        return ctx.out.printJson({
+          stream: streamName,
+          deleted: true,
+          messages: stream.state.messages,
+        });
       await ctx.out.result(`Stream ${streamName} deleted`);
     }),
 );

@@ -1,0 +1,73 @@
+// Creating a reader's consumer (named, ack none, in memory, R1: view's ordered consumer,
+// serve's followers) on a cluster with a node down. nats-server 2.9 may place a new R1
+// consumer of a replicated stream on the peer that is down: its create never gets an
+// answer, and asking again under the same name asks the same dead peer (nats.js's
+// ordered consumer does exactly that, for minutes). So an attempt that gets no answer
+// within a short attempt timeout is made again under a fresh name, within the retry
+// budget; the name that got no answer is deleted best-effort.
+
+import type { ConsumerConfig, ConsumerInfo, JetStreamClient } from "nats";
+import type { Connection } from "./connection.js";
+import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
+
+type Conn = Pick<Connection, "nc" | "settings">;
+
+/** A live peer creates a reader's consumer in milliseconds; this long is no answer. */
+const ATTEMPT_MS = 2_000;
+
+interface ConsumerAdder {
+  add(stream: string, cfg: Partial<ConsumerConfig>, action?: unknown): Promise<ConsumerInfo>;
+}
+
+/** A reader's consumer: named, no acks, in memory, one replica. */
+export function isReaderConsumer(cfg: Partial<ConsumerConfig>): boolean {
+  return (
+    !!cfg.name &&
+    cfg.ack_policy === "none" &&
+    cfg.mem_storage === true &&
+    cfg.num_replicas === 1 &&
+    !cfg.durable_name
+  );
+}
+
+/**
+ * Creates `cfg` (named `cfg.name`, then `<name>-f1`, `-f2` … on attempts that got no
+ * answer) within the retry budget; the returned info carries the name that was created.
+ */
+export async function addReaderConsumer(
+  conn: Conn,
+  stream: string,
+  cfg: Partial<ConsumerConfig>,
+): Promise<ConsumerInfo> {
+  const { timeoutMs, jsDomain } = conn.settings;
+  return withJsRetry(
+    async ({ attempt, remainingMs }) => {
+      const name = attempt === 0 ? cfg.name : `${cfg.name}-f${attempt}`;
+      const api = (
+        await conn.nc.jetstreamManager({
+          timeout: Math.min(ATTEMPT_MS, timeoutMs, remainingMs),
+          checkAPI: false,
+          ...(jsDomain ? { domain: jsDomain } : {}),
+        })
+      ).consumers;
+      try {
+        return await api.add(stream, { ...cfg, name });
+      } catch (err) {
+        if (isTransient(err)) void api.delete(stream, name!).catch(() => undefined);
+        throw err;
+      }
+    },
+    { budgetMs: retryBudgetMs(timeoutMs) },
+  );
+}
+
+/** Makes `js`'s consumer creates (nats.js's ordered consumer among them) go through addReaderConsumer. */
+export function freshReaderConsumers(js: JetStreamClient, conn: Conn): void {
+  const api = (js as unknown as { consumerAPI?: ConsumerAdder }).consumerAPI;
+  if (typeof api?.add !== "function") return;
+  const add = api.add.bind(api);
+  api.add = (stream, cfg, action) =>
+    isReaderConsumer(cfg) && action === undefined
+      ? addReaderConsumer(conn, stream, cfg)
+      : add(stream, cfg, action);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { ellipsize, fitting, visibleLength, wrapParts } from "../../src/output/format.js";
+import { fitColumns, type Column } from "../../src/output/table.js";
+import { misspelledEventType, subjectsOverlap } from "../../src/subjects.js";
+
+describe("fitting text to a terminal", () => {
+  it("measures without colours and cuts with …", () => {
+    expect(visibleLength("\u001b[1mbold\u001b[22m")).toBe(4);
+    expect(ellipsize("hello world", 6)).toBe("hello…");
+    expect(ellipsize("hello", 5)).toBe("hello");
+  });
+  it("picks the most detailed variant that fits, the first without a width", () => {
+    expect(fitting(10, "a long variant", "short")).toBe("short");
+    expect(fitting(undefined, "a long variant", "short")).toBe("a long variant");
+    expect(fitting(3, "a long variant", "short")).toBe("short");
+  });
+  it("wraps at commas only when a width asks for it", () => {
+    expect(wrapParts(["aaaa", "bbbb", "cccc"], undefined)).toBe("aaaa, bbbb, cccc");
+    expect(wrapParts(["aaaa", "bbbb", "cccc"], 11)).toBe("aaaa, bbbb,\n  cccc");
+  });
+});
+
+describe("fitting a table", () => {
+  const columns: Column[] = [
+    { header: "Name", minWidth: 4 },
+    { header: "Description", minWidth: 5, dropRank: 2 },
+    { header: "Created", dropRank: 1 },
+    { header: "N" },
+  ];
+  const rows = [["NAME_IS_LONG", "a description", "2022-01-07 22:01:27", "1"]];
+  it("keeps every column in full without a width", () => {
+    expect(fitColumns(columns, rows, undefined)).toEqual({
+      keep: [0, 1, 2, 3],
+      widths: [12, 13, 19, 1],
+    });
+  });
+  it("cuts the description, then drops Created, then cuts the name", () => {
+    // full width: 12+13+19+1 + 3*4 + 1 = 58
+    expect(fitColumns(columns, rows, 50).keep).toEqual([0, 1, 2, 3]);
+    expect(fitColumns(columns, rows, 50).widths).toEqual([12, 5, 19, 1]);
+    expect(fitColumns(columns, rows, 40)).toEqual({ keep: [0, 1, 3], widths: [12, 13, 1] });
+    expect(fitColumns(columns, rows, 20)).toEqual({ keep: [0, 1, 3], widths: [4, 5, 1] });
+    expect(fitColumns(columns, rows, 15)).toEqual({ keep: [0, 3], widths: [7, 1] });
+  });
+});
+
+describe("subject typos", () => {
+  it("spots near misses of the event types only", () => {
+    expect(misspelledEventType("tweet_likes")).toBe("tweet_liked");
+    expect(misspelledEventType("Tweet_Created")).toBe("tweet_created");
+    expect(misspelledEventType("tweet_liked")).toBeUndefined();
+    expect(misspelledEventType("orders")).toBeUndefined();
+    expect(misspelledEventType("*")).toBeUndefined();
+  });
+});
+
+describe("subject overlap", () => {
+  it.each([
+    ["A.b", "A.*", true],
+    ["A.b.c", "A.*", false],
+    ["A.>", "A.*", true],
+    ["B.x", "A.*", false],
+    ["*", "A.*", false],
+    ["A", "A.>", false],
+    [">", "A.*", true],
+    ["A.*.c", "A.b.*", true],
+  ])("%s and %s: %s", (a, b, want) => {
+    expect(subjectsOverlap(a, b)).toBe(want);
+    expect(subjectsOverlap(b, a)).toBe(want);
+  });
+});
