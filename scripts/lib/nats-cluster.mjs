@@ -89,7 +89,10 @@ export async function startCluster(opts = {}) {
     try {
       return await launchCluster(size, clusterName, opts.args ?? []);
     } catch (err) {
-      if (attempt >= 3 || !/address already in use|bind/i.test(String(err))) throw err;
+      // a port taken in between, or a node that never saw its peers (seen once on a loaded
+      // machine): start again with new ports
+      if (attempt >= 3 || !/address already in use|bind|timed out waiting/i.test(String(err)))
+        throw err;
     }
   }
 }
@@ -315,7 +318,7 @@ async function launchCluster(size, clusterName, extraArgs) {
         }
         return true;
       },
-      30_000,
+      20_000,
       "every route up",
     );
   } catch (err) {

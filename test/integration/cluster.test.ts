@@ -114,7 +114,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", () => {
   beforeAll(async () => {
     cluster = await startCluster();
     nc = await connect({ servers: cluster.servers.split(","), maxReconnectAttempts: -1 });
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await nc?.close();
     await cluster?.stop();
