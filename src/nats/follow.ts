@@ -3,20 +3,21 @@
 // `batch` messages, the next pull only once the callback (awaited) took the last one, so
 // a slow callback slows the reading and nothing piles up in memory. The cursor moves
 // only when the callback took a message; a gap in the delivery sequence (lost in a
-// reconnect), a consumer the server removed or any failed pull recreates the consumer at
-// the cursor. (nats.js's ordered consumer moves its cursor when a message is buffered,
-// and drops the buffer when it resets: with a slow callback that loses messages.)
+// reconnect), a consumer the server removed, one that no longer answers after an empty
+// pull or a reconnect (its node died), or any failed pull recreates the consumer at the
+// cursor. (nats.js's ordered consumer moves its cursor when a message is buffered, and
+// drops the buffer when it resets: with a slow callback that loses messages.)
 // The consumers are named `<namePrefix><n>` (`r<k>` added when recreated), so an
 // operator can tell whose they are;
 // stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
-import type { ConsumerMessages, JetStreamManager } from "nats";
+import type { ConsumerMessages, JetStreamManager, Status } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { addReaderConsumer } from "./reader-consumer.js";
+import { addReaderConsumer, consumerAnswers } from "./reader-consumer.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
@@ -99,17 +100,31 @@ export async function followStream(
   }
   let stopped = false;
   let current: ConsumerMessages | undefined;
+  // after a pull that brought nothing, and at once after a reconnect (the node we were on
+  // may have held it), the consumer is asked for: no answer recreates it
+  let suspect = false;
+  // a status iterator of nats.js: stop() ends it and removes its listener
+  const status = conn.nc.status() as AsyncIterable<Status> & { stop(): void };
+  void (async () => {
+    for await (const s of status) {
+      if (s.type !== "reconnect") continue;
+      suspect = true;
+      current?.stop();
+    }
+  })().catch(() => undefined);
   const batch = opts.batch ?? 512;
   /** the consumer's delivery sequence of the last message taken (0: none yet) */
   let delivered = 0;
   const loop = (async () => {
     while (!stopped) {
       let gap = false;
+      let taken = 0;
       try {
         // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
         current = await consumer.fetch({ max_messages: batch, expires: 5000 });
         if (stopped) current.stop();
         for await (const m of current) {
+          taken++;
           if (m.info.deliverySequence !== delivered + 1) {
             gap = true;
             break;
@@ -123,6 +138,10 @@ export async function followStream(
             markCaughtUp();
           }
           if (stopped) break;
+        }
+        if ((taken === 0 || suspect) && !stopped) {
+          suspect = false;
+          if ((await consumerAnswers(conn, stream, name)) !== "ok") gap = true;
         }
       } catch (err) {
         // the callback failed: the caller decides
@@ -143,6 +162,10 @@ export async function followStream(
       }
     }
   })();
+  void loop.then(
+    () => status.stop(),
+    () => status.stop(),
+  );
   const ended = loop.then(() => {
     if (!stopped) throw new Error(`reading stream ${stream} ended`);
   });

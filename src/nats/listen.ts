@@ -16,6 +16,7 @@ import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import { reportConnectionEvents } from "./status.js";
+import { consumerAnswers } from "./reader-consumer.js";
 import { retryBudgetMs } from "./retry.js";
 
 export const DEFAULT_DURABLE = "tweetstream-listen";
@@ -304,10 +305,13 @@ export async function createListener(
     idleTimer = setTimeout(() => stop("idle"), opts.idleMs);
   };
 
-  const recreateEphemeral = async () => {
+  /** `why`: the old one was removed by the server, or its server does not answer */
+  const recreateEphemeral = async (why: "removed" | "silent") => {
     const resume =
       lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
     const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
+    const old = name;
+    if (why === "silent") void jsm.consumers.delete(opts.stream, old).catch(() => undefined);
     name = info.name;
     received = info.delivered.consumer_seq;
     consumer = undefined;
@@ -315,7 +319,7 @@ export async function createListener(
     // redelivered to the new one, which starts after them
     ledger = newLedger(info);
     hooks.warn(
-      `the ephemeral consumer was removed by the server; continuing with a new one after sequence ${lastSeq}`,
+      `the ephemeral consumer ${why === "removed" ? "was removed by the server" : "no longer answers (its server was lost)"}; continuing with a new one after sequence ${lastSeq}`,
     );
   };
 
@@ -358,6 +362,7 @@ export async function createListener(
       lastSeq = msgs[msgs.length - 1]!.info.streamSequence;
       if (opts.count !== undefined && written >= opts.count) stop("count");
     };
+    let got = 0;
     const iter = (messages as AsyncIterable<JsMsg>)[Symbol.asyncIterator]();
     let next = iter.next();
     try {
@@ -372,6 +377,7 @@ export async function createListener(
         }
         if (r.done) break;
         const m = r.value;
+        got++;
         received = Math.max(received, m.info.deliverySequence);
         next = iter.next();
         // pulled but not to be written: back to the server at once
@@ -404,6 +410,12 @@ export async function createListener(
       current = null;
       for (const m of handBack) m.nak();
     }
+    // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
+    // which no server answers for (a durable is replicated with the stream: it moves)
+    if (got === 0 && !stopping && !opts.durable) {
+      const answer = await consumerAnswers(conn, opts.stream, name);
+      if (answer !== "ok") await recreateEphemeral(answer === "gone" ? "removed" : "silent");
+    }
   };
 
   const run = async (): Promise<ListenResult> => {
@@ -425,6 +437,20 @@ export async function createListener(
             throw toCliError(err, { phase: "request", servers: conn.settings.servers });
           const code = natsErrorCode(err);
           if (code === "PERMISSIONS_VIOLATION") throw toCliError(err, { phase: "request" });
+          // an ephemeral consumer whose node died gets "no responders" from 2.15: asked
+          // once, briefly, rather than through the retry budget of the check below
+          if (
+            !opts.durable &&
+            code === "503" &&
+            (await consumerAnswers(conn, opts.stream, name)) === "silent"
+          ) {
+            try {
+              await recreateEphemeral("silent");
+              continue;
+            } catch {
+              // the stream may be gone: the check below says
+            }
+          }
           const h = await health(jsm, opts.stream, name);
           if (h === "stream-gone")
             throw new CliError(
@@ -438,7 +464,7 @@ export async function createListener(
                 ExitCode.NotFound,
               );
             try {
-              await recreateEphemeral();
+              await recreateEphemeral("removed");
               continue;
             } catch {
               // fall through to the retry below

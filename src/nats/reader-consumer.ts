@@ -8,6 +8,7 @@
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamClient } from "nats";
 import type { Connection } from "./connection.js";
+import { JsErr, jsErrorCode, natsErrorCode } from "./errors.js";
 import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
 
 type Conn = Pick<Connection, "nc" | "settings">;
@@ -70,4 +71,35 @@ export function freshReaderConsumers(js: JetStreamClient, conn: Conn): void {
     isReaderConsumer(cfg) && action === undefined
       ? addReaderConsumer(conn, stream, cfg)
       : add(stream, cfg, action);
+}
+
+/**
+ * Whether the server holding `consumer` still answers for it, asked once within 2 s (no
+ * retry): "ok", "gone" (the server says it does not exist) or "silent" (no answer). An
+ * empty pull cannot tell an idle stream from a one-replica consumer whose node died: on
+ * nats-server 2.9 every server takes the pull request (their JetStream API listens on its
+ * subject) and none answers it, so it just expires, again and again; 2.15 says "no
+ * responders". A reader that got nothing, or that failure, asks this and recreates its
+ * consumer unless the answer is "ok".
+ */
+export async function consumerAnswers(
+  conn: Conn,
+  stream: string,
+  consumer: string,
+): Promise<"ok" | "gone" | "silent"> {
+  const { timeoutMs, jsDomain } = conn.settings;
+  try {
+    const jsm = await conn.nc.jetstreamManager({
+      timeout: Math.min(ATTEMPT_MS, timeoutMs),
+      checkAPI: false,
+      ...(jsDomain ? { domain: jsDomain } : {}),
+    });
+    await jsm.consumers.info(stream, consumer);
+    return "ok";
+  } catch (err) {
+    if (jsErrorCode(err) === JsErr.ConsumerNotFound) return "gone";
+    // a user who may not ask cannot tell: nothing to go on, nothing to recreate
+    if (natsErrorCode(err) === "PERMISSIONS_VIOLATION") return "ok";
+    return "silent";
+  }
 }

@@ -370,12 +370,15 @@ export class ServeView {
       if (this.writing) await this.stopWriter(false);
       return;
     }
-    if (!this.writing) {
+    const running = this.writing;
+    if (!running) {
       await this.becomeWriter();
       return;
     }
     const state = await streamState(this.deps.conn, this.deps.stream);
-    const head = this.writing.writer.head;
+    // the writer may have stopped meanwhile (its reading failed): the next tick starts another
+    if (this.writing !== running) return;
+    const head = running.writer.head;
     const seenLast = this.seenLastSeq;
     this.seenLastSeq = state.last_seq;
     const recreated = head.stream_created !== state.created || state.last_seq < head.cursor;

@@ -1,6 +1,7 @@
 // The same commands on a real 3-node JetStream cluster (R3 streams) through node failures:
 // a stream leader killed or paused during a bulk publish, a consumer leader killed under a
-// slow listen. Each: no acknowledged write lost, nothing stored twice, exit 0, nothing
+// slow listen, the node of an ephemeral listen's consumer killed, serve's own node killed,
+// readers started with a node down. Each: no acknowledged write lost, nothing stored twice, exit 0, nothing
 // delivered again after a clean listen exit. One cluster for the file; each test heals it.
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
 
@@ -232,6 +233,32 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     const ls = await ts(["stream", "ls"]);
     expect(ls.stdout).toContain(`replicas not all current: ${stream}: ${leader}`);
   }, 120_000);
+  it("listen without --durable goes on when the node holding its (one-replica) consumer is killed", async () => {
+    const stream = await newR3Stream("CEPH");
+    await publishEvents(liveUrl(), stream, 100);
+    const run = start(["listen", "--stream", stream, "--json"]);
+    const seqs = () =>
+      run
+        .stdout()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).seq as number);
+    await waitFor(() => seqs().length >= 100, 30_000, "100 events printed");
+    const jsm = await nc.jetstreamManager();
+    const [consumer] = await jsm.consumers.list(stream).next();
+    const host = consumer!.cluster!.leader!;
+    await cluster.kill(host);
+    await cluster.streamLeader(stream);
+    // stored after the loss: the pulls of the old consumer reach no one that answers
+    await publishEvents(liveUrl(), stream, 200, { from: 100 });
+    await waitFor(() => seqs().length >= 300, 40_000, "the 200 stored after the kill printed");
+    process.kill(run.pid, "SIGINT");
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(seqs().length).toBe(300);
+    expect(new Set(seqs()).size).toBe(300);
+    expect(run.stderr()).toContain("the ephemeral consumer no longer answers");
+  }, 120_000);
+
   it("stream info and stream ls right after the meta leader is killed: answered, exit 0", async () => {
     const stream = await newR3Stream("CMETA");
     const meta = await cluster.metaLeader();
