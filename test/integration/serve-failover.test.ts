@@ -62,6 +62,9 @@ it("NATS killed and restarted during load: no 2xx for a tweet that is not stored
     await server.restart();
     await waitFor(async () => (await health(url)) === 200, 20_000, "healthz 200 after the restart");
     await waitFor(() => ok() >= beforeRestart + 150, 30_000, "tweets after the restart");
+  } catch (err) {
+    // what serve said is the diagnosis (a reader that did not resume makes every POST wait)
+    throw new Error(`${String(err)}; ${ok()} created; serve's stderr:\n${serve.stderr()}`);
   } finally {
     stop = true;
     await load;

@@ -291,6 +291,7 @@ describe("GET /events replay", () => {
     await all;
     expect(latencies.length).toBeGreaterThan(0);
     expect(Math.min(...latencies)).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(1500);
+    // starved, it answered after 9.3 s; 3 s leaves room for a busy 2-core machine
+    expect(Math.max(...latencies)).toBeLessThan(3000);
   }, 60_000);
 });
