@@ -65,10 +65,10 @@ export async function followStream(
   // unique in this process: several followers may share a prefix (replays, pages)
   const id = ++followers;
   let serial = 0;
+  /** the name of `consumer`, the one read from: both change together, or neither */
   let name = "";
   const create = async () => {
-    const old = name;
-    if (old) void jsm.consumers.delete(stream, old).catch(() => undefined);
+    if (name) void jsm.consumers.delete(stream, name).catch(() => undefined);
     const ci = await addReaderConsumer(
       conn,
       stream,
@@ -83,8 +83,17 @@ export async function followStream(
         inactive_threshold: 30_000_000_000,
       }),
     );
+    const created = await conn
+      .js()
+      .consumers.get(stream, ci.name)
+      .catch((err: unknown) => {
+        // not read from: gone at once rather than after its inactivity threshold
+        void jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+        throw err;
+      });
+    // a failed create keeps the old pair (deleted above: the next check finds it gone)
     name = ci.name;
-    return conn.js().consumers.get(stream, name);
+    return created;
   };
   let consumer = await create().catch((err: unknown) => {
     throw fail(err);

@@ -28,6 +28,8 @@ const LEASE_TTL_MS = 5000;
 const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
 const TRIM_REBUILD_MS = 60_000;
+/** Memory that has not moved this long while the stream holds more is read again. */
+const STALLED_MS = 5_000;
 
 /** The stored message as an event (the shared parser, typed from the subject), or null. */
 export function eventOf(m: StoredMessage): TweetEvent | null {
@@ -70,6 +72,11 @@ export class ServeView {
   private rebuiltAt = 0;
   /** the stream's last sequence at the previous tick */
   private seenLastSeq = 0;
+  /** where memory's follower stood, and since when (see checkMemoryMoves) */
+  private memoryAt: { seq: number; since: number; streamLast?: number } = {
+    seq: 0,
+    since: Date.now(),
+  };
   private readonly lease: Lease;
   private holding = false;
   private refreshing: Promise<boolean> | undefined;
@@ -356,6 +363,7 @@ export class ServeView {
   /** Every second: keep or take the lease, notice a purge, follow a new generation. */
   private async onTick(): Promise<void> {
     if (this.stopped) return;
+    await this.checkMemoryMoves();
     const holding = this.holding;
     const gen = await this.currentGen();
     if (gen !== this.gen) {
@@ -395,6 +403,35 @@ export class ServeView {
 
   // ---- memory: the newest tweets, following the stream --------------------------
 
+  /**
+   * A follower whose reading stalled while the stream grew is replaced: every POST waits
+   * for memory to reach its event, so a reader stuck in a way its own checks did not catch
+   * (its consumer lost with a server restart, seen a few times in many runs) must not slow
+   * every write for good. Memory standing still is normal (an idle stream, or a last message
+   * purged, which no reader ever reaches); standing still while the stream's last sequence
+   * grows past it is not. The stream is asked once per STALLED_MS of standing still.
+   */
+  private async checkMemoryMoves(): Promise<void> {
+    const followed = this.hub.lastSeq;
+    const now = Date.now();
+    if (!this.memory || followed !== this.memoryAt.seq) {
+      this.memoryAt = { seq: followed, since: now };
+      return;
+    }
+    if (now - this.memoryAt.since < STALLED_MS) return;
+    this.memoryAt.since = now;
+    const state = await streamState(this.deps.conn, this.deps.stream).catch(() => undefined);
+    if (!state || this.hub.lastSeq !== followed) return;
+    const before = this.memoryAt.streamLast;
+    this.memoryAt.streamLast = state.last_seq;
+    if (before === undefined || state.last_seq <= Math.max(before, followed)) return;
+    this.deps.warn(
+      `view: reading the stream stalled at sequence ${followed} while it grew to ${state.last_seq}; reading it again`,
+    );
+    this.memoryAt = { seq: followed, since: now };
+    await this.loadMemory();
+  }
+
   private async loadMemory(): Promise<void> {
     const keys = viewKeys(this.gen);
     const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
@@ -403,7 +440,12 @@ export class ServeView {
     const from = (recent?.cursor ?? head?.first_seq ?? 1) + (recent ? 1 : 0);
     const previous = this.memory;
     this.memory = undefined;
-    await previous?.stop();
+    // a stalled follower may never end its pull: not waited for long (its messages are
+    // ignored from here on: they belong to another window)
+    await Promise.race([
+      previous?.stop().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 2_000).unref()),
+    ]);
     this.window = window;
     this.totals = { tweets: head?.tweets ?? 0, likes: head?.likes ?? 0 };
     this.countedTo = head?.cursor ?? 0;
