@@ -429,10 +429,12 @@ export class ServeView {
       `view: reading the stream stalled at sequence ${followed} while it grew to ${state.last_seq}; reading it again`,
     );
     this.memoryAt = { seq: followed, since: now };
-    await this.loadMemory();
+    // not waiting for it to catch up: should it stall too, the next ticks see it
+    await this.loadMemory(false);
   }
 
-  private async loadMemory(): Promise<void> {
+  /** `wait`: resolves once memory caught up with the stream (not when replacing a stalled one) */
+  private async loadMemory(wait = true): Promise<void> {
     const keys = viewKeys(this.gen);
     const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
     const recent = (await this.deps.bucket.get<RecentList>(keys.recent))?.value;
@@ -464,7 +466,7 @@ export class ServeView {
         `view: following the stream stopped (${err instanceof Error ? err.message : String(err)}); restarting`,
       );
     });
-    await Promise.race([follower.caughtUp, follower.ended]);
+    if (wait) await Promise.race([follower.caughtUp, follower.ended]);
   }
 
   private follow(window: RecentWindow, m: StoredMessage): Promise<void> | undefined {
