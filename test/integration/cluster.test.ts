@@ -5,7 +5,7 @@
 // delivered again after a clean listen exit. One cluster for the file; each test heals it.
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +32,16 @@ interface Running {
   exited: Promise<number | null>;
 }
 
+/** CLI processes still running: killed after each test (a failed one leaves no orphan) */
+const children = new Set<ChildProcess>();
+
 function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: cleanEnv({ NATS_URL: opts.url ?? cluster.servers }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -125,6 +130,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
+    for (const child of children) child.kill("SIGKILL");
     await serve?.stop("SIGKILL");
     serve = undefined;
     // heal: every node back and current, so the next test starts on a whole cluster
