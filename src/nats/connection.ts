@@ -9,7 +9,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptio
 import { usageError } from "../errors.js";
 import { redactUrl, registerSecret } from "../redact.js";
 import { toCliError } from "./errors.js";
-import { openManager } from "./manager.js";
+import { jsApiOptions, openManager } from "./manager.js";
 import { freshReaderConsumers } from "./reader-consumer.js";
 import { watchStaleServer } from "./stale.js";
 
@@ -190,21 +190,22 @@ async function open(settings: ConnectSettings): Promise<Connection> {
   }
   watchStaleServer(nc, settings.timeoutMs, settings.servers.length);
   if (settings.trace) (await import("./trace.js")).traceApi(nc);
-  const domain = settings.jsDomain ? { domain: settings.jsDomain } : {};
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {
     nc,
     settings,
     jsm() {
-      jsm ??= openManager(nc, settings.timeoutMs, domain).catch((err: unknown) => {
-        throw toCliError(err, { phase: "jetstream", servers: settings.servers });
-      });
+      jsm ??= openManager(nc, settings.timeoutMs, jsApiOptions(settings, settings.timeoutMs)).catch(
+        (err: unknown) => {
+          throw toCliError(err, { phase: "jetstream", servers: settings.servers });
+        },
+      );
       return jsm;
     },
     js() {
       if (!js) {
-        js = nc.jetstream({ timeout: settings.timeoutMs, ...domain });
+        js = nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
         freshReaderConsumers(js, { nc, settings });
       }
       return js;

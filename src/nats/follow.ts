@@ -112,15 +112,11 @@ export async function followStream(
   // after a pull that brought nothing, and at once after a reconnect (the node we were on
   // may have held it), the consumer is asked for: no answer recreates it
   let suspect = false;
-  // a status iterator of nats.js: stop() ends it and removes its listener
-  const status = conn.nc.status() as AsyncIterable<Status> & { stop(): void };
-  void (async () => {
-    for await (const s of status) {
-      if (s.type !== "reconnect") continue;
-      suspect = true;
-      current?.stop();
-    }
-  })().catch(() => undefined);
+  const connection = watchConnection(conn, (up) => {
+    if (!up) return;
+    suspect = true;
+    current?.stop();
+  });
   const batch = opts.batch ?? 512;
   /** the consumer's delivery sequence of the last message taken (0: none yet) */
   let delivered = 0;
@@ -171,10 +167,7 @@ export async function followStream(
       }
     }
   })();
-  void loop.then(
-    () => status.stop(),
-    () => status.stop(),
-  );
+  void loop.then(connection.stop, connection.stop);
   const ended = loop.then(() => {
     if (!stopped) throw new Error(`reading stream ${stream} ended`);
   });
@@ -268,11 +261,10 @@ export function watchConnection(
   onChange: (connected: boolean) => void = () => {},
 ): ConnectionWatch {
   let connected = !conn.nc.isClosed();
-  let stopped = false;
-  const status = conn.nc.status();
+  // a status iterator of nats.js: stop() ends it and removes its listener
+  const status = conn.nc.status() as AsyncIterable<Status> & { stop(): void };
   void (async () => {
     for await (const s of status) {
-      if (stopped) break;
       const was = connected;
       if (s.type === "disconnect" || s.type === "staleConnection") connected = false;
       else if (s.type === "reconnect") connected = true;
@@ -281,9 +273,7 @@ export function watchConnection(
   })().catch(() => undefined);
   return {
     connected: () => connected && !conn.nc.isClosed(),
-    stop() {
-      stopped = true;
-    },
+    stop: () => status.stop(),
   };
 }
 

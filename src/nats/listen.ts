@@ -310,8 +310,7 @@ export async function createListener(
     const resume =
       lastSeq > 0 ? { deliver_policy: "by_start_sequence", opt_start_seq: lastSeq + 1 } : {};
     const info = await jsm.consumers.add(opts.stream, consumerConfig({ ...config, ...resume }));
-    const old = name;
-    if (why === "silent") void jsm.consumers.delete(opts.stream, old).catch(() => undefined);
+    if (why === "silent") void jsm.consumers.delete(opts.stream, name).catch(() => undefined);
     name = info.name;
     received = info.delivered.consumer_seq;
     consumer = undefined;

@@ -7,6 +7,14 @@ import type { JetStreamManager, JetStreamManagerOptions, NatsConnection } from "
 import { jsErrorCode, natsErrorCode, noJetStreamError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
+/** Options for a JetStream client or manager: `timeoutMs` per request, the connection's domain. */
+export function jsApiOptions(
+  settings: { jsDomain?: string },
+  timeoutMs: number,
+): { timeout: number; domain?: string } {
+  return { timeout: timeoutMs, ...(settings.jsDomain ? { domain: settings.jsDomain } : {}) };
+}
+
 /** The one internal method every nats.js API client sends its requests through. */
 interface ApiClient {
   _request(subject: string, data?: unknown, opts?: unknown): Promise<unknown>;

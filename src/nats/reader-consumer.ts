@@ -8,6 +8,7 @@
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamClient } from "nats";
 import type { Connection } from "./connection.js";
+import { jsApiOptions } from "./manager.js";
 import { JsErr, jsErrorCode, natsErrorCode } from "./errors.js";
 import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
 
@@ -40,17 +41,10 @@ export async function addReaderConsumer(
   stream: string,
   cfg: Partial<ConsumerConfig>,
 ): Promise<ConsumerInfo> {
-  const { timeoutMs, jsDomain } = conn.settings;
   return withJsRetry(
     async ({ attempt, remainingMs }) => {
       const name = attempt === 0 ? cfg.name : `${cfg.name}-f${attempt}`;
-      const api = (
-        await conn.nc.jetstreamManager({
-          timeout: Math.min(ATTEMPT_MS, timeoutMs, remainingMs),
-          checkAPI: false,
-          ...(jsDomain ? { domain: jsDomain } : {}),
-        })
-      ).consumers;
+      const api = (await attemptManager(conn, remainingMs)).consumers;
       try {
         return await api.add(stream, { ...cfg, name });
       } catch (err) {
@@ -58,8 +52,14 @@ export async function addReaderConsumer(
         throw err;
       }
     },
-    { budgetMs: retryBudgetMs(timeoutMs) },
+    { budgetMs: retryBudgetMs(conn.settings.timeoutMs) },
   );
+}
+
+/** A manager whose requests wait one short attempt (at most `limitMs`), never retried. */
+function attemptManager(conn: Conn, limitMs = ATTEMPT_MS) {
+  const ms = Math.min(ATTEMPT_MS, conn.settings.timeoutMs, limitMs);
+  return conn.nc.jetstreamManager({ ...jsApiOptions(conn.settings, ms), checkAPI: false });
 }
 
 /** Makes `js`'s consumer creates (nats.js's ordered consumer among them) go through addReaderConsumer. */
@@ -87,14 +87,8 @@ export async function consumerAnswers(
   stream: string,
   consumer: string,
 ): Promise<"ok" | "gone" | "silent"> {
-  const { timeoutMs, jsDomain } = conn.settings;
   try {
-    const jsm = await conn.nc.jetstreamManager({
-      timeout: Math.min(ATTEMPT_MS, timeoutMs),
-      checkAPI: false,
-      ...(jsDomain ? { domain: jsDomain } : {}),
-    });
-    await jsm.consumers.info(stream, consumer);
+    await (await attemptManager(conn)).consumers.info(stream, consumer);
     return "ok";
   } catch (err) {
     if (jsErrorCode(err) === JsErr.ConsumerNotFound) return "gone";

@@ -6,6 +6,7 @@
 import type { KV, MsgHdrs, NatsConnection } from "nats";
 import { createHash, randomBytes } from "node:crypto";
 import type { Connection } from "./connection.js";
+import { jsApiOptions } from "./manager.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
@@ -48,8 +49,7 @@ export async function openViewBucket(
   replicas: number,
 ): Promise<ViewBucket> {
   const name = viewBucketName(stream);
-  const { timeoutMs, jsDomain } = conn.settings;
-  const domain = jsDomain ? { domain: jsDomain } : {};
+  const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
   const bucketOptions = {
     history: 1,
     replicas,
@@ -63,13 +63,11 @@ export async function openViewBucket(
     // budget, and a create or look-up that got no answer is tried again within it.
     await withJsRetry(
       ({ remainingMs }) =>
-        conn.nc.jetstream({ timeout: remainingMs, ...domain }).views.kv(name, bucketOptions),
-      { budgetMs: retryBudgetMs(timeoutMs) },
+        conn.nc.jetstream(jsApiOptions(conn.settings, remainingMs)).views.kv(name, bucketOptions),
+      { budgetMs },
     );
     // the bucket exists: this handle's reads and writes wait --timeout, as every request does
-    kv = await withJsRetry(() => conn.js().views.kv(name, bucketOptions), {
-      budgetMs: retryBudgetMs(timeoutMs),
-    });
+    kv = await withJsRetry(() => conn.js().views.kv(name, bucketOptions), { budgetMs });
   } catch (err) {
     throw toCliError(err, { phase: "request", servers: conn.settings.servers });
   }
