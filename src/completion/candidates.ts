@@ -2,7 +2,9 @@
 // last one being completed), walks the commander tree — the one source of truth for
 // commands, subcommands and options — and returns the candidates. Stream, consumer and
 // context names come from the server and the natscli config; a server that does not
-// answer within a short timeout yields nothing, silently.
+// answer within a short timeout yields nothing, silently. Those names are data: they are
+// filtered here by prefix (never by a shell's `compgen -W`, which expands `$(…)`), and
+// the word being typed is unquoted here, without any expansion, to be compared with them.
 
 import { Command, Help, type Option } from "commander";
 import { listContextNames } from "../config/nats-context.js";
@@ -163,13 +165,48 @@ async function valuesOf(kind: ValueKind, words: string[]): Promise<string[]> {
   }
 }
 
+/** Characters a candidate line cannot carry to the shell (line and field separators). */
+const UNCARRIABLE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * `word` as a POSIX shell would read it, quotes and backslashes removed, with nothing
+ * expanded: `'a b'`, `"a b"` and `a\ b` are `a b`; `$(x)` stays `$(x)`. An unterminated
+ * quote (the user is still typing) ends with the word.
+ */
+export function unquoteWord(word: string): string {
+  let out = "";
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else out += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === "\\" && i + 1 < word.length && '$`"\\\n'.includes(word[i + 1]!))
+        out += word[++i];
+      else out += c;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "\\" && i + 1 < word.length) out += word[++i];
+    else out += c;
+  }
+  return out;
+}
+
 /**
  * The candidates for the last of `words` (the words typed after `tweetstream`; the last
- * may be empty). Never throws: a failed lookup is no candidates.
+ * may be empty), each a name exactly as it is, for the shell to quote when it inserts it;
+ * names a line cannot carry (control characters) are left out. Never throws: a failed
+ * lookup is no candidates.
  */
-export async function completeWords(program: Command, words: string[]): Promise<string[]> {
-  const typed = words.slice(0, -1);
-  const current = words[words.length - 1] ?? "";
+export async function completeWords(
+  program: Command,
+  words: string[],
+  opts: { typedUnquoted?: boolean } = {},
+): Promise<string[]> {
+  // bash and zsh hand the words as typed; fish has already unquoted all but the last
+  const typed = words.slice(0, -1).map((w) => (opts.typedUnquoted ? w : unquoteWord(w)));
+  const current = unquoteWord(words[words.length - 1] ?? "");
   const pos = walk(program, typed);
   let candidates: string[];
   try {
@@ -187,5 +224,5 @@ export async function completeWords(program: Command, words: string[]): Promise<
     return [];
   }
   if (candidates[0] === FILES) return candidates;
-  return candidates.filter((c) => c.startsWith(current));
+  return candidates.filter((c) => c.startsWith(current) && !UNCARRIABLE.test(c) && c !== FILES);
 }
