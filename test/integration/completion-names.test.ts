@@ -2,7 +2,8 @@
 // durables and contexts named like shell code, quotes, globs and non-ASCII come back
 // intact, nothing they hold runs, nothing they hold globs. Each shell's own machinery
 // runs the script from `completion <shell>`: bash calls _tweetstream with COMP_WORDS /
-// COMP_CWORD set; zsh calls it with `words` / CURRENT set and compadd / _files captured;
+// COMP_CWORD set; zsh calls it with `words` / CURRENT set and compadd / _files captured,
+// and types TAB in an interactive zsh (zpty, compinit) to see what it inserts;
 // fish answers `complete -C`. The stream names are ones nats-server itself accepts
 // (2.9 and 2.15 refuse spaces, `/`, `\`, tabs and newlines, not `$(`, `;`, quotes or globs).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,6 +114,28 @@ _tweetstream`;
     .slice(0, -1);
 }
 
+/**
+ * The command line after typing `line` and TAB in an interactive zsh (in a zpty, with
+ * compinit and the sourced script): what zsh's own completion inserted, quoting included.
+ * A comppostfuncs hook marks the completion done; then ^X writes the line to a file.
+ */
+function zshInteractive(line: string): string {
+  const out = join(dir, `zle-${Math.random().toString(36).slice(2)}`);
+  const script = `zmodload zsh/zpty || exit 9
+zpty -b z "zsh -f -i" || exit 8
+zpty -w z "PS1='> '; autoload -Uz compinit && compinit -u -D; source <(tweetstream completion zsh)"
+zpty -w z "dump() { print -rn -- \\"\\$BUFFER\\" > \${(q)1}.tmp && mv \${(q)1}.tmp \${(q)1} }"
+zpty -w z "zle -N dump; bindkey '^X' dump"
+zpty -w z "mark() { : > \${(q)1}.done }; comppostfuncs=(mark)"
+zpty -w -n z "$2"$'\t'
+for i in {1..400}; do [[ -e $1.done ]] && break; sleep 0.05; done
+zpty -w -n z $'\x18'
+for i in {1..400}; do [[ -e $1 ]] && break; sleep 0.05; done
+zpty -d z
+cat -- $1`;
+  return run("zsh", ["-f", "-c", script, "zsh", out, line]);
+}
+
 /** The candidates fish's `complete -C` gives for a command line. */
 function fish(line: string): string[] {
   const script = `source (tweetstream completion fish | psub); or exit 9
@@ -154,6 +177,25 @@ describe.each([
     expect(complete(["context", "info", "\\*"])).toEqual(["*"]);
     expectNothingRan();
   });
+});
+
+describe("zsh: what TAB inserts (zpty)", () => {
+  it.skipIf(!found("zsh"))(
+    "a unique name is inserted whole, quoted as typed, and nothing runs",
+    () => {
+      const cases: [string, string][] = [
+        ["stream info \\$\\(t", "stream info \\$\\(touch\\$\\{IFS\\}PWNED1\\) "],
+        ["stream info '$(t", "stream info '$(touch${IFS}PWNED1)' "],
+        ["stream info g", "stream info g\\?ob\\[a-z\\] "],
+        ["stream info x", "stream info x\\;touch\\$\\{IFS\\}PWNED3 "],
+        ["context info sem", "context info semi\\;colon\\ \\'q\\' "],
+      ];
+      for (const [typed, inserted] of cases) {
+        expect(zshInteractive(`tweetstream ${typed}`)).toBe(`tweetstream ${inserted}`);
+      }
+      expectNothingRan();
+    },
+  );
 });
 
 describe("fish: names are data", () => {
