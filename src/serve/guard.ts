@@ -97,6 +97,7 @@ function refuse(res: ServerResponse, status: number, error: string, headers = {}
   res.writeHead(status, {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
     ...headers,
   });
   res.end(JSON.stringify({ error }) + "\n");

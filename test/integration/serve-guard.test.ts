@@ -114,6 +114,7 @@ describe("Host: serve answers to its own names only (HTTP)", () => {
         });
         expect([method, path, host, r.status]).toEqual([method, path, host, 421]);
         expect(JSON.parse(r.body)).toEqual({ error: expect.stringMatching(/host name/) });
+        expect(r.headers["x-content-type-options"]).toBe("nosniff");
       }
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
