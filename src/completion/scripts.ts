@@ -3,7 +3,7 @@
 // commander tree), and offers what it prints; `:files` asks for file-name completion.
 // What it prints is data (names from the server may hold $(…), quotes, globs): each
 // line becomes one candidate as is, never through compgen -W, eval or an unquoted
-// expansion, and the shell quotes it when inserting it.
+// expansion; zsh and fish quote it when inserting it, bash gets it quoted already.
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -20,14 +20,16 @@ _tweetstream() {
     out+=("$line")
   done < <(tweetstream __complete --shell bash -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
   if [[ "\${out[0]}" == ":files" ]]; then
+    compopt -o filenames 2>/dev/null
     while IFS= read -r line; do
       COMPREPLY+=("$line")
     done < <(compgen -f -- "$cur")
   else
+    # already quoted by __complete for the quote being typed (-o filenames would leave $ bare)
     COMPREPLY=("\${out[@]}")
   fi
 }
-complete -o filenames -F _tweetstream tweetstream
+complete -F _tweetstream tweetstream
 `;
 
 const zsh = `#compdef tweetstream

@@ -78,8 +78,13 @@ function env() {
   });
 }
 
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: env(), timeout: 30_000 });
+function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): string {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...env(), ...extraEnv },
+    timeout: 30_000,
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return r.stdout;
@@ -90,13 +95,23 @@ function expectNothingRan() {
   expect(readdirSync(cwd).sort()).toEqual(sorted(GLOB_BAIT));
 }
 
-/** COMPREPLY after bash's completion function ran for `words` as typed (raw, quotes included). */
+/**
+ * The words bash reads back from each COMPREPLY entry after _tweetstream ran for `words`
+ * as typed (raw, quotes included), as it reads the command line the user runs: inside the
+ * quote the word opened (readline adds it around the entry), each entry one word.
+ */
 function bash(words: string[]): string[] {
+  const last = words[words.length - 1]!;
+  const open = /^['"]/.test(last) && last.indexOf(last[0]!, 1) < 0 ? last[0]! : "";
   const script = `source <(tweetstream completion bash) || exit 9
 COMP_WORDS=(tweetstream "$@"); COMP_CWORD=$#; COMP_LINE="\${COMP_WORDS[*]}"; COMP_POINT=\${#COMP_LINE}
 _tweetstream tweetstream "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
-(( \${#COMPREPLY[@]} == 0 )) || printf '%s\\0' "\${COMPREPLY[@]}"`;
-  return run("bash", ["--norc", "--noprofile", "-c", script, "bash", ...words])
+for r in "\${COMPREPLY[@]}"; do
+  eval "set -- $Q$r$Q"
+  (( $# == 1 )) || exit 7
+  printf '%s\\0' "$1"
+done`;
+  return run("bash", ["--norc", "--noprofile", "-c", script, "bash", ...words], { Q: open })
     .split("\0")
     .slice(0, -1);
 }
@@ -134,6 +149,33 @@ for i in {1..400}; do [[ -e $1 ]] && break; sleep 0.05; done
 zpty -d z
 cat -- $1`;
   return run("zsh", ["-f", "-c", script, "zsh", out, line]);
+}
+
+/**
+ * The command line after typing `line` and TAB in an interactive bash (in a zpty): what
+ * readline inserted with the registration `completion bash` made (its options, e.g.
+ * `-o filenames`, kept; the function wrapped only to mark the completion done); then
+ * ^X (bind -x) writes the line to a file.
+ */
+function bashInteractive(line: string): string {
+  const out = join(dir, `rl-${Math.random().toString(36).slice(2)}`);
+  const setup = [
+    "PS1='> '; source <(tweetstream completion bash)",
+    `_wrap() { _tweetstream "$@"; : > ${"$"}{OUT}.done; }`,
+    `eval "$(complete -p tweetstream | sed 's/-F _tweetstream/-F _wrap/')"`,
+    `dump() { printf %s "$READLINE_LINE" > ${"$"}{OUT}.tmp && mv ${"$"}{OUT}.tmp ${"$"}OUT; }`,
+    `bind -x '"\\C-x": dump'`,
+  ];
+  const script = `zmodload zsh/zpty || exit 9
+zpty -b b "OUT=\${(q)1} bash --norc --noprofile -i" || exit 8
+for l in "\${(@)argv[3,-1]}"; do zpty -w b "$l"; done
+zpty -w -n b "$2"$'\t'
+for i in {1..400}; do [[ -e $1.done ]] && break; sleep 0.05; done
+zpty -w -n b $'\x18'
+for i in {1..400}; do [[ -e $1 ]] && break; sleep 0.05; done
+zpty -d b
+cat -- $1`;
+  return run("zsh", ["-f", "-c", script, "zsh", out, line, ...setup]);
 }
 
 /** The candidates fish's `complete -C` gives for a command line. */
@@ -177,6 +219,28 @@ describe.each([
     expect(complete(["context", "info", "\\*"])).toEqual(["*"]);
     expectNothingRan();
   });
+});
+
+describe("bash: what TAB inserts (readline, in a zpty)", () => {
+  it.skipIf(!found("bash") || !found("zsh"))(
+    "a unique name is inserted whole and quoted, and nothing runs",
+    () => {
+      const cases: [string, string][] = [
+        ["stream info \\$\\(t", "stream info \\$\\(touch\\$\\{IFS\\}PWNED1\\) "],
+        ["stream info g", "stream info g\\?ob\\[a-z\\] "],
+        ["stream info x", "stream info x\\;touch\\$\\{IFS\\}PWNED3 "],
+        ["context info sem", "context info semi\\;colon\\ \\'q\\' "],
+        ["stream info '$(t", "stream info '$(touch${IFS}PWNED1)' "],
+        ['stream info "\\$(t', 'stream info "\\$(touch\\${IFS}PWNED1)" '],
+        ["stream info q", "stream info q\\'uo\\\"te "],
+        ["stream info h", "stream info héllo_ñ_✓ "],
+      ];
+      for (const [typed, inserted] of cases) {
+        expect(bashInteractive(`tweetstream ${typed}`)).toBe(`tweetstream ${inserted}`);
+      }
+      expectNothingRan();
+    },
+  );
 });
 
 describe("zsh: what TAB inserts (zpty)", () => {

@@ -1,6 +1,6 @@
 // The word being completed, unquoted as a POSIX shell reads it, with nothing expanded.
 import { describe, expect, it } from "vitest";
-import { unquoteWord } from "../../src/completion/candidates.js";
+import { quoteForBash, readWord, unquoteWord } from "../../src/completion/candidates.js";
 
 describe("unquoteWord", () => {
   it.each([
@@ -21,5 +21,29 @@ describe("unquoteWord", () => {
     ["héllo", "héllo"],
   ])("%j is %j", (word, expected) => {
     expect(unquoteWord(word)).toBe(expected);
+  });
+});
+
+describe("readWord and quoteForBash", () => {
+  it("says which quote is still open", () => {
+    expect(readWord("'$(t")).toEqual({ text: "$(t", open: "'" });
+    expect(readWord('a"b')).toEqual({ text: "ab", open: '"' });
+    expect(readWord("'a'")).toEqual({ text: "a" });
+  });
+
+  it.each([
+    ["plain-name_1.2", undefined, "plain-name_1.2"],
+    ["$(touch${IFS}X)", undefined, "\\$\\(touch\\$\\{IFS\\}X\\)"],
+    ["`x`;y&z|w<v>u", undefined, "\\`x\\`\\;y\\&z\\|w\\<v\\>u"],
+    ["q'uo\"te", undefined, "q\\'uo\\\"te"],
+    ["g?ob[a-z]*", undefined, "g\\?ob\\[a-z\\]\\*"],
+    ["~root", undefined, "\\~root"],
+    ["#x!", undefined, "\\#x\\!"],
+    ["a b", undefined, "a\\ b"],
+    ["héllo_✓", undefined, "héllo_✓"],
+    ["it's $x", "'", "it'\\''s $x"],
+    ['say "$x" `y` \\', '"', 'say \\"\\$x\\" \\`y\\` \\\\'],
+  ] as const)("%j inside %j is %j", (name, open, quoted) => {
+    expect(quoteForBash(name, open)).toBe(quoted);
   });
 });
