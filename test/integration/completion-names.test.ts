@@ -221,41 +221,27 @@ describe.each([
   });
 });
 
-describe("bash: what TAB inserts (readline, in a zpty)", () => {
+/** Typed, then TAB: the line as inserted (a unique name, whole, quoted to read back as it is). */
+const INSERTS: [string, string][] = [
+  ["stream info \\$\\(t", "stream info \\$\\(touch\\$\\{IFS\\}PWNED1\\) "],
+  ["stream info g", "stream info g\\?ob\\[a-z\\] "],
+  ["stream info x", "stream info x\\;touch\\$\\{IFS\\}PWNED3 "],
+  ["context info sem", "context info semi\\;colon\\ \\'q\\' "],
+  ["stream info '$(t", "stream info '$(touch${IFS}PWNED1)' "],
+  ['stream info "\\$(t', 'stream info "\\$(touch\\${IFS}PWNED1)" '],
+  ["stream info q", "stream info q\\'uo\\\"te "],
+  ["stream info h", "stream info héllo_ñ_✓ "],
+];
+
+describe.each([
+  ["bash (readline)", bashInteractive],
+  ["zsh (zle)", zshInteractive],
+])("%s in a zpty: what TAB inserts", (_shell, typeTab) => {
   it.skipIf(!found("bash") || !found("zsh"))(
     "a unique name is inserted whole and quoted, and nothing runs",
     () => {
-      const cases: [string, string][] = [
-        ["stream info \\$\\(t", "stream info \\$\\(touch\\$\\{IFS\\}PWNED1\\) "],
-        ["stream info g", "stream info g\\?ob\\[a-z\\] "],
-        ["stream info x", "stream info x\\;touch\\$\\{IFS\\}PWNED3 "],
-        ["context info sem", "context info semi\\;colon\\ \\'q\\' "],
-        ["stream info '$(t", "stream info '$(touch${IFS}PWNED1)' "],
-        ['stream info "\\$(t', 'stream info "\\$(touch\\${IFS}PWNED1)" '],
-        ["stream info q", "stream info q\\'uo\\\"te "],
-        ["stream info h", "stream info héllo_ñ_✓ "],
-      ];
-      for (const [typed, inserted] of cases) {
-        expect(bashInteractive(`tweetstream ${typed}`)).toBe(`tweetstream ${inserted}`);
-      }
-      expectNothingRan();
-    },
-  );
-});
-
-describe("zsh: what TAB inserts (zpty)", () => {
-  it.skipIf(!found("zsh"))(
-    "a unique name is inserted whole, quoted as typed, and nothing runs",
-    () => {
-      const cases: [string, string][] = [
-        ["stream info \\$\\(t", "stream info \\$\\(touch\\$\\{IFS\\}PWNED1\\) "],
-        ["stream info '$(t", "stream info '$(touch${IFS}PWNED1)' "],
-        ["stream info g", "stream info g\\?ob\\[a-z\\] "],
-        ["stream info x", "stream info x\\;touch\\$\\{IFS\\}PWNED3 "],
-        ["context info sem", "context info semi\\;colon\\ \\'q\\' "],
-      ];
-      for (const [typed, inserted] of cases) {
-        expect(zshInteractive(`tweetstream ${typed}`)).toBe(`tweetstream ${inserted}`);
+      for (const [typed, inserted] of INSERTS) {
+        expect(typeTab(`tweetstream ${typed}`)).toBe(`tweetstream ${inserted}`);
       }
       expectNothingRan();
     },
