@@ -111,8 +111,7 @@ function payloadNodes(payload) {
   const nodes = ["{\n"];
   entries.forEach(([key, value], i) => {
     nodes.push(`  ${JSON.stringify(key)}: `);
-    if (typeof value === "string") nodes.push(userText("bdi", "", JSON.stringify(value)));
-    else nodes.push(userText("bdi", "", JSON.stringify(value) ?? "null"));
+    nodes.push(userText("bdi", "", JSON.stringify(value) ?? "null"));
     nodes.push(i < entries.length - 1 ? ",\n" : "\n");
   });
   nodes.push("}");
