@@ -1,7 +1,9 @@
 // tweetstream serve's page: a timeline (GET /tweets, then kept current by /events), the
 // raw event stream, a tweet form and like buttons, and a connection indicator. Plain
 // browser JavaScript, no build step, nothing from elsewhere. Text from the server is
-// only ever rendered with textContent.
+// only ever rendered with textContent, each user-written string bidi-isolated (<bdi>) with
+// its invisible format characters (bidi overrides, zero-width, controls) shown as visible
+// \uXXXX marks, as the terminal output shows them (src/output/safe-text.ts).
 
 const MAX_CHARS = 280;
 const TIMELINE_LIMIT = 50;
@@ -72,8 +74,52 @@ function element(tag, className, text) {
   return node;
 }
 
+/**
+ * Invisible format characters: C0/C1 controls, bidi marks, embeddings, overrides and
+ * isolates, zero-width characters, line/paragraph separators, the BOM.
+ */
+const INVISIBLE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+/** `text` as nodes: each invisible character a visible `\uXXXX` mark, the rest as text. */
+function visibleNodes(text) {
+  const nodes = [];
+  let last = 0;
+  for (const m of text.matchAll(INVISIBLE)) {
+    if (m.index > last) nodes.push(text.slice(last, m.index));
+    const code = m[0].charCodeAt(0).toString(16).padStart(4, "0");
+    const mark = element("span", "invisible", `\\u${code}`);
+    mark.title = `invisible character U+${code.toUpperCase()}`;
+    nodes.push(mark);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
+
+/** A user-written string: bidi-isolated from what surrounds it, invisible characters shown. */
+function userText(tag, className, text) {
+  const node = element(tag, className);
+  node.dir = "auto";
+  node.append(...visibleNodes(String(text)));
+  return node;
+}
+
+/** An event's payload as JSON, each string value isolated and its invisible characters shown. */
+function payloadNodes(payload) {
+  const entries = Object.entries(payload);
+  const nodes = ["{\n"];
+  entries.forEach(([key, value], i) => {
+    nodes.push(`  ${JSON.stringify(key)}: `);
+    nodes.push(userText("bdi", "", JSON.stringify(value) ?? "null"));
+    nodes.push(i < entries.length - 1 ? ",\n" : "\n");
+  });
+  nodes.push("}");
+  return nodes;
+}
+
 function showError(node, text) {
-  node.textContent = text ?? "";
+  node.replaceChildren(...visibleNodes(text ?? ""));
   node.hidden = !text;
 }
 
@@ -87,6 +133,8 @@ function formatTime(iso) {
 function explain(status, serverText, what) {
   const detail = serverText ? ` (${serverText})` : "";
   switch (status) {
+    case 401:
+      return `Not stored: this server needs a write token${detail}.`;
     case 400:
       return `The server refused the ${what}${detail}.`;
     case 404:
@@ -102,11 +150,19 @@ function explain(status, serverText, what) {
   }
 }
 
+/** Where the write token (serve --auth-token) is kept: for this tab only. */
+const TOKEN_KEY = "tweetstream.token";
+
 /** POSTs JSON with an Idempotency-Key: {ok, status, body} or throws on a network error. */
-async function post(url, body, key) {
+async function postOnce(url, body, key) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
   const res = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+    headers: {
+      "Content-Type": "application/json",
+      "Idempotency-Key": key,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   let parsed = null;
@@ -116,6 +172,20 @@ async function post(url, body, key) {
     // not JSON (e.g. a proxy's page): the status says enough
   }
   return { ok: res.ok, status: res.status, body: parsed };
+}
+
+/**
+ * postOnce; a 401 (the server wants a write token) asks for the token, keeps it for the
+ * tab (sessionStorage) and sends the same request again, once.
+ */
+async function post(url, body, key) {
+  const res = await postOnce(url, body, key);
+  if (res.status !== 401) return res;
+  sessionStorage.removeItem(TOKEN_KEY);
+  const token = window.prompt("This server needs a write token (serve --auth-token):")?.trim();
+  if (!token) return res;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  return postOnce(url, body, key);
 }
 
 // ---- connection indicator ------------------------------------------------------------
@@ -174,7 +244,7 @@ function addTweet(t, fresh) {
   const article = element("article", fresh ? "tweet fresh" : "tweet");
   article.dataset.id = t.id;
   const head = element("header", "tweet-head");
-  head.append(element("span", "tweet-author", t.author));
+  head.append(userText("bdi", "tweet-author", t.author));
   const time = element("time", "tweet-time", formatTime(t.date));
   time.dateTime = t.date;
   head.append(time);
@@ -184,7 +254,7 @@ function addTweet(t, fresh) {
   button.append("♥ Like ", count);
   const footer = element("footer");
   footer.append(button);
-  article.append(head, element("p", "tweet-text", t.message), footer);
+  article.append(head, userText("p", "tweet-text", t.message), footer);
 
   const tweet = { article, seq: t.seq, likes: 0, count, button };
   setLikes(tweet, t.likes ?? 0);
@@ -259,10 +329,12 @@ function showEvent(seq, type, payload) {
   item.dataset.type = type;
   const head = element("div", "event-head");
   head.append(
-    element("span", "event-subject", state.stream ? `${state.stream}.${type}` : type),
+    userText("bdi", "event-subject", state.stream ? `${state.stream}.${type}` : type),
     element("span", "event-seq", `seq ${seq}`),
   );
-  item.append(head, element("pre", "", JSON.stringify(payload, null, 2)));
+  const json = element("pre");
+  json.append(...payloadNodes(payload));
+  item.append(head, json);
   ui.events.prepend(item);
   while (ui.events.children.length > MAX_EVENTS_SHOWN) ui.events.lastElementChild.remove();
 }

@@ -26,15 +26,18 @@ export const completionCommand = new Command("completion")
 export const completeCommand = new Command("__complete")
   .description("candidates for the shell completion scripts")
   .argument("[words...]", "the words typed after tweetstream; the last is being completed")
+  .option("--shell <shell>", "the shell asking: bash gets quoted names, fish unquotes words")
   .helpOption(false)
   .allowUnknownOption()
-  .action(async (words: string[]) => {
+  .action(async (words: string[], opts: { shell?: string }) => {
     const [{ buildProgram }, { completeWords }] = await Promise.all([
       import("../cli.js"),
       import("../completion/candidates.js"),
     ]);
     // the whole tree: every command, loaded as for help
     const program = await buildProgram(["node", "tweetstream"], { whole: true });
-    const candidates = await completeWords(program, words.length > 0 ? words : [""]);
+    const candidates = await completeWords(program, words.length > 0 ? words : [""], {
+      shell: opts.shell,
+    });
     if (candidates.length > 0) process.stdout.write(candidates.join("\n") + "\n");
   });

@@ -17,6 +17,8 @@ interface ServeFlags {
   grace: string;
   accessLog?: boolean;
   cors?: string;
+  allowedHosts?: string;
+  authToken?: string;
 }
 
 export const serveCommand = addLeafOptions(
@@ -46,6 +48,16 @@ export const serveCommand = addLeafOptions(
       "--cors <origins>",
       "let pages from these origins call the API (comma-separated, or *); off by default",
     )
+    .option(
+      "--allowed-hosts <names>",
+      "Host names answered besides localhost and the bound address (comma-separated, name or name:port; * for any); others get 421",
+    )
+    .addOption(
+      new Option(
+        "--auth-token <token>",
+        "writes need Authorization: Bearer <token> (401 otherwise); prefer the variable",
+      ).env("TWEETSTREAM_SERVE_TOKEN"),
+    )
     .addHelpText(
       "after",
       examples(
@@ -69,7 +81,20 @@ export const serveCommand = addLeafOptions(
         ...(flags.cors !== undefined
           ? { cors: (await import("../serve/cors.js")).parseCorsOrigins(flags.cors) }
           : {}),
+        ...(flags.allowedHosts !== undefined
+          ? {
+              allowedHosts: (await import("../serve/guard.js")).parseAllowedHosts(
+                flags.allowedHosts,
+              ),
+            }
+          : {}),
+        ...(flags.authToken !== undefined ? { authToken: flags.authToken } : {}),
       };
+      // it travels in a header: visible ASCII, no spaces
+      if (opts.authToken !== undefined && !/^[\x21-\x7e]+$/.test(opts.authToken))
+        throw usageError(
+          "--auth-token (TWEETSTREAM_SERVE_TOKEN) must be visible ASCII characters, no spaces",
+        );
       if (opts.maxBodyBytes < 1) throw usageError("--max-body must be at least 1 byte");
       if (opts.requestTimeoutMs < 1000) throw usageError("--request-timeout must be at least 1s");
       const { runServe } = await import("../serve/run.js");

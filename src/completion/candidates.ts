@@ -2,7 +2,9 @@
 // last one being completed), walks the commander tree — the one source of truth for
 // commands, subcommands and options — and returns the candidates. Stream, consumer and
 // context names come from the server and the natscli config; a server that does not
-// answer within a short timeout yields nothing, silently.
+// answer within a short timeout yields nothing, silently. Those names are data: they are
+// filtered here by prefix (never by a shell's `compgen -W`, which expands `$(…)`), and
+// the word being typed is unquoted here, without any expansion, to be compared with them.
 
 import { Command, Help, type Option } from "commander";
 import { listContextNames } from "../config/nats-context.js";
@@ -163,13 +165,68 @@ async function valuesOf(kind: ValueKind, words: string[]): Promise<string[]> {
   }
 }
 
+/** Characters a candidate line cannot carry to the shell (line and field separators). */
+const UNCARRIABLE = /[\u0000-\u001f\u007f]/;
+
+type Quote = "'" | '"';
+
+/**
+ * `word` as a POSIX shell would read it, quotes and backslashes removed, with nothing
+ * expanded: `'a b'`, `"a b"` and `a\ b` are `a b`; `$(x)` stays `$(x)`. An unterminated
+ * quote (the user is still typing) ends with the word; `open` says which.
+ */
+export function readWord(word: string): { text: string; open?: Quote } {
+  let text = "";
+  let quote: Quote | undefined;
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else text += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === "\\" && i + 1 < word.length && '$`"\\\n'.includes(word[i + 1]!))
+        text += word[++i];
+      else text += c;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "\\" && i + 1 < word.length) text += word[++i];
+    else text += c;
+  }
+  return quote ? { text, open: quote } : { text };
+}
+
+export function unquoteWord(word: string): string {
+  return readWord(word).text;
+}
+
+/** ASCII characters a bash word holds unquoted (non-ASCII letters are left as they are). */
+const BASH_PLAIN = /[^A-Za-z0-9_\-./,:@%+=\u0080-\uffff]/g;
+
+/**
+ * `name` as bash must read it back, for readline to insert as is: backslashes outside
+ * quotes; inside the quote the user opened, that quote's escapes (readline closes it).
+ * bash's own `-o filenames` quoting leaves `$`, `)` and `}` bare, so it is not used.
+ */
+export function quoteForBash(name: string, open?: Quote): string {
+  if (open === "'") return name.replace(/'/g, "'\\''");
+  if (open === '"') return name.replace(/[\\$`"]/g, "\\$&");
+  return name.replace(BASH_PLAIN, "\\$&");
+}
+
 /**
  * The candidates for the last of `words` (the words typed after `tweetstream`; the last
- * may be empty). Never throws: a failed lookup is no candidates.
+ * may be empty): for bash quoted as it must insert them, for zsh and fish each a name
+ * exactly as it is, for the shell to quote when it inserts it; names a line cannot carry
+ * (control characters) are left out. Never throws: a failed lookup is no candidates.
  */
-export async function completeWords(program: Command, words: string[]): Promise<string[]> {
-  const typed = words.slice(0, -1);
-  const current = words[words.length - 1] ?? "";
+export async function completeWords(
+  program: Command,
+  words: string[],
+  opts: { shell?: string } = {},
+): Promise<string[]> {
+  // bash and zsh hand the words as typed; fish has already unquoted all but the last
+  const typed = words.slice(0, -1).map((w) => (opts.shell === "fish" ? w : unquoteWord(w)));
+  const { text: current, open } = readWord(words[words.length - 1] ?? "");
   const pos = walk(program, typed);
   let candidates: string[];
   try {
@@ -187,5 +244,8 @@ export async function completeWords(program: Command, words: string[]): Promise<
     return [];
   }
   if (candidates[0] === FILES) return candidates;
-  return candidates.filter((c) => c.startsWith(current));
+  const fitting = candidates.filter(
+    (c) => c.startsWith(current) && !UNCARRIABLE.test(c) && c !== FILES,
+  );
+  return opts.shell === "bash" ? fitting.map((c) => quoteForBash(c, open)) : fitting;
 }

@@ -62,6 +62,8 @@ export interface AppDeps {
   logError(text: string): void;
   /** one line per answered request (--access-log) */
   accessLog?: (text: string) => void;
+  /** Host, Origin and write-token checks (src/serve/guard.ts); true when it refused */
+  guard?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** the web page, CORS and security headers (src/serve/web.ts); true when it answered */
   front?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -371,6 +373,7 @@ export function createApp(deps: AppDeps): App {
           );
         });
       }
+      if (deps.guard?.(req, res)) return;
       if (deps.front?.(req, res)) return;
       const isEvents = req.url?.startsWith("/events") ?? false;
       if (!isEvents) {

@@ -9,7 +9,7 @@ import { usageError } from "../errors.js";
 export type CorsPolicy = "*" | ReadonlySet<string>;
 
 const ALLOW_METHODS = "GET, HEAD, POST";
-const ALLOW_HEADERS = "Content-Type, Idempotency-Key, Last-Event-ID";
+const ALLOW_HEADERS = "Content-Type, Idempotency-Key, Last-Event-ID, Authorization";
 const EXPOSE_HEADERS = "Location, Idempotent-Replayed, Retry-After";
 const PREFLIGHT_MAX_AGE_S = "600";
 

@@ -35,6 +35,7 @@ import type { CorsPolicy } from "./cors.js";
 import { limited, streamEvents } from "./replay.js";
 import { eventOf, ServeView } from "./view.js";
 import { webFront } from "./web.js";
+import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
 
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
@@ -51,6 +52,10 @@ export interface ServeOptions {
   accessLog: boolean;
   /** --cors: origins allowed to call the API from another page */
   cors?: CorsPolicy;
+  /** --allowed-hosts: Host names answered besides serve's own */
+  allowedHosts?: AllowedHosts;
+  /** --auth-token: the token every write needs (a secret: never printed) */
+  authToken?: string;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -265,6 +270,14 @@ async function closeHttp(
   server.closeAllConnections();
 }
 
+/** Beyond loopback without a write token, anyone who can reach the port can write. */
+function warnIfOpen(opts: ServeOptions, addr: AddressInfo, warn: (text: string) => void): void {
+  if (opts.authToken !== undefined || isLoopbackHost(addr.address)) return;
+  warn(
+    `listening on ${addr.address}, beyond this machine: anyone who can reach port ${addr.port} can post tweets and likes; require a token for writes with --auth-token or TWEETSTREAM_SERVE_TOKEN (see docs/security.md)`,
+  );
+}
+
 export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
   const { out, stream } = ctx;
   const signals = stopSignal();
@@ -284,6 +297,12 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
         followStream(c, stream, { fromSeq, namePrefix: `${name}-events-`, batch: 256, onMessage }),
     );
+    const guard = createRequestGuard({
+      host: opts.host,
+      allowedHosts: opts.allowedHosts,
+      cors: opts.cors,
+      token: opts.authToken,
+    });
     const app = createApp({
       stream,
       view,
@@ -293,6 +312,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
+      guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
       ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
     });
@@ -314,6 +334,8 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       await view.stop();
       throw err;
     }
+    guard.listening(addr.address, addr.port);
+    warnIfOpen(opts, addr, (text) => out.warn(text));
     const info: ListeningInfo = {
       status: "listening",
       url: urlOf(addr),

@@ -34,7 +34,8 @@ export interface WatchedPage {
   problems: string[];
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more chromium switches (e.g. --host-resolver-rules for a rebinding test). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const { chromium } = await import("playwright-core");
   const profile = mkdtempSync(join(tmpdir(), "tweetstream-chromium-"));
   let context: BrowserContext;
@@ -42,7 +43,7 @@ export async function launchBrowser(): Promise<Browser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true, // playwright passes --headless
-      args: ARGS,
+      args: [...ARGS, ...extraArgs],
       viewport: { width: 1280, height: 900 },
     });
   } catch (err) {

@@ -2,12 +2,23 @@
 // scripts do: no TTY, a clean environment, a hard deadline so nothing hangs a test.
 
 import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
+
+/** Makes `binDir/tweetstream` run the built CLI, as after a global install (for PATH). */
+export function installOnPath(binDir: string): void {
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(
+    join(binDir, "tweetstream"),
+    `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`,
+  );
+  chmodSync(join(binDir, "tweetstream"), 0o755);
+}
 
 export interface CliResult {
   code: number | null;

@@ -3,10 +3,10 @@
 // Stream, consumer and context names come from a real server and a temporary config.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, cleanEnv, runCli, uniqueStream } from "../helpers/cli.js";
+import { cleanEnv, installOnPath, runCli, uniqueStream } from "../helpers/cli.js";
 import { publishEvents, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
@@ -18,12 +18,7 @@ const stream = uniqueStream("COMPL");
 
 beforeAll(async () => {
   // `tweetstream` on PATH, as after a global install
-  mkdirSync(binDir);
-  writeFileSync(
-    join(binDir, "tweetstream"),
-    `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`,
-  );
-  chmodSync(join(binDir, "tweetstream"), 0o755);
+  installOnPath(binDir);
   mkdirSync(join(xdg, "nats", "context"), { recursive: true });
   writeFileSync(join(xdg, "nats", "context", "prod.json"), '{"url":"nats://127.0.0.1:1"}');
   writeFileSync(join(xdg, "nats", "context", "local.json"), '{"url":"nats://127.0.0.1:2"}');
