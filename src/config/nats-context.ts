@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { usageError } from "../errors.js";
-import { redactUrl, registerSecret } from "../redact.js";
+import { redactServers, registerSecret } from "../redact.js";
 
 /** The fields of a natscli context that tweetstream uses (natscli's JSON names). */
 export interface ContextSettings {
@@ -175,7 +175,7 @@ export interface ContextView extends ContextSettings {
 export function describeContext(ctx: NatsContext, env = process.env): ContextView {
   const settings: ContextSettings = { ...ctx.settings };
   for (const field of SECRET_FIELDS) if (settings[field]) settings[field] = "***";
-  if (settings.url) settings.url = redactUrl(settings.url);
+  if (settings.url) settings.url = redactServers(settings.url);
   return {
     name: ctx.name,
     path: ctx.path,

@@ -7,7 +7,7 @@ import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
 import { usageError } from "../errors.js";
-import { redactUrl, registerSecret } from "../redact.js";
+import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
 import { freshReaderConsumers } from "./reader-consumer.js";
@@ -63,7 +63,7 @@ export function parseServers(value: string | string[] | undefined): string[] {
 
 /** The servers as they may be shown: credentials stripped. */
 export function describeServers(servers: string[]): string {
-  return servers.map(redactUrl).join(", ");
+  return redactServers(servers);
 }
 
 let pending: Promise<Connection> | undefined;
@@ -102,27 +102,29 @@ export function credentialsFromUrls(urls: string[]): {
   const result: { servers: string[]; user?: string; password?: string; token?: string } = {
     servers: [],
   };
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
   for (const url of urls) {
-    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@(.*)$/i.exec(url);
-    if (!m) {
+    const { scheme, userinfo, address } = splitServerEntry(url);
+    if (userinfo === undefined) {
       result.servers.push(url);
       continue;
     }
-    result.servers.push(m[1]! + m[3]!);
-    const [first, ...rest] = m[2]!.split(":");
-    const decode = (v: string) => {
-      try {
-        return decodeURIComponent(v);
-      } catch {
-        return v;
-      }
-    };
-    if (rest.length > 0) {
-      result.user ??= decode(first!);
-      result.password ??= decode(rest.join(":"));
+    result.servers.push(scheme + address);
+    registerSecret(userinfo);
+    const colon = userinfo.indexOf(":");
+    if (colon >= 0) {
+      result.user ??= decode(userinfo.slice(0, colon));
+      result.password ??= decode(userinfo.slice(colon + 1));
+      registerSecret(userinfo.slice(colon + 1));
       registerSecret(result.password);
     } else {
-      result.token ??= decode(first!);
+      result.token ??= decode(userinfo);
       registerSecret(result.token);
     }
   }
