@@ -24,7 +24,7 @@ export const contextInfoCommand = addLeafOptions(
     )
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const ctx = commandContext(cmd, { useContext: false });
-      const which = name ?? ctx.globals.context ?? selectedContextName();
+      const which = name ?? (ctx.globals.context || undefined) ?? selectedContextName();
       if (which === undefined) {
         const known = listContextNames();
         throw usageError(
