@@ -188,7 +188,8 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
   if (p !== undefined) opts.pass = p;
   if (t !== undefined && u === undefined) opts.token = t;
   const bytes = (text: string) => new TextEncoder().encode(text);
-  if (c.creds !== undefined) opts.authenticator = nats.credsAuthenticator(bytes(c.creds));
+  // nats.js finds the creds file's blocks by their closing lines, newline included
+  if (c.creds !== undefined) opts.authenticator = nats.credsAuthenticator(bytes(c.creds + "\n"));
   else if (c.nkey !== undefined) opts.authenticator = nats.nkeyAuthenticator(bytes(c.nkey.trim()));
   else if (c.jwt !== undefined)
     opts.authenticator = nats.jwtAuthenticator(

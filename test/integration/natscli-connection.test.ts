@@ -113,7 +113,11 @@ describe("natscli contexts", () => {
     const token = "tok-" + "Secret77";
     const home = configHome(
       {
-        local: { ...good(), url: `nats://ctxuser:${PASSWORD}@127.0.0.1:4222`, nsc: "ignored" },
+        local: {
+          ...good(),
+          url: `nats://ctxuser:${PASSWORD}@127.0.0.1:4222`,
+          color_scheme: "blue",
+        },
         tok: {
           url: DEAD,
           token,
@@ -136,7 +140,7 @@ describe("natscli contexts", () => {
       password: "***",
       url: "nats://***@127.0.0.1:4222",
     });
-    expect(list[0]).toHaveProperty("nsc", "ignored");
+    expect(list[0]).not.toHaveProperty("color_scheme");
     expect(list[1]).toMatchObject({
       token: "***",
       jetstream_domain: "hub",

@@ -1,0 +1,290 @@
+// Contexts as natscli writes them (issue 17 item 7), under a temporary XDG_CONFIG_HOME:
+// user_jwt + user_seed against a server in operator mode, env://, file://, data:;base64,
+// (nats context add --embed), op:// and nsc:// refused, $VAR in paths, a relative
+// --context file.json, a selected context that no longer exists, NATS_CONTEXT="",
+// --no-context, jetstream_api_prefix through an imported JetStream API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BIN, cleanEnv, runCli, runProcess } from "../helpers/cli.js";
+import { operatorSetup, type OperatorSetup } from "../helpers/jwt.js";
+import { startServer, type TestServer } from "../helpers/nats-server.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ts-ctx2-"));
+let op: TestServer;
+let auth: OperatorSetup;
+let plain: TestServer;
+
+/** A fresh config home holding `contexts` (written as natscli writes them), `selected`. */
+function configHome(contexts: Record<string, object>, selected?: string): string {
+  const home = mkdtempSync(join(dir, "xdg-"));
+  mkdirSync(join(home, "nats", "context"), { recursive: true });
+  for (const [name, body] of Object.entries(contexts)) {
+    // natscontext marshals every field of its settings, empty ones included
+    const full = {
+      description: "",
+      url: "",
+      token: "",
+      user: "",
+      password: "",
+      creds: "",
+      nkey: "",
+      cert: "",
+      key: "",
+      ca: "",
+      nsc: "",
+      jetstream_domain: "",
+      jetstream_api_prefix: "",
+      jetstream_event_prefix: "",
+      inbox_prefix: "",
+      user_jwt: "",
+      user_seed: "",
+      color_scheme: "",
+      tls_first: false,
+      ...body,
+    };
+    writeFileSync(join(home, "nats", "context", `${name}.json`), JSON.stringify(full, null, "  "), {
+      mode: 0o600,
+    });
+  }
+  if (selected) writeFileSync(join(home, "nats", "context.txt"), selected);
+  return home;
+}
+
+const embed = (text: string) => "data:;base64," + Buffer.from(text).toString("base64");
+
+beforeAll(async () => {
+  auth = operatorSetup();
+  const conf = join(dir, "operator.conf");
+  writeFileSync(conf, auth.config);
+  writeFileSync(join(dir, "user.creds"), auth.creds);
+  op = await startServer({ args: ["-c", conf] });
+  const plainConf = join(dir, "plain.conf");
+  // account JS holds JetStream and exports its API; APP imports it under JS.acc.API
+  writeFileSync(
+    plainConf,
+    `accounts {
+  JS: { jetstream: enabled, users: [{ user: js, password: jspw }], exports: [{ service: "$JS.API.>" }] }
+  APP: { users: [{ user: app, password: apppw }], imports: [{ service: { account: JS, subject: "$JS.API.>" }, to: "JS.acc.API.>" }] }
+}
+`,
+  );
+  plain = await startServer({ args: ["-c", plainConf] });
+});
+afterAll(async () => {
+  await op?.stop();
+  await plain?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("JWT authentication from a context", () => {
+  it("user_jwt + user_seed (nats context save --jwt --seed) connect; without them: refused", async () => {
+    const home = configHome(
+      { jwt: { url: op.url, user_jwt: auth.userJwt, user_seed: auth.userSeed } },
+      "jwt",
+    );
+    const r = await runCli(["stream", "ls", "--json"], { env: { XDG_CONFIG_HOME: home } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual([]);
+    const anonymous = await runCli(["stream", "ls", "--timeout", "2s", "-s", op.url]);
+    expect(anonymous.code).toBe(3);
+  });
+
+  it("nats context add --embed: creds, user_jwt and user_seed as data:;base64,", async () => {
+    const home = configHome({
+      creds: { url: op.url, creds: embed(auth.creds) },
+      pair: {
+        url: op.url,
+        user_jwt: embed(auth.userJwt + "\n"),
+        user_seed: embed(auth.userSeed + "\n"),
+      },
+    });
+    for (const name of ["creds", "pair"]) {
+      const r = await runCli(["--context", name, "stream", "add", "--json"], {
+        env: { XDG_CONFIG_HOME: home, TWEETSTREAM_STREAM: `EMB_${name.toUpperCase()}` },
+      });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    const info = await runCli(["context", "info", "creds", "--json"], {
+      env: { XDG_CONFIG_HOME: home },
+    });
+    expect(info.json()).toMatchObject({ creds: "embedded data" });
+    expect(info.stdout).not.toContain(auth.userSeed);
+  });
+
+  it("env://, file:// and $VAR in paths; --jwt/--seed flags take the same forms", async () => {
+    const home = configHome({
+      env: { url: op.url, creds: "env://TS_TEST_CREDS" },
+      file: { url: op.url, creds: "$TS_TEST_DIR/user.creds" },
+      fileuri: {
+        url: op.url,
+        user_jwt: `file://${join(dir, "user.jwt")}`,
+        user_seed: "env://TS_TEST_SEED",
+      },
+    });
+    writeFileSync(join(dir, "user.jwt"), auth.userJwt + "\n");
+    const env = {
+      XDG_CONFIG_HOME: home,
+      TS_TEST_CREDS: auth.creds,
+      TS_TEST_DIR: dir,
+      TS_TEST_SEED: auth.userSeed,
+    };
+    for (const name of ["env", "file", "fileuri"]) {
+      const r = await runCli(["--context", name, "stream", "ls"], { env });
+      expect(r.stderr, name).toBe("");
+      expect(r.code, name).toBe(0);
+    }
+    const flags = await runCli(
+      [
+        "stream",
+        "ls",
+        "-s",
+        op.url,
+        "--jwt",
+        `file://${join(dir, "user.jwt")}`,
+        "--seed",
+        "env://TS_TEST_SEED",
+      ],
+      { env },
+    );
+    expect(flags.stderr).toBe("");
+    expect(flags.code).toBe(0);
+  });
+
+  it("a credential that cannot be resolved is exit 2 naming the context and field, never anonymous", async () => {
+    const home = configHome({
+      noseed: { url: op.url, user_jwt: auth.userJwt, user_seed: "env://TS_UNSET_SEED" },
+      op: { url: op.url, creds: "op://vault/nats/creds" },
+      nsc: { url: op.url, creds: "nsc://OP/APP/user" },
+      legacy: { url: op.url, nsc: "nsc://OP/APP/user" },
+      pw: { url: op.url, user: "x", password: "op://vault/nats/password" },
+    });
+    const env = { XDG_CONFIG_HOME: home };
+    const noseed = await runCli(["--context", "noseed", "stream", "ls"], { env });
+    expect(noseed.code).toBe(2);
+    expect(noseed.stderr).toContain('context "noseed" field user_seed');
+    expect(noseed.stderr).toContain("TS_UNSET_SEED is not set");
+    for (const [name, field, what] of [
+      ["op", "creds", "op:// (1Password)"],
+      ["nsc", "creds", "nsc:// (the nsc tool)"],
+      ["legacy", "nsc", "nsc:// (the nsc tool)"],
+      ["pw", "password", "op:// (1Password)"],
+    ]) {
+      const r = await runCli(["--context", name!, "stream", "ls"], { env });
+      expect(r.code, name).toBe(2);
+      expect(r.stderr.trim(), name).toBe(
+        `error: context "${name}" field ${field} uses ${what}, which tweetstream does not support; use a file path, file://, env:// or data:;base64, (nats context add --embed)`,
+      );
+    }
+    const flag = await runCli(["stream", "ls", "-s", op.url, "--creds", "op://v/i/f"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--creds uses op:// (1Password)");
+  });
+});
+
+describe("which context is in force", () => {
+  const app = () => ({
+    url: plain.url,
+    user: "app",
+    password: "apppw",
+    jetstream_api_prefix: "JS.acc.API",
+  });
+
+  it("jetstream_api_prefix and --js-api-prefix reach a JetStream API imported from another account", async () => {
+    const home = configHome({ app: app() });
+    const env = { XDG_CONFIG_HOME: home };
+    const r = await runCli(["--context", "app", "stream", "ls", "--json", "--trace"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(">>> JS.acc.API.STREAM.LIST");
+    const flag = await runCli([
+      "stream",
+      "ls",
+      "--json",
+      "-s",
+      plain.url,
+      "--user",
+      "app",
+      "--password",
+      "apppw",
+      "--js-api-prefix",
+      "JS.acc.API",
+    ]);
+    expect(flag.code).toBe(0);
+    // without the prefix nothing answers in that account
+    const none = await runCli([
+      "stream",
+      "ls",
+      "--timeout",
+      "1s",
+      "-s",
+      plain.url,
+      "--user",
+      "app",
+      "--password",
+      "apppw",
+    ]);
+    expect(none.code).toBe(3);
+  });
+
+  it("a selected context that no longer exists is a notice and is ignored", async () => {
+    const home = configHome({ app: app() }, "gone");
+    const r = await runCli(
+      ["stream", "ls", "--json", "-s", plain.url, "--user", "js", "--password", "jspw"],
+      {
+        env: { XDG_CONFIG_HOME: home },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual([]);
+    expect(r.stderr.trim()).toBe(
+      'warning: the selected context "gone" no longer exists; ignored (tweetstream context unselect)',
+    );
+  });
+
+  it("an empty NATS_CONTEXT is ignored; --no-context ignores the selection and NATS_CONTEXT", async () => {
+    const home = configHome({ app: app(), dead: { url: "nats://127.0.0.1:1" } }, "app");
+    const env = { XDG_CONFIG_HOME: home };
+    expect((await runCli(["stream", "ls"], { env: { ...env, NATS_CONTEXT: "" } })).code).toBe(0);
+    const noctx = [
+      "stream",
+      "ls",
+      "--json",
+      "-s",
+      plain.url,
+      "--user",
+      "js",
+      "--password",
+      "jspw",
+      "--no-context",
+    ];
+    const dead = await runCli(noctx, { env: { ...env, NATS_CONTEXT: "dead" } });
+    expect(dead.stderr).toBe("");
+    expect(dead.code).toBe(0);
+    // and without --no-context the selected app context's API prefix is used
+    const withCtx = await runCli(
+      noctx.filter((a) => a !== "--no-context").concat("--timeout", "1s", "--trace"),
+      { env },
+    );
+    expect(withCtx.code).not.toBe(0);
+    expect(withCtx.stderr).toContain(">>> JS.acc.API.");
+  });
+
+  it("a relative --context file.json is read from the working directory", async () => {
+    const cwd = mkdtempSync(join(dir, "cwd-"));
+    writeFileSync(join(cwd, "local.json"), JSON.stringify(app()));
+    const r = await runProcess(
+      process.execPath,
+      [BIN, "--context", "local.json", "stream", "ls", "--json"],
+      {
+        env: cleanEnv({ XDG_CONFIG_HOME: join(dir, "none") }),
+        cwd,
+        name: "relative context",
+      },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
