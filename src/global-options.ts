@@ -45,6 +45,8 @@ export interface GlobalOptions extends AuthSettings {
   origins: Partial<Record<CredentialKey, string>>;
   /** one-line notices about the context (printed on stderr by commandContext) */
   notices: string[];
+  /** the global options given on the command line (not by a variable or default) */
+  flagsGiven: GlobalKey[];
 }
 
 type GlobalKey = keyof GlobalOptions;
@@ -241,6 +243,7 @@ export function readGlobals(cmd: Command, opts: ReadGlobalsOptions | string[] = 
   const globals = merged as unknown as GlobalOptions;
   globals.notices = [];
   globals.origins = {};
+  globals.flagsGiven = [...fromCli] as GlobalKey[];
   // an empty NATS_CONTEXT (or --context "") names no context
   if (globals.context === "") delete globals.context;
   if (options.useContext !== false) {
@@ -250,6 +253,17 @@ export function readGlobals(cmd: Command, opts: ReadGlobalsOptions | string[] = 
   validateStreamName(globals.stream);
   parseDuration(globals.timeout, "--timeout");
   return globals;
+}
+
+/**
+ * The context fields the command line sets (`context add|edit`): each connection flag given
+ * (--server → url, --creds → creds, --tlsfirst → tls_first …), as natscli's names.
+ */
+export function contextFieldsFromFlags(globals: GlobalOptions): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [field, key] of CONTEXT_FIELDS)
+    if (globals.flagsGiven.includes(key)) fields[field] = globals[key];
+  return fields;
 }
 
 /** What the connection needs, from the merged options. */

@@ -115,3 +115,22 @@ export async function resolveCredential(
   registerSecret(content.trim());
   return content;
 }
+
+/**
+ * What `nats context add --embed` stores for a value naming a file (a creds/nkey path or
+ * file://): its content as data:;base64,…; other values are kept as they are.
+ */
+export async function embedValue(
+  value: string,
+  field: CredentialField,
+  where: string,
+): Promise<string> {
+  const file = credentialFile(value, CREDENTIAL_FIELDS[field]);
+  if (file === undefined) return value;
+  try {
+    return "data:;base64," + (await readFile(file)).toString("base64");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw usageError(`cannot read the ${where} file ${file} (${code})`);
+  }
+}

@@ -79,6 +79,27 @@ const FILE_FIELDS = [
   "user_seed",
 ] as const;
 
+/** natscli's variables that replace a context's settings (cli.go overrideEnvVars, and ours). */
+const OVERRIDE_VARS = [
+  "NATS_URL",
+  "NATS_USER",
+  "NATS_PASSWORD",
+  "NATS_TOKEN",
+  "NATS_CREDS",
+  "NATS_NKEY",
+  "NATS_JWT",
+  "NATS_SEED",
+  "NATS_CERT",
+  "NATS_KEY",
+  "NATS_CA",
+  "NATS_TIMEOUT",
+];
+
+/** The NATS_* variables set (non-empty) that override what a context says. */
+export function overridingVariables(env: NodeJS.ProcessEnv = process.env): string[] {
+  return OVERRIDE_VARS.filter((v) => env[v]);
+}
+
 /** $XDG_CONFIG_HOME/nats, else ~/.config/nats (as natscontext finds it). */
 export function natsConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CONFIG_HOME;
@@ -127,12 +148,12 @@ export function selectedContextName(env: NodeJS.ProcessEnv = process.env): strin
   }
 }
 
-function unknownContext(name: string, env: NodeJS.ProcessEnv): Error {
+export function unknownContext(name: string, env: NodeJS.ProcessEnv = process.env): Error {
   const known = listContextNames(env);
   const which =
     known.length > 0
       ? `known contexts: ${known.join(", ")}`
-      : `no contexts in ${contextDir(env)} (create one with: nats context add)`;
+      : `no contexts in ${contextDir(env)} (create one with: tweetstream context add NAME)`;
   return usageError(`unknown context "${name}"; ${which}`);
 }
 
