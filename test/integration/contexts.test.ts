@@ -4,7 +4,15 @@
 // --context file.json, a selected context that no longer exists, NATS_CONTEXT="",
 // --no-context, jetstream_api_prefix through an imported JetStream API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, cleanEnv, runCli, runProcess } from "../helpers/cli.js";
@@ -286,5 +294,140 @@ describe("which context is in force", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+  });
+});
+
+describe("context add|edit|select|unselect|rm write natscli's files", () => {
+  it("add writes <name>.json (0600, natscli's field names), --select writes context.txt", async () => {
+    const home = mkdtempSync(join(dir, "xdg-"));
+    const env = { XDG_CONFIG_HOME: home };
+    const add = await runCli(
+      [
+        "context",
+        "add",
+        "app",
+        "-s",
+        plain.url,
+        "--user",
+        "app",
+        "--password",
+        "apppw",
+        "--js-api-prefix",
+        "JS.acc.API",
+        "--description",
+        "imported",
+        "--select",
+        "--json",
+      ],
+      { env },
+    );
+    expect(add.code).toBe(0);
+    expect(add.json()).toMatchObject({
+      name: "app",
+      selected: true,
+      password: "***",
+      jetstream_api_prefix: "JS.acc.API",
+    });
+    const file = join(home, "nats", "context", "app.json");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, "nats", "context")).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
+      url: plain.url,
+      user: "app",
+      password: "apppw",
+      jetstream_api_prefix: "JS.acc.API",
+      description: "imported",
+    });
+    expect(readFileSync(join(home, "nats", "context.txt"), "utf8")).toBe("app");
+    // the selected context is used by the next command
+    expect((await runCli(["stream", "ls", "--json"], { env })).code).toBe(0);
+    // edit changes one field and keeps the rest, natscli's fields included
+    const raw = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...raw, color_scheme: "blue" }));
+    const edit = await runCli(["context", "edit", "app", "--description", "changed"], { env });
+    expect(edit.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
+      description: "changed",
+      color_scheme: "blue",
+      user: "app",
+    });
+    // without flags and without a terminal, edit never opens an editor
+    const none = await runCli(["context", "edit", "app"], { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("run on a terminal to open $EDITOR");
+  });
+
+  it("add --embed stores the creds file's content; the context connects from it alone", async () => {
+    const home = mkdtempSync(join(dir, "xdg-"));
+    const env = { XDG_CONFIG_HOME: home };
+    const creds = join(dir, "embed-me.creds");
+    writeFileSync(creds, auth.creds);
+    const add = await runCli(["context", "add", "emb", "-s", op.url, "--creds", creds, "--embed"], {
+      env,
+    });
+    expect(add.code).toBe(0);
+    const stored = JSON.parse(readFileSync(join(home, "nats", "context", "emb.json"), "utf8"));
+    expect(stored.creds).toBe(embed(auth.creds));
+    rmSync(creds);
+    const r = await runCli(["--context", "emb", "stream", "ls"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("select, unselect and rm; never a prompt without a terminal", async () => {
+    const home = configHome({ a: { url: plain.url }, b: { url: plain.url } }, "a");
+    const env = { XDG_CONFIG_HOME: home };
+    const nats = join(home, "nats");
+    expect((await runCli(["context", "select", "b"], { env })).code).toBe(0);
+    expect(readFileSync(join(nats, "context.txt"), "utf8")).toBe("b");
+    expect(readFileSync(join(nats, "previous-context.txt"), "utf8")).toBe("a");
+    const unknown = await runCli(["context", "select", "zz"], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown context "zz"; known contexts: a, b');
+    const noName = await runCli(["context", "select"], { env });
+    expect(noName.code).toBe(2);
+    // the selected context is removed only with --force; without a terminal rm needs --force
+    const selected = await runCli(["context", "rm", "b"], { env });
+    expect(selected.code).toBe(2);
+    expect(existsSync(join(nats, "context", "b.json"))).toBe(true);
+    const noTty = await runCli(["context", "rm", "a"], { env });
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain("without a terminal to confirm; pass --force");
+    expect((await runCli(["context", "rm", "a", "--force"], { env })).code).toBe(0);
+    expect(existsSync(join(nats, "context", "a.json"))).toBe(false);
+    const unsel = await runCli(["context", "unselect"], { env });
+    expect(unsel.stdout.trim()).toBe('Unselected the "b" context');
+    expect(readFileSync(join(nats, "context.txt"), "utf8")).toBe("");
+    const again = await runCli(["context", "unselect"], { env });
+    expect(again.stdout.trim()).toBe("No context currently selected");
+  });
+
+  it("context ls marks missing files and warns when NATS_* variables override the selection", async () => {
+    const home = configHome(
+      {
+        gone: {
+          url: plain.url,
+          creds: join(dir, "no-such.creds"),
+          ca: `file://${join(dir, "no-ca.pem")}`,
+        },
+        fine: { url: plain.url, creds: join(dir, "user.creds") },
+      },
+      "fine",
+    );
+    const env = { XDG_CONFIG_HOME: home };
+    const ls = await runCli(["context", "ls", "--json"], { env });
+    const [fine, gone] = ls.json();
+    expect(fine).not.toHaveProperty("missing_files");
+    expect(gone.missing_files).toEqual(["creds", "ca"]);
+    expect(ls.stderr).toBe("");
+    const human = await runCli(["context", "ls"], {
+      env: { ...env, COLUMNS: "200", NATS_URL: plain.url, NATS_USER: "x" },
+    });
+    expect(human.stdout).toContain("(missing files: creds, ca)");
+    expect(human.stderr.trim()).toBe(
+      `warning: NATS_URL, NATS_USER override the context "fine"'s settings`,
+    );
+    const info = await runCli(["context", "info", "gone"], { env });
+    expect(info.stdout).toMatch(/Credentials: .*no-such\.creds \(missing\)/);
   });
 });
