@@ -91,7 +91,7 @@ export const contextAddCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream context add local --server nats://127.0.0.1:4222 --select",
-        "tweetstream context add prod -s nats://a:4222,nats://b:4222 --creds ~/prod.creds",
+        "tweetstream context add prod -s nats://a:4222 --creds ~/prod.creds --embed",
       ),
     )
     .action(async (name: string, opts: WriteOptions, cmd: Command) => {
