@@ -20,6 +20,7 @@ import {
 } from "./nats/connection.js";
 import { parseDuration, validateStreamName } from "./parse.js";
 import { splitServerEntry } from "./redact.js";
+import { CREDENTIAL_FLAGS, type CredentialKey } from "./config/credentials.js";
 
 export const DEFAULT_STREAM = "TWITTERCLONE";
 
@@ -80,17 +81,6 @@ const CONTEXT_FIELDS: Array<[field: keyof NatsContext["settings"], key: GlobalKe
 
 /** One way of authenticating: a flag or variable for any of them replaces the context's. */
 const AUTH_KEYS: GlobalKey[] = ["user", "password", "token", "creds", "nkey", "jwt", "seed"];
-
-/** The options whose value may be a reference (env://, file://, data:), with their flag. */
-export const CREDENTIAL_KEYS = {
-  password: "--password",
-  token: "--token",
-  creds: "--creds",
-  nkey: "--nkey",
-  jwt: "--jwt",
-  seed: "--seed",
-} as const;
-export type CredentialKey = keyof typeof CREDENTIAL_KEYS;
 
 function globalOptionList(withDefaults: boolean): Option[] {
   const o = (flags: string, description: string, env?: string, def?: string) => {
@@ -180,7 +170,7 @@ function applyContext(
     if (value === undefined || given(key)) continue;
     if (authGiven && AUTH_KEYS.includes(key)) continue;
     merged[key] = value;
-    if (key in CREDENTIAL_KEYS)
+    if (key in CREDENTIAL_FLAGS)
       origins[key as CredentialKey] = `context "${ctx.name}" field ${field}`;
   }
   // natscli's deprecated nsc lookup is credentials too: refused, never ignored

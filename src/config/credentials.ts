@@ -23,6 +23,17 @@ export const CREDENTIAL_FIELDS = {
 } as const;
 export type CredentialField = keyof typeof CREDENTIAL_FIELDS;
 
+/** The connection options whose value may be such a reference, with their flag. */
+export const CREDENTIAL_FLAGS = {
+  password: "--password",
+  token: "--token",
+  creds: "--creds",
+  nkey: "--nkey",
+  jwt: "--jwt",
+  seed: "--seed",
+} as const;
+export type CredentialKey = keyof typeof CREDENTIAL_FLAGS;
+
 const UNSUPPORTED: Record<string, string> = {
   op: "op:// (1Password)",
   nsc: "nsc:// (the nsc tool)",

@@ -7,7 +7,7 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
 import { usageError } from "../errors.js";
-import { resolveCredential } from "../config/credentials.js";
+import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../config/credentials.js";
 import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
@@ -27,7 +27,7 @@ export interface AuthSettings {
   jwt?: string;
   seed?: string;
   /** where a credential came from, for errors; default: its flag */
-  origins?: Partial<Record<"password" | "token" | "creds" | "nkey" | "jwt" | "seed", string>>;
+  origins?: Partial<Record<CredentialKey, string>>;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -132,8 +132,8 @@ export function credentialsFromUrls(urls: string[]): {
 
 /** The credentials in force, their references (env://, file://, data:) resolved. */
 async function resolvedCredentials(s: ConnectSettings) {
-  const where = (key: keyof typeof FLAGS) => s.origins?.[key] ?? FLAGS[key];
-  const get = async (key: keyof typeof FLAGS, kind: "path" | "literal") => {
+  const where = (key: CredentialKey) => s.origins?.[key] ?? CREDENTIAL_FLAGS[key];
+  const get = async (key: CredentialKey, kind: "path" | "literal") => {
     const value = s[key];
     return value ? resolveCredential(value, kind, where(key)) : undefined;
   };
@@ -152,15 +152,6 @@ async function resolvedCredentials(s: ConnectSettings) {
     seed,
   };
 }
-
-const FLAGS = {
-  password: "--password",
-  token: "--token",
-  creds: "--creds",
-  nkey: "--nkey",
-  jwt: "--jwt",
-  seed: "--seed",
-} as const;
 
 async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
   const nats = await import("nats");

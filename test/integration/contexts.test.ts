@@ -60,6 +60,17 @@ function configHome(contexts: Record<string, object>, selected?: string): string
   return home;
 }
 
+/** user app of account APP, through the JetStream API account JS exports */
+const appFlags = () => [
+  "-s",
+  plain.url,
+  "--user",
+  "app",
+  "--password",
+  "apppw",
+  "--js-api-prefix",
+  "JS.acc.API",
+];
 const embed = (text: string) => "data:;base64," + Buffer.from(text).toString("base64");
 
 beforeAll(async () => {
@@ -207,33 +218,10 @@ describe("which context is in force", () => {
     const r = await runCli(["--context", "app", "stream", "ls", "--json", "--trace"], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(">>> JS.acc.API.STREAM.LIST");
-    const flag = await runCli([
-      "stream",
-      "ls",
-      "--json",
-      "-s",
-      plain.url,
-      "--user",
-      "app",
-      "--password",
-      "apppw",
-      "--js-api-prefix",
-      "JS.acc.API",
-    ]);
+    const flag = await runCli(["stream", "ls", "--json", ...appFlags()]);
     expect(flag.code).toBe(0);
     // without the prefix nothing answers in that account
-    const none = await runCli([
-      "stream",
-      "ls",
-      "--timeout",
-      "1s",
-      "-s",
-      plain.url,
-      "--user",
-      "app",
-      "--password",
-      "apppw",
-    ]);
+    const none = await runCli(["stream", "ls", "--timeout", "1s", ...appFlags().slice(0, 6)]);
     expect(none.code).toBe(3);
   });
 
@@ -302,23 +290,7 @@ describe("context add|edit|select|unselect|rm write natscli's files", () => {
     const home = mkdtempSync(join(dir, "xdg-"));
     const env = { XDG_CONFIG_HOME: home };
     const add = await runCli(
-      [
-        "context",
-        "add",
-        "app",
-        "-s",
-        plain.url,
-        "--user",
-        "app",
-        "--password",
-        "apppw",
-        "--js-api-prefix",
-        "JS.acc.API",
-        "--description",
-        "imported",
-        "--select",
-        "--json",
-      ],
+      ["context", "add", "app", ...appFlags(), "--description", "imported", "--select", "--json"],
       { env },
     );
     expect(add.code).toBe(0);
