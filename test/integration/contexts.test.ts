@@ -15,8 +15,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, cleanEnv, runCli, runProcess } from "../helpers/cli.js";
+import { BIN, cleanEnv, runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
 import { operatorSetup, type OperatorSetup } from "../helpers/jwt.js";
+import { connect } from "nats";
+import { startServe } from "../helpers/serve.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-ctx2-"));
@@ -83,7 +85,9 @@ beforeAll(async () => {
   // account JS holds JetStream and exports its API; APP imports it under JS.acc.API
   writeFileSync(
     plainConf,
-    `accounts {
+    `system_account: SYS
+accounts {
+  SYS: { users: [{ user: sys, password: syspw }] }
   JS: { jetstream: enabled, users: [{ user: js, password: jspw }], exports: [{ service: "$JS.API.>" }] }
   APP: { users: [{ user: app, password: apppw }], imports: [{ service: { account: JS, subject: "$JS.API.>" }, to: "JS.acc.API.>" }] }
 }
@@ -401,5 +405,31 @@ describe("context add|edit|select|unselect|rm write natscli's files", () => {
     );
     const info = await runCli(["context", "info", "gone"], { env });
     expect(info.stdout).toMatch(/Credentials: .*no-such\.creds \(missing\)/);
+  });
+});
+
+describe("--connection-name", () => {
+  it("names the connection as the server shows it (default tweetstream)", async () => {
+    const stream = uniqueStream("CN");
+    const js = ["-s", plain.url, "--user", "js", "--password", "jspw", "--stream", stream];
+    expect((await runCli(["stream", "add", ...js])).code).toBe(0);
+    const named = await startServe([...js, "--connection-name", "ts-named-conn"], {});
+    const sys = await connect({ servers: plain.url, user: "sys", pass: "syspw" });
+    try {
+      const names = async () => {
+        const reply = await sys.request("$SYS.REQ.ACCOUNT.JS.CONNZ", "{}", { timeout: 2000 });
+        const connz = JSON.parse(new TextDecoder().decode(reply.data));
+        return (connz.data.connections as Array<{ name?: string }>).map((c) => c.name);
+      };
+      await waitFor(
+        async () => (await names()).includes("ts-named-conn"),
+        10_000,
+        "the named connection",
+      );
+      expect(await names()).not.toContain("tweetstream");
+    } finally {
+      await sys.close();
+      await named.stop("SIGTERM");
+    }
   });
 });
