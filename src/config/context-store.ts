@@ -33,9 +33,25 @@ function writeAtomic(path: string, text: string): void {
   }
 }
 
-/** The stored JSON of a context, or {} for a new one. */
+/**
+ * A new context as natscontext marshals one: every field of its settings, in its order,
+ * empty ones included (what `nats context save` writes).
+ */
+function newRawContext(): RawContext {
+  const empty = (fields: string[]) => Object.fromEntries(fields.map((f) => [f, ""]));
+  return {
+    ...empty(["description", "url", "socks_proxy", "token", "user", "password", "creds"]),
+    ...empty(["nkey", "cert", "key", "ca", "nsc", "jetstream_domain", "jetstream_api_prefix"]),
+    ...empty(["jetstream_event_prefix", "inbox_prefix", "user_jwt", "user_seed", "color_scheme"]),
+    tls_first: false,
+    ...empty(["windows_cert_store", "windows_cert_match_by", "windows_cert_match"]),
+    windows_ca_certs_match: null,
+  };
+}
+
+/** The stored JSON of a context, or natscontext's empty one for a new name. */
 export function readRawContext(name: string): RawContext {
-  if (!contextExists(name)) return {};
+  if (!contextExists(name)) return newRawContext();
   const path = contextPath(name);
   try {
     const raw: unknown = JSON.parse(readFileSync(path, "utf8"));

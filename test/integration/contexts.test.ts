@@ -35,6 +35,7 @@ function configHome(contexts: Record<string, object>, selected?: string): string
     const full = {
       description: "",
       url: "",
+      socks_proxy: "",
       token: "",
       user: "",
       password: "",
@@ -52,6 +53,10 @@ function configHome(contexts: Record<string, object>, selected?: string): string
       user_seed: "",
       color_scheme: "",
       tls_first: false,
+      windows_cert_store: "",
+      windows_cert_match_by: "",
+      windows_cert_match: "",
+      windows_ca_certs_match: null,
       ...body,
     };
     writeFileSync(join(home, "nats", "context", `${name}.json`), JSON.stringify(full, null, "  "), {
@@ -307,12 +312,42 @@ describe("context add|edit|select|unselect|rm write natscli's files", () => {
     const file = join(home, "nats", "context", "app.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, "nats", "context")).mode & 0o777).toBe(0o700);
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
+    // every field of natscontext's settings, in its order, as `nats context save` writes them
+    const written = readFileSync(file, "utf8");
+    expect(Object.keys(JSON.parse(written))).toEqual([
+      "description",
+      "url",
+      "socks_proxy",
+      "token",
+      "user",
+      "password",
+      "creds",
+      "nkey",
+      "cert",
+      "key",
+      "ca",
+      "nsc",
+      "jetstream_domain",
+      "jetstream_api_prefix",
+      "jetstream_event_prefix",
+      "inbox_prefix",
+      "user_jwt",
+      "user_seed",
+      "color_scheme",
+      "tls_first",
+      "windows_cert_store",
+      "windows_cert_match_by",
+      "windows_cert_match",
+      "windows_ca_certs_match",
+    ]);
+    expect(JSON.parse(written)).toMatchObject({
       url: plain.url,
       user: "app",
       password: "apppw",
       jetstream_api_prefix: "JS.acc.API",
       description: "imported",
+      token: "",
+      tls_first: false,
     });
     expect(readFileSync(join(home, "nats", "context.txt"), "utf8")).toBe("app");
     // the selected context is used by the next command
