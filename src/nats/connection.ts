@@ -71,11 +71,6 @@ export function parseServers(value: string | string[] | undefined): string[] {
   return list.length > 0 ? list : [DEFAULT_SERVER];
 }
 
-/** The servers as they may be shown: credentials stripped. */
-export function describeServers(servers: string[]): string {
-  return redactServers(servers);
-}
-
 let pending: Promise<Connection> | undefined;
 let current: Connection | undefined;
 
@@ -219,7 +214,7 @@ async function open(settings: ConnectSettings): Promise<Connection> {
   if (settings.trace)
     (await import("./trace.js")).traceApi(
       nc,
-      describeServers(settings.servers),
+      redactServers(settings.servers),
       settings.jsDomain ? undefined : settings.jsApiPrefix,
     );
   let jsm: Promise<JetStreamManager> | undefined;
