@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, cleanEnv, runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
 import { operatorSetup, type OperatorSetup } from "../helpers/jwt.js";
+import { spawn } from "node:child_process";
 import { connect } from "nats";
 import { startServe } from "../helpers/serve.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -366,6 +367,37 @@ describe("context add|edit|select|unselect|rm write natscli's files", () => {
     const none = await runCli(["context", "edit", "app"], { env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("run on a terminal to open $EDITOR");
+  });
+
+  it("edit without flags on a terminal opens $EDITOR on the context's JSON", async () => {
+    const home = configHome({ ed: { url: plain.url, description: "before" } });
+    // the editor only ever touches the copy tweetstream hands it (a JSON file in its temp dir)
+    const editor = join(dir, "editor.sh");
+    writeFileSync(
+      editor,
+      `#!/bin/sh
+for last in "$@"; do :; done
+case "$last" in */tweetstream-context-*/ed.json) ;; *) echo "unexpected file: $last" >&2; exit 3 ;; esac
+sed -i 's/"before"/"after, edited"/' "$last"
+`,
+      { mode: 0o700 },
+    );
+    const child = spawn(
+      "script",
+      ["-qec", `${process.execPath} ${BIN} context edit ed`, "/dev/null"],
+      {
+        env: cleanEnv({ XDG_CONFIG_HOME: home, EDITOR: `${editor} --ignored-arg` }),
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(out).not.toContain("unexpected file");
+    expect(code).toBe(0);
+    const stored = JSON.parse(readFileSync(join(home, "nats", "context", "ed.json"), "utf8"));
+    expect(stored).toMatchObject({ description: "after, edited", url: plain.url, socks_proxy: "" });
   });
 
   it("add --embed stores the creds file's content; the context connects from it alone", async () => {

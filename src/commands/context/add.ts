@@ -63,7 +63,8 @@ function editInEditor(name: string, raw: RawContext): RawContext {
   try {
     writeFileSync(file, JSON.stringify(raw, null, "  ") + "\n", { mode: 0o600 });
     const editor = process.env.VISUAL || process.env.EDITOR || "vi";
-    const r = spawnSync(`${editor} "$0"`, [file], { stdio: "inherit", shell: true });
+    // as git runs it: the editor may hold arguments ("code --wait"); the file is "$1"
+    const r = spawnSync("/bin/sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit" });
     if (r.status !== 0)
       throw usageError(`${editor} exited with ${r.status ?? r.signal}; nothing saved`);
     // a file tweetstream cannot read back is refused before it replaces the context
