@@ -363,6 +363,11 @@ describe("context add|edit|select|unselect|rm write natscli's files", () => {
       color_scheme: "blue",
       user: "app",
     });
+    // a new context without --server gets natscontext's default URL
+    expect((await runCli(["context", "add", "bare"], { env })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home, "nats", "context", "bare.json"), "utf8")).url).toBe(
+      "nats://127.0.0.1:4222",
+    );
     // without flags and without a terminal, edit never opens an editor
     const none = await runCli(["context", "edit", "app"], { env });
     expect(none.code).toBe(2);

@@ -21,6 +21,7 @@ import {
   unknownContext,
 } from "../../config/nats-context.js";
 import { commandContext, type CommandContext } from "../../context.js";
+import { DEFAULT_SERVER } from "../../nats/connection.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions, contextFieldsFromFlags } from "../../global-options.js";
 import { renderContextInfo } from "../../output/contexts.js";
@@ -99,6 +100,8 @@ export const contextAddCommand = addLeafOptions(
       const ctx = commandContext(cmd, { useContext: false });
       checkContextName(name);
       const raw = { ...readRawContext(name), ...contextFieldsFromFlags(ctx.globals) };
+      // a new context without --server gets the default URL, as natscontext gives it
+      if (!raw.url) raw.url = DEFAULT_SERVER;
       if (opts.description !== undefined) raw.description = opts.description;
       await write(ctx, name, raw, opts);
     }),
