@@ -85,11 +85,11 @@ function writeSelection(file: string, name: string): void {
   writeAtomic(join(natsConfigDir(), file), name);
 }
 
-/** Selects `name` (which must exist); the one selected before becomes the previous. */
+/** Selects `name` (which must exist); the one selected before becomes the previous (natscontext's FileSelector). */
 export function selectContext(name: string): string | undefined {
   if (!contextExists(name)) throw unknownContext(name);
   const before = selectedContextName();
-  if (before !== undefined && before !== name) writeSelection("previous-context.txt", before);
+  if (before !== undefined) writeSelection("previous-context.txt", before);
   writeSelection("context.txt", name);
   return before;
 }
@@ -97,10 +97,9 @@ export function selectContext(name: string): string | undefined {
 /** Clears the selection; returns what was selected. */
 export function unselectContext(): string | undefined {
   const before = selectedContextName();
-  if (before !== undefined) {
-    writeSelection("previous-context.txt", before);
-    writeSelection("context.txt", "");
-  }
+  if (before !== undefined) writeSelection("previous-context.txt", before);
+  // natscontext removes the file rather than emptying it
+  rmSync(join(natsConfigDir(), "context.txt"), { force: true });
   return before;
 }
 
