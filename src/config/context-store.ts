@@ -85,7 +85,7 @@ function writeSelection(file: string, name: string): void {
   writeAtomic(join(natsConfigDir(), file), name);
 }
 
-/** Selects `name` (which must exist); the one selected before becomes the previous (natscontext's FileSelector). */
+/** Selects `name` (which must exist); the one selected before becomes the previous one. */
 export function selectContext(name: string): string | undefined {
   if (!contextExists(name)) throw unknownContext(name);
   const before = selectedContextName();
