@@ -27,6 +27,7 @@ export interface ContextOptions {
 export function commandContext(cmd: Command, options: ContextOptions = {}): CommandContext {
   const globals = readGlobals(cmd, options);
   const out = createOutput({ json: globals.json, quiet: globals.quiet, color: globals.color });
+  for (const notice of globals.notices) out.warn(notice);
   const settings: ConnectSettings = {
     ...connectSettings(globals),
     reconnectForever: options.reconnectForever,

@@ -4,10 +4,11 @@
 // commands that need no server (and --help / --version) never load it.
 
 import { constants } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import type { JetStreamClient, JetStreamManager, NatsConnection, ConnectionOptions } from "nats";
 import { usageError } from "../errors.js";
-import { redactUrl, registerSecret } from "../redact.js";
+import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../config/credentials.js";
+import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
 import { freshReaderConsumers } from "./reader-consumer.js";
@@ -22,6 +23,11 @@ export interface AuthSettings {
   token?: string;
   creds?: string;
   nkey?: string;
+  /** user JWT and its seed (natscli --jwt / --seed, a context's user_jwt / user_seed) */
+  jwt?: string;
+  seed?: string;
+  /** where a credential came from, for errors; default: its flag */
+  origins?: Partial<Record<CredentialKey, string>>;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -38,6 +44,10 @@ export interface ConnectSettings extends AuthSettings {
   tlsFirst?: boolean;
   /** JetStream domain: API requests go to $JS.<domain>.API */
   jsDomain?: string;
+  /** JetStream API prefix (an API imported from another account), default $JS.API */
+  jsApiPrefix?: string;
+  /** the connection's name as the server shows it (default tweetstream) */
+  connectionName?: string;
   /** prefix of the client's reply subjects */
   inboxPrefix?: string;
   /** print JetStream API requests and replies on stderr */
@@ -61,28 +71,12 @@ export function parseServers(value: string | string[] | undefined): string[] {
   return list.length > 0 ? list : [DEFAULT_SERVER];
 }
 
-/** The servers as they may be shown: credentials stripped. */
-export function describeServers(servers: string[]): string {
-  return servers.map(redactUrl).join(", ");
-}
-
 let pending: Promise<Connection> | undefined;
 let current: Connection | undefined;
 
 async function readableFile(path: string, flag: string): Promise<void> {
   try {
     await access(path, constants.R_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-    throw usageError(`cannot read the ${flag} file ${path} (${code})`);
-  }
-}
-
-async function readSecretFile(path: string, flag: string): Promise<string> {
-  try {
-    const text = await readFile(path, "utf8");
-    registerSecret(text.trim());
-    return text;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
     throw usageError(`cannot read the ${flag} file ${path} (${code})`);
@@ -102,31 +96,56 @@ export function credentialsFromUrls(urls: string[]): {
   const result: { servers: string[]; user?: string; password?: string; token?: string } = {
     servers: [],
   };
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
   for (const url of urls) {
-    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@(.*)$/i.exec(url);
-    if (!m) {
+    const { scheme, userinfo, address } = splitServerEntry(url);
+    if (userinfo === undefined) {
       result.servers.push(url);
       continue;
     }
-    result.servers.push(m[1]! + m[3]!);
-    const [first, ...rest] = m[2]!.split(":");
-    const decode = (v: string) => {
-      try {
-        return decodeURIComponent(v);
-      } catch {
-        return v;
-      }
-    };
-    if (rest.length > 0) {
-      result.user ??= decode(first!);
-      result.password ??= decode(rest.join(":"));
+    result.servers.push(scheme + address);
+    registerSecret(userinfo);
+    const colon = userinfo.indexOf(":");
+    if (colon >= 0) {
+      result.user ??= decode(userinfo.slice(0, colon));
+      result.password ??= decode(userinfo.slice(colon + 1));
+      registerSecret(userinfo.slice(colon + 1));
       registerSecret(result.password);
     } else {
-      result.token ??= decode(first!);
+      result.token ??= decode(userinfo);
       registerSecret(result.token);
     }
   }
   return result;
+}
+
+/** The credentials in force, their references (env://, file://, data:) resolved. */
+async function resolvedCredentials(s: ConnectSettings) {
+  const where = (key: CredentialKey) => s.origins?.[key] ?? CREDENTIAL_FLAGS[key];
+  const get = async (key: CredentialKey, kind: "path" | "literal") => {
+    const value = s[key];
+    return value ? resolveCredential(value, kind, where(key)) : undefined;
+  };
+  const creds = await get("creds", "path");
+  const nkey = creds === undefined ? await get("nkey", "path") : undefined;
+  const jwt = await get("jwt", "literal");
+  const seed = await get("seed", "literal");
+  if (seed !== undefined && jwt === undefined && creds === undefined && nkey === undefined)
+    throw usageError(`${where("seed")} is the seed of a user JWT: give the JWT too (--jwt)`);
+  return {
+    password: await get("password", "literal"),
+    token: await get("token", "literal"),
+    creds,
+    nkey,
+    jwt,
+    seed,
+  };
 }
 
 async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
@@ -136,7 +155,7 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
   const { servers, user, password, token } = credentialsFromUrls(s.servers);
   const opts: ConnectionOptions = {
     servers,
-    name: "tweetstream",
+    name: s.connectionName ?? "tweetstream",
     timeout: s.timeoutMs,
     // short commands fail fast; listen and serve ride out server restarts
     maxReconnectAttempts: s.reconnectForever ? -1 : 10,
@@ -146,20 +165,23 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     // serve POST, its largest cost after the socket writes); kept when debugging
     noAsyncTraces: !process.env.TWEETSTREAM_DEBUG,
   };
+  const c = await resolvedCredentials(s);
   // explicit options win over credentials written into the URL
   const u = s.user ?? user;
-  const p = s.password ?? password;
-  const t = s.token ?? token;
+  const p = c.password ?? password;
+  const t = c.token ?? token;
   if (u !== undefined) opts.user = u;
   if (p !== undefined) opts.pass = p;
   if (t !== undefined && u === undefined) opts.token = t;
-  if (s.creds) {
-    const creds = await readSecretFile(s.creds, "--creds");
-    opts.authenticator = nats.credsAuthenticator(new TextEncoder().encode(creds));
-  } else if (s.nkey) {
-    const seed = (await readSecretFile(s.nkey, "--nkey")).trim();
-    opts.authenticator = nats.nkeyAuthenticator(new TextEncoder().encode(seed));
-  }
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  // nats.js finds the creds file's blocks by their closing lines, newline included
+  if (c.creds !== undefined) opts.authenticator = nats.credsAuthenticator(bytes(c.creds + "\n"));
+  else if (c.nkey !== undefined) opts.authenticator = nats.nkeyAuthenticator(bytes(c.nkey.trim()));
+  else if (c.jwt !== undefined)
+    opts.authenticator = nats.jwtAuthenticator(
+      c.jwt.trim(),
+      c.seed === undefined ? undefined : bytes(c.seed.trim()),
+    );
   // a TLS file that cannot be read is a wrong path (exit 2), found before connecting
   for (const [path, flag] of [
     [s.tlsCert, "--tls-cert"],
@@ -189,7 +211,12 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     throw toCliError(err, { phase: "connect", servers: settings.servers });
   }
   watchStaleServer(nc, settings.timeoutMs, settings.servers.length);
-  if (settings.trace) (await import("./trace.js")).traceApi(nc);
+  if (settings.trace)
+    (await import("./trace.js")).traceApi(
+      nc,
+      redactServers(settings.servers),
+      settings.jsDomain ? undefined : settings.jsApiPrefix,
+    );
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {

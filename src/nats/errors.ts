@@ -5,7 +5,7 @@
 // timeout, "in process"): retried by retry.ts within its budget, then 6.
 
 import { CliError, ExitCode } from "../errors.js";
-import { redact, redactUrl } from "../redact.js";
+import { redact, redactServers } from "../redact.js";
 
 /** JetStream API error codes (err_code) that tweetstream distinguishes. */
 export const JsErr = {
@@ -175,9 +175,7 @@ export class RetryBudgetExceeded extends Error {
 }
 
 function where(ctx: ErrorContext): string {
-  return ctx.servers && ctx.servers.length > 0
-    ? ctx.servers.map(redactUrl).join(", ")
-    : "the server";
+  return ctx.servers && ctx.servers.length > 0 ? redactServers(ctx.servers) : "the server";
 }
 
 /**

@@ -7,12 +7,16 @@ import type { JetStreamManager, JetStreamManagerOptions, NatsConnection } from "
 import { jsErrorCode, natsErrorCode, noJetStreamError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
-/** Options for a JetStream client or manager: `timeoutMs` per request, the connection's domain. */
+/** Options for a JetStream client or manager: `timeoutMs` per request, the connection's domain or API prefix. */
 export function jsApiOptions(
-  settings: { jsDomain?: string },
+  settings: { jsDomain?: string; jsApiPrefix?: string },
   timeoutMs: number,
-): { timeout: number; domain?: string } {
-  return { timeout: timeoutMs, ...(settings.jsDomain ? { domain: settings.jsDomain } : {}) };
+): { timeout: number; domain?: string; apiPrefix?: string } {
+  return {
+    timeout: timeoutMs,
+    ...(settings.jsDomain ? { domain: settings.jsDomain } : {}),
+    ...(settings.jsApiPrefix && !settings.jsDomain ? { apiPrefix: settings.jsApiPrefix } : {}),
+  };
 }
 
 /** The one internal method every nats.js API client sends its requests through. */

@@ -3,7 +3,7 @@
 // to n1 (127.0.0.1:4223)". The client itself keeps reconnecting; this only tells.
 
 import type { NatsConnection } from "nats";
-import { redactUrl } from "../redact.js";
+import { redactServers } from "../redact.js";
 
 export interface StatusHooks {
   warn(text: string): void;
@@ -12,7 +12,7 @@ export interface StatusHooks {
 
 /** "n2 (127.0.0.1:4222)", or the address alone when the server has no name. */
 function nodeName(name: string | undefined, address: string | undefined): string {
-  const where = address ? redactUrl(address) : undefined;
+  const where = address ? redactServers(address) : undefined;
   if (name && where) return `${name} (${where})`;
   return name ?? where ?? "the server";
 }

@@ -8,6 +8,11 @@ import { redact } from "../redact.js";
 /** `$JS.API.…`, or `$JS.<domain>.API.…` */
 const API_SUBJECT = /^\$JS\.(?:[^.]+\.)?API\./;
 
+/** Whether a subject is a JetStream API request, under the default or a given prefix. */
+function apiSubject(subject: string, apiPrefix?: string): boolean {
+  return API_SUBJECT.test(subject) || (!!apiPrefix && subject.startsWith(`${apiPrefix}.`));
+}
+
 function text(data: Payload | undefined): string {
   if (data === undefined) return "";
   return typeof data === "string" ? data : new TextDecoder().decode(data);
@@ -17,11 +22,13 @@ function write(direction: ">>>" | "<<<", subject: string, body: string): void {
   process.stderr.write(redact(`${direction} ${subject}\n${body ? body + "\n" : ""}`));
 }
 
-export function traceApi(nc: NatsConnection): void {
+/** Traces `nc`'s API requests; the first line says where the connection went. */
+export function traceApi(nc: NatsConnection, servers: string, apiPrefix?: string): void {
+  process.stderr.write(redact(`--- connected to ${nc.getServer()} (servers: ${servers})\n`));
   const request = nc.request.bind(nc);
   const publish = nc.publish.bind(nc);
   nc.request = async (subject: string, data?: Payload, opts?: RequestOptions): Promise<Msg> => {
-    if (!API_SUBJECT.test(subject)) return request(subject, data, opts);
+    if (!apiSubject(subject, apiPrefix)) return request(subject, data, opts);
     write(">>>", subject, text(data));
     try {
       const reply = await request(subject, data, opts);
@@ -33,7 +40,7 @@ export function traceApi(nc: NatsConnection): void {
     }
   };
   nc.publish = (subject: string, data?: Payload, opts?: PublishOptions): void => {
-    if (API_SUBJECT.test(subject)) write(">>>", subject, text(data));
+    if (apiSubject(subject, apiPrefix)) write(">>>", subject, text(data));
     publish(subject, data, opts);
   };
 }

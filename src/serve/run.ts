@@ -29,6 +29,7 @@ import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
+import { redact, redactServers } from "../redact.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
@@ -68,6 +69,8 @@ export interface ListeningInfo {
   tweets: number;
   likes: number;
   last_seq: number;
+  /** the NATS servers serve was given, credentials never shown */
+  nats_servers: string;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -231,6 +234,7 @@ function healthCheck(
   return async (): Promise<Health> => {
     const base = {
       stream,
+      nats_servers: redactServers(conn.settings.servers),
       tweets: view.tweetCount,
       likes: view.totalLikes,
       projected_seq: view.lastSeq,
@@ -244,7 +248,7 @@ function healthCheck(
       const lastSeq = (await streamState(conn, stream)).last_seq;
       return { ok: true, body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq } };
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = redact(err instanceof Error ? err.message : String(err));
       return { ok: false, body: { status: "unavailable", nats: "connected", ...base, error } };
     }
   };
@@ -345,11 +349,12 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       tweets: view.tweetCount,
       likes: view.totalLikes,
       last_seq: view.lastSeq,
+      nats_servers: redactServers(c.settings.servers),
     };
     if (out.json) await out.printNdjson(info);
     else {
       await out.result(
-        `Listening on ${info.url} (stream ${stream}: ${plural(info.tweets, "tweet")}, ${plural(info.likes, "like")})`,
+        `Listening on ${info.url} (stream ${stream}: ${plural(info.tweets, "tweet")}, ${plural(info.likes, "like")}; NATS ${info.nats_servers})`,
       );
       out.info("Press Ctrl-C to stop.");
     }

@@ -71,11 +71,21 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
 export function runProcess(
   file: string,
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number; name?: string },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    input?: string | Buffer;
+    timeoutMs?: number;
+    name?: string;
+    cwd?: string;
+  },
 ): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

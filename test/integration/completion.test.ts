@@ -76,7 +76,9 @@ describe("bash completion", () => {
   });
 
   it("completes options, global ones and the command's own, and fixed choices", () => {
-    expect(complete(["stream", "info", "--js"])).toEqual(["--json", "--js-domain"].sort());
+    expect(complete(["stream", "info", "--js"]).sort()).toEqual(
+      ["--json", "--js-domain", "--js-api-prefix"].sort(),
+    );
     expect(complete(["stream", "add", "--rep"])).toEqual(["--replicas"]);
     expect(complete(["--tls"])).toEqual(
       expect.arrayContaining(["--tls-ca", "--tlsca", "--tlsfirst"]),

@@ -1,14 +1,53 @@
 import { describe, expect, it } from "vitest";
-import { redact, redactUrl, registerSecret } from "../../src/redact.js";
+import { redact, redactServers, registerSecret } from "../../src/redact.js";
 import { toCliError, JsErr } from "../../src/nats/errors.js";
 import { credentialsFromUrls, parseServers } from "../../src/nats/connection.js";
 import { CliError } from "../../src/errors.js";
 
 describe("redaction", () => {
-  it("strips userinfo from URLs", () => {
-    expect(redactUrl("nats://bob:hunter2@host:4222")).toBe("nats://***@host:4222");
-    expect(redactUrl("tls://tok@host, nats://a:b@c")).toBe("tls://***@host, nats://***@c");
-    expect(redactUrl("nats://host:4222")).toBe("nats://host:4222");
+  // [server list as given, as shown]: every form a server URL takes (issue 16)
+  const SERVER_LISTS: Array<[string, string]> = [
+    ["nats://bob:hunter2@host:4222", "nats://***@host:4222"],
+    ["nats://host:4222", "nats://host:4222"],
+    ["host:4222", "host:4222"],
+    ["bob:hunter2@host:4222", "***@host:4222"],
+    ["nats://u:p@ss@host:4222", "nats://***@host:4222"],
+    ["u:p@ss@host:4222", "***@host:4222"],
+    ["nats://u:p:a:ss@host", "nats://***@host"],
+    ["nats://u:p ss@host:4222", "nats://***@host:4222"],
+    ["nats://u:p%40s%20s@host:4222", "nats://***@host:4222"],
+    ["nats://u:p/ss@host:4222", "nats://***@host:4222"],
+    ["nats://s3cr3ttoken@host:4222", "nats://***@host:4222"],
+    ["tls://tok@host, nats://a:b@c", "tls://***@host, nats://***@c"],
+    ["nats://a:b@h1:1,c:d@h2:2,nats://h3:3", "nats://***@h1:1,***@h2:2,nats://h3:3"],
+    ["nats://u:pw@[::1]:4222", "nats://***@[::1]:4222"],
+    ["nats://[::1]:4222", "nats://[::1]:4222"],
+    ["u:pw@[fe80::1%25eth0]:4222", "***@[fe80::1%25eth0]:4222"],
+    ["ws://u:pw@host:8080/", "ws://***@host:8080/"],
+    // a password holding a comma cuts the entry: the part without a host is not shown
+    ["nats://u:p,ss@host:4222", "nats://***,***@host:4222"],
+  ];
+  it.each(SERVER_LISTS)("server list %s", (given, shown) => {
+    expect(redactServers(given)).toBe(shown);
+    // the same list inside free text (an error message) is shown the same way, except
+    // where a space or comma in the password makes the text ambiguous: those passwords
+    // come from --server or a context and are registered (next tests)
+    if (!/p[ ,]ss/.test(given))
+      expect(redact(`cannot connect to ${given}: refused`)).toBe(
+        `cannot connect to ${shown}: refused`,
+      );
+  });
+  it("an array of servers is shown as one list", () => {
+    expect(redactServers(["nats://a:b@h:1", "h2:2"])).toBe("nats://***@h:1, h2:2");
+  });
+  it("leaves text without credentials alone", () => {
+    for (const text of [
+      "stream S not found (10059)",
+      "mail bob@example.com about it",
+      "nats://127.0.0.1:4222 and [::1]:4222",
+      "subject tweets.*.created",
+    ])
+      expect(redact(text)).toBe(text);
   });
   it("removes registered secrets, nkey seeds and JWTs anywhere", () => {
     registerSecret("p4ssw0rd-xyz");
@@ -16,6 +55,12 @@ describe("redaction", () => {
     const seed = "SUAM" + "A".repeat(54);
     expect(redact(`seed ${seed}`)).toBe("seed ***");
     expect(redact("jwt eyJhbGciOiJlZDI1NTE5In0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")).toBe("jwt ***");
+  });
+  it("a password taken out of --server is removed from any text, spaces and all", () => {
+    credentialsFromUrls(["nats://u:sp%20ace%20pw@h:1", "u:p ss@h:2"]);
+    expect(redact("to nats://u:p ss@h:2")).toBe("to nats://***@h:2");
+    expect(redact("the server said sp ace pw was wrong")).toBe("the server said *** was wrong");
+    expect(redact("raw sp%20ace%20pw")).toBe("raw ***");
   });
 });
 
@@ -27,6 +72,11 @@ describe("server URLs", () => {
   it("takes credentials out of URLs", () => {
     expect(credentialsFromUrls(["nats://u:p%40ss@h:1", "nats://h2:2"])).toEqual({
       servers: ["nats://h:1", "nats://h2:2"],
+      user: "u",
+      password: "p@ss",
+    });
+    expect(credentialsFromUrls(["u:p@ss@h:1"])).toEqual({
+      servers: ["h:1"],
       user: "u",
       password: "p@ss",
     });

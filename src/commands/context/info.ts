@@ -11,6 +11,7 @@ import { commandContext } from "../../context.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { renderContextInfo } from "../../output/contexts.js";
+import { warnOverrides } from "./overrides.js";
 import { examples } from "../help.js";
 
 export const contextInfoCommand = addLeafOptions(
@@ -24,7 +25,7 @@ export const contextInfoCommand = addLeafOptions(
     )
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const ctx = commandContext(cmd, { useContext: false });
-      const which = name ?? ctx.globals.context ?? selectedContextName();
+      const which = name ?? (ctx.globals.context || undefined) ?? selectedContextName();
       if (which === undefined) {
         const known = listContextNames();
         throw usageError(
@@ -32,6 +33,7 @@ export const contextInfoCommand = addLeafOptions(
         );
       }
       const view = describeContext(loadContext(which));
+      warnOverrides(ctx, view.name);
       if (ctx.out.json) return ctx.out.printJson(view);
       await ctx.out.result(renderContextInfo(view, ctx.out.color));
     }),

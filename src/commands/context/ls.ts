@@ -2,6 +2,7 @@
 
 import { Command } from "commander";
 import { describeAllContexts } from "../../config/nats-context.js";
+import { warnOverrides } from "./overrides.js";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
 import { renderContextTable } from "../../output/contexts.js";
@@ -18,6 +19,7 @@ export const contextLsCommand = addLeafOptions(
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = commandContext(cmd, { useContext: false });
       const contexts = describeAllContexts();
+      warnOverrides(ctx, contexts.find((c) => c.selected)?.name);
       if (ctx.out.json) return ctx.out.printJson(contexts);
       await ctx.out.result(await renderContextTable(contexts, ctx.out.color, ctx.out.width));
     }),
