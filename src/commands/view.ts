@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { commandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
+import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
 import { planView, type ViewStart } from "../nats/view.js";
 import { reportConnectionEvents } from "../nats/status.js";
@@ -93,11 +93,6 @@ function buildViewCommand(): Command {
           stallMs: Math.max(conn.settings.timeoutMs * 2, 5_000),
         });
         if (plan.total === 0) {
-          if (req.filter) {
-            const { getStream } = await import("../nats/streams.js");
-            const info = await getStream(await conn.jsm(), req.stream);
-            checkSubjectInStream(req.filter, req.stream, info.config.subjects ?? []);
-          }
           ctx.out.info(
             `No messages${req.filter ? ` on ${req.filter}` : ""} in stream ${req.stream} match`,
           );

@@ -11,6 +11,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
 import { toCliError } from "./errors.js";
 import { findStream } from "./streams.js";
+import { checkSubjectInStream } from "../subjects.js";
 
 export type ViewStart = StartPoint | { last: number };
 
@@ -97,15 +98,20 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
   const jsm = await conn.jsm();
   const info = await findStream(jsm, opts.stream);
   if (!info) throw new CliError(`stream ${opts.stream} not found`, ExitCode.NotFound);
-  let start: StartPoint;
-  let total: number;
+  // before any consumer is made: nats-server 2.9 refuses a filter outside the stream's
+  // subjects with its own words (2.10 and later accept it and count 0)
+  if (opts.filter) checkSubjectInStream(opts.filter, opts.stream, info.config.subjects ?? []);
+  let start: StartPoint = "last" in opts.start ? { deliver_policy: "all" } : opts.start;
+  let total = 0;
   try {
-    start =
-      "last" in opts.start
-        ? await startOfLast(conn, opts.stream, opts.filter, opts.start.last, info.state)
-        : opts.start;
-    total =
-      info.state.messages === 0 ? 0 : await countMatching(conn, opts.stream, opts.filter, start);
+    // nothing stored (never written, or purged): no start sequence to compute, nothing
+    // to count; a never-written stream's first_seq is 0, which no consumer accepts
+    if (info.state.messages > 0) {
+      if ("last" in opts.start) {
+        start = await startOfLast(conn, opts.stream, opts.filter, opts.start.last, info.state);
+      }
+      total = await countMatching(conn, opts.stream, opts.filter, start);
+    }
   } catch (err) {
     throw toCliError(err, { stream: opts.stream, phase: "request" });
   }

@@ -93,6 +93,43 @@ describe("view", () => {
     expect(e.stdout).toBe("");
   });
 
+  it("--last on a stream never written to, or purged, prints No messages and exits 0", async () => {
+    const empty = uniqueStream("E");
+    expect((await ts(["stream", "add", empty])).code).toBe(0);
+    for (const args of [
+      ["--last", "2"],
+      ["--last", "2", "--subject", "tweet_liked"],
+    ]) {
+      const r = await ts(["view", empty, ...args]);
+      expect(r.stderr, args.join(" ")).toMatch(/^No messages .*in stream .* match\n$/);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stdout).toBe("");
+    }
+    const purged = await seeded();
+    expect((await ts(["stream", "purge", purged, "--force"])).code).toBe(0);
+    const p = await ts(["view", purged, "--last", "2", "--json"]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toBe("");
+  });
+
+  it("a --subject outside the stream is the same exit 2 and message, empty or not", async () => {
+    const full = await seeded();
+    const empty = uniqueStream("E");
+    await ts(["stream", "add", empty]);
+    for (const [stream, args] of [
+      [full, []],
+      [full, ["--last", "2"]],
+      [empty, []],
+      [empty, ["--last", "2"]],
+    ] as const) {
+      const r = await ts(["view", stream, "--subject", "OTHER.x", ...args]);
+      expect(r.stderr, `${stream} ${args.join(" ")}`).toBe(
+        `error: stream ${stream} stores no subject matching OTHER.x (its subjects: ${stream}.*)\n`,
+      );
+      expect(r.code).toBe(2);
+    }
+  });
+
   it("starts at --seq, --since or the --last n (filtered) and stops after --count", async () => {
     const stream = await seeded();
     const seq = await ts(["view", stream, "--seq", "5", "--json"]);
