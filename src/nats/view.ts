@@ -135,25 +135,35 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
   }
   if (opts.count !== undefined) total = Math.min(total, opts.count);
   const source = { queued: () => 0 };
+  const open: OpenAttempt = (from, remaining, limitMs) =>
+    openAttempt(conn, opts, from, remaining, limitMs);
   return {
     total,
-    messages: readMessages(conn, opts, start, total, source),
+    messages: readInAttempts(open, opts, start, total, source),
     queued: () => source.queued(),
   };
 }
 
 /** One consumer's part of a read: from `from` on, until it ends or is stopped. */
-interface Attempt {
-  messages: ConsumerMessages;
+export interface Attempt {
+  messages: Pick<ConsumerMessages, "stop" | "getPending" | typeof Symbol.asyncIterator>;
   /** the server counted nothing left to read from `from` on */
   nothingLeft: boolean;
   close(): void;
 }
 
 /**
- * An ordered consumer reading from `from`. Undefined when the server gave no answer
- * within `limitMs` (the consumer, if made later, is removed); a permanent failure throws.
+ * Opens a consumer reading `remaining` messages from `from`. Undefined when the server gave
+ * no answer within `limitMs` (the consumer, if made later, is removed); a permanent failure
+ * throws.
  */
+export type OpenAttempt = (
+  from: StartPoint,
+  remaining: number,
+  limitMs: number,
+) => Promise<Attempt | undefined>;
+
+/** OpenAttempt with nats.js's ordered consumer. */
 async function openAttempt(
   conn: Connection,
   opts: ViewOptions,
@@ -194,9 +204,13 @@ async function openAttempt(
   }
 }
 
-async function* readMessages(
-  conn: Connection,
-  opts: ViewOptions,
+/**
+ * The read: attempts one after the other, each from the sequence after the last message
+ * shown, until `total` are shown, nothing is left, or the budget of silence runs out.
+ */
+export async function* readInAttempts(
+  open: OpenAttempt,
+  opts: Pick<ViewOptions, "stream" | "restartMs" | "budgetMs">,
   start: StartPoint,
   total: number,
   source: { queued: () => number },
@@ -213,8 +227,7 @@ async function* readMessages(
         ? start
         : { deliver_policy: "by_start_sequence", opt_start_seq: end.lastSeq + 1 };
     const left = opts.budgetMs - silence();
-    const attempt =
-      left > 0 ? await openAttempt(conn, opts, from, total - end.shown, left) : undefined;
+    const attempt = left > 0 ? await open(from, total - end.shown, left) : undefined;
     if (!attempt) {
       if (silence() >= opts.budgetMs) return { ...end, stopped: true };
       await sleep(Math.min(250, opts.budgetMs - silence())); // no answer yet: asked again
