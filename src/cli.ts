@@ -9,7 +9,7 @@ import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
 import { safeText } from "./output/safe-text.js";
-import { guardStdout } from "./output/stdout.js";
+import { guardStdio } from "./output/stdout.js";
 import {
   EXIT_CODES_HELP,
   examples,
@@ -174,7 +174,7 @@ export function exitCodeFor(err: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
-  guardStdout();
+  guardStdio();
   try {
     refuseInvalidUtf8(argv.slice(2));
     const args = [...argv.slice(0, 2), ...normalizeHelpArgs(argv.slice(2))];

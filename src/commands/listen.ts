@@ -70,21 +70,29 @@ export function listenRequest(
   return req;
 }
 
+/** ", until 3 events", ", until no event for 30s", both joined by "or", or nothing. */
+function untilText(req: Pick<ListenRequest, "count" | "idleMs">): string {
+  const ends = [
+    ...(req.count !== undefined ? [plural(req.count, "event")] : []),
+    ...(req.idleMs !== undefined ? [`no event for ${formatDuration(req.idleMs)}`] : []),
+  ];
+  return ends.length > 0 ? `, until ${ends.join(" or ")}` : "";
+}
+
 /**
- * "Listening on stream S with durable d (new), until 3 events, …; Ctrl-C to stop", in the
- * most detailed form that fits the terminal on stderr (in full when it is not one).
+ * "Listening on stream S with durable d (new), until 3 events or no event for 30s; Ctrl-C
+ * to stop", in the most detailed form that fits the terminal on stderr (in full when it is
+ * not one).
  */
-function listeningLine(
+export function listeningLine(
   stream: string,
-  req: ListenRequest,
+  req: Pick<ListenRequest, "filter" | "durable" | "count" | "idleMs">,
   name: string,
   resumed: boolean,
   width: number | undefined,
 ): string {
   const on = req.filter ?? `stream ${stream}`;
-  const until =
-    (req.count !== undefined ? `, until ${plural(req.count, "event")}` : "") +
-    (req.idleMs !== undefined ? ` or ${formatDuration(req.idleMs)} idle` : "");
+  const until = untilText(req);
   const state = resumed ? "resuming after its last acknowledged event" : "new";
   const full = req.durable
     ? `Listening on ${on} with durable ${name} (${state})`

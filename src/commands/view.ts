@@ -4,9 +4,10 @@
 import { Command } from "commander";
 import { commandContext } from "../context.js";
 import { usageError } from "../errors.js";
-import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
+import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
-import { planView, type ViewStart } from "../nats/view.js";
+import { planView, readStoppedError, type ViewStart } from "../nats/view.js";
+import { retryBudgetMs } from "../nats/retry.js";
 import { reportConnectionEvents } from "../nats/status.js";
 import { rawPayload, renderViewMessage, viewLine, type StoredMessage } from "../output/events.js";
 import { writeInBursts } from "../output/bursts.js";
@@ -88,16 +89,10 @@ function buildViewCommand(): Command {
         const ctx = commandContext(cmd);
         const req = viewRequest(validateStreamName(name ?? ctx.stream), flags);
         const conn = await ctx.connect();
-        const plan = await planView(conn, {
-          ...req,
-          stallMs: Math.max(conn.settings.timeoutMs * 2, 5_000),
-        });
+        const { timeoutMs } = conn.settings;
+        const budgetMs = retryBudgetMs(timeoutMs);
+        const plan = await planView(conn, { ...req, restartMs: timeoutMs, budgetMs });
         if (plan.total === 0) {
-          if (req.filter) {
-            const { getStream } = await import("../nats/streams.js");
-            const info = await getStream(await conn.jsm(), req.stream);
-            checkSubjectInStream(req.filter, req.stream, info.config.subjects ?? []);
-          }
           ctx.out.info(
             `No messages${req.filter ? ` on ${req.filter}` : ""} in stream ${req.stream} match`,
           );
@@ -119,11 +114,7 @@ function buildViewCommand(): Command {
           plan.queued,
         ).finally(() => (reading = false));
         // undefined: stdout closed early (| head), which ends quietly
-        if (end?.stalled) {
-          out.warn(
-            `stopped before all ${plan.total} messages were shown: none came for a while (removed from the stream while reading, or the server is unreachable)`,
-          );
-        }
+        if (end?.stopped) throw readStoppedError(end, plan.total, budgetMs);
       }),
   );
 }

@@ -156,7 +156,7 @@ function pushConsumerError(stream: string, name: string): CliError {
   return new CliError(
     `durable ${name} on stream ${stream} is a push consumer (it has a deliver subject; the article's Go ` +
       `js.Subscribe(..., nats.Durable("${name}")) creates one) and listen reads through a pull consumer: ` +
-      `use another --durable name, or if nothing subscribes to it any more remove it (nats consumer rm ${stream} ${name})`,
+      `use another --durable name, or if nothing subscribes to it any more remove it (tweetstream consumer rm ${stream} ${name})`,
     ExitCode.Conflict,
   );
 }
@@ -194,7 +194,7 @@ async function prepareConsumer(
       if (diffs.length > 0) {
         throw new CliError(
           `durable ${opts.durable} on stream ${opts.stream} exists with other settings: ${diffs.join("; ")}. ` +
-            `Use the same settings (or leave them out to take its own), another --durable name, or remove it (nats consumer rm ${opts.stream} ${opts.durable})`,
+            `Use the same settings (or leave them out to take its own), another --durable name, or remove it (tweetstream consumer rm ${opts.stream} ${opts.durable})`,
           ExitCode.Conflict,
         );
       }

@@ -184,10 +184,19 @@ export async function editStream(
  * Streams JetStream keeps for its own features (key-value and object store buckets, MQTT
  * state): `stream ls` leaves them out unless --all, as natscli does (jsm.go IsInternalStream).
  */
-const SYSTEM_STREAM_PREFIXES = ["KV_", "OBJ_", "$MQTT_"];
+const SYSTEM_STREAMS: ReadonlyArray<{ prefix: string; what: string }> = [
+  { prefix: "KV_", what: "key-value buckets" },
+  { prefix: "OBJ_", what: "object buckets" },
+  { prefix: "$MQTT_", what: "MQTT state" },
+];
 
 export function isSystemStream(name: string): boolean {
-  return SYSTEM_STREAM_PREFIXES.some((prefix) => name.startsWith(prefix));
+  return systemStreamKind(name) !== undefined;
+}
+
+/** Why `name` is a system stream's ("KV_", "key-value buckets"), if it is one. */
+export function systemStreamKind(name: string): { prefix: string; what: string } | undefined {
+  return SYSTEM_STREAMS.find(({ prefix }) => name.startsWith(prefix));
 }
 
 export async function listStreams(jsm: JetStreamManager): Promise<StreamInfo[]> {

@@ -1,6 +1,7 @@
 // --trace: every JetStream API request and its reply on stderr, as `nats --trace` shows
-// them (subject, then the JSON), with secrets redacted. Wraps the connection's request
-// and publish, so every API call of the client is seen, whichever module makes it.
+// them (subject, then the JSON), once each, with secrets redacted. Wraps the connection's
+// request and publish (a pull is a publish), so every API call of the client is seen,
+// whichever module makes it.
 
 import type { Msg, NatsConnection, Payload, PublishOptions, RequestOptions } from "nats";
 import { redact } from "../redact.js";
@@ -27,11 +28,21 @@ export function traceApi(nc: NatsConnection, servers: string, apiPrefix?: string
   process.stderr.write(redact(`--- connected to ${nc.getServer()} (servers: ${servers})\n`));
   const request = nc.request.bind(nc);
   const publish = nc.publish.bind(nc);
+  // nats.js sends a request with the connection's own publish, synchronously inside
+  // request(): that publish is the request already shown, not a second one
+  let requesting = false;
   nc.request = async (subject: string, data?: Payload, opts?: RequestOptions): Promise<Msg> => {
     if (!apiSubject(subject, apiPrefix)) return request(subject, data, opts);
     write(">>>", subject, text(data));
+    let sent: Promise<Msg>;
+    requesting = true;
     try {
-      const reply = await request(subject, data, opts);
+      sent = request(subject, data, opts);
+    } finally {
+      requesting = false;
+    }
+    try {
+      const reply = await sent;
       write("<<<", subject, text(reply.data));
       return reply;
     } catch (err) {
@@ -40,7 +51,7 @@ export function traceApi(nc: NatsConnection, servers: string, apiPrefix?: string
     }
   };
   nc.publish = (subject: string, data?: Payload, opts?: PublishOptions): void => {
-    if (apiSubject(subject, apiPrefix)) write(">>>", subject, text(data));
+    if (!requesting && apiSubject(subject, apiPrefix)) write(">>>", subject, text(data));
     publish(subject, data, opts);
   };
 }

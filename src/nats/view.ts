@@ -3,14 +3,21 @@
 // filter_subject string (nats-server 2.9 rejects the 2.10 filter_subjects list).
 // Messages are pulled in small batches only as fast as they are written out, so a
 // stream of millions is never held in memory and output starts at once.
+//
+// A read announces how many messages it will show and either shows them or says where it
+// stopped. Silence while waiting for a counted message (a paused server, a consumer left
+// on a node that went away, a partition that healed) starts the read again from the next
+// sequence under a new consumer, after restartMs of silence; only silence that lasts the
+// whole retry budget ends it early, as a stop the command reports (exit 6).
 
 import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
 import { CliError, ExitCode } from "../errors.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
-import { toCliError } from "./errors.js";
+import { formatBudget, isTransient, toCliError } from "./errors.js";
 import { findStream } from "./streams.js";
+import { checkSubjectInStream } from "../subjects.js";
 
 export type ViewStart = StartPoint | { last: number };
 
@@ -21,19 +28,31 @@ export interface ViewOptions {
   start: ViewStart;
   /** stop after this many messages */
   count?: number;
-  /** give up waiting for a message that was counted but never came (ms) */
-  stallMs: number;
+  /** silence (ms) while waiting after which the read starts again from the next sequence */
+  restartMs: number;
+  /** silence (ms) after which the read stops early: the retry budget */
+  budgetMs: number;
+}
+
+/** How a read ended: `stopped` before its announced end, after `shown` messages. */
+export interface ViewEnd {
+  stopped: boolean;
+  shown: number;
+  /** the stream sequence of the last message shown */
+  lastSeq?: number;
 }
 
 export interface ViewPlan {
   /** messages that will be shown */
   total: number;
-  messages: AsyncGenerator<StoredMessage, { stalled: boolean }>;
+  messages: AsyncGenerator<StoredMessage, ViewEnd>;
   /** messages already received and waiting to be yielded */
   queued(): number;
 }
 
 const BATCH = 256;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The start sequence of the newest `n` matching messages: found by bisection on the
@@ -97,83 +116,182 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
   const jsm = await conn.jsm();
   const info = await findStream(jsm, opts.stream);
   if (!info) throw new CliError(`stream ${opts.stream} not found`, ExitCode.NotFound);
-  let start: StartPoint;
-  let total: number;
+  // before any consumer is made: nats-server 2.9 refuses a filter outside the stream's
+  // subjects with its own words (2.10 and later accept it and count 0)
+  if (opts.filter) checkSubjectInStream(opts.filter, opts.stream, info.config.subjects ?? []);
+  let start: StartPoint = "last" in opts.start ? { deliver_policy: "all" } : opts.start;
+  let total = 0;
   try {
-    start =
-      "last" in opts.start
-        ? await startOfLast(conn, opts.stream, opts.filter, opts.start.last, info.state)
-        : opts.start;
-    total =
-      info.state.messages === 0 ? 0 : await countMatching(conn, opts.stream, opts.filter, start);
+    // nothing stored (never written, or purged): no start sequence to compute, nothing
+    // to count; a never-written stream's first_seq is 0, which no consumer accepts
+    if (info.state.messages > 0) {
+      if ("last" in opts.start) {
+        start = await startOfLast(conn, opts.stream, opts.filter, opts.start.last, info.state);
+      }
+      total = await countMatching(conn, opts.stream, opts.filter, start);
+    }
   } catch (err) {
     throw toCliError(err, { stream: opts.stream, phase: "request" });
   }
   if (opts.count !== undefined) total = Math.min(total, opts.count);
   const source = { queued: () => 0 };
+  const open: OpenAttempt = (from, remaining, limitMs) =>
+    openAttempt(conn, opts, from, remaining, limitMs);
   return {
     total,
-    messages: readMessages(conn, opts, start, total, source),
+    messages: readInAttempts(open, opts, start, total, source),
     queued: () => source.queued(),
   };
 }
 
-async function* readMessages(
+/** One consumer's part of a read: from `from` on, until it ends or is stopped. */
+export interface Attempt {
+  messages: Pick<ConsumerMessages, "stop" | "getPending" | typeof Symbol.asyncIterator>;
+  /** the server counted nothing left to read from `from` on */
+  nothingLeft: boolean;
+  close(): void;
+}
+
+/**
+ * Opens a consumer reading `remaining` messages from `from`. Undefined when the server gave
+ * no answer within `limitMs` (the consumer, if made later, is removed); a permanent failure
+ * throws.
+ */
+export type OpenAttempt = (
+  from: StartPoint,
+  remaining: number,
+  limitMs: number,
+) => Promise<Attempt | undefined>;
+
+/** OpenAttempt with nats.js's ordered consumer. */
+async function openAttempt(
   conn: Connection,
   opts: ViewOptions,
+  from: StartPoint,
+  remaining: number,
+  limitMs: number,
+): Promise<Attempt | undefined> {
+  const open = async (): Promise<Attempt> => {
+    const consumer = await conn.js().consumers.get(opts.stream, orderedOptions(opts.filter, from));
+    // idle heartbeats every restartMs / 2: nats.js notices a silent server within restartMs
+    const expires = Math.max(1_000, opts.restartMs);
+    const messages = await consumer.consume({ max_messages: Math.min(BATCH, remaining), expires });
+    const info = await consumer.info(true);
+    return {
+      messages,
+      nothingLeft: info.num_pending === 0,
+      close() {
+        messages.stop();
+        consumer.delete().catch(() => undefined);
+      },
+    };
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), limitMs);
+  });
+  const opening = open();
+  try {
+    const attempt = await Promise.race([opening, late]);
+    // no answer in time: whatever the server makes later is not read, and removed
+    if (!attempt) void opening.then((a) => a.close()).catch(() => undefined);
+    return attempt;
+  } catch (err) {
+    if (isTransient(err) || isTransient((err as { cause?: unknown }).cause)) return undefined;
+    throw toCliError(err, { stream: opts.stream, phase: "request" });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The read: attempts one after the other, each from the sequence after the last message
+ * shown, until `total` are shown, nothing is left, or the budget of silence runs out.
+ */
+export async function* readInAttempts(
+  open: OpenAttempt,
+  opts: Pick<ViewOptions, "stream" | "restartMs" | "budgetMs">,
   start: StartPoint,
   total: number,
   source: { queued: () => number },
-): AsyncGenerator<StoredMessage, { stalled: boolean }> {
-  if (total === 0) return { stalled: false };
-  const consumer = await conn
-    .js()
-    .consumers.get(opts.stream, orderedOptions(opts.filter, start))
-    .catch((err: unknown) => {
-      throw toCliError(err, { stream: opts.stream, phase: "request" });
-    });
-  let messages: ConsumerMessages;
-  try {
-    messages = await consumer.consume({ max_messages: Math.min(BATCH, total) });
-  } catch (err) {
-    throw toCliError(err, { stream: opts.stream, phase: "request" });
-  }
-  // A message counted at the start may be removed before it is read (limits, purge):
-  // waiting for it would hang, so a watchdog ends the read when nothing comes for stallMs
-  // while we are waiting (not while stdout is slow).
-  let waitingSince: number | null = null;
-  let stalled = false;
-  const watchdog = setInterval(() => {
-    if (waitingSince !== null && Date.now() - waitingSince > opts.stallMs) {
-      stalled = true;
-      messages.stop();
+): AsyncGenerator<StoredMessage, ViewEnd> {
+  const end: ViewEnd = { stopped: false, shown: 0 };
+  if (total === 0) return end;
+  // silence is counted only while waiting for the server (not while stdout is slow), and
+  // across attempts: a new consumer that brings nothing does not start the budget again
+  let waitingSince: number | null = Date.now();
+  const silence = () => (waitingSince === null ? 0 : Date.now() - waitingSince);
+  while (end.shown < total) {
+    const from: StartPoint =
+      end.lastSeq === undefined
+        ? start
+        : { deliver_policy: "by_start_sequence", opt_start_seq: end.lastSeq + 1 };
+    const left = opts.budgetMs - silence();
+    const attempt = left > 0 ? await open(from, total - end.shown, left) : undefined;
+    if (!attempt) {
+      if (silence() >= opts.budgetMs) return { ...end, stopped: true };
+      await sleep(Math.min(250, opts.budgetMs - silence())); // no answer yet: asked again
+      continue;
     }
-  }, 250);
-  watchdog.unref();
-  const iter = messages[Symbol.asyncIterator]();
-  // the ordered consumer's queue holds only messages (its pulls run elsewhere)
-  source.queued = () => messages.getPending();
-  let shown = 0;
-  try {
-    while (shown < total) {
-      waitingSince = Date.now();
-      let next: IteratorResult<JsMsg>;
-      try {
-        next = await iter.next();
-      } catch (err) {
-        throw toCliError(err, { stream: opts.stream, phase: "request" });
+    // removed from the stream since they were counted: nothing more to wait for
+    if (attempt.nothingLeft) {
+      attempt.close();
+      return end;
+    }
+    const attemptStart = Date.now();
+    const watch: { why?: "restart" | "budget" } = {};
+    const watchdog = setInterval(() => {
+      if (waitingSince === null) return;
+      if (silence() >= opts.budgetMs) watch.why = "budget";
+      else if (Date.now() - Math.max(waitingSince, attemptStart) >= opts.restartMs)
+        watch.why = "restart";
+      if (watch.why) attempt.messages.stop();
+    }, 100);
+    watchdog.unref();
+    const iter = attempt.messages[Symbol.asyncIterator]();
+    // the ordered consumer's queue holds only messages (its pulls run elsewhere)
+    source.queued = () => attempt.messages.getPending();
+    try {
+      while (end.shown < total) {
+        let next: IteratorResult<JsMsg>;
+        try {
+          next = await iter.next();
+        } catch (err) {
+          // a consumer or stream that went away mid-read: asked again from the next sequence
+          if (isTransient(err)) break;
+          throw toCliError(err, { stream: opts.stream, phase: "request" });
+        }
+        if (next.done) break;
+        waitingSince = null;
+        end.shown++;
+        end.lastSeq = next.value.info.streamSequence;
+        const pending = next.value.info.pending;
+        yield toStoredMessage(next.value);
+        waitingSince = Date.now();
+        // nothing stored after this one (for this filter): done even if the count was high
+        if (pending === 0) return end;
       }
-      waitingSince = null;
-      if (next.done) break;
-      shown++;
-      yield toStoredMessage(next.value);
-      // nothing stored after this one (for this filter): done even if the count was high
-      if (next.value.info.pending === 0) break;
+    } finally {
+      clearInterval(watchdog);
+      source.queued = () => 0;
+      attempt.close();
     }
-  } finally {
-    clearInterval(watchdog);
-    messages.stop();
-    consumer.delete().catch(() => undefined);
+    if (watch.why === "budget") return { ...end, stopped: true };
   }
-  return { stalled };
+  return end;
+}
+
+/**
+ * A read that stopped before its announced end: exit 6, naming the last sequence printed
+ * so a script can go on from there (`view --seq <n+1>`).
+ */
+export function readStoppedError(end: ViewEnd, total: number, budgetMs: number): CliError {
+  const last =
+    end.lastSeq === undefined
+      ? "none printed"
+      : `the last printed at stream sequence ${end.lastSeq}; go on with --seq ${end.lastSeq + 1}`;
+  return new CliError(
+    `view stopped early: ${end.shown} of ${total} messages shown (${last}): no message came within ${formatBudget(budgetMs)} (the retry budget, 3 x --timeout): the server did not answer`,
+    ExitCode.Timeout,
+  );
 }

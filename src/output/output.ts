@@ -5,7 +5,7 @@
 import type { ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
 import { safeText } from "./safe-text.js";
-import { guardStdout, isStdoutClosed } from "./stdout.js";
+import { guardStdio, isStdoutClosed } from "./stdout.js";
 
 export { isStdoutClosed, onStdoutClosed } from "./stdout.js";
 
@@ -122,7 +122,7 @@ function palette(level: 0 | 1 | 2 | 3): ChalkInstance {
 const safeNote = (text: string) => safeText(redact(text), { keepNewlines: true });
 
 export function createOutput(opts: OutputOptions = {}): Output {
-  guardStdout();
+  guardStdio();
   const json = Boolean(opts.json);
   const quiet = Boolean(opts.quiet);
   const stdoutTTY = Boolean(process.stdout.isTTY);

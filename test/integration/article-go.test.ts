@@ -4,11 +4,11 @@
 // listen and serve; what tweetstream publishes is decoded and acknowledged by the Go subscriber;
 // both durables get every event. Needs Go and Debian's go-nats (see test/helpers/go.ts).
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
+import { ROOT, runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
 import { withConnection } from "../helpers/fixtures.js";
 import { buildGoFixture, describeWithGo, hasGo, hasGoNats } from "../helpers/go.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -199,6 +199,38 @@ describeWithGo(
       expect(goNext.code, goNext.stderr).toBe(0);
       expect(JSON.parse(goNext.stdout)).toMatchObject({ seq: 5, message: "one more" });
       expect(await acked()).toMatchObject({ num_ack_pending: 0, ack_floor: { stream_seq: 5 } });
+    }, 90_000);
+
+    it("docs/article-go.md's example, run as written, prints what its comments say", async () => {
+      const doc = readFileSync(join(ROOT, "docs/article-go.md"), "utf8");
+      const publishArgs = /^\.\/article (publish [^#\n]*?)\s+#/m.exec(doc)![1]!.split(/\s+/);
+      const count = Number(/^\.\/article subscribe -count (\d+)/m.exec(doc)![1]);
+      // the Go events the comment counts, and the two lines it shows last
+      const goEvents = Number(/the (\d+)\s*#?\s*Go events above/.exec(doc)![1]);
+      const shown = [...doc.matchAll(/^# (\{"subject":.*)$/gm)].map((m) => m[1]!);
+      expect(shown).toHaveLength(2);
+
+      const stream = uniqueStream("ART");
+      expect((await go(stream, publishArgs)).code).toBe(0);
+      expect((await ts(stream, ["stream", "add"])).code).toBe(0);
+      const tweet = await ts(stream, ["tweet", "hello world !", "--json"]);
+      const id = tweet.json().event.id as string;
+      expect((await ts(stream, ["like", id])).code).toBe(0);
+      const sub = await go(stream, ["subscribe", "-count", String(count), "-timeout", "20s"]);
+      expect(sub.code, sub.stderr).toBe(0);
+      const got = sub.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(got).toHaveLength(goEvents + 2);
+      expect(got.slice(0, goEvents).every((g) => g.id.startsWith("go-"))).toBe(true);
+      // the doc's two lines, with its placeholders filled in
+      got.slice(goEvents).forEach((g, i) => {
+        const expected = JSON.parse(
+          shown[i]!.replace(/,…\}$/, "}").replaceAll("TWITTERCLONE", stream).replaceAll("<id>", id),
+        );
+        expect(g).toMatchObject(expected);
+      });
     }, 90_000);
   },
 );

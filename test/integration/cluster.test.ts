@@ -1,6 +1,7 @@
 // The same commands on a real 3-node JetStream cluster (R3 streams) through node failures:
 // a stream leader killed or paused during a bulk publish, a consumer leader killed under a
-// slow listen, the node of an ephemeral listen's consumer killed, serve's own node killed,
+// slow listen, the node of an ephemeral listen's consumer killed, the node of view's consumer
+// paused mid-read, serve's own node killed,
 // readers started with a node down. Each: no acknowledged write lost, nothing stored twice, exit 0, nothing
 // delivered again after a clean listen exit. One cluster for the file; each test heals it.
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
@@ -277,6 +278,41 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     const ls = await runCli(["stream", "ls", "--json"], { env });
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toContain(stream);
+  }, 120_000);
+
+  it("view with the node of its consumer paused 12 s mid-read: every message once, exit 0", async () => {
+    const stream = await newR3Stream("CVPAUSE");
+    const total = 20_000;
+    await publishEvents(liveUrl(), stream, total);
+    // a slow reader: the read is still going when the node stops answering
+    const run = start(["view", stream, "--json"], { slowMs: 200 });
+    const seqs = () =>
+      run
+        .stdout()
+        .split("\n")
+        .filter((l) => l.endsWith("}"))
+        .map((l) => JSON.parse(l).seq as number);
+    await waitFor(() => seqs().length > 0, 30_000, "the first line of view");
+    // view's consumer: the in-memory one on the stream (its ordered consumer), not a count probe
+    const jsm = await nc.jetstreamManager();
+    const ordered = await waitFor(
+      async () => {
+        for await (const ci of jsm.consumers.list(stream))
+          if (ci.config.mem_storage && !ci.name.startsWith("tweetstream-count-")) return ci;
+        return undefined;
+      },
+      10_000,
+      "view's consumer",
+    );
+    const node = ordered!.cluster!.leader!;
+    cluster.pause(node);
+    let timer: NodeJS.Timeout | undefined;
+    // 12 s (the pause), within the 15 s budget; the read would once give up at 10 s
+    await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(r, 12_000)))]);
+    clearTimeout(timer);
+    cluster.resume(node);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(seqs()).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   }, 120_000);
 
   it("view and serve's replay read a whole R3 stream with its old leader still down", async () => {

@@ -215,6 +215,7 @@ describe("listen", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/ack wait is 10s, requested 20s/);
     expect(r.stderr).toMatch(/subject filter is none/);
+    expect(r.stderr).toContain(`remove it (tweetstream consumer rm ${stream} cfg)`);
     const same = await listen(stream, ["--durable", "cfg", "--count", "1", "--json"]);
     expect(same.code).toBe(0);
     expect(seqs(same)).toEqual([2]);
@@ -234,6 +235,9 @@ describe("listen", () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/push consumer/);
     expect(r.stderr).toMatch(/another --durable name/);
+    // the command to remove it is this tool's own, which is installed (natscli may not be)
+    expect(r.stderr).toContain(`(tweetstream consumer rm ${stream} go-event-subscriber)`);
+    expect(r.stderr).not.toMatch(/\bnats consumer rm/);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 

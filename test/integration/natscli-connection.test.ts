@@ -212,6 +212,11 @@ describe("natscli connection flags", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`>>> $JS.hub.API.STREAM.CREATE.${name}`);
     expect(r.stderr).toContain(`<<< $JS.hub.API.STREAM.CREATE.${name}`);
+    // each request once, each with its one reply
+    const sent = r.stderr.split("\n").filter((l) => l.startsWith(">>> "));
+    const received = r.stderr.split("\n").filter((l) => l.startsWith("<<< "));
+    expect(sent.filter((l) => l === `>>> $JS.hub.API.STREAM.CREATE.${name}`)).toHaveLength(1);
+    expect(sent).toEqual(received.map((l) => l.replace("<<<", ">>>")));
     expect(r.stderr).toMatch(/"subjects":\[/);
     // secrets are redacted even where they appear in a request
     expect(r.stderr).not.toContain(PASSWORD);

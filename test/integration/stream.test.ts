@@ -249,6 +249,20 @@ describe("stream ls and info", () => {
     expect((await ts(["stream", "ls", "--all"])).stdout).toContain(`KV_${bucket}`);
   });
 
+  it("stream add of a name stream ls hides (KV_x) warns that it is listed only with --all", async () => {
+    const name = `KV_${uniqueStream()}`;
+    const r = await ts(["stream", "add", name, "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json().config.name).toBe(name); // stdout stays the result alone
+    expect(r.stderr).toBe(
+      `warning: stream ls lists ${name} only with --all (KV_* names are JetStream's key-value buckets)\n`,
+    );
+    expect((await ts(["stream", "ls", "--names"])).stdout.split("\n")).not.toContain(name);
+    expect((await ts(["stream", "ls", "--names", "--all"])).stdout.split("\n")).toContain(name);
+    const plain = await ts(["stream", "add", "--stream", uniqueStream()]);
+    expect(plain.stderr).toBe("");
+  });
+
   it("shows a table like nats stream ls", async () => {
     const name = uniqueStream();
     await ts(["stream", "add", name]);

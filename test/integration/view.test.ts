@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { BIN, cleanEnv, runCli, uniqueStream } from "../helpers/cli.js";
+import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { publishEvents, publishRaw } from "../helpers/fixtures.js";
 
@@ -93,6 +93,43 @@ describe("view", () => {
     expect(e.stdout).toBe("");
   });
 
+  it("--last on a stream never written to, or purged, prints No messages and exits 0", async () => {
+    const empty = uniqueStream("E");
+    expect((await ts(["stream", "add", empty])).code).toBe(0);
+    for (const args of [
+      ["--last", "2"],
+      ["--last", "2", "--subject", "tweet_liked"],
+    ]) {
+      const r = await ts(["view", empty, ...args]);
+      expect(r.stderr, args.join(" ")).toMatch(/^No messages .*in stream .* match\n$/);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stdout).toBe("");
+    }
+    const purged = await seeded();
+    expect((await ts(["stream", "purge", purged, "--force"])).code).toBe(0);
+    const p = await ts(["view", purged, "--last", "2", "--json"]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toBe("");
+  });
+
+  it("a --subject outside the stream is the same exit 2 and message, empty or not", async () => {
+    const full = await seeded();
+    const empty = uniqueStream("E");
+    await ts(["stream", "add", empty]);
+    for (const [stream, args] of [
+      [full, []],
+      [full, ["--last", "2"]],
+      [empty, []],
+      [empty, ["--last", "2"]],
+    ] as const) {
+      const r = await ts(["view", stream, "--subject", "OTHER.x", ...args]);
+      expect(r.stderr, `${stream} ${args.join(" ")}`).toBe(
+        `error: stream ${stream} stores no subject matching OTHER.x (its subjects: ${stream}.*)\n`,
+      );
+      expect(r.code).toBe(2);
+    }
+  });
+
   it("starts at --seq, --since or the --last n (filtered) and stops after --count", async () => {
     const stream = await seeded();
     const seq = await ts(["view", stream, "--seq", "5", "--json"]);
@@ -154,6 +191,71 @@ describe("view", () => {
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/stream NO_SUCH_STREAM not found/);
   });
+
+  /**
+   * `view --json` of a stream with the server paused (SIGSTOP) once the first line is out,
+   * until `resume` says so; the server is always resumed.
+   */
+  async function viewWithPause(
+    args: string[],
+    resume: (exited: () => boolean) => Promise<unknown>,
+  ): Promise<{ code: number | null; seqs: number[]; stderr: string }> {
+    const child = spawn(process.execPath, [BIN, "view", "--json", ...args], {
+      env: cleanEnv({ NATS_URL: server.url }),
+    });
+    let stdout = "";
+    let stderr = "";
+    let exited = false;
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const closed = new Promise<number | null>((r) =>
+      child.on("close", (code) => {
+        exited = true;
+        r(code);
+      }),
+    );
+    try {
+      await waitFor(() => stdout.includes("\n"), 20_000, "the first line of view");
+      process.kill(server.pid, "SIGSTOP");
+      await resume(() => exited);
+    } finally {
+      process.kill(server.pid, "SIGCONT");
+    }
+    const code = await closed;
+    const seqs = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).seq as number);
+    return { code, seqs, stderr };
+  }
+
+  it("rides out a server paused for less than the retry budget: every message, exit 0", async () => {
+    const stream = uniqueStream("PAUSE");
+    await ts(["stream", "add", stream]);
+    await publishEvents(server.url, stream, 20_000);
+    // the issue's case: 12 s, within the default 15 s budget (3 x --timeout 5s); the read
+    // starts again after 5 s of silence, while the server is still paused
+    const r = await viewWithPause([stream], () => new Promise((res) => setTimeout(res, 12_000)));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+  }, 60_000);
+
+  it("a read the paused server stops early exits 6 and names the last sequence printed", async () => {
+    const stream = uniqueStream("PAUSE");
+    await ts(["stream", "add", stream]);
+    await publishEvents(server.url, stream, 20_000);
+    // paused until view gives up (the 6 s budget), then resumed
+    const r = await viewWithPause([stream, "--timeout", "2s"], (exited) =>
+      waitFor(exited, 30_000, "view to exit"),
+    );
+    expect(r.code, r.stderr).toBe(6);
+    const last = r.seqs[r.seqs.length - 1]!;
+    expect(r.seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(last).toBeLessThan(20_000);
+    expect(r.stderr).toBe(
+      `error: view stopped early: ${last} of 20000 messages shown (the last printed at stream sequence ${last}; go on with --seq ${last + 1}): no message came within 6s (the retry budget, 3 x --timeout): the server did not answer\n`,
+    );
+  }, 60_000);
 
   it("ends quietly when stdout closes early (| head -1)", async () => {
     const stream = uniqueStream("P");

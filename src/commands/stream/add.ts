@@ -3,7 +3,12 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
-import { addStream, apiStreamInfo, type StreamRequest } from "../../nats/streams.js";
+import {
+  addStream,
+  apiStreamInfo,
+  systemStreamKind,
+  type StreamRequest,
+} from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import { validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
@@ -59,6 +64,13 @@ export const addCommand = addLeafOptions(
       const request = withDefaults(streamName, given);
       const conn = await ctx.connect();
       const result = await addStream(await conn.jsm(), request);
+      // a name stream ls hides: said now, not discovered when the stream seems to be gone
+      const system = systemStreamKind(streamName);
+      if (system) {
+        ctx.out.warn(
+          `stream ls lists ${streamName} only with --all (${system.prefix}* names are JetStream's ${system.what})`,
+        );
+      }
       if (ctx.out.json)
         return ctx.out.printJson(apiStreamInfo(result.info, result.status === "created"));
       const c = ctx.out.color;
