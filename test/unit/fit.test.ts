@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ellipsize, fitting, visibleLength, wrapParts } from "../../src/output/format.js";
+import { renderBulkProgress } from "../../src/output/publish.js";
 import { fitColumns, type Column } from "../../src/output/table.js";
 import { misspelledEventType, subjectsOverlap } from "../../src/subjects.js";
 
@@ -97,5 +98,22 @@ describe("subject overlap", () => {
   ])("%s and %s: %s", (a, b, want) => {
     expect(subjectsOverlap(a, b)).toBe(want);
     expect(subjectsOverlap(b, a)).toBe(want);
+  });
+});
+
+describe("bulk progress", () => {
+  const s = { published: 28_160, duplicates: 0, failed: 0 };
+  it("tweet --count shows N (issue 18, item 19)", () => {
+    expect(renderBulkProgress(s, "TWITTERCLONE", 200_000)).toBe(
+      "Publishing to TWITTERCLONE: 28,160 of 200,000 published, 0 duplicates, 0 failed",
+    );
+    expect(renderBulkProgress(s, "S", undefined)).toBe(
+      "Publishing to S: 28,160 published, 0 duplicates, 0 failed",
+    );
+  });
+  it("fits beside the spinner on a narrow terminal", () => {
+    const line = renderBulkProgress(s, "WRAPTEST_ABCDEFGHIJK_LONGER_STILL", 200_000, 80);
+    expect(visibleLength(line) + 2).toBeLessThanOrEqual(80);
+    expect(line).toContain("28,160 of 200,000 published");
   });
 });
