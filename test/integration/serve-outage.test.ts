@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { healthStatus, startServe, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
 let serve: ServeProcess | undefined;
@@ -19,11 +19,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const health = (url: string) =>
-  fetch(`${url}/healthz`).then(
-    (r) => r.status,
-    () => 0,
-  );
+const health = healthStatus;
 
 it("NATS down: writes answer 503 + Retry-After in milliseconds; SIGTERM stops within --grace", async () => {
   const stream = uniqueStream("OUTAGE");
