@@ -186,6 +186,59 @@ describe("80 columns", () => {
     expect(json.lines()[0].event.message).toBe(long);
   });
 
+  it("a bulk summary breaks between items: no lone comma, no split word", async () => {
+    // "Published 1,000 events to stream <34 columns> (seq 1-1000)" is 80 columns: the
+    // comma after it used to go alone to the next line
+    const stream = "WRAPTEST_ABCDEFGHIJK_LMNOPQRSTUVWX";
+    await ts(["stream", "rm", stream, "--force"]);
+    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    try {
+      const run = pty(cli("tweet", "y", "--count", "1000", "--stream", stream), 80);
+      expect(await run.exited).toBe(0);
+      const lines = screenLines(run.output());
+      expect(lines.some((l) => /Published 1,000 events/.test(l))).toBe(true);
+      expect(visibleLength(widest(run.output())), widest(run.output())).toBeLessThanOrEqual(80);
+      for (const l of lines) expect(l.trim(), run.output()).not.toMatch(/^,/);
+    } finally {
+      await ts(["stream", "rm", stream, "--force"]);
+    }
+  });
+
+  it("listen: CJK and emoji cut by display width; a non-event's warning wraps", async () => {
+    const stream = uniqueStream("WIDE80");
+    await ts(["stream", "add", stream]);
+    for (const text of ["漢字のテキスト".repeat(12), "😀🎉".repeat(30), "e\u0301".repeat(120)])
+      expect((await ts(["tweet", text, "--stream", stream, "--author", "ann"])).code).toBe(0);
+    await ts([
+      "like",
+      (await ts(["tweet", "x", "--stream", stream, "--json"])).json().event.id,
+      "--stream",
+      stream,
+    ]);
+    const { connect } = await import("nats");
+    const nc = await connect({ servers: server.url });
+    try {
+      await nc
+        .jetstream()
+        .publish(`${stream}.tweet_created`, new TextEncoder().encode("not json ".repeat(20)));
+    } finally {
+      await nc.close();
+    }
+    const args = ["listen", "--stream", stream, "--count", "6", "--timeout", "10s"];
+    const run = pty(cli(...args), 80);
+    expect(await run.exited).toBe(0);
+    const lines = screenLines(run.output());
+    expect(lines.some((l) => l.includes("漢字"))).toBe(true);
+    expect(lines.some((l) => l.includes("is not an event"))).toBe(true);
+    for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+    // a tweet and a like line up: the author column starts at the same place
+    const at = (re: RegExp) => {
+      const l = lines.find((x) => re.test(x))!;
+      return visibleLength(l.slice(0, l.indexOf("@")));
+    };
+    expect(at(/ tweet .*@ann/)).toBe(at(/ like .*@/));
+  });
+
   it("tweet and like confirmations fit 80 columns and keep the whole id", async () => {
     const stream = uniqueStream("CONFIRM80");
     await ts(["stream", "add", stream]);
