@@ -157,6 +157,19 @@ export function wrapWords(text: string, width: number, indent = "  "): string[] 
 }
 
 /**
+ * Text as a terminal `width` wide shows it: each line wider than it broken between words
+ * (later lines indented), so the terminal never cuts one mid-word; as it is without a
+ * width (a pipe, a file).
+ */
+export function fitLines(text: string, width: number | undefined): string {
+  if (width === undefined) return text;
+  return text
+    .split("\n")
+    .flatMap((line) => wrapWords(line, width))
+    .join("\n");
+}
+
+/**
  * `parts` joined by `sep` on as few lines as fit `width` (continuation lines indented by
  * two spaces), breaking between parts, after the separator (never a separator alone on a
  * line), and inside a part only at a space when the part alone is wider than a line; on

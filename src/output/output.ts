@@ -4,7 +4,7 @@
 
 import type { ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
-import { wrapWords } from "./format.js";
+import { fitLines } from "./format.js";
 import { safeText } from "./safe-text.js";
 import { guardStdout, isStdoutClosed } from "./stdout.js";
 
@@ -122,19 +122,6 @@ function palette(level: 0 | 1 | 2 | 3): ChalkInstance {
 
 const safeNote = (text: string) => safeText(redact(text), { keepNewlines: true });
 
-/**
- * A note as a terminal `width` wide shows it: each line wider than it broken between
- * words (later lines indented), so the terminal never cuts one mid-word; as it is
- * without a width.
- */
-function fitNote(text: string, width: number | undefined): string {
-  if (width === undefined) return text;
-  return text
-    .split("\n")
-    .flatMap((line) => wrapWords(line, width))
-    .join("\n");
-}
-
 export function createOutput(opts: OutputOptions = {}): Output {
   guardStdout();
   const json = Boolean(opts.json);
@@ -159,17 +146,17 @@ export function createOutput(opts: OutputOptions = {}): Output {
     writeConfirmed,
     // notes on stderr are plain text that may quote the stream or argv: made safe here
     info(text) {
-      if (!quiet && !json) process.stderr.write(fitNote(safeNote(text), errWidth) + "\n");
+      if (!quiet && !json) process.stderr.write(fitLines(safeNote(text), errWidth) + "\n");
     },
     warn(text) {
       if (!quiet) {
         process.stderr.write(
-          fitNote(errColor.yellow("warning: ") + safeNote(text), errWidth) + "\n",
+          fitLines(errColor.yellow("warning: ") + safeNote(text), errWidth) + "\n",
         );
       }
     },
     error(text) {
-      process.stderr.write(fitNote(errColor.red("error: ") + safeNote(text), errWidth) + "\n");
+      process.stderr.write(fitLines(errColor.red("error: ") + safeNote(text), errWidth) + "\n");
     },
   };
 }
