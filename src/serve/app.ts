@@ -207,6 +207,19 @@ export function createApp(deps: AppDeps): App {
     }
   }
 
+  /**
+   * A read while NATS is down: answered from what the instance holds (memory answers
+   * before the next turn of the event loop), else 503 at once rather than after waiting
+   * for NATS.
+   */
+  function heldRead<T>(read: Promise<T>): Promise<T> {
+    if (deps.connected()) return read;
+    const notHeld = new Promise<never>((_, reject) =>
+      setImmediate(() => reject(unavailableError(undefined, false))),
+    );
+    return Promise.race([read, notHeld]);
+  }
+
   async function createTweet(req: IncomingMessage, res: ServerResponse): Promise<void> {
     checkConnected();
     const key = idempotencyKey(req.headers["idempotency-key"]);
@@ -341,7 +354,7 @@ export function createApp(deps: AppDeps): App {
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
-        const { tweets, total, lastSeq } = await view.timeline(limit, before);
+        const { tweets, total, lastSeq } = await heldRead(view.timeline(limit, before));
         const last = tweets[tweets.length - 1];
         return sendJson(res, 200, {
           tweets,
@@ -353,7 +366,7 @@ export function createApp(deps: AppDeps): App {
         });
       }
       case "getTweet": {
-        const tweet = await view.tweet(tweetIdParam(match.params[0]!));
+        const tweet = await heldRead(view.tweet(tweetIdParam(match.params[0]!)));
         if (!tweet) throw new HttpError(404, `tweet ${match.params[0]} not found`);
         return sendJson(res, 200, tweet);
       }

@@ -61,8 +61,14 @@ it("NATS down: writes answer 503 + Retry-After in milliseconds; SIGTERM stops wi
     expect(((await res.json()) as { error: string }).error, what).toMatch(/not stored/);
     expect(ms, what).toBeLessThan(500);
   }
-  // reads keep serving what the instance holds
+  // reads keep serving what the instance holds; what it does not hold is 503 at once
   expect((await fetch(`${url}/tweets/${id}`)).status).toBe(200);
+  expect((await fetch(`${url}/tweets?limit=10`)).status).toBe(200);
+  const started = performance.now();
+  const unknown = await fetch(`${url}/tweets/never-tweeted`);
+  expect(unknown.status).toBe(503);
+  expect(unknown.headers.get("retry-after")).toBe("1");
+  expect(performance.now() - started).toBeLessThan(500);
 
   const stopping = performance.now();
   const code = await serve.stop("SIGTERM", 30_000);
