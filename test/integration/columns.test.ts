@@ -94,7 +94,7 @@ describe("80 columns", () => {
         expect(piped.stdout, path.join(" ")).not.toMatch(new RegExp(`^ +${natscli} `, "m"));
     }
     // in a terminal 80 columns wide too (commander wraps to the terminal's width)
-    for (const path of [[], ["publish"], ["serve"], ["listen"], ["like"], ["stream", "add"]]) {
+    for (const path of screens) {
       const run = pty(cli(...path, "--help"), 80);
       expect(await run.exited).toBe(0);
       const line = widest(run.output());
@@ -202,6 +202,32 @@ describe("80 columns", () => {
     } finally {
       await ts(["stream", "rm", stream, "--force"]);
     }
+  });
+
+  it("Ctrl-C in publish --file: the summary and the error after it break between words", async () => {
+    const stream = uniqueStream("INTERRUPTED_WITH_A_LONGER_NAME");
+    await ts(["stream", "add", stream]);
+    // stdin is the terminal: publish reads the lines typed, then waits for more until Ctrl-C
+    const run = pty(cli("publish", "--file", "-", "--stream", stream), 80);
+    for (let i = 0; i < 20; i++) run.type(`{"message":"m${i}","author":"a"}\r`);
+    await waitFor(
+      async () => (await ts(["stream", "info", stream, "--json"])).json().state.messages > 0,
+      15_000,
+      "events stored",
+    );
+    run.type("\u0003");
+    expect(await run.exited).toBe(130);
+    const lines = screenLines(run.output());
+    expect(run.output()).toMatch(/Published \d/);
+    expect(run.output()).toMatch(/interrupted by SIGINT/);
+    for (const l of lines) {
+      expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+      expect(l.trim(), run.output()).not.toMatch(/^,/);
+    }
+    // broken between words only: joined again with spaces, the phrases are whole
+    const text = lines.map((l) => l.trim()).join(" ");
+    expect(text).toMatch(/interrupted before the end of the input/);
+    expect(text).toMatch(/every event counted as published above is stored/);
   });
 
   it("listen: CJK and emoji cut by display width; a non-event's warning wraps", async () => {
