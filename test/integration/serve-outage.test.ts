@@ -78,3 +78,25 @@ it("NATS down: writes answer 503 + Retry-After in milliseconds; SIGTERM stops wi
   expect(stopMs, serve.stderr()).toBeLessThan(4_500);
   expect(serve.stderr()).toMatch(/consumers? .*left for the server to remove/);
 }, 90_000);
+
+it("NATS stalled (paused): SIGTERM still stops within --grace plus the 2 s stop budget", async () => {
+  const paused = await startServer();
+  let stalled: ServeProcess | undefined;
+  try {
+    const stream = uniqueStream("STALLED");
+    const env = { NATS_URL: paused.url };
+    expect((await runCli(["stream", "add", stream], { env })).code).toBe(0);
+    stalled = await startServe(["--stream", stream, "--grace", "2s"], env);
+    process.kill(paused.pid, "SIGSTOP");
+    const stopping = performance.now();
+    const code = await stalled.stop("SIGTERM", 30_000);
+    const stopMs = performance.now() - stopping;
+    expect(code, stalled.stderr()).toBe(0);
+    expect(stopMs, stalled.stderr()).toBeLessThan(5_000);
+    expect(stalled.stderr()).toMatch(/NATS did not answer in time: .*left for the server/);
+  } finally {
+    process.kill(paused.pid, "SIGCONT");
+    await stalled?.stop("SIGKILL");
+    await paused.stop();
+  }
+}, 60_000);
