@@ -198,6 +198,9 @@ describe("80 columns", () => {
       const lines = screenLines(run.output());
       expect(lines.some((l) => /Published 1,000 events/.test(l))).toBe(true);
       expect(visibleLength(widest(run.output())), widest(run.output())).toBeLessThanOrEqual(80);
+      // the progress counts against N (item 19), when the run lasts long enough to draw it
+      for (const l of lines.filter((x) => /\d published/.test(x)))
+        expect(l).toMatch(/[\d,]+ of 1,000 published/);
       for (const l of lines) expect(l.trim(), run.output()).not.toMatch(/^,/);
     } finally {
       await ts(["stream", "rm", stream, "--force"]);
