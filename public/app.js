@@ -30,6 +30,7 @@ const ui = {
   timelineError: $("timeline-error"),
   timelineEmpty: $("timeline-empty"),
   events: $("events"),
+  announcer: $("announcer"),
 };
 
 const state = {
@@ -51,6 +52,10 @@ const state = {
   natsProblem: null,
   /** the Idempotency-Key of the tweet being written: kept for retries of the same text */
   draftKey: null,
+  /** a tweet is being sent (the button stays focusable: aria-disabled, not disabled) */
+  sending: false,
+  /** the message was over the limit at the last keystroke (announced when that changes) */
+  over: false,
 };
 
 // ---- small helpers -------------------------------------------------------------------
@@ -123,6 +128,56 @@ function showError(node, text) {
   node.hidden = !text;
 }
 
+/** Error nodes showing what the server or the connection refused: cleared by a success. */
+const serverErrors = new Set();
+
+/** An error from the server or the network, cleared by the next success or reconnection. */
+function showServerError(node, text) {
+  showError(node, text);
+  serverErrors.add(node);
+}
+
+/** A write went through, or the connection is back: the errors it had are history. */
+function clearServerErrors() {
+  for (const node of serverErrors) showError(node, null);
+  serverErrors.clear();
+}
+
+/** Marks a button busy with its request; unlike `disabled`, it keeps the keyboard focus. */
+function setBusy(button, busy) {
+  if (busy) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+
+// ---- announcements for screen readers ------------------------------------------------
+
+/** Additions since the last announcement; said together, politely, after a short pause. */
+const pending = { tweets: [], likes: 0, timer: null };
+const ANNOUNCE_AFTER_MS = 1000;
+
+function announce(text) {
+  // a change of text is what a live region reads; the same text twice needs a reset
+  ui.announcer.textContent = "";
+  requestAnimationFrame(() => (ui.announcer.textContent = text));
+}
+
+/** Announces new timeline items and events, a burst as one sentence. */
+function announceAddition(kind, tweet) {
+  if (kind === "tweet") pending.tweets.push(tweet);
+  else pending.likes++;
+  pending.timer ??= setTimeout(() => {
+    const { tweets, likes } = pending;
+    const parts = [];
+    if (tweets.length === 1) parts.push(`New tweet by ${tweets[0].author}: ${tweets[0].message}`);
+    else if (tweets.length > 1) parts.push(`${tweets.length} new tweets`);
+    if (likes > 0) parts.push(likes === 1 ? "1 new like" : `${likes} new likes`);
+    pending.tweets = [];
+    pending.likes = 0;
+    pending.timer = null;
+    announce(parts.join(". "));
+  }, ANNOUNCE_AFTER_MS);
+}
+
 function formatTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
@@ -143,8 +198,12 @@ function explain(status, serverText, what) {
       return `The same ${what} is still being stored; try again in a moment.`;
     case 413:
       return `The ${what} is too large for this server${detail}.`;
-    case 503:
-      return `Not stored: the server cannot reach NATS right now${detail}. Try again in a moment.`;
+    case 503: {
+      // the server's own words start with "not stored" too: said once
+      const why = serverText?.replace(/^not stored: /i, "");
+      const more = why ? ` (${why})` : "";
+      return `Not stored: the server cannot reach NATS right now${more}. Try again in a moment.`;
+    }
     default:
       return `The server answered ${status}${detail}.`;
   }
@@ -215,8 +274,11 @@ async function checkHealth() {
     const res = await fetch("/healthz", { cache: "no-store", signal: AbortSignal.timeout(5000) });
     const body = await res.json();
     if (typeof body.stream === "string") state.stream = body.stream;
-    if (res.ok) state.natsProblem = null;
-    else if (body.nats === "disconnected") state.natsProblem = "NATS down";
+    if (res.ok) {
+      // NATS is back: what it refused meanwhile is history
+      if (state.natsProblem) clearServerErrors();
+      state.natsProblem = null;
+    } else if (body.nats === "disconnected") state.natsProblem = "NATS down";
     else if (body.nats === "connected") state.natsProblem = "stream unavailable";
     else state.natsProblem = null; // serve is stopping: the event stream reports it
     // the stream was deleted and created again: what this page shows is another story
@@ -299,8 +361,9 @@ async function loadTimeline() {
 }
 
 async function likeTweet(id, tweet) {
-  tweet.button.disabled = true;
-  showError(ui.timelineError, null);
+  if (tweet.busy) return;
+  tweet.busy = true;
+  setBusy(tweet.button, true);
   const author = ui.author.value.trim();
   try {
     const res = await post(
@@ -309,16 +372,20 @@ async function likeTweet(id, tweet) {
       newKey(),
     );
     if (!res.ok) {
-      showError(ui.timelineError, explain(res.status, res.body?.error, "like"));
-    } else if (res.body.seq > state.lastSeq) {
+      showServerError(ui.timelineError, explain(res.status, res.body?.error, "like"));
+      return;
+    }
+    clearServerErrors();
+    if (res.body.seq > state.lastSeq) {
       // shown now; /events will bring the same sequence, which is then not counted again
       state.ownSeqs.add(res.body.seq);
       setLikes(tweet, tweet.likes + 1);
     }
   } catch {
-    showError(ui.timelineError, "Cannot reach the server: the like may not be stored.");
+    showServerError(ui.timelineError, "Cannot reach the server: the like may not be stored.");
   } finally {
-    tweet.button.disabled = false;
+    tweet.busy = false;
+    setBusy(tweet.button, false);
   }
 }
 
@@ -355,10 +422,13 @@ function onEvent(e) {
   // a recent event shown for context: the timeline has it already
   if (seq <= state.snapshotSeq) return;
   if (state.ownSeqs.delete(seq)) return;
-  if (e.type === "tweet_created") addTweet({ ...payload, seq, likes: 0 }, true);
-  else if (e.type === "tweet_liked") {
+  if (e.type === "tweet_created") {
+    addTweet({ ...payload, seq, likes: 0 }, true);
+    announceAddition("tweet", payload);
+  } else if (e.type === "tweet_liked") {
     const tweet = state.tweets.get(payload.id);
     if (tweet) setLikes(tweet, tweet.likes + 1);
+    announceAddition("like");
   }
 }
 
@@ -367,6 +437,8 @@ function connectEvents() {
   const source = new EventSource(`/events?since=${state.lastSeq}`);
   state.source = source;
   source.addEventListener("open", () => {
+    // reconnected: the errors of the outage are history (NATS itself: see checkHealth)
+    if (!state.live && !state.natsProblem) clearServerErrors();
     state.live = true;
     state.retryMs = 1000;
     updateStatus();
@@ -395,6 +467,10 @@ function updateCounter() {
     : `${n} / ${MAX_CHARS}`;
   ui.counter.classList.toggle("over", over);
   ui.message.setAttribute("aria-invalid", String(over));
+  // the counter is read with the field (aria-describedby), not at every keystroke: only
+  // crossing the limit is announced
+  if (over !== state.over) announce(over ? `${n - MAX_CHARS} characters too many` : "");
+  state.over = over;
 }
 
 /** What is wrong with the form, in words, or null. */
@@ -409,21 +485,24 @@ function formProblem(author, message) {
 
 async function submitTweet(event) {
   event.preventDefault();
-  if (ui.send.disabled) return;
+  if (state.sending) return;
   const author = ui.author.value.trim();
   const message = ui.message.value;
   const problem = formProblem(author, message);
   showError(ui.formError, problem);
+  serverErrors.delete(ui.formError); // the form's own words: they stay until it is fixed
   if (problem) return;
   // the same key for every retry of this text: the server stores it once
   state.draftKey ??= newKey();
-  ui.send.disabled = true;
+  state.sending = true;
+  setBusy(ui.send, true);
   try {
     const res = await post("/tweets", { author, message }, state.draftKey);
     if (!res.ok) {
-      showError(ui.formError, explain(res.status, res.body?.error, "tweet"));
+      showServerError(ui.formError, explain(res.status, res.body?.error, "tweet"));
       return;
     }
+    clearServerErrors();
     localStorage.setItem("tweetstream.author", author);
     if (res.body.seq > state.lastSeq) state.ownSeqs.add(res.body.seq);
     addTweet({ ...res.body, likes: 0 }, true);
@@ -432,12 +511,13 @@ async function submitTweet(event) {
     updateCounter();
     ui.message.focus();
   } catch {
-    showError(
+    showServerError(
       ui.formError,
       "Cannot reach the server; the tweet may not be stored. Press Tweet again to retry: it will not be stored twice.",
     );
   } finally {
-    ui.send.disabled = false;
+    state.sending = false;
+    setBusy(ui.send, false);
   }
 }
 

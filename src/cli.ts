@@ -8,6 +8,7 @@ import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
+import { fitLines } from "./output/format.js";
 import { safeText } from "./output/safe-text.js";
 import { guardStdio } from "./output/stdout.js";
 import {
@@ -153,6 +154,10 @@ function configureTree(cmd: Command): void {
   for (const sub of cmd.commands) configureTree(sub);
 }
 
+/** An error line as the terminal on stderr (if it is one) shows it: wrapped between words. */
+const errorLine = (text: string) =>
+  fitLines(text, process.stderr.isTTY ? process.stderr.columns || undefined : undefined) + "\n";
+
 /** Exit code of a thrown error; prints the one line it deserves. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
@@ -161,11 +166,11 @@ export function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (isCliError(err)) {
-    if (!err.reported) process.stderr.write(`error: ${safeText(redact(err.message))}\n`);
+    if (!err.reported) process.stderr.write(errorLine(`error: ${safeText(redact(err.message))}`));
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: internal error: ${safeText(redact(message))}\n`);
+  process.stderr.write(errorLine(`error: internal error: ${safeText(redact(message))}`));
   if (process.env.TWEETSTREAM_DEBUG && err instanceof Error && err.stack) {
     process.stderr.write(redact(err.stack) + "\n");
   }

@@ -4,13 +4,20 @@
 
 import { Command, Help, type HelpConfiguration, type Option } from "commander";
 
+/**
+ * The examples block. An example may span lines (a shell line continued with `\`): its
+ * later lines are indented under the first. Every help line fits
+ * 80 columns (test/integration/columns.test.ts).
+ */
 export function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+  const shown = lines.map((l) => `  $ ${l.split("\n").join("\n    ")}`);
+  return `\nExamples:\n${shown.join("\n")}\n`;
 }
 
 export const EXIT_CODES_HELP =
-  "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
-  "4 not found, 5 conflict or limit, 6 timed out, 130/143 stopped by SIGINT/SIGTERM.\n";
+  "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection, auth or JetStream\n" +
+  "unavailable, 4 not found, 5 conflict or limit, 6 timed out, 130/143 stopped by\n" +
+  "SIGINT/SIGTERM.\n";
 
 function rootOf(cmd: Command): Command {
   let c = cmd;
@@ -22,12 +29,16 @@ function rootOf(cmd: Command): Command {
  * A leaf's global options: the program's options of which the leaf carries a hidden
  * copy (so they work after the subcommand), shown with their env and default. A leaf
  * option of the same name with its own meaning (listen --timeout) is visible, so the
- * global one is not listed there. Groups list none: the program's help has them.
+ * global one is not listed there. Options hidden on the program (natscli's spellings,
+ * `--tlscert`, which the visible `--tls-cert` names) are not listed either. Groups list
+ * none: the program's help has them.
  */
 function leafGlobalOptions(cmd: Command): Option[] {
   if (cmd.commands.length > 0 || !cmd.parent) return [];
   const copies = new Set(cmd.options.filter((o) => o.hidden).map((o) => o.long));
-  return rootOf(cmd).options.filter((o) => o.long !== "--version" && copies.has(o.long));
+  return rootOf(cmd).options.filter(
+    (o) => !o.hidden && o.long !== "--version" && copies.has(o.long),
+  );
 }
 
 /**

@@ -18,7 +18,8 @@ export const likeCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream like 1b4e28ba-2fa1-11d2-883f-0016d3cca427",
-        'id=$(tweetstream tweet "hello world !" --json | jq -r .event.id) && tweetstream like "$id" --author alice',
+        'id=$(tweetstream tweet "hello world !" --json | jq -r .event.id) && \\\n' +
+          'tweetstream like "$id" --author alice',
       ),
     )
     .action(async (tweetId: string, opts: { author?: string }, cmd: Command) => {

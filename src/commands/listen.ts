@@ -162,7 +162,7 @@ export const listenCommand = addLeafOptions(
         "tweetstream listen",
         "tweetstream listen --durable worker --subject tweet_liked",
         "tweetstream listen --durable ci --count 1 --timeout 30s --json",
-        "tweetstream --timeout 10s listen --deliver new    # --timeout before listen: connection timeout",
+        "tweetstream --timeout 10s listen --deliver new  # connection timeout 10s",
       ) +
         "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what" +
         "\nit wrote. Acks are confirmed by the server before it exits: exit 6 if some" +

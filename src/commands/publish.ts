@@ -62,10 +62,12 @@ export const publishCommand = addLeafOptions(
     .option("--fail-fast", "stop at the first bad line or failed publish")
     .addHelpText(
       "after",
-      "\nEach line is an event, as the article's Go struct marshals it:\n" +
-        '  {"messageType":"tweet_created","id":"1","message":"hello world !","date":"2022-01-07T22:01:27Z","author":"ziggornif"}\n' +
-        "Short form: messageType (default tweet_created), id (tweets: a new UUID), date (now) and\n" +
-        "author (--author) may be left out; only complete events are safe to publish twice.\n" +
+      "\nEach line is an event, as the article's Go struct marshals it (one line):\n" +
+        '  {"messageType":"tweet_created","id":"1","message":"hello world !",\n' +
+        '   "date":"2022-01-07T22:01:27Z","author":"ziggornif"}\n' +
+        "Short form: messageType (default tweet_created), id (tweets: a new UUID), date\n" +
+        "(now) and author (--author) may be left out; only complete events are safe to\n" +
+        "publish twice.\n" +
         "Lines longer than the server's max_payload (1 MiB by default) are rejected.\n" +
         examples(
           "tweetstream publish --file events.ndjson",

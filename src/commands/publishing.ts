@@ -14,6 +14,7 @@ import { formatBytes, formatCount } from "../output/format.js";
 import {
   bulkSummaryJson,
   publishedJson,
+  renderBulkProgress,
   renderBulkSummary,
   renderPublished,
   type BulkFacts,
@@ -163,9 +164,7 @@ export async function publishMany(
       const now = performance.now();
       if (now - lastDraw < 100) return;
       lastDraw = now;
-      spinner.text(
-        `Publishing to ${ctx.stream}: ${formatCount(s.published)} published, ${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`,
-      );
+      spinner.text(renderBulkProgress(s, ctx.stream, run.expected, out.errWidth));
     },
   }).finally(unsignal);
   spinner.stop();

@@ -61,9 +61,10 @@ export const serveCommand = addLeafOptions(
     .addHelpText(
       "after",
       examples(
-        "tweetstream serve                      # then open http://127.0.0.1:8080/ in a browser",
-        'tweetstream serve --port 0 --json      # prints {"status":"listening","url":…}',
-        'curl -s -X POST localhost:8080/tweets -H \'Content-Type: application/json\' -d \'{"message":"hi","author":"ann"}\'',
+        "tweetstream serve         # then open http://127.0.0.1:8080/ in a browser",
+        'tweetstream serve --port 0 --json  # prints {"status":"listening","url":…}',
+        "curl -s -X POST localhost:8080/tweets -H 'Content-Type: application/json' \\\n" +
+          '-d \'{"message":"hi","author":"ann"}\'',
         "curl -s 'localhost:8080/tweets?limit=10'",
         "curl -N localhost:8080/events",
         "tweetstream serve --cors http://localhost:5173",

@@ -116,10 +116,10 @@ export const tweetCommand = addLeafOptions(
       "after",
       examples(
         'tweetstream tweet "hello world !"',
-        'tweetstream tweet "hello world !" --author ziggornif --json | jq -r .event.id',
+        'tweetstream tweet "hello world !" --author ziggornif --json \\\n' + "| jq -r .event.id",
         "fortune | tweetstream tweet -",
         `tweetstream tweet "load test ${TEMPLATE_INDEX}" --count 10000`,
-        `tweetstream tweet "seed ${TEMPLATE_INDEX}" --id 'seed-${TEMPLATE_INDEX}' --count 100   # safe to re-run`,
+        `tweetstream tweet "seed ${TEMPLATE_INDEX}" --id 'seed-${TEMPLATE_INDEX}' --count 100  # idempotent`,
       ),
     )
     .action(async (text: string, opts: TweetOptions, cmd: Command) => {

@@ -166,16 +166,20 @@ function shortTime(date: Date, now = new Date()): string {
     : `${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${hm}`;
 }
 
-/** Columns an id keeps in the compact line when the full id would leave too little message. */
+/** Columns an id keeps in the compact line on a terminal narrower than WHOLE_ID. */
 const SHORT_ID = 8;
-/** The message's columns below which the compact line shortens the id. */
-const MIN_MESSAGE = 20;
+/** Terminal columns from which listen's lines use the full layout (time, type, whole id). */
+const FULL_LAYOUT = 120;
+/** Terminal columns from which the compact layout keeps the whole id. */
+const WHOLE_ID = 100;
 
 /**
  * listen, human: one line per event — time, type, id, author (or anonymous), message (a
- * like's empty message shows nothing: the id already says which tweet). On a terminal `width` wide a
- * line that does not fit is made compact (short time, type "tweet" / "like", and when
- * needed a shortened id) and its message cut with "…"; without a width it is never cut.
+ * like's empty message shows nothing: the id already says which tweet). On a terminal
+ * `width` wide the layout depends on the width only, so tweets and likes line up: below
+ * FULL_LAYOUT columns it is compact (short time, type "tweet" / "like", and below WHOLE_ID
+ * a shortened id), and a message that does not fit is cut with "…" by display width;
+ * without a width nothing is cut.
  */
 export function renderEventLine(
   msg: StoredMessage,
@@ -196,14 +200,19 @@ export function renderEventLine(
     `${color.dim(time)}  ${paint(type)}  ${shownId}  ${author}` +
     (text ? `  ${text}` : "") +
     (again ? color.dim(again) : "");
-  const full = line(formatTime(date), printable(event.messageType, false).padEnd(13), id, message);
-  if (width === undefined || visibleLength(full) <= width) return full;
-  const type = (event.messageType === "tweet_liked" ? "like" : "tweet").padEnd(5);
-  const time = shortTime(date);
-  const room = (shownId: string) =>
-    width - visibleLength(line(time, type, shownId, "")) - (message ? 2 : 0);
-  const shownId = room(id) >= MIN_MESSAGE || !message ? id : ellipsize(id, SHORT_ID + 1);
-  return line(time, type, shownId, message ? ellipsize(message, Math.max(room(shownId), 1)) : "");
+  if (width === undefined) {
+    return line(formatTime(date), printable(event.messageType, false).padEnd(13), id, message);
+  }
+  const [time, type, shownId] =
+    width >= FULL_LAYOUT
+      ? [formatTime(date), printable(event.messageType, false).padEnd(13), id]
+      : [
+          shortTime(date),
+          (event.messageType === "tweet_liked" ? "like" : "tweet").padEnd(5),
+          width >= WHOLE_ID ? id : ellipsize(id, SHORT_ID + 1),
+        ];
+  const room = width - visibleLength(line(time, type, shownId, "")) - 2;
+  return line(time, type, shownId, message ? ellipsize(message, Math.max(room, 1)) : "");
 }
 
 /** listen, human, a payload that is not an event: sequence, subject and the raw text. */
@@ -214,7 +223,7 @@ export function renderMalformedLine(
 ): string {
   const head = `#${msg.seq} ${printable(msg.subject, false)}`;
   const text = printable(payloadText(msg), false);
-  const room = width === undefined ? Infinity : width - head.length - 2;
+  const room = width === undefined ? Infinity : width - visibleLength(head) - 2;
   return `${color.dim(head)}  ${room === Infinity ? text : ellipsize(text, Math.max(room, 1))}`;
 }
 

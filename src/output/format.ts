@@ -1,4 +1,7 @@
-// Pure formatting helpers shared by the human renderers: sizes, counts, times, ages.
+// Pure formatting helpers shared by the human renderers: sizes, counts, times, ages, and
+// fitting text to a terminal by display width (get-east-asian-width's Unicode table).
+
+import { eastAsianWidth } from "get-east-asian-width";
 
 const SIZE_STEPS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -65,17 +68,65 @@ export function formatAge(date: Date | null, now = Date.now()): string {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
+/** Printable ASCII only: one column per character, no need to look further. */
+const PLAIN = /^[\x20-\x7e]*$/;
+/** A character that takes room (not a control, format character or combining mark). */
+const VISIBLE =
+  /[^\p{Default_Ignorable_Code_Point}\p{Control}\p{Format}\p{Nonspacing_Mark}\p{Enclosing_Mark}\p{Surrogate}]/u;
+// built at run time: TypeScript's ES2022 target refuses the `v` flag in a literal (Node 20 has it)
+let emoji: RegExp | undefined;
+let graphemes: Intl.Segmenter | undefined;
 
-/** Columns `text` takes on a terminal (ANSI colours take none). */
-export function visibleLength(text: string): number {
-  return [...text.replace(ANSI, "")].length;
+/**
+ * Terminal cells of one grapheme cluster: emoji (RGI sequences, flags, keycaps) 2; else
+ * the East Asian Width of its first visible character (Wide and Fullwidth 2, Ambiguous 1
+ * as most terminals draw it); nothing visible (combining marks, controls, ZWJ) 0.
+ */
+function clusterWidth(cluster: string): number {
+  const at = cluster.search(VISIBLE);
+  if (at < 0) return 0;
+  emoji ??= new RegExp("^\\p{RGI_Emoji}$", "v");
+  if (emoji.test(cluster)) return 2;
+  return eastAsianWidth(cluster.codePointAt(at)!, { ambiguousAsWide: false });
 }
 
-/** Plain `text` cut to `width` columns, ending in "…" when cut. */
+function clusters(text: string): Iterable<string> {
+  graphemes ??= new Intl.Segmenter();
+  return [...graphemes.segment(text)].map((s) => s.segment);
+}
+
+/**
+ * Columns `text` takes on a terminal: display width by grapheme cluster (CJK and emoji
+ * 2, combining marks 0), ANSI colours none.
+ */
+export function visibleLength(text: string): number {
+  const plain = text.replace(ANSI, "");
+  if (PLAIN.test(plain)) return plain.length;
+  let width = 0;
+  for (const c of clusters(plain)) width += clusterWidth(c);
+  return width;
+}
+
+/**
+ * Plain `text` cut to `width` columns, ending in "…" when cut; never inside a grapheme
+ * cluster, and a wide character that would straddle the edge is left out whole.
+ */
 export function ellipsize(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  return width <= 0 ? "" : chars.slice(0, width - 1).join("") + "…";
+  if (PLAIN.test(text)) {
+    if (text.length <= width) return text;
+    return width <= 0 ? "" : text.slice(0, width - 1) + "…";
+  }
+  if (visibleLength(text) <= width) return text;
+  if (width <= 0) return "";
+  let kept = "";
+  let used = 0;
+  for (const c of clusters(text)) {
+    const w = clusterWidth(c);
+    if (used + w > width - 1) break;
+    kept += c;
+    used += w;
+  }
+  return kept + "…";
 }
 
 /**
@@ -88,19 +139,61 @@ export function fitting(width: number | undefined, ...variants: string[]): strin
 }
 
 /**
+ * `text` broken at spaces into lines of at most `width` columns, later lines starting
+ * with `indent`; a word wider than a line is cut only when it has to be.
+ */
+export function wrapWords(text: string, width: number, indent = "  "): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line === "" ? word : `${line} ${word}`;
+    if (visibleLength(next) <= width || line.trim() === "") line = next;
+    else {
+      lines.push(line);
+      line = indent + word;
+    }
+  }
+  return [...lines, line];
+}
+
+/**
+ * Text as a terminal `width` wide shows it: each line wider than it broken between words
+ * (later lines indented), so the terminal never cuts one mid-word; as it is without a
+ * width (a pipe, a file).
+ */
+export function fitLines(text: string, width: number | undefined): string {
+  if (width === undefined) return text;
+  return text
+    .split("\n")
+    .flatMap((line) => wrapWords(line, width))
+    .join("\n");
+}
+
+/**
  * `parts` joined by `sep` on as few lines as fit `width` (continuation lines indented by
- * two spaces); on one line without a width.
+ * two spaces), breaking between parts, after the separator (never a separator alone on a
+ * line), and inside a part only at a space when the part alone is wider than a line; on
+ * one line without a width.
  */
 export function wrapParts(parts: string[], width: number | undefined, sep = ", "): string {
   if (width === undefined) return parts.join(sep);
+  const tail = sep.trimEnd();
   const lines: string[] = [];
   let line = "";
-  for (const part of parts) {
+  parts.forEach((part, i) => {
+    // a part that is not the last is followed by the separator, on this line or at its end
+    const end = i < parts.length - 1 ? tail : "";
     const next = line === "" ? part : line + sep + part;
-    if (line !== "" && visibleLength(next) > width) {
-      lines.push(line + sep.trimEnd());
+    if (line === "" || visibleLength(next + end) <= width) line = next;
+    else {
+      lines.push(line + tail);
       line = "  " + part;
-    } else line = next;
-  }
+    }
+    if (visibleLength(line + end) > width) {
+      const words = wrapWords(line + end, width);
+      lines.push(...words.slice(0, -1));
+      line = words[words.length - 1]!.slice(0, words[words.length - 1]!.length - end.length);
+    }
+  });
   return [...lines, line].join("\n");
 }

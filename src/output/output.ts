@@ -4,6 +4,7 @@
 
 import type { ChalkInstance } from "chalk";
 import { redact } from "../redact.js";
+import { fitLines } from "./format.js";
 import { safeText } from "./safe-text.js";
 import { guardStdio, isStdoutClosed } from "./stdout.js";
 
@@ -129,12 +130,13 @@ export function createOutput(opts: OutputOptions = {}): Output {
   const stderrTTY = Boolean(process.stderr.isTTY);
   const color = palette(colorLevel(stdoutTTY, opts));
   const errColor = palette(colorLevel(stderrTTY, opts));
+  const errWidth = stderrTTY ? process.stderr.columns || undefined : undefined;
   return {
     json,
     quiet,
     interactive: stdoutTTY,
     width: stdoutTTY ? process.stdout.columns || undefined : undefined,
-    errWidth: stderrTTY ? process.stderr.columns || undefined : undefined,
+    errWidth,
     color,
     errColor,
     spinners: stderrTTY && !json && !quiet && !isCI(),
@@ -144,13 +146,17 @@ export function createOutput(opts: OutputOptions = {}): Output {
     writeConfirmed,
     // notes on stderr are plain text that may quote the stream or argv: made safe here
     info(text) {
-      if (!quiet && !json) process.stderr.write(safeNote(text) + "\n");
+      if (!quiet && !json) process.stderr.write(fitLines(safeNote(text), errWidth) + "\n");
     },
     warn(text) {
-      if (!quiet) process.stderr.write(errColor.yellow("warning: ") + safeNote(text) + "\n");
+      if (!quiet) {
+        process.stderr.write(
+          fitLines(errColor.yellow("warning: ") + safeNote(text), errWidth) + "\n",
+        );
+      }
     },
     error(text) {
-      process.stderr.write(errColor.red("error: ") + safeNote(text) + "\n");
+      process.stderr.write(fitLines(errColor.red("error: ") + safeNote(text), errWidth) + "\n");
     },
   };
 }

@@ -92,6 +92,30 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
   };
 }
 
+/**
+ * The spinner's line while a bulk run goes on: "Publishing to S: 28,160 of 200,000
+ * published, 0 duplicates, 0 failed" (`expected`: tweet --count's N; publish --file does
+ * not know its total). On a terminal `width` wide, the most detailed form that fits
+ * beside the spinner's two columns.
+ */
+export function renderBulkProgress(
+  s: Pick<BulkSummary, "published" | "duplicates" | "failed">,
+  stream: string,
+  expected: number | undefined,
+  width?: number,
+): string {
+  const of = expected === undefined ? "" : ` of ${formatCount(expected)}`;
+  const published = `${formatCount(s.published)}${of} published`;
+  const counts = `${formatCount(s.duplicates)} duplicates, ${formatCount(s.failed)} failed`;
+  return fitting(
+    width === undefined ? undefined : width - 2,
+    `Publishing to ${stream}: ${published}, ${counts}`,
+    `${stream}: ${published}, ${counts}`,
+    `${published}, ${formatCount(s.failed)} failed`,
+    published,
+  );
+}
+
 /** The summary line; on a terminal `width` wide, wrapped at its commas to fit. */
 export function renderBulkSummary(
   s: BulkSummary,

@@ -1,6 +1,7 @@
 // The one spinner factory: ora is loaded only when a spinner is really shown
 // (a person at a terminal, no --json / --quiet / CI); otherwise a silent stand-in.
 
+import { fitLines } from "./format.js";
 import type { Output } from "./output.js";
 
 export interface Spinner {
@@ -8,20 +9,24 @@ export interface Spinner {
   succeed(text?: string): void;
   fail(text?: string): void;
   stop(): void;
-  /** A line on stderr above the spinner (the spinner is redrawn below it). */
+  /**
+   * A line on stderr above the spinner (the spinner is redrawn below it), wrapped between
+   * words on a terminal.
+   */
   log(line: string): void;
 }
 
-const silent: Spinner = {
-  text() {},
-  succeed() {},
-  fail() {},
-  stop() {},
-  log: (line) => void process.stderr.write(line + "\n"),
-};
-
 export async function startSpinner(out: Output, text: string): Promise<Spinner> {
-  if (!out.spinners) return silent;
+  const fit = (line: string) => fitLines(line, out.errWidth) + "\n";
+  if (!out.spinners) {
+    return {
+      text() {},
+      succeed() {},
+      fail() {},
+      stop() {},
+      log: (line) => void process.stderr.write(fit(line)),
+    };
+  }
   const { default: ora } = await import("ora");
   const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
   return {
@@ -33,7 +38,7 @@ export async function startSpinner(out: Output, text: string): Promise<Spinner> 
     stop: () => void spinner.stop(),
     log: (line) => {
       spinner.clear();
-      process.stderr.write(line + "\n");
+      process.stderr.write(fit(line));
       spinner.render();
     },
   };

@@ -20,6 +20,7 @@ import {
   tweetInput,
 } from "./validate.js";
 import { safeText } from "../output/safe-text.js";
+import { isTransient } from "../nats/errors.js";
 
 export interface PublishResult {
   seq: number;
@@ -57,6 +58,8 @@ export interface AppDeps {
   publish(event: TweetEvent, msgId?: string): Promise<PublishResult>;
   /** the event stored at `seq` (null: none, or not an event); a like's retry checks its body */
   storedEvent(seq: number): Promise<TweetEvent | null>;
+  /** false while the NATS connection is down: writes answer 503 before anything else */
+  connected(): boolean;
   health(): Promise<Health>;
   /** one line per failed request, for the operator */
   logError(text: string): void;
@@ -157,6 +160,22 @@ export function publishError(err: unknown): HttpError {
 }
 
 /**
+ * A read of NATS (the view's bucket, a stored message) that failed in a way that passes:
+ * NATS is down, or no answer came in time. 503 with Retry-After, like a write that
+ * could not be stored; undefined for anything else (a 500).
+ */
+export function unavailableError(err: unknown, connected: boolean): HttpError | undefined {
+  const passing =
+    !connected ||
+    isTransient(err) ||
+    (err instanceof CliError &&
+      (err.exitCode === ExitCode.Timeout || err.exitCode === ExitCode.Connection));
+  if (!passing) return undefined;
+  const why = connected ? "no answer from NATS in time" : "not connected to NATS";
+  return new HttpError(503, `${why}; retry`, { "Retry-After": "1" });
+}
+
+/**
  * The path and query of a request target. An ordinary path is taken as it is (`new URL`
  * cost more than the rest of routing a GET); anything else is normalised by `new URL`.
  */
@@ -180,7 +199,31 @@ export function createApp(deps: AppDeps): App {
   /** Idempotency-Keys being published right now */
   const pendingKeys = new Set<string>();
 
+  /**
+   * While NATS is down nothing can be stored: a write answers 503 at once, before any
+   * look-up in the view (which would wait for NATS) and before reading the body.
+   */
+  function checkConnected(): void {
+    if (!deps.connected()) {
+      throw publishError(new CliError("not connected to NATS", ExitCode.Connection));
+    }
+  }
+
+  /**
+   * A read while NATS is down: answered from what the instance holds (memory answers
+   * before the next turn of the event loop), else 503 at once rather than after waiting
+   * for NATS.
+   */
+  function heldRead<T>(read: Promise<T>): Promise<T> {
+    if (deps.connected()) return read;
+    const notHeld = new Promise<never>((_, reject) =>
+      setImmediate(() => reject(unavailableError(undefined, false))),
+    );
+    return Promise.race([read, notHeld]);
+  }
+
   async function createTweet(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkConnected();
     const key = idempotencyKey(req.headers["idempotency-key"]);
     checkJsonContentType(req.headers["content-type"]);
     const input = tweetInput(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
@@ -235,6 +278,7 @@ export function createApp(deps: AppDeps): App {
   }
 
   async function likeTweet(req: IncomingMessage, res: ServerResponse, rawId: string) {
+    checkConnected();
     const id = tweetIdParam(rawId);
     const key = idempotencyKey(req.headers["idempotency-key"]);
     let author = likeAuthor(undefined);
@@ -312,7 +356,7 @@ export function createApp(deps: AppDeps): App {
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
-        const { tweets, total, lastSeq } = await view.timeline(limit, before);
+        const { tweets, total, lastSeq } = await heldRead(view.timeline(limit, before));
         const last = tweets[tweets.length - 1];
         return sendJson(res, 200, {
           tweets,
@@ -324,7 +368,7 @@ export function createApp(deps: AppDeps): App {
         });
       }
       case "getTweet": {
-        const tweet = await view.tweet(tweetIdParam(match.params[0]!));
+        const tweet = await heldRead(view.tweet(tweetIdParam(match.params[0]!)));
         if (!tweet) throw new HttpError(404, `tweet ${match.params[0]} not found`);
         return sendJson(res, 200, tweet);
       }
@@ -381,6 +425,7 @@ export function createApp(deps: AppDeps): App {
         res.on("close", () => inFlight--);
       }
       route(req, res).catch((err: unknown) => {
+        if (!isHttpError(err)) err = unavailableError(err, deps.connected()) ?? err;
         if (isHttpError(err)) {
           sendJson(res, err.status, { error: err.message }, err.headers);
           // 503s are the outage the connection watcher already reported, once

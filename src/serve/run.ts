@@ -41,6 +41,13 @@ import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.j
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
 
+/**
+ * What stopping may spend on NATS after the grace period (saving the view, giving up the
+ * lease, deleting this instance's consumers): a NATS that is gone or stalled must not
+ * hold the stop past what systemd or Kubernetes wait.
+ */
+const STOP_BUDGET_MS = 2_000;
+
 export interface ServeOptions {
   host: string;
   port: number;
@@ -254,6 +261,56 @@ function healthCheck(
   };
 }
 
+/** True when `work` settled before `deadline` (ms since the epoch); it goes on otherwise. */
+async function settledBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  const done = work.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The last of serve's NATS work, within the stop budget: delete this instance's consumers
+ * (none is left to the inactivity timeout after a clean stop). What could not be done is
+ * said, and the connection is closed rather than drained (a drain waits for the server).
+ */
+async function leaveNats(
+  conn: Connection,
+  stream: string,
+  name: string,
+  stop: { reachable: boolean; viewStopped: boolean; deadline: number },
+  warn: (text: string) => void,
+): Promise<void> {
+  const deleted =
+    stop.reachable &&
+    (await settledBy(
+      conn.jsm().then((jsm) => deleteConsumers(jsm, stream, `${name}-`)),
+      stop.deadline,
+    ));
+  const left: string[] = [];
+  if (!deleted) {
+    left.push(
+      `this instance's consumers (${name}-…) are left for the server to remove once inactive`,
+    );
+  }
+  if (!stop.viewStopped) {
+    left.push("the view's last position was not saved and its writer lease expires by itself");
+  }
+  if (left.length === 0) return;
+  const why = stop.reachable ? "NATS did not answer in time" : "NATS is unreachable";
+  warn(`${why}: ${left.join("; ")}`);
+  await conn.nc.close().catch(() => undefined);
+}
+
 /** Stop accepting, end the event streams, let in-flight requests finish (up to the grace period). */
 async function closeHttp(
   server: Server,
@@ -287,6 +344,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
   const signals = stopSignal();
   const name = instanceName();
   let conn: Connection | undefined;
+  const stopping = { reachable: true, viewStopped: true, deadline: Infinity };
   try {
     conn = await ctx.connect();
     const view = await bootView(ctx, conn, name, signals.promise);
@@ -314,6 +372,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       maxBodyBytes: opts.maxBodyBytes,
       publish: publisher(c, stream, connection),
       storedEvent: storedEventAt(c, stream),
+      connected: () => connection.connected(),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
       guard: guard.check,
@@ -365,16 +424,18 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     // a second signal cuts the grace period short
     const cutShort = new Promise<void>((resolve) => signals.again(resolve));
     await closeHttp(server, app, view, opts.gracePeriodMs, cutShort);
+    stopping.reachable = connection.connected();
+    stopping.deadline = Date.now() + (stopping.reachable ? STOP_BUDGET_MS : 0);
     connection.stop();
-    await view.stop();
+    // unreachable: the view stops following and writing, but nothing waits for NATS
+    stopping.viewStopped = await settledBy(view.stop(), stopping.deadline);
     if (why === "lost") throw new CliError("lost the connection to NATS", ExitCode.Connection);
     out.info(`Stopped (${why}).`);
   } finally {
     signals.dispose();
-    // this instance's consumers: none is left to the inactivity timeout after a clean stop
     if (conn && !conn.nc.isClosed()) {
-      const jsm = await conn.jsm().catch(() => undefined);
-      if (jsm) await deleteConsumers(jsm, stream, `${name}-`).catch(() => undefined);
+      stopping.deadline = Math.min(stopping.deadline, Date.now() + STOP_BUDGET_MS);
+      await leaveNats(conn, stream, name, stopping, (text) => out.warn(text));
     }
   }
 }

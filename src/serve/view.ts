@@ -148,6 +148,8 @@ export class ServeView {
       this.ticking = this.ticking
         .then(() => this.onTick())
         .catch((err: unknown) => {
+          // a tick cut short by stopping (NATS unreachable) is not news
+          if (this.stopped) return;
           this.deps.warn(`view: ${err instanceof Error ? err.message : String(err)}`);
         });
     }, TICK_MS);

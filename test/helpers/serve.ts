@@ -126,3 +126,11 @@ export async function withConcurrency<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   return results;
 }
+
+/** serve's /healthz status (0 when it does not answer at all). */
+export function healthStatus(url: string): Promise<number> {
+  return fetch(`${url}/healthz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+}

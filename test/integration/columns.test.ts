@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { visibleLength } from "../../src/output/format.js";
 
 let server: TestServer;
 const ts = (args: string[]) => runCli(args, { env: { NATS_URL: server.url } });
@@ -56,10 +57,53 @@ function screenLines(output: string): string[] {
     .filter((l) => l.length > 0);
 }
 
+/** The widest line, by display width (CJK and emoji 2 columns, combining marks 0). */
 const widest = (output: string) =>
-  screenLines(output).reduce((w, l) => ([...l].length > w.length ? l : w), "");
+  screenLines(output).reduce((w, l) => (visibleLength(l) > visibleLength(w) ? l : w), "");
+
+/** The subcommands a help screen lists under "Commands:" (without `help`). */
+function listedCommands(help: string): string[] {
+  const section = help.split(/^Commands:\n/m)[1]?.split(/\n\n/)[0] ?? "";
+  return [...section.matchAll(/^ {2}([a-z][\w-]*)/gm)]
+    .map((m) => m[1]!)
+    .filter((n) => n !== "help");
+}
+
+/** Every help screen: the program's, then each group's and each command's, depth first. */
+async function helpScreens(path: string[] = []): Promise<string[][]> {
+  const help = await runCli([...path, "--help"]);
+  expect(help.code, path.join(" ")).toBe(0);
+  const below = await Promise.all(
+    listedCommands(help.stdout).map((c) => helpScreens([...path, c])),
+  );
+  return [path, ...below.flat()];
+}
 
 describe("80 columns", () => {
+  it("every help screen fits 80 columns, piped and in a terminal; TLS options listed once", async () => {
+    const screens = await helpScreens();
+    expect(screens.length).toBeGreaterThan(20);
+    expect(screens).toContainEqual(["stream", "add"]);
+    expect(screens).toContainEqual(["serve"]);
+    for (const path of screens) {
+      const piped = await runCli([...path, "--help"]);
+      const line = widest(piped.stdout);
+      expect(visibleLength(line), `${path.join(" ")}: ${line}`).toBeLessThanOrEqual(80);
+      // a leaf's Global Options name each TLS option once (--tls-cert, not also --tlscert)
+      for (const natscli of ["--tlscert", "--tlskey", "--tlsca"])
+        expect(piped.stdout, path.join(" ")).not.toMatch(new RegExp(`^ +${natscli} `, "m"));
+    }
+    // in a terminal 80 columns wide too (commander wraps to the terminal's width)
+    for (const path of screens) {
+      const run = pty(cli(...path, "--help"), 80);
+      expect(await run.exited).toBe(0);
+      const line = widest(run.output());
+      expect(visibleLength(line), `${path.join(" ")}: ${line}`).toBeLessThanOrEqual(80);
+      // no word is cut by the terminal: the exit codes footer breaks between words
+      if (path.length === 0) expect(run.output()).toMatch(/stopped by\r?\nSIGINT\/SIGTERM\./);
+    }
+  }, 120_000);
+
   it("nothing in the demo workflow is wider than the terminal", async () => {
     const run = pty([process.execPath, "scripts/demo.mjs"], 80);
     expect(await run.exited).toBe(0);
@@ -67,7 +111,7 @@ describe("80 columns", () => {
     expect(lines.some((l) => l.includes("Streams"))).toBe(true);
     expect(lines.some((l) => /Published 1,000 events/.test(l))).toBe(true);
     const line = widest(run.output());
-    expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(visibleLength(line), line).toBeLessThanOrEqual(80);
   }, 90_000);
 
   it("stream ls drops and cuts columns at 80, shows every column when wide or piped", async () => {
@@ -77,7 +121,7 @@ describe("80 columns", () => {
     ).toBe(0);
     const narrow = pty(cli("stream", "ls"), 80);
     expect(await narrow.exited).toBe(0);
-    expect([...widest(narrow.output())].length).toBeLessThanOrEqual(80);
+    expect(visibleLength(widest(narrow.output()))).toBeLessThanOrEqual(80);
     expect(narrow.output()).toContain("Messages");
     expect(narrow.output()).not.toContain("Created");
     expect(narrow.output()).toContain("…");
@@ -109,7 +153,7 @@ describe("80 columns", () => {
     }
     const narrow = pty(cli("consumer", "ls", stream), 80);
     expect(await narrow.exited).toBe(0);
-    expect([...widest(narrow.output())].length).toBeLessThanOrEqual(80);
+    expect(visibleLength(widest(narrow.output()))).toBeLessThanOrEqual(80);
     expect(narrow.output()).toContain("Unprocessed");
     const wide = pty(cli("consumer", "ls", stream), 250);
     expect(await wide.exited).toBe(0);
@@ -127,7 +171,7 @@ describe("80 columns", () => {
     const narrow = pty(cli(...args), 80);
     expect(await narrow.exited).toBe(0);
     const lines = screenLines(narrow.output());
-    expect([...widest(narrow.output())].length).toBeLessThanOrEqual(80);
+    expect(visibleLength(widest(narrow.output()))).toBeLessThanOrEqual(80);
     const tweetLine = lines.find((l) => l.includes("a long tweet"))!;
     expect(tweetLine).toMatch(/…$/);
     const likeLine = lines.find((l) => l.includes("@alice"))!;
@@ -142,6 +186,88 @@ describe("80 columns", () => {
     expect(json.lines()[0].event.message).toBe(long);
   });
 
+  it("a bulk summary breaks between items: no lone comma, no split word", async () => {
+    // "Published 1,000 events to stream <34 columns> (seq 1-1000)" is 80 columns: the
+    // comma after it used to go alone to the next line
+    const stream = "WRAPTEST_ABCDEFGHIJK_LMNOPQRSTUVWX";
+    await ts(["stream", "rm", stream, "--force"]);
+    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    try {
+      const run = pty(cli("tweet", "y", "--count", "1000", "--stream", stream), 80);
+      expect(await run.exited).toBe(0);
+      const lines = screenLines(run.output());
+      expect(lines.some((l) => /Published 1,000 events/.test(l))).toBe(true);
+      expect(visibleLength(widest(run.output())), widest(run.output())).toBeLessThanOrEqual(80);
+      // the progress counts against N (item 19), when the run lasts long enough to draw it
+      for (const l of lines.filter((x) => /\d published/.test(x)))
+        expect(l).toMatch(/[\d,]+ of 1,000 published/);
+      for (const l of lines) expect(l.trim(), run.output()).not.toMatch(/^,/);
+    } finally {
+      await ts(["stream", "rm", stream, "--force"]);
+    }
+  });
+
+  it("Ctrl-C in publish --file: the summary and the error after it break between words", async () => {
+    const stream = uniqueStream("INTERRUPTED_WITH_A_LONGER_NAME");
+    await ts(["stream", "add", stream]);
+    // stdin is the terminal: publish reads the lines typed, then waits for more until Ctrl-C
+    const run = pty(cli("publish", "--file", "-", "--stream", stream), 80);
+    for (let i = 0; i < 20; i++) run.type(`{"message":"m${i}","author":"a"}\r`);
+    await waitFor(
+      async () => (await ts(["stream", "info", stream, "--json"])).json().state.messages > 0,
+      15_000,
+      "events stored",
+    );
+    run.type("\u0003");
+    expect(await run.exited).toBe(130);
+    const lines = screenLines(run.output());
+    expect(run.output()).toMatch(/Published \d/);
+    expect(run.output()).toMatch(/interrupted by SIGINT/);
+    for (const l of lines) {
+      expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+      expect(l.trim(), run.output()).not.toMatch(/^,/);
+    }
+    // broken between words only: joined again with spaces, the phrases are whole
+    const text = lines.map((l) => l.trim()).join(" ");
+    expect(text).toMatch(/interrupted before the end of the input/);
+    expect(text).toMatch(/every event counted as published above is stored/);
+  });
+
+  it("listen: CJK and emoji cut by display width; a non-event's warning wraps", async () => {
+    const stream = uniqueStream("WIDE80");
+    await ts(["stream", "add", stream]);
+    for (const text of ["漢字のテキスト".repeat(12), "😀🎉".repeat(30), "e\u0301".repeat(120)])
+      expect((await ts(["tweet", text, "--stream", stream, "--author", "ann"])).code).toBe(0);
+    await ts([
+      "like",
+      (await ts(["tweet", "x", "--stream", stream, "--json"])).json().event.id,
+      "--stream",
+      stream,
+    ]);
+    const { connect } = await import("nats");
+    const nc = await connect({ servers: server.url });
+    try {
+      await nc
+        .jetstream()
+        .publish(`${stream}.tweet_created`, new TextEncoder().encode("not json ".repeat(20)));
+    } finally {
+      await nc.close();
+    }
+    const args = ["listen", "--stream", stream, "--count", "6", "--timeout", "10s"];
+    const run = pty(cli(...args), 80);
+    expect(await run.exited).toBe(0);
+    const lines = screenLines(run.output());
+    expect(lines.some((l) => l.includes("漢字"))).toBe(true);
+    expect(lines.some((l) => l.includes("is not an event"))).toBe(true);
+    for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+    // a tweet and a like line up: the author column starts at the same place
+    const at = (re: RegExp) => {
+      const l = lines.find((x) => re.test(x))!;
+      return visibleLength(l.slice(0, l.indexOf("@")));
+    };
+    expect(at(/ tweet .*@ann/)).toBe(at(/ like .*@/));
+  });
+
   it("tweet and like confirmations fit 80 columns and keep the whole id", async () => {
     const stream = uniqueStream("CONFIRM80");
     await ts(["stream", "add", stream]);
@@ -152,7 +278,7 @@ describe("80 columns", () => {
     const like = pty(cli("like", id, "--stream", stream, "--author", "a_rather_long_name"), 80);
     expect(await like.exited).toBe(0);
     for (const out of [tweet.output(), like.output()])
-      expect([...widest(out)].length).toBeLessThanOrEqual(80);
+      expect(visibleLength(widest(out))).toBeLessThanOrEqual(80);
     expect(like.output()).toContain(id);
   });
 
@@ -164,7 +290,7 @@ describe("80 columns", () => {
     await waitFor(() => purge.output().includes("[y/N]"), 15_000, "the purge prompt");
     purge.type("n\r");
     expect(await purge.exited).toBe(0);
-    expect([...widest(purge.output())].length, widest(purge.output())).toBeLessThanOrEqual(80);
+    expect(visibleLength(widest(purge.output())), widest(purge.output())).toBeLessThanOrEqual(80);
     expect((await ts(["stream", "info", stream, "--json"])).json().state.messages).toBe(1);
     const edit = pty(cli("stream", "edit", stream, "--max-age", "2h"), 80);
     await waitFor(() => edit.output().includes("[y/N]"), 15_000, "the edit prompt");
@@ -181,7 +307,7 @@ describe("80 columns", () => {
     await ts(["stream", "add", stream]);
     const run = pty(cli("listen", "--stream", stream, "--durable", "d"), 80);
     await waitFor(() => run.output().includes("Listening on"), 15_000, "the listener");
-    expect([...widest(run.output())].length).toBeLessThanOrEqual(80);
+    expect(visibleLength(widest(run.output()))).toBeLessThanOrEqual(80);
     run.type("\u0003");
     expect(await run.exited).toBe(130);
     expect(run.output()).toMatch(/Stopped by SIGINT before any event/);

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { natsClient, readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import {
+  healthStatus,
+  natsClient,
+  readStream,
+  startServe,
+  type ServeProcess,
+} from "../helpers/serve.js";
 
 let server: TestServer;
 let serve: ServeProcess | undefined;
@@ -19,11 +25,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const health = (url: string) =>
-  fetch(`${url}/healthz`).then(
-    (r) => r.status,
-    () => 0,
-  );
+const health = healthStatus;
 
 it("NATS killed and restarted during load: no 2xx for a tweet that is not stored", async () => {
   const stream = uniqueStream("FAIL");

@@ -298,6 +298,98 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     await page.close();
   });
 
+  it("a like with the keyboard keeps the focus on its button: Enter twice likes twice", async () => {
+    const { stream, serve } = await serveNew();
+    await postTweet(serve.url, "like me by keyboard");
+    const { page, problems } = await browser!.open(`${serve.url}/`);
+    await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+    const article = page.locator("article", { hasText: "like me by keyboard" });
+    // each like answers slowly, so the focus is looked at while the request runs
+    await page.route("**/likes", async (route) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await route.continue();
+    });
+    await article.locator("button.like").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate("document.activeElement.className")).toBe("like");
+    expect(await page.evaluate("document.activeElement.getAttribute('aria-disabled')")).toBe(
+      "true",
+    );
+    await article.locator(".like-count", { hasText: "1" }).waitFor();
+    expect(await page.evaluate("document.activeElement.className")).toBe("like");
+    await page.keyboard.press("Enter");
+    await article.locator(".like-count", { hasText: "2" }).waitFor();
+    const likes = (await storedEvents(stream)).filter((e) => e.subject.endsWith("tweet_liked"));
+    expect(likes).toHaveLength(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("an error says 'not stored' once and clears on the next success or when NATS is back", async () => {
+    const { serve } = await serveNew();
+    await postTweet(serve.url, "errors come and go");
+    const { page } = await browser!.open(`${serve.url}/`);
+    await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+    const article = page.locator("article", { hasText: "errors come and go" });
+    const outage = { status: 503, body: { error: "not stored: not connected to NATS" } };
+    const refuse = (route: { fulfill(r: object): Promise<void> }) =>
+      route.fulfill({
+        status: outage.status,
+        headers: { "Retry-After": "1", "Content-Type": "application/json" },
+        body: JSON.stringify(outage.body),
+      });
+    // a refused like, then one that is stored: the error goes away
+    await page.route("**/likes", refuse);
+    await article.locator("button.like").click();
+    const error = page.locator("#timeline-error");
+    await error.waitFor();
+    const text = (await error.textContent())!;
+    expect(text.match(/not stored/gi)).toHaveLength(1);
+    expect(text).toMatch(/not connected to NATS/);
+    await page.unroute("**/likes");
+    await article.locator("button.like").click();
+    await error.waitFor({ state: "hidden" });
+    // a refused tweet while /healthz says NATS is down; NATS back: the error goes away
+    await page.route("**/tweets", refuse);
+    await page.route("**/healthz", (route) =>
+      route.fulfill({
+        status: 503,
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ status: "unavailable", nats: "disconnected" }),
+      }),
+    );
+    await page.fill("#author", "ann");
+    await page.fill("#message", "refused");
+    await page.click("#send");
+    await page.locator("#form-error", { hasText: "Not stored" }).waitFor();
+    await page.locator("#status[data-state=down]").waitFor({ timeout: 10_000 });
+    await page.unroute("**/healthz");
+    await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+    await page.locator("#form-error").waitFor({ state: "hidden" });
+    await page.close();
+  });
+
+  it("announces new tweets and likes politely; the counter is not a live region", async () => {
+    const { stream, serve } = await serveNew();
+    const { page, problems } = await browser!.open(`${serve.url}/`);
+    await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
+    expect(await page.getAttribute("#announcer", "aria-live")).toBe("polite");
+    expect(await page.getAttribute("#counter", "aria-live")).toBeNull();
+    expect(await page.locator("[aria-live]").count()).toBe(1);
+    const r = await ts(["tweet", "--stream", stream, "--author", "cli", "heard, not only seen"]);
+    expect(r.code).toBe(0);
+    await page
+      .locator("#announcer", { hasText: "New tweet by cli: heard, not only seen" })
+      .waitFor({ timeout: 5000 });
+    // typing changes no live region; going over the limit is said once
+    await page.fill("#message", "x".repeat(100));
+    expect(await page.textContent("#announcer")).toMatch(/New tweet by cli/);
+    await page.fill("#message", "x".repeat(282));
+    await page.locator("#announcer", { hasText: "2 characters too many" }).waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("renders a hostile tweet as text and runs nothing", async () => {
     const { serve } = await serveNew();
     const message = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;

@@ -10,6 +10,8 @@ import {
   viewRecord,
   type StoredMessage,
 } from "../../src/output/events.js";
+import type { TweetEvent } from "../../src/events.js";
+import { visibleLength } from "../../src/output/format.js";
 import { Chalk } from "chalk";
 import type { ConsumerConfig } from "nats";
 
@@ -162,5 +164,28 @@ describe("event renderings", () => {
     expect(renderEventLine(msg(""), event, plain)).not.toContain("\u001b");
     expect(renderEventLine(msg(""), event, plain)).toContain("hi\\u001b[31m");
     expect(renderViewMessage(msg("a\u0007b\nc"), plain)).toContain("a\\u0007b\nc");
+  });
+  it("on 80 columns tweets and likes share one layout; wide text is cut by display width", () => {
+    const id = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    const base = { id, date: "2026-01-01T00:00:00.000Z", author: "alice" };
+    const tweet: TweetEvent = { ...base, messageType: "tweet_created", message: "hello" };
+    const like: TweetEvent = { ...base, messageType: "tweet_liked", message: "" };
+    const lines = [tweet, like].map((e) => renderEventLine(msg(""), e, plain, 80));
+    // the author starts in the same column: same time, type and id columns
+    expect(lines.map((l) => l.indexOf("@alice"))).toEqual([
+      lines[0]!.indexOf("@alice"),
+      lines[0]!.indexOf("@alice"),
+    ]);
+    expect(lines[1]).toMatch(/ {2}like {3}1b4e28ba… {2}@alice$/);
+    for (const text of ["漢字".repeat(60), "😀".repeat(60), "e\u0301".repeat(200)]) {
+      const line = renderEventLine(msg(""), { ...tweet, message: text }, plain, 80);
+      expect(visibleLength(line), line).toBeLessThanOrEqual(80);
+      expect(visibleLength(line), line).toBeGreaterThanOrEqual(78);
+      expect(line).toMatch(/…$/);
+    }
+    // wide terminals: the full layout, whole id, for both
+    const wide = [tweet, like].map((e) => renderEventLine(msg(""), e, plain, 200));
+    for (const l of wide) expect(l).toContain(id);
+    expect(wide[1]).toContain("tweet_liked");
   });
 });

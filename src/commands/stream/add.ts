@@ -52,7 +52,8 @@ export const addCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream stream add",
-        "tweetstream stream add ORDERS --subjects 'ORDERS.*' --storage memory --max-age 7d",
+        "tweetstream stream add ORDERS --subjects 'ORDERS.*' --storage memory \\\n" +
+          "--max-age 7d",
         "tweetstream stream add ORDERS --config orders.json",
         "tweetstream stream add --json | jq .config.subjects",
       ),

@@ -32,8 +32,10 @@ export const editCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream stream edit --max-age 30d",
-        "tweetstream stream edit TWITTERCLONE --max-bytes 1GB --description 'tweets' --force",
-        "tweetstream stream edit --max-msgs unlimited --force --json | jq .config.max_msgs",
+        "tweetstream stream edit TWITTERCLONE --max-bytes 1GB --description tweets \\\n" +
+          "--force",
+        "tweetstream stream edit --max-msgs unlimited --force --json \\\n" +
+          "| jq .config.max_msgs",
       ),
     )
     .action(
