@@ -216,7 +216,10 @@ function storedEventAt(conn: Connection, stream: string) {
   };
 }
 
-/** /healthz: connected, and the stream answers. */
+/**
+ * /healthz: connected, and the stream answers (else 503); "degraded" (still 200: reads are
+ * served) while the view is being repaired or its bucket takes no writes, with why.
+ */
 function healthCheck(
   conn: Connection,
   stream: string,
@@ -224,20 +227,22 @@ function healthCheck(
   view: ServeView,
 ) {
   return async (): Promise<Health> => {
+    const condition = view.condition;
     const base = {
       stream,
       tweets: view.tweetCount,
       likes: view.totalLikes,
       projected_seq: view.lastSeq,
       sse_clients: view.hub.size,
-      view: { generation: view.generation, writer: view.isWriter },
+      view: { generation: view.generation, writer: view.isWriter, ...condition },
     };
     if (!connection.connected()) {
       return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
     }
     try {
       const lastSeq = (await streamState(conn, stream)).last_seq;
-      return { ok: true, body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq } };
+      const status = condition.state === "ok" ? "ok" : "degraded";
+      return { ok: true, body: { status, nats: "connected", ...base, stream_seq: lastSeq } };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       return { ok: false, body: { status: "unavailable", nats: "connected", ...base, error } };
