@@ -9,6 +9,8 @@ import { LIKED_BY_KEPT, tweetKey, type TweetRecord } from "./view-model.js";
 
 /** The generation in use (`{"gen":N}`). */
 export const CURRENT_KEY = "_current";
+/** Damage an instance that does not write found, for the writer to repair (`{"gen","reason"}`). */
+export const REPAIR_KEY = "_repair";
 /** The writer's lease (src/nats/view-bucket.ts `viewLease`). */
 export const LEASE_KEY = "_writer";
 
@@ -35,6 +37,11 @@ export interface CurrentGen {
   gen: number;
 }
 
+export interface RepairRequest {
+  gen: number;
+  reason: string;
+}
+
 /** A generation's keys (`gen` must have passed `isCurrent`, or be one this instance made). */
 export const viewKeys = (gen: number) => ({
   head: `g${gen}.head`,
@@ -58,6 +65,9 @@ export const isCurrent: Check<CurrentGen> = (v) =>
   isObj(v) && Number.isSafeInteger(v.gen) && (v.gen as number) >= 1 && (v.gen as number) < 2 ** 31
     ? undefined
     : "not {gen: a generation number}";
+
+export const isRepair: Check<RepairRequest> = (v) =>
+  isObj(v) && isCurrent(v) === undefined && text(v.reason, 1000) ? undefined : "not {gen, reason}";
 
 export const isHead: Check<ViewHead> = (v) =>
   !isObj(v)

@@ -38,7 +38,9 @@ import {
   isHead,
   isRecentList,
   isRecordOf,
+  isRepair,
   LEASE_KEY,
+  REPAIR_KEY,
   viewKeys,
   type RecentList,
   type ViewHead,
@@ -464,8 +466,30 @@ export class ServeView {
     if (!this.damage) {
       this.deps.warn(`view: ${safeText(reason)}; building a new generation from the stream`);
       this.damage = { gen: this.gen, reason };
+      // the writer may never read what this instance read: tell it
+      if (!this.holding) void this.requestRepair(this.damage).catch(() => undefined);
     }
     return true;
+  }
+
+  private async requestRepair(damage: { gen: number; reason: string }): Promise<void> {
+    const current = await this.deps.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
+      if (err instanceof ViewDamage) return { revision: err.revision };
+      throw err;
+    });
+    await this.deps.bucket.write(REPAIR_KEY, damage, current?.revision ?? 0);
+  }
+
+  /** Damage another instance found in the generation in use (the writer repairs it). */
+  private async repairRequested(): Promise<void> {
+    // not itself damage: a rebuild would leave it as it is
+    const asked = await this.deps.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
+      if (err instanceof ViewDamage) return null;
+      throw err;
+    });
+    if (asked && asked.value.gen === this.gen) {
+      this.noteDamage(`another instance found: ${asked.value.reason}`);
+    }
   }
 
   /** A write refused for want of room in the account or the bucket: noted for /healthz. */
@@ -498,6 +522,8 @@ export class ServeView {
       // another instance rebuilt the view (or this one did): start over from it
       await this.stopWriter(false);
       this.gen = gen;
+      // a new generation repairs what was found in older ones
+      if (this.damage && this.damage.gen < gen) this.damage = undefined;
       await this.loadMemory();
     } else if (!this.memory) {
       await this.loadMemory();
@@ -506,6 +532,7 @@ export class ServeView {
       if (this.writing) await this.stopWriter(false);
       return;
     }
+    if (!this.damage) await this.repairRequested();
     const running = this.writing;
     if (!running) {
       const was = this.gen;

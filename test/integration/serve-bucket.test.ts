@@ -186,6 +186,32 @@ describe("garbage in every key of the view's bucket", () => {
   }, 90_000);
 });
 
+describe("damage only an instance that does not write reads", () => {
+  it("is repaired by the writer it tells", async () => {
+    const stream = await newStream();
+    const writer = await serve(stream);
+    const reader = await serve(stream);
+    await waitFor(
+      async () => (await getJson(`${reader.url}/healthz`)).view.writer === false,
+      5_000,
+      "the second instance to be a reader",
+    );
+    const gen = (await getJson(`${writer.url}/healthz`)).view.generation as number;
+    await withConnection(server.url, async (nc) => {
+      const kv = await nc.jetstream().views.kv(bucketOf(stream));
+      await kv.put(`g${gen}.t.tweet-0`, new TextEncoder().encode('{"id":"tweet-0"}'));
+    });
+    // the oldest tweet is read from the bucket: only the reader reads it
+    expect((await fetch(`${reader.url}/tweets/tweet-0`)).status).toBe(503);
+    await repaired(reader.url, stream);
+    await repaired(writer.url, stream);
+    expect(writer.stderr()).toMatch(/another instance found: .*g\d+\.t\.tweet-0/);
+    expect((await getJson(`${reader.url}/healthz`)).view.generation).toBeGreaterThan(gen);
+    expect(await reader.stop()).toBe(0);
+    expect(await writer.stop()).toBe(0);
+  }, 90_000);
+});
+
 describe("a lease someone else wrote and never renews", () => {
   it("is taken over, before a start and while running, whatever its `until` says", async () => {
     const stream = await newStream();
