@@ -186,7 +186,7 @@ async function bootView(
  * JetStream answer (a leader election) is retried with the same message id within the
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
-function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
+function publisher(conn: Connection, stream: string, connection: ConnectionWatch, view: ServeView) {
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -198,7 +198,12 @@ function publisher(conn: Connection, stream: string, connection: ConnectionWatch
         timeoutMs: conn.settings.timeoutMs,
         expectStream: stream,
       },
-    );
+    ).catch((err: unknown) => {
+      // a full stream or account: /healthz says so until a publish is stored
+      view.notePublished(err);
+      throw err;
+    });
+    view.notePublished();
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
@@ -294,7 +299,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       view,
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(c, stream, connection),
+      publish: publisher(c, stream, connection, view),
       storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),

@@ -104,6 +104,8 @@ export class ServeView {
   private damage: { gen: number; reason: string } | undefined;
   /** why the view's last write was refused for want of room (undefined: it was not) */
   private full: string | undefined;
+  /** why the last event published through this instance was refused for want of room */
+  private refused: string | undefined;
   /** the stream's last sequence at the previous tick */
   private seenLastSeq = 0;
   /** where memory's follower stood, and since when (see checkMemoryMoves) */
@@ -146,7 +148,8 @@ export class ServeView {
   }
 
   get condition(): ViewCondition {
-    if (this.full) return { state: "full", reason: this.full };
+    const full = this.full ?? this.refused;
+    if (full) return { state: "full", reason: full };
     if (this.damage) return { state: "repairing", reason: this.damage.reason };
     return { state: "ok" };
   }
@@ -492,9 +495,18 @@ export class ServeView {
     }
   }
 
+  /**
+   * How a publish through this instance ended (`err` undefined: stored): one refused for
+   * want of room (the stream or the account full) is in /healthz until one is stored.
+   */
+  notePublished(err?: unknown): void {
+    if (err === undefined) this.refused = undefined;
+    else if (isRoomRefused(err)) this.refused = err.message;
+  }
+
   /** A write refused for want of room in the account or the bucket: noted for /healthz. */
   private noteFull(err: unknown): void {
-    if (!(err instanceof CliError) || err.exitCode !== ExitCode.Conflict) return;
+    if (!isRoomRefused(err)) return;
     if (!this.full) this.deps.warn(`view: the bucket takes no writes: ${err.message}`);
     this.full = err.message;
   }
@@ -751,6 +763,11 @@ export class ServeView {
     }
     return out;
   }
+}
+
+/** A limit reached (exit 5): the stream, the bucket or the account has no room. */
+function isRoomRefused(err: unknown): err is CliError {
+  return err instanceof CliError && err.exitCode === ExitCode.Conflict;
 }
 
 /** The stream's first sequence (a stream that never held a message says 0: it will be 1). */

@@ -314,6 +314,8 @@ describe("the account's JetStream storage full", () => {
     const stream = uniqueStream("FULL");
     expect((await runCli(["stream", "add", stream], fenv)).code).toBe(0);
     const s = await serve(stream, full.url);
+    // a second instance, which does not write the view: it learns from its own writes
+    const r = await serve(stream, full.url);
     const fill = await runCli(
       ["--stream", stream, "tweet", `fill {{n}} ${"x".repeat(200)}`, "--count", "6000"],
       fenv,
@@ -327,18 +329,27 @@ describe("the account's JetStream storage full", () => {
     });
     expect(post.status).toBe(507);
     expect(anyJson(await post.json()).error).toMatch(/insufficient resources|limit/);
-    const health = await waitFor(
-      async () => {
-        const h = anyJson(await getJson(`${s.url}/healthz`));
-        return h.view.state === "full" ? h : undefined;
-      },
-      10_000,
-      "/healthz to say the bucket takes no writes",
+    const like = await fetch(
+      `${r.url}/tweets/${anyJson(await getJson(`${r.url}/tweets?limit=1`)).tweets[0].id}/likes`,
+      { method: "POST" },
     );
-    expect(health.status).toBe("degraded");
-    expect(health.view.reason).toMatch(/insufficient resources/);
-    // reads still answer
-    expect((await fetch(`${s.url}/tweets?limit=1`)).status).toBe(200);
+    expect(like.status).toBe(507);
+    for (const instance of [s, r]) {
+      const health = await waitFor(
+        async () => {
+          const h = anyJson(await getJson(`${instance.url}/healthz`));
+          return h.view.state === "full" ? h : undefined;
+        },
+        10_000,
+        "/healthz to say writes find no room",
+      );
+      expect(health.status).toBe("degraded");
+      expect(health.view.reason).toMatch(/insufficient resources/);
+      // reads still answer
+      expect((await fetch(`${instance.url}/tweets?limit=1`)).status).toBe(200);
+    }
+    expect((await getJson(`${r.url}/healthz`)).view.writer).toBe(false);
+    expect(await r.stop()).toBe(0);
     expect(await s.stop()).toBe(0);
 
     const started = Date.now();
