@@ -115,7 +115,9 @@ export async function openViewBucket(
       } catch (err) {
         throw toCliError(err, { phase: "request", servers: conn.settings.servers });
       }
-      if (!e || e.operation !== "PUT") return null;
+      if (!e) return null;
+      // the view never deletes a key (it purges whole generations): someone else did
+      if (e.operation !== "PUT") throw new ViewDamage(key, "deleted", e.revision);
       let value: unknown;
       try {
         value = JSON.parse(Buffer.from(e.value).toString("utf8"));
