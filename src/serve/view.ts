@@ -21,7 +21,6 @@ import {
   type ViewBucket,
 } from "../nats/view-bucket.js";
 import type { StoredMessage } from "../output/events.js";
-import { safeText } from "../output/safe-text.js";
 import { SseHub } from "./sse.js";
 import {
   RecentWindow,
@@ -32,6 +31,7 @@ import {
   type TweetView,
 } from "./view-model.js";
 import { HttpError } from "./http-error.js";
+import { ViewCondition, type Damage, type ViewState } from "./view-condition.js";
 import {
   CURRENT_KEY,
   isCurrent,
@@ -52,14 +52,6 @@ const TICK_MS = 1000;
 const TRIM_REBUILD_MS = 60_000;
 /** Memory that has not moved this long while the stream holds more is read again. */
 const STALLED_MS = 5_000;
-
-/** How the view is, as /healthz says it. */
-export type ViewCondition =
-  | { state: "ok" }
-  /** damage found (why): a new generation is being built from the stream */
-  | { state: "repairing"; reason: string }
-  /** the account's JetStream storage refused the view's writes */
-  | { state: "full"; reason: string };
 
 /** The stored message as an event (the shared parser, typed from the subject), or null. */
 export function eventOf(m: StoredMessage): TweetEvent | null {
@@ -100,12 +92,8 @@ export class ServeView {
   private writing: Running | undefined;
   private rebuilding = false;
   private rebuiltAt = 0;
-  /** damage found in generation `gen`, until a newer one is in use */
-  private damage: { gen: number; reason: string } | undefined;
-  /** why the view's last write was refused for want of room (undefined: it was not) */
-  private full: string | undefined;
-  /** why the last event published through this instance was refused for want of room */
-  private refused: string | undefined;
+  /** damage found, the bucket or the account full: what /healthz says */
+  private readonly health: ViewCondition;
   /** the stream's last sequence at the previous tick */
   private seenLastSeq = 0;
   /** where memory's follower stood, and since when (see checkMemoryMoves) */
@@ -125,6 +113,7 @@ export class ServeView {
 
   constructor(private readonly deps: ViewDeps) {
     this.lease = viewLease(deps.bucket, LEASE_KEY, deps.owner, LEASE_TTL_MS);
+    this.health = new ViewCondition(deps.warn);
   }
 
   get tweetCount(): number {
@@ -147,11 +136,13 @@ export class ServeView {
     return this.gen;
   }
 
-  get condition(): ViewCondition {
-    const full = this.full ?? this.refused;
-    if (full) return { state: "full", reason: full };
-    if (this.damage) return { state: "repairing", reason: this.damage.reason };
-    return { state: "ok" };
+  get condition(): ViewState {
+    return this.health.state;
+  }
+
+  /** How a publish through this instance ended (`err` undefined: stored), for /healthz. */
+  notePublished(err?: unknown): void {
+    this.health.notePublished(err);
   }
 
   /**
@@ -168,7 +159,8 @@ export class ServeView {
       for (;;) {
         if (this.stopped) return;
         const held = await this.refreshLease();
-        if (this.full) throw new CliError(this.full, ExitCode.Conflict);
+        const full = this.health.full;
+        if (full) throw new CliError(full, ExitCode.Conflict);
         if (held) {
           await this.becomeWriter(state.last_seq);
           break;
@@ -305,7 +297,7 @@ export class ServeView {
       (head.stream_created !== state.created ||
         firstSeq(state) > head.first_seq ||
         state.last_seq < head.cursor);
-    if (stale || this.damage) {
+    if (stale || this.health.damage) {
       await this.rebuild(state);
       return;
     }
@@ -396,10 +388,7 @@ export class ServeView {
       await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
       this.gen = next;
       this.rebuiltAt = Date.now();
-      if (this.damage && this.damage.gen < next) {
-        this.deps.warn(`view: repaired (generation ${next} built from the stream)`);
-        this.damage = undefined;
-      }
+      this.health.repairedBy(next, true);
       await this.deps.bucket.purgePrefix(`g${old}`).catch(() => undefined);
     } finally {
       this.rebuilding = false;
@@ -411,12 +400,11 @@ export class ServeView {
       .refresh()
       .then(
         (held) => {
-          if (this.full) this.deps.warn("view: the bucket takes writes again");
-          this.full = undefined;
+          this.health.noteViewWrite();
           return held;
         },
         (err: unknown) => {
-          this.noteFull(err);
+          this.health.noteViewWrite(err);
           return this.holding;
         },
       )
@@ -437,7 +425,7 @@ export class ServeView {
     const read = () => this.readChecked(() => this.deps.bucket.get(CURRENT_KEY, isCurrent));
     const current = await read();
     if (current) return current.value.gen;
-    if (this.damage) return Math.max(this.gen, 1);
+    if (this.health.damage) return Math.max(this.gen, 1);
     if (this.gen > 0) {
       this.noteDamage(`${CURRENT_KEY} is missing (the bucket was purged)`);
       return this.gen;
@@ -463,19 +451,14 @@ export class ServeView {
 
   /** Notes damage (a ViewDamage or a reason); false when `err` is no damage. */
   private noteDamage(err: unknown): boolean {
-    const reason =
-      typeof err === "string" ? err : err instanceof ViewDamage ? err.message : undefined;
-    if (reason === undefined) return false;
-    if (!this.damage) {
-      this.deps.warn(`view: ${safeText(reason)}; building a new generation from the stream`);
-      this.damage = { gen: this.gen, reason };
-      // the writer may never read what this instance read: tell it
-      if (!this.holding) void this.requestRepair(this.damage).catch(() => undefined);
-    }
+    const found = this.health.noteDamage(err, this.gen);
+    if (found === false) return false;
+    // the writer may never read what this instance read: tell it
+    if (found && !this.holding) void this.requestRepair(found).catch(() => undefined);
     return true;
   }
 
-  private async requestRepair(damage: { gen: number; reason: string }): Promise<void> {
+  private async requestRepair(damage: Damage): Promise<void> {
     const current = await this.deps.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
       if (err instanceof ViewDamage) return { revision: err.revision };
       throw err;
@@ -493,22 +476,6 @@ export class ServeView {
     if (asked && asked.value.gen === this.gen) {
       this.noteDamage(`another instance found: ${asked.value.reason}`);
     }
-  }
-
-  /**
-   * How a publish through this instance ended (`err` undefined: stored): one refused for
-   * want of room (the stream or the account full) is in /healthz until one is stored.
-   */
-  notePublished(err?: unknown): void {
-    if (err === undefined) this.refused = undefined;
-    else if (isRoomRefused(err)) this.refused = err.message;
-  }
-
-  /** A write refused for want of room in the account or the bucket: noted for /healthz. */
-  private noteFull(err: unknown): void {
-    if (!isRoomRefused(err)) return;
-    if (!this.full) this.deps.warn(`view: the bucket takes no writes: ${err.message}`);
-    this.full = err.message;
   }
 
   /** The bucket was removed: created again (the view is then rebuilt), or `err` rethrown. */
@@ -535,7 +502,7 @@ export class ServeView {
       await this.stopWriter(false);
       this.gen = gen;
       // a new generation repairs what was found in older ones
-      if (this.damage && this.damage.gen < gen) this.damage = undefined;
+      this.health.repairedBy(gen, false);
       await this.loadMemory();
     } else if (!this.memory) {
       await this.loadMemory();
@@ -544,7 +511,7 @@ export class ServeView {
       if (this.writing) await this.stopWriter(false);
       return;
     }
-    if (!this.damage) await this.repairRequested();
+    if (!this.health.damage) await this.repairRequested();
     const running = this.writing;
     if (!running) {
       const was = this.gen;
@@ -558,8 +525,8 @@ export class ServeView {
     const stored = await this.readChecked(() =>
       this.deps.bucket.get(running.writer.keys.head, isHead),
     );
-    if (!stored && !this.damage) this.noteDamage(`${running.writer.keys.head} is missing`);
-    if (this.damage) {
+    if (!stored) this.noteDamage(`${running.writer.keys.head} is missing`);
+    if (this.health.damage) {
       await this.rebuild(state);
       await this.loadMemory();
       return;
@@ -662,7 +629,7 @@ export class ServeView {
       (head && head.cursor > last) ||
       (recent && (recent.cursor > last || (head !== undefined && recent.cursor > head.cursor)));
     if (misfit) this.noteDamage(`${keys.head} or ${keys.recent} does not fit the stream`);
-    return this.damage ? {} : { head, recent };
+    return this.health.damage ? {} : { head, recent };
   }
 
   private follow(window: RecentWindow, m: StoredMessage): Promise<void> | undefined {
@@ -763,11 +730,6 @@ export class ServeView {
     }
     return out;
   }
-}
-
-/** A limit reached (exit 5): the stream, the bucket or the account has no room. */
-function isRoomRefused(err: unknown): err is CliError {
-  return err instanceof CliError && err.exitCode === ExitCode.Conflict;
 }
 
 /** The stream's first sequence (a stream that never held a message says 0: it will be 1). */

@@ -2,6 +2,7 @@
 // (expiry by the reader's own clock on an unchanged revision), against an in-memory bucket.
 
 import { describe, expect, it } from "vitest";
+import { CliError, ExitCode } from "../../src/errors.js";
 import {
   RevisionConflict,
   ViewDamage,
@@ -17,6 +18,7 @@ import {
   isRepair,
   viewKeys,
 } from "../../src/serve/view-records.js";
+import { ViewCondition } from "../../src/serve/view-condition.js";
 
 /** A bucket in memory: raw strings per key, compare-and-set on a revision counter. */
 function memoryBucket() {
@@ -158,5 +160,39 @@ describe("the writer's lease", () => {
     expect(await b.refresh()).toBe(false);
     await a.release();
     expect(await b.refresh()).toBe(true);
+  });
+});
+
+describe("the view's condition", () => {
+  it("damage until a newer generation, the bucket full until a write is stored", () => {
+    const warnings: string[] = [];
+    const c = new ViewCondition((t) => warnings.push(t));
+    expect(c.state).toEqual({ state: "ok" });
+    expect(c.noteDamage(new Error("not damage"), 3)).toBe(false);
+    const found = c.noteDamage(new ViewDamage("g3.head", "not JSON", 7), 3);
+    expect(found).toMatchObject({ gen: 3 });
+    // once per episode
+    expect(c.noteDamage("g3.recent is missing", 3)).toBeUndefined();
+    expect(c.state).toEqual({ state: "repairing", reason: expect.stringMatching(/g3\.head/) });
+    c.repairedBy(3, true);
+    expect(c.state.state).toBe("repairing");
+    c.repairedBy(4, true);
+    expect(c.state).toEqual({ state: "ok" });
+
+    const full = new CliError("limit reached: insufficient resources", ExitCode.Conflict);
+    c.noteViewWrite(new CliError("timeout", ExitCode.Timeout));
+    expect(c.state.state).toBe("ok");
+    c.noteViewWrite(full);
+    expect(c.state).toEqual({ state: "full", reason: full.message });
+    expect(c.full).toBe(full.message);
+    c.noteViewWrite();
+    expect(c.state.state).toBe("ok");
+    c.notePublished(full);
+    expect(c.state.state).toBe("full");
+    expect(c.full).toBeUndefined();
+    c.notePublished();
+    expect(c.state.state).toBe("ok");
+    expect(warnings).toHaveLength(4);
+    expect(warnings[1]).toMatch(/repaired \(generation 4/);
   });
 });
