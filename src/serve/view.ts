@@ -696,10 +696,12 @@ export class ServeView {
     try {
       rec = await this.deps.bucket.get(viewKeys(this.gen).record(id), isRecordOf(id));
     } catch (err) {
-      // no 500: the writer repairs or recreates within a rebuild
-      this.noteDamage(err);
+      // no 500: damage is repaired (a removed bucket created again) within a rebuild
       const why = err instanceof Error ? err.message : String(err);
-      throw new HttpError(503, `the view is being repaired: ${why}`, { "Retry-After": "1" });
+      const text = this.noteDamage(err)
+        ? `the view is being repaired: ${why}`
+        : `the view's bucket cannot be read: ${why}`;
+      throw new HttpError(503, text, { "Retry-After": "1" });
     }
     return rec?.value.tweet ? rec.value : undefined;
   }
