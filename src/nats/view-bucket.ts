@@ -3,7 +3,7 @@
 // overwrite each other's work unseen), a lease key naming the one instance that
 // maintains the view, and purging a generation of keys. Works on nats-server 2.9.
 
-import type { KV, MsgHdrs, NatsConnection } from "nats";
+import type { KV, KvEntry, MsgHdrs, NatsConnection } from "nats";
 import { createHash, randomBytes } from "node:crypto";
 import type { Connection } from "./connection.js";
 import { jsApiOptions } from "./manager.js";
@@ -29,13 +29,35 @@ export class RevisionConflict extends Error {
   }
 }
 
+/**
+ * Checks a value read from the bucket (anyone with JetStream rights in the account can
+ * write there); returns why it does not pass, undefined when it does.
+ */
+export type ValueCheck<T> = ((v: unknown) => string | undefined) & { readonly __type?: T };
+
+/** A key holds something that is not what the view wrote there: the view must be rebuilt. */
+export class ViewDamage extends Error {
+  constructor(
+    readonly key: string,
+    readonly why: string,
+    /** the damaged entry's revision (a compare-and-set can write over it) */
+    readonly revision: number,
+  ) {
+    super(`the view's key ${key} holds no valid value (${why})`);
+    this.name = "ViewDamage";
+  }
+}
+
 export interface ViewBucket {
   readonly name: string;
-  get<T>(key: string): Promise<Versioned<T> | null>;
+  /** The key's value if it passes `check` (null: no such key); ViewDamage if it does not. */
+  get<T>(key: string, check: ValueCheck<T>): Promise<Versioned<T> | null>;
   /** Writes `value` if the key is still at `revision` (0: does not exist); the new revision. */
   write(key: string, value: unknown, revision: number): Promise<number>;
   /** Removes every key under `prefix.` (a generation that was replaced). */
   purgePrefix(prefix: string): Promise<void>;
+  /** Creates the bucket again if it was removed; true when it had to. */
+  recreate(): Promise<boolean>;
 }
 
 /**
@@ -86,17 +108,25 @@ export async function openViewBucket(
   };
   return {
     name,
-    async get<T>(key: string) {
+    async get<T>(key: string, check: ValueCheck<T>) {
+      let e: KvEntry | null;
       try {
-        const e = await kv.get(key);
-        if (!e || e.operation !== "PUT" || e.value.length === 0) return null;
-        return {
-          value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T,
-          revision: e.revision,
-        };
+        e = await kv.get(key);
       } catch (err) {
         throw toCliError(err, { phase: "request", servers: conn.settings.servers });
       }
+      if (!e) return null;
+      // the view never deletes a key (it purges whole generations): someone else did
+      if (e.operation !== "PUT") throw new ViewDamage(key, "deleted", e.revision);
+      let value: unknown;
+      try {
+        value = JSON.parse(Buffer.from(e.value).toString("utf8"));
+      } catch {
+        throw new ViewDamage(key, "not JSON", e.revision);
+      }
+      const why = check(value);
+      if (why !== undefined) throw new ViewDamage(key, why, e.revision);
+      return { value: value as T, revision: e.revision };
     },
     async write(key, value, revision) {
       const data = encode(value);
@@ -116,6 +146,23 @@ export async function openViewBucket(
     async purgePrefix(prefix) {
       const jsm = await conn.jsm();
       await jsm.streams.purge(`KV_${name}`, { filter: `$KV.${name}.${prefix}.>` });
+    },
+    async recreate() {
+      const jsm = await conn.jsm();
+      try {
+        await jsm.streams.info(`KV_${name}`);
+        return false;
+      } catch (err) {
+        if (jsErrorCode(err) !== JsErr.StreamNotFound) {
+          throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+        }
+      }
+      try {
+        kv = await conn.js().views.kv(name, bucketOptions);
+      } catch (err) {
+        throw toCliError(err, { phase: "request", servers: conn.settings.servers });
+      }
+      return true;
     },
   };
 }
@@ -206,33 +253,70 @@ function isWrongRevision(err: unknown): boolean {
 }
 
 export interface Lease {
-  /** true while this instance holds it (renews, or takes an expired one) */
+  /** true while this instance holds it (renews, or takes one nobody renewed) */
   refresh(): Promise<boolean>;
   /** gives it up (clean stop), so another instance takes over at once */
   release(): Promise<void>;
 }
 
+/** What the lease key holds: its holder (`""`, or `until` 0 from older versions: given up). */
 interface LeaseValue {
   owner: string;
-  until: number;
+  until?: number;
 }
+
+const isLeaseValue: ValueCheck<LeaseValue> = (v) =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as LeaseValue).owner === "string" &&
+  (v as LeaseValue).owner.length <= 256
+    ? undefined
+    : "not {owner: a name}";
 
 /**
  * A lease in the bucket: the instance holding `key` maintains the view. Taken with
- * compare-and-set, renewed well before it expires, taken over once expired (an instance
- * that was killed). Correctness does not depend on it (writes are idempotent and
- * compare-and-set); it only keeps two instances from doing the same work.
+ * compare-and-set and renewed every refresh (each renewal is a new revision of the key).
+ * It expires when this instance has seen the same revision for `ttlMs` of its own
+ * monotonic clock: no timestamp in the value counts, so a holder's clock (skewed, or a
+ * value someone wrote by hand) can never keep it alive. A value that is not a lease is
+ * free. Correctness does not depend on it (writes are idempotent and compare-and-set); it
+ * only keeps two instances from doing the same work.
  */
-export function viewLease(bucket: ViewBucket, key: string, owner: string, ttlMs: number): Lease {
+export function viewLease(
+  bucket: ViewBucket,
+  key: string,
+  owner: string,
+  ttlMs: number,
+  now: () => number = () => performance.now(),
+): Lease {
   let held = false;
+  /** the other holder's revision, and since when this instance has seen it */
+  let seen: { revision: number; since: number } | undefined;
+  const read = async (): Promise<Versioned<LeaseValue> | null> => {
+    try {
+      return await bucket.get(key, isLeaseValue);
+    } catch (err) {
+      if (err instanceof ViewDamage) return { value: { owner: "" }, revision: err.revision };
+      throw err;
+    }
+  };
   return {
     async refresh() {
-      const current = await bucket.get<LeaseValue>(key);
-      const now = Date.now();
-      const mine = current?.value.owner === owner;
-      if (current && !mine && current.value.until > now) return (held = false);
+      const current = await read();
+      const other = current?.value.owner !== owner;
+      const given = current === null || current.value.owner === "" || current.value.until === 0;
+      if (current && other && !given) {
+        if (seen?.revision !== current.revision) {
+          seen = { revision: current.revision, since: now() };
+          return (held = false);
+        }
+        if (now() - seen.since < ttlMs) return (held = false);
+      }
       try {
-        await bucket.write(key, { owner, until: now + ttlMs }, current?.revision ?? 0);
+        // `until` for instances of older versions, which read it; never read here
+        const value = { owner, until: Date.now() + ttlMs };
+        await bucket.write(key, value, current?.revision ?? 0);
+        seen = undefined;
         return (held = true);
       } catch (err) {
         if (err instanceof RevisionConflict) return (held = false);
@@ -242,9 +326,9 @@ export function viewLease(bucket: ViewBucket, key: string, owner: string, ttlMs:
     async release() {
       if (!held) return;
       held = false;
-      const current = await bucket.get<LeaseValue>(key).catch(() => null);
+      const current = await read().catch(() => null);
       if (current?.value.owner !== owner) return;
-      await bucket.write(key, { owner, until: 0 }, current.revision).catch(() => undefined);
+      await bucket.write(key, { owner: "", until: 0 }, current.revision).catch(() => undefined);
     },
   };
 }

@@ -201,7 +201,7 @@ async function bootView(
  * JetStream answer (a leader election) is retried with the same message id within the
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
-function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
+function publisher(conn: Connection, stream: string, connection: ConnectionWatch, view: ServeView) {
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -213,7 +213,12 @@ function publisher(conn: Connection, stream: string, connection: ConnectionWatch
         timeoutMs: conn.settings.timeoutMs,
         expectStream: stream,
       },
-    );
+    ).catch((err: unknown) => {
+      // a full stream or account: /healthz says so until a publish is stored
+      view.notePublished(err);
+      throw err;
+    });
+    view.notePublished();
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
@@ -231,7 +236,10 @@ function storedEventAt(conn: Connection, stream: string) {
   };
 }
 
-/** /healthz: connected, and the stream answers. */
+/**
+ * /healthz: connected, and the stream answers (else 503); "degraded" (still 200: reads are
+ * served) while the view is being repaired or its bucket takes no writes, with why.
+ */
 function healthCheck(
   conn: Connection,
   stream: string,
@@ -239,6 +247,7 @@ function healthCheck(
   view: ServeView,
 ) {
   return async (): Promise<Health> => {
+    const condition = view.condition;
     const base = {
       stream,
       nats_servers: redactServers(conn.settings.servers),
@@ -246,14 +255,15 @@ function healthCheck(
       likes: view.totalLikes,
       projected_seq: view.lastSeq,
       sse_clients: view.hub.size,
-      view: { generation: view.generation, writer: view.isWriter },
+      view: { generation: view.generation, writer: view.isWriter, ...condition },
     };
     if (!connection.connected()) {
       return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
     }
     try {
       const lastSeq = (await streamState(conn, stream)).last_seq;
-      return { ok: true, body: { status: "ok", nats: "connected", ...base, stream_seq: lastSeq } };
+      const status = condition.state === "ok" ? "ok" : "degraded";
+      return { ok: true, body: { status, nats: "connected", ...base, stream_seq: lastSeq } };
     } catch (err) {
       const error = redact(err instanceof Error ? err.message : String(err));
       return { ok: false, body: { status: "unavailable", nats: "connected", ...base, error } };
@@ -370,7 +380,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       view,
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(c, stream, connection),
+      publish: publisher(c, stream, connection, view),
       storedEvent: storedEventAt(c, stream),
       connected: () => connection.connected(),
       health: healthCheck(c, stream, connection, view),

@@ -7,26 +7,15 @@
 
 import type { TweetEvent } from "../events.js";
 import { RevisionConflict, type Versioned, type ViewBucket } from "../nats/view-bucket.js";
-import { applyEvent, RecentWindow, tweetKey, totalsDelta, type TweetRecord } from "./view-model.js";
-
-/** Where a generation of the view stands: written after every batch. */
-export interface ViewHead {
-  /** the stream's creation time: another stream with the same name is another view */
-  stream_created: string;
-  /** the stream's first sequence when this generation was built */
-  first_seq: number;
-  /** every event up to this stream sequence is applied */
-  cursor: number;
-  tweets: number;
-  likes: number;
-}
-
-/** The newest tweets as of `cursor`, for an instance to start from without reading the bucket. */
-export interface RecentList {
-  cursor: number;
-  covers_from: number;
-  tweets: TweetRecord[];
-}
+import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./view-model.js";
+import {
+  isHead,
+  isRecentList,
+  isRecordOf,
+  viewKeys,
+  type RecentList,
+  type ViewHead,
+} from "./view-records.js";
 
 /** Tweets kept in the persisted recent list (a new instance's first page). */
 export const RECENT_KEPT = 200;
@@ -36,12 +25,6 @@ const BATCH = 1000;
 const FLUSH_AFTER_MS = 100;
 const CONCURRENT_WRITES = 32;
 const CACHE_RECORDS = 2_000;
-
-export const viewKeys = (gen: number) => ({
-  head: `g${gen}.head`,
-  recent: `g${gen}.recent`,
-  record: (id: string) => `g${gen}.t.${tweetKey(id)}`,
-});
 
 export class ViewWriter {
   private pending: Array<{ seq: number; event: TweetEvent | null }> = [];
@@ -73,8 +56,8 @@ export class ViewWriter {
     start: Pick<ViewHead, "stream_created" | "first_seq">,
   ): Promise<ViewWriter> {
     const keys = viewKeys(gen);
-    const head = await bucket.get<ViewHead>(keys.head);
-    const recent = await bucket.get<RecentList>(keys.recent);
+    const head = await bucket.get(keys.head, isHead);
+    const recent = await bucket.get(keys.recent, isRecentList);
     const fresh: ViewHead = {
       ...start,
       cursor: Math.max(0, start.first_seq - 1),
@@ -84,7 +67,7 @@ export class ViewWriter {
     // the recent list may be older than the head: take its records as they are now
     const records = await Promise.all(
       (recent?.value.tweets ?? []).map(
-        async (r) => (await bucket.get<TweetRecord>(keys.record(r.id)))?.value ?? r,
+        async (r) => (await bucket.get(keys.record(r.id), isRecordOf(r.id)))?.value ?? r,
       ),
     );
     const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
@@ -181,7 +164,8 @@ export class ViewWriter {
       // a tweet's first event is almost always new: try to create it without reading first
       const guessNew = attempt === 0 && events[0]!.event.messageType === "tweet_created";
       const current =
-        this.cache.get(key) ?? (guessNew ? null : await this.bucket.get<TweetRecord>(key));
+        this.cache.get(key) ??
+        (guessNew ? null : await this.bucket.get(key, isRecordOf(events[0]!.event.id)));
       let rec = current?.value ?? null;
       for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
       if (rec === (current?.value ?? null)) return rec!;
@@ -211,7 +195,7 @@ export class ViewWriter {
       } catch (err) {
         if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
         // another writer moved it: never move it back
-        const other = await this.bucket.get<ViewHead>(this.keys.head);
+        const other = await this.bucket.get(this.keys.head, isHead);
         this.headRev = other?.revision ?? 0;
         if (other && other.value.cursor >= next.cursor) {
           this.head = next;
@@ -248,7 +232,7 @@ export class ViewWriter {
     } catch (err) {
       if (!(err instanceof RevisionConflict)) throw err;
       // another writer wrote one: write ours next time, on top of its revision
-      this.recentRev = (await this.bucket.get<RecentList>(this.keys.recent))?.revision ?? 0;
+      this.recentRev = (await this.bucket.get(this.keys.recent, isRecentList))?.revision ?? 0;
       return;
     }
     this.recentWrittenAt = now;

@@ -4,12 +4,22 @@
 // at a time (the lease holder) also writes the view; any instance takes over when the
 // holder is gone. A purge or trim of the stream (or the stream recreated) makes the
 // writer build a new generation of the view from what the stream still holds, then
-// switch every instance to it.
+// switch every instance to it. The bucket is untrusted input (anyone in the account may
+// write there): a value that does not pass its check, a deleted key, a head that does not
+// fit the stream, a purged or removed bucket are damage, repaired the same way (a new
+// generation from the stream) while serving; memory then counts from the stream itself.
 
 import { timelineEvent, type TweetEvent } from "../events.js";
 import type { Connection } from "../nats/connection.js";
 import { followStream, streamState, type Follower } from "../nats/follow.js";
-import { viewLease, type Lease, type ViewBucket } from "../nats/view-bucket.js";
+import { CliError, ExitCode } from "../errors.js";
+import {
+  RevisionConflict,
+  ViewDamage,
+  viewLease,
+  type Lease,
+  type ViewBucket,
+} from "../nats/view-bucket.js";
 import type { StoredMessage } from "../output/events.js";
 import { SseHub } from "./sse.js";
 import {
@@ -20,10 +30,22 @@ import {
   type TweetRecord,
   type TweetView,
 } from "./view-model.js";
-import { viewKeys, ViewWriter, type RecentList, type ViewHead } from "./view-writer.js";
-
-const CURRENT_KEY = "_current";
-const LEASE_KEY = "_writer";
+import { HttpError } from "./http-error.js";
+import { ViewCondition, type Damage, type ViewState } from "./view-condition.js";
+import {
+  CURRENT_KEY,
+  isCurrent,
+  isHead,
+  isRecentList,
+  isRecordOf,
+  isRepair,
+  LEASE_KEY,
+  REPAIR_KEY,
+  viewKeys,
+  type RecentList,
+  type ViewHead,
+} from "./view-records.js";
+import { ViewWriter } from "./view-writer.js";
 const LEASE_TTL_MS = 5000;
 const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
@@ -70,6 +92,8 @@ export class ServeView {
   private writing: Running | undefined;
   private rebuilding = false;
   private rebuiltAt = 0;
+  /** damage found, the bucket or the account full: what /healthz says */
+  private readonly health: ViewCondition;
   /** the stream's last sequence at the previous tick */
   private seenLastSeq = 0;
   /** where memory's follower stood, and since when (see checkMemoryMoves) */
@@ -89,6 +113,7 @@ export class ServeView {
 
   constructor(private readonly deps: ViewDeps) {
     this.lease = viewLease(deps.bucket, LEASE_KEY, deps.owner, LEASE_TTL_MS);
+    this.health = new ViewCondition(deps.warn);
   }
 
   get tweetCount(): number {
@@ -111,6 +136,15 @@ export class ServeView {
     return this.gen;
   }
 
+  get condition(): ViewState {
+    return this.health.state;
+  }
+
+  /** How a publish through this instance ended (`err` undefined: stored), for /healthz. */
+  notePublished(err?: unknown): void {
+    this.health.notePublished(err);
+  }
+
   /**
    * Brings the view up to the stream's end as it is now (building it if there is none,
    * or taking it over from where it stopped), loads the newest tweets and follows the
@@ -124,12 +158,17 @@ export class ServeView {
       this.gen = await this.currentGen();
       for (;;) {
         if (this.stopped) return;
-        if (await this.refreshLease()) {
+        const held = await this.refreshLease();
+        const full = this.health.full;
+        if (full) throw new CliError(full, ExitCode.Conflict);
+        if (held) {
           await this.becomeWriter(state.last_seq);
           break;
         }
         // another instance writes it: wait until it has what the stream held when we started
-        const head = await this.deps.bucket.get<ViewHead>(viewKeys(this.gen).head);
+        const head = await this.readChecked(() =>
+          this.deps.bucket.get(viewKeys(this.gen).head, isHead),
+        );
         if (head && head.value.cursor >= state.last_seq) break;
         this.deps.progress(
           `Waiting for the instance that maintains the view (${head?.value.cursor ?? 0} of ${state.last_seq})…`,
@@ -138,7 +177,14 @@ export class ServeView {
         this.gen = await this.currentGen();
       }
       await this.loadMemory();
-    })();
+    })().catch((err: unknown) => {
+      // a limit reached (exit 5): say which writes it refused
+      if (!(err instanceof CliError) || err.exitCode !== ExitCode.Conflict) throw err;
+      throw new CliError(
+        `cannot write the view's bucket ${this.deps.bucket.name}: ${err.message}`,
+        ExitCode.Conflict,
+      );
+    });
     const ok = await Promise.race([ready.then(() => true), interrupted.then(() => false)]);
     if (!ok) {
       ready.catch(() => undefined);
@@ -247,21 +293,26 @@ export class ServeView {
   private async becomeWriter(waitUntilSeq?: number): Promise<void> {
     const state = await streamState(this.deps.conn, this.deps.stream);
     const keys = viewKeys(this.gen);
-    const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
+    const head = (await this.readChecked(() => this.deps.bucket.get(keys.head, isHead)))?.value;
     const stale =
       head !== undefined &&
       (head.stream_created !== state.created ||
         firstSeq(state) > head.first_seq ||
         state.last_seq < head.cursor);
-    if (stale) {
+    if (stale || this.health.damage) {
       await this.rebuild(state);
       return;
     }
-    this.writing = await this.runWriter(this.gen, {
-      stream_created: state.created,
-      first_seq: firstSeq(state),
-    });
-    if (waitUntilSeq !== undefined) await this.writerCaughtUp(this.writing);
+    try {
+      this.writing = await this.runWriter(this.gen, {
+        stream_created: state.created,
+        first_seq: firstSeq(state),
+      });
+      if (waitUntilSeq !== undefined) await this.writerCaughtUp(this.writing);
+    } catch (err) {
+      if (!this.noteDamage(err)) throw err;
+      await this.rebuild(state);
+    }
   }
 
   private async runWriter(
@@ -290,6 +341,8 @@ export class ServeView {
     void follower.caughtUp.then(() => (running.caughtUp = true));
     follower.ended.catch((err: unknown) => {
       if (this.writing !== running) return;
+      // damage: the next tick builds a new generation
+      if (this.noteDamage(err)) return void this.stopWriter(false);
       this.deps.warn(
         `view: writing stopped (${err instanceof Error ? err.message : String(err)}); retrying`,
       );
@@ -329,10 +382,15 @@ export class ServeView {
       this.writing = running;
       await this.writerCaughtUp(running);
       if (this.writing !== running) return;
-      const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
+      const current = await this.deps.bucket.get(CURRENT_KEY, isCurrent).catch((err: unknown) => {
+        // written over, whatever it holds
+        if (err instanceof ViewDamage) return { revision: err.revision };
+        throw err;
+      });
       await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
       this.gen = next;
       this.rebuiltAt = Date.now();
+      this.health.repairedBy(next, true);
       await this.deps.bucket.purgePrefix(`g${old}`).catch(() => undefined);
     } finally {
       this.rebuilding = false;
@@ -342,7 +400,16 @@ export class ServeView {
   private refreshLease(): Promise<boolean> {
     this.refreshing ??= this.lease
       .refresh()
-      .catch(() => this.holding)
+      .then(
+        (held) => {
+          this.health.noteViewWrite();
+          return held;
+        },
+        (err: unknown) => {
+          this.health.noteViewWrite(err);
+          return this.holding;
+        },
+      )
       .then((held) => {
         this.refreshing = undefined;
         if (!this.stopped) this.holding = held;
@@ -351,27 +418,93 @@ export class ServeView {
     return this.refreshing;
   }
 
+  /**
+   * The generation in use. Damage (what `_current` holds is no generation, or it went
+   * missing under a view in use: a purge) keeps the one this instance follows until the
+   * writer switched every instance to a new one.
+   */
   private async currentGen(): Promise<number> {
-    const current = await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY);
+    const read = () => this.readChecked(() => this.deps.bucket.get(CURRENT_KEY, isCurrent));
+    const current = await read();
     if (current) return current.value.gen;
+    if (this.health.damage) return Math.max(this.gen, 1);
+    if (this.gen > 0) {
+      this.noteDamage(`${CURRENT_KEY} is missing (the bucket was purged)`);
+      return this.gen;
+    }
     try {
       await this.deps.bucket.write(CURRENT_KEY, { gen: 1 }, 0);
       return 1;
-    } catch {
-      return (await this.deps.bucket.get<{ gen: number }>(CURRENT_KEY))?.value.gen ?? 1;
+    } catch (err) {
+      if (!(err instanceof RevisionConflict)) throw err;
+      return (await read())?.value.gen ?? 1;
     }
+  }
+
+  /** The value `read` gives, or null when it is damaged (noted: the writer repairs it). */
+  private async readChecked<T>(read: () => Promise<T | null>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!this.noteDamage(err)) throw err;
+      return null;
+    }
+  }
+
+  /** Notes damage (a ViewDamage or a reason); false when `err` is no damage. */
+  private noteDamage(err: unknown): boolean {
+    const found = this.health.noteDamage(err, this.gen);
+    if (found === false) return false;
+    // the writer may never read what this instance read: tell it
+    if (found && !this.holding) void this.requestRepair(found).catch(() => undefined);
+    return true;
+  }
+
+  private async requestRepair(damage: Damage): Promise<void> {
+    const current = await this.deps.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
+      if (err instanceof ViewDamage) return { revision: err.revision };
+      throw err;
+    });
+    await this.deps.bucket.write(REPAIR_KEY, damage, current?.revision ?? 0);
+  }
+
+  /** Damage another instance found in the generation in use (the writer repairs it). */
+  private async repairRequested(): Promise<void> {
+    // not itself damage: a rebuild would leave it as it is
+    const asked = await this.deps.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
+      if (err instanceof ViewDamage) return null;
+      throw err;
+    });
+    if (asked && asked.value.gen === this.gen) {
+      this.noteDamage(`another instance found: ${asked.value.reason}`);
+    }
+  }
+
+  /** The bucket was removed: created again (the view is then rebuilt), or `err` rethrown. */
+  private async recreateBucket(err: unknown): Promise<void> {
+    if (!(await this.deps.bucket.recreate())) throw err;
+    this.noteDamage(`the bucket ${this.deps.bucket.name} was removed; created again`);
   }
 
   /** Every second: keep or take the lease, notice a purge, follow a new generation. */
   private async onTick(): Promise<void> {
     if (this.stopped) return;
     await this.checkMemoryMoves();
+    let gen: number;
+    try {
+      gen = await this.currentGen();
+    } catch (err) {
+      await this.recreateBucket(err);
+      gen = this.gen;
+      await this.refreshLease();
+    }
     const holding = this.holding;
-    const gen = await this.currentGen();
     if (gen !== this.gen) {
       // another instance rebuilt the view (or this one did): start over from it
       await this.stopWriter(false);
       this.gen = gen;
+      // a new generation repairs what was found in older ones
+      this.health.repairedBy(gen, false);
       await this.loadMemory();
     } else if (!this.memory) {
       await this.loadMemory();
@@ -380,12 +513,26 @@ export class ServeView {
       if (this.writing) await this.stopWriter(false);
       return;
     }
+    if (!this.health.damage) await this.repairRequested();
     const running = this.writing;
     if (!running) {
+      const was = this.gen;
       await this.becomeWriter();
+      // it found damage and built a new generation
+      if (this.gen !== was) await this.loadMemory();
       return;
     }
     const state = await streamState(this.deps.conn, this.deps.stream);
+    // keys can go (a purge, a delete) under the writer, which reads them seldom
+    const stored = await this.readChecked(() =>
+      this.deps.bucket.get(running.writer.keys.head, isHead),
+    );
+    if (!stored) this.noteDamage(`${running.writer.keys.head} is missing`);
+    if (this.health.damage) {
+      await this.rebuild(state);
+      await this.loadMemory();
+      return;
+    }
     // the writer may have stopped meanwhile (its reading failed): the next tick starts another
     if (this.writing !== running) return;
     const head = running.writer.head;
@@ -437,9 +584,7 @@ export class ServeView {
 
   /** `wait`: resolves once memory caught up with the stream (not when replacing a stalled one) */
   private async loadMemory(wait = true): Promise<void> {
-    const keys = viewKeys(this.gen);
-    const head = (await this.deps.bucket.get<ViewHead>(keys.head))?.value;
-    const recent = (await this.deps.bucket.get<RecentList>(keys.recent))?.value;
+    const { head, recent } = await this.memoryStart();
     const window = new RecentWindow(recent?.tweets ?? [], recent?.covers_from ?? 0);
     const from = (recent?.cursor ?? head?.first_seq ?? 1) + (recent ? 1 : 0);
     const previous = this.memory;
@@ -471,6 +616,24 @@ export class ServeView {
     if (wait) await Promise.race([follower.caughtUp, follower.ended]);
   }
 
+  /**
+   * The head and recent list memory starts from. Anything damaged, or not fitting the
+   * stream, and memory starts from the stream's first message instead (counting
+   * everything itself), while the writer builds a new generation.
+   */
+  private async memoryStart(): Promise<{ head?: ViewHead; recent?: RecentList }> {
+    const keys = viewKeys(this.gen);
+    const head = (await this.readChecked(() => this.deps.bucket.get(keys.head, isHead)))?.value;
+    const recent = (await this.readChecked(() => this.deps.bucket.get(keys.recent, isRecentList)))
+      ?.value;
+    const last = (await streamState(this.deps.conn, this.deps.stream)).last_seq;
+    const misfit =
+      (head && head.cursor > last) ||
+      (recent && (recent.cursor > last || (head !== undefined && recent.cursor > head.cursor)));
+    if (misfit) this.noteDamage(`${keys.head} or ${keys.recent} does not fit the stream`);
+    return this.health.damage ? {} : { head, recent };
+  }
+
   private follow(window: RecentWindow, m: StoredMessage): Promise<void> | undefined {
     if (window !== this.window) return undefined;
     const event = eventOf(m);
@@ -500,9 +663,13 @@ export class ServeView {
       return undefined;
     }
     try {
-      return running.writer.add(seq, event)?.catch(() => this.stopWriter(false));
-    } catch {
-      // the writer failed: the next tick starts another one
+      return running.writer.add(seq, event)?.catch((err: unknown) => {
+        this.noteDamage(err);
+        return this.stopWriter(false);
+      });
+    } catch (err) {
+      // the writer failed: the next tick starts another one (a new generation on damage)
+      this.noteDamage(err);
       void this.stopWriter(false);
       return undefined;
     }
@@ -527,7 +694,17 @@ export class ServeView {
   // ---- reading what is not in memory ---------------------------------------------
 
   private async storedRecord(id: string): Promise<TweetRecord | undefined> {
-    const rec = await this.deps.bucket.get<TweetRecord>(viewKeys(this.gen).record(id));
+    let rec;
+    try {
+      rec = await this.deps.bucket.get(viewKeys(this.gen).record(id), isRecordOf(id));
+    } catch (err) {
+      // no 500: damage is repaired (a removed bucket created again) within a rebuild
+      const why = err instanceof Error ? err.message : String(err);
+      const text = this.noteDamage(err)
+        ? `the view is being repaired: ${why}`
+        : `the view's bucket cannot be read: ${why}`;
+      throw new HttpError(503, text, { "Retry-After": "1" });
+    }
     return rec?.value.tweet ? rec.value : undefined;
   }
 
