@@ -41,11 +41,11 @@ const collectSubjects = (value: string, previous: string[] = []) => [
 
 const count = (what: string) => (v: string) => parseLimit(v, (s) => parseCount(s, what));
 const size = (what: string) => (v: string) => parseLimit(v, (s) => parseSize(s, what));
-/** --max-age (0 = unlimited) and --dupe-window, within what the server accepts. */
+/** --max-age (0, -1 or unlimited = unlimited) and --dupe-window, within what the server accepts. */
 const duration =
   (what: string, zero = false) =>
   (v: string) =>
-    zero && /^unlimited$/i.test(v.trim())
+    zero && /^(unlimited|-1)$/i.test(v.trim())
       ? 0
       : parseDuration(v, what, { zero, max: MAX_SERVER_DURATION_MS });
 
@@ -77,7 +77,7 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
     )
     .option(
       "--max-age <duration>",
-      `discard messages older than this, e.g. 12h, 7d (0 or unlimited)${d("maxAge")}`,
+      `discard messages older than this, e.g. 12h, 7d, 1M (month) (0, -1 or unlimited)${d("maxAge")}`,
       duration("--max-age", true),
     )
     .option(
