@@ -94,7 +94,7 @@ function globalOptionList(withDefaults: boolean): Option[] {
     o("--inbox-prefix <prefix>", "prefix of reply subjects (inboxes)"),
     o("--trace", "print each JetStream API request and reply on stderr"),
     o("--stream <name>", "stream to work on", "TWEETSTREAM_STREAM", DEFAULT_STREAM),
-    o("--json", "machine-readable output on stdout (JSON; NDJSON for streams of results)"),
+    o("-j, --json", "machine-readable output on stdout (JSON; NDJSON for streams of results)"),
     o("--no-color", "no colours (also NO_COLOR=1)"),
     o("-q, --quiet", "only results and errors; no progress or notes"),
   ];

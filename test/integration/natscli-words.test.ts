@@ -97,3 +97,77 @@ describe("--force needs the name (17.2)", () => {
     expect((await ts(["consumer", "info", stream, "keep"])).code).toBe(0);
   });
 });
+
+describe("natscli's spellings (17.3)", () => {
+  it("stream add --defaults, --storage m, --retention work, --subjects space-separated, the new flags", async () => {
+    const name = uniqueStream("W");
+    const r = await ts([
+      ...["s", "add", name, "--defaults", "--storage", "m", "--retention", "work"],
+      ...["--subjects", `${name}.a ${name}.b`, "--subjects", `${name}.c,${name}.d`],
+      ...["--deny-delete", "--allow-rollup", "--allow-direct", "--max-consumers", "3", "-j"],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const config = r.json().config;
+    expect(config.storage).toBe("memory");
+    expect(config.retention).toBe("workqueue");
+    expect(config.subjects).toEqual(["a", "b", "c", "d"].map((s) => `${name}.${s}`));
+    expect(config.deny_delete).toBe(true);
+    expect(config.deny_purge).toBe(false);
+    expect(config.allow_rollup_hdrs).toBe(true);
+    expect(config.allow_direct).toBe(true);
+    expect(config.max_consumers).toBe(3);
+  });
+
+  it("storage f and retention workq/limits/interest; allow_direct stays off by default", async () => {
+    for (const [retention, stored] of [
+      ["workq", "workqueue"],
+      ["workqueue", "workqueue"],
+      ["interest", "interest"],
+      ["limits", "limits"],
+    ]) {
+      const name = uniqueStream("W");
+      const r = await ts([
+        "st",
+        "add",
+        name,
+        "--storage",
+        "f",
+        "--retention",
+        retention!,
+        "--json",
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().config.retention).toBe(stored);
+      expect(r.json().config.storage).toBe("file");
+      expect(r.json().config.allow_direct ?? false).toBe(false);
+    }
+    const bad = await ts(["stream", "add", "X", "--retention", "forever"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid --retention "forever": use one of limits, interest/);
+  });
+
+  it("edit turns a flag off with --no-allow-rollup", async () => {
+    const name = await newStream(["--allow-rollup"]);
+    const r = await ts(["str", "edit", name, "--no-allow-rollup", "--force", "-j"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().config.allow_rollup_hdrs).toBe(false);
+  });
+
+  it("command aliases: str st ms s, con obs c, ctx; -j is --json", async () => {
+    const name = await newStream();
+    await addPullConsumer(name, "w1");
+    for (const alias of ["stream", "str", "st", "ms", "s"]) {
+      const r = await ts([alias, "info", name, "-j"]);
+      expect(r.code, `${alias}: ${r.stderr}`).toBe(0);
+      expect(r.json().config.name).toBe(name);
+    }
+    for (const alias of ["consumer", "con", "obs", "c"]) {
+      const r = await ts([alias, "info", name, "w1", "-j"]);
+      expect(r.code, `${alias}: ${r.stderr}`).toBe(0);
+      expect(r.json().name).toBe("w1");
+    }
+    const ctx = await ts(["ctx", "ls", "-j"]);
+    expect(ctx.code, ctx.stderr).toBe(0);
+    expect(ctx.json()).toEqual([]);
+  });
+});
