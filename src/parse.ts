@@ -186,6 +186,20 @@ export function validateStreamName(name: string): string {
 }
 
 /**
+ * A consumer name (a durable's): what the server accepts, checked before contacting it,
+ * so a bad name is a usage error (exit 2), never the client library's internal error.
+ */
+export function validateConsumerName(name: string, what = "consumer name"): string {
+  if (name.length === 0) throw usageError(`invalid ${what}: it is empty`);
+  if (/[\s.*>/\\]/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw usageError(
+      `invalid ${what} "${name}": no spaces, dots, wildcards (* >) or path separators allowed`,
+    );
+  }
+  return name;
+}
+
+/**
  * A destructive command with --force names what it removes, as natscli requires: a default
  * (--stream, TWEETSTREAM_STREAM, TWITTERCLONE) is never deleted without a word.
  */

@@ -6,9 +6,17 @@
 import type { JetStreamManager, StreamConfig, StreamInfo } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { describeChange, describeConflict } from "../output/streams.js";
-import { JsErr, jsErrorCode, toCliError } from "./errors.js";
+import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
 
 export const NS_PER_MS = 1_000_000;
+
+/** The server said the stream does not exist (err_code 10059): exit 4. */
+export function streamNotFound(name: string): CliError {
+  return new CliError(
+    withApiCode(`stream ${name} not found`, JsErr.StreamNotFound),
+    ExitCode.NotFound,
+  );
+}
 
 /** A requested stream configuration: the API's fields (durations in ns), name required. */
 export type StreamRequest = Partial<StreamConfig> & { name: string };
@@ -75,7 +83,7 @@ export async function findStream(jsm: JetStreamManager, name: string): Promise<S
 
 export async function getStream(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
   const info = await findStream(jsm, name);
-  if (!info) throw new CliError(`stream ${name} not found`, ExitCode.NotFound);
+  if (!info) throw streamNotFound(name);
   return info;
 }
 

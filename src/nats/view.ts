@@ -7,10 +7,9 @@
 import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
-import { CliError, ExitCode } from "../errors.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
 import { toCliError } from "./errors.js";
-import { findStream } from "./streams.js";
+import { findStream, streamNotFound } from "./streams.js";
 
 export type ViewStart = StartPoint | { last: number };
 
@@ -96,7 +95,7 @@ function orderedOptions(
 export async function planView(conn: Connection, opts: ViewOptions): Promise<ViewPlan> {
   const jsm = await conn.jsm();
   const info = await findStream(jsm, opts.stream);
-  if (!info) throw new CliError(`stream ${opts.stream} not found`, ExitCode.NotFound);
+  if (!info) throw streamNotFound(opts.stream);
   let start: StartPoint;
   let total: number;
   try {

@@ -171,3 +171,36 @@ describe("natscli's spellings (17.3)", () => {
     expect(ctx.json()).toEqual([]);
   });
 });
+
+describe("errors speak natscli's language (17.8, 18.8)", () => {
+  it("JetStream errors keep their code: stream NOPE not found (10059)", async () => {
+    for (const args of [
+      ["stream", "info", "NOPE"],
+      ["stream", "rm", "NOPE", "--force"],
+      ["view", "NOPE"],
+      ["consumer", "ls", "NOPE"],
+    ]) {
+      const r = await ts(args);
+      expect(r.code, args.join(" ")).toBe(4);
+      expect(r.stderr.trim(), args.join(" ")).toBe("error: stream NOPE not found (10059)");
+    }
+    const stream = await newStream();
+    const r = await ts(["consumer", "info", stream, "nobody"]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/consumer nobody on stream \S+ not found \(10014\)$/m);
+  });
+
+  it.each(["a.b", "a b", "*", ">", "a/b"])(
+    "consumer info|rm|next S %j is a usage error (exit 2)",
+    async (bad) => {
+      const stream = await newStream();
+      for (const cmd of ["info", "rm", "next"]) {
+        const r = await ts(
+          ["consumer", cmd, stream, bad, "--force"].slice(0, cmd === "rm" ? 5 : 4),
+        );
+        expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/invalid consumer name/);
+      }
+    },
+  );
+});

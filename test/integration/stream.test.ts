@@ -292,7 +292,7 @@ describe("stream ls and info", () => {
     expect(j.json()).toMatchObject({ config: { name }, state: { messages: 0 } });
     const missing = await ts(["stream", "info", "NO_SUCH_STREAM"]);
     expect(missing.code).toBe(4);
-    expect(missing.stderr.trim()).toBe("error: stream NO_SUCH_STREAM not found");
+    expect(missing.stderr.trim()).toBe("error: stream NO_SUCH_STREAM not found (10059)");
   });
 });
 
