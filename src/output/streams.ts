@@ -4,8 +4,16 @@
 
 import type { ChalkInstance } from "chalk";
 import type { ClusterInfo, StreamInfo } from "nats";
+import type { ChangeImpact } from "../nats/edit-impact.js";
 import type { ConfigChange } from "../nats/streams.js";
-import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
+import {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatTime,
+  plural,
+} from "./format.js";
 import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
 
@@ -55,9 +63,23 @@ export function describeChange(c: ConfigChange): string {
   return `${label}: ${show(c.from)} → ${show(c.to)}`;
 }
 
-/** One indented line per change, for the edit prompt and result. */
-export function renderConfigChanges(changes: ConfigChange[]): string {
-  return changes.map((c) => `  ${describeChange(c)}`).join("\n");
+/** What a change does to stored messages: "removes 990 stored messages", or "". */
+export function describeImpact(c: ChangeImpact): string {
+  const parts: string[] = [];
+  if (c.removes)
+    parts.push(`removes ${c.estimated ? "about " : ""}${plural(c.removes, "stored message")}`);
+  if (c.orphaned) parts.push(`${plural(c.orphaned, "stored message")} left on dropped subjects`);
+  return parts.join("; ");
+}
+
+/** One indented line per change (and what it removes), for the edit prompt and result. */
+export function renderConfigChanges(changes: Array<ConfigChange & ChangeImpact>): string {
+  return changes
+    .map((c) => {
+      const impact = describeImpact(c);
+      return `  ${describeChange(c)}${impact ? ` (${impact})` : ""}`;
+    })
+    .join("\n");
 }
 
 /** stream ls, fitted to a terminal `width` wide (see listColumns). */

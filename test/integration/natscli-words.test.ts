@@ -204,3 +204,60 @@ describe("errors speak natscli's language (17.8, 18.8)", () => {
     },
   );
 });
+
+describe("stream edit for people and for CI (17.5)", () => {
+  it("--dry-run: exit 1 with the differences and what they remove, 0 when none", async () => {
+    const stream = await newStream();
+    await publishEvents(server.url, stream, 6, { type: "tweet_created" });
+    await publishEvents(server.url, stream, 2, { type: "tweet_liked", from: 6 });
+    const dry = await ts(["stream", "edit", stream, "--max-msgs", "5", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(dry.stdout).toMatch(/max messages: unlimited → 5 \(removes 3 stored messages\)/);
+    expect(dry.stderr).toBe("");
+    const json = await ts([
+      ...["stream", "edit", stream, "--max-msgs-per-subject", "4"],
+      ...["--subjects", `${stream}.tweet_created`, "--dry-run", "--json"],
+    ]);
+    expect(json.code).toBe(1);
+    const changes = json.json().changes;
+    expect(json.json()).toMatchObject({ stream, differs: true });
+    expect(changes).toContainEqual(
+      expect.objectContaining({ field: "max_msgs_per_subject", from: -1, to: 4, removes: 2 }),
+    );
+    expect(changes).toContainEqual(expect.objectContaining({ field: "subjects", orphaned: 2 }));
+    // nothing was changed by either
+    const info = (await ts(["stream", "info", stream, "--json"])).json();
+    expect(info.state.messages).toBe(8);
+    expect(info.config.max_msgs).toBe(-1);
+    const same = await ts(["stream", "edit", stream, "--max-msgs", "-1", "--dry-run", "--json"]);
+    expect(same.code).toBe(0);
+    expect(same.json()).toEqual({ stream, differs: false, changes: [] });
+  });
+
+  it("no change requested: 'no difference', exit 0; --json of an edit counts what it removed", async () => {
+    const stream = await newStream();
+    await publishEvents(server.url, stream, 4);
+    const none = await ts(["stream", "edit", stream]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toMatch(/no difference/);
+    const r = await ts(["stream", "edit", stream, "--max-msgs", "1", "--force", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().changes).toEqual([{ field: "max_msgs", from: -1, to: 1, removes: 3 }]);
+    expect(r.json().config.max_msgs).toBe(1);
+    const after = (await ts(["stream", "info", stream, "--json"])).json();
+    expect(after.state.messages).toBe(1);
+  });
+
+  it("after a subject change, publishing advises an edit of the stream, not stream add", async () => {
+    const stream = await newStream();
+    const edit = await ts(["stream", "edit", stream, "--subjects", `${stream}.tweet_liked`, "-f"]);
+    expect(edit.code, edit.stderr).toBe(0);
+    const r = await ts(["tweet", "hello", "--stream", stream]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      new RegExp(`stream ${stream} does not take subject ${stream}.tweet_created`),
+    );
+    expect(r.stderr).toMatch(/tweetstream stream edit/);
+    expect(r.stderr).not.toMatch(/stream add/);
+  });
+});
