@@ -61,12 +61,15 @@ function sameValue(field: string, a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The fields of `requested` (other than the name) that differ in `existing`. */
-export function configChanges(existing: StreamConfig, requested: StreamRequest): ConfigChange[] {
-  const have = existing as unknown as Record<string, unknown>;
+/**
+ * The fields of `requested` (other than the name) that differ in `existing`: a stream's
+ * or a consumer's configuration.
+ */
+export function configChanges(existing: object, requested: object): ConfigChange[] {
+  const have = existing as Record<string, unknown>;
   const changes: ConfigChange[] = [];
   for (const [field, to] of Object.entries(requested)) {
-    if (field === "name" || to === undefined) continue;
+    if (field === "name" || field === "durable_name" || to === undefined) continue;
     if (!sameValue(field, have[field], to)) changes.push({ field, from: have[field], to });
   }
   return changes;
