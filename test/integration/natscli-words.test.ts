@@ -3,7 +3,7 @@
 // aliases, info rows, stream edit --dry-run, consumer add|edit, errors with their codes.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { publishEvents, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
@@ -259,5 +259,148 @@ describe("stream edit for people and for CI (17.5)", () => {
     );
     expect(r.stderr).toMatch(/tweetstream stream edit/);
     expect(r.stderr).not.toMatch(/stream add/);
+  });
+});
+
+describe("info shows what changes what a user may do (17.4)", () => {
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  it("stream info: Direct Get, Allows …, Maximum Consumers, Deleted Messages, Number of Subjects", async () => {
+    const stream = await newStream(["--deny-delete", "--allow-direct", "--max-consumers", "7"]);
+    await publishEvents(server.url, stream, 3, { type: "tweet_created" });
+    const r = await ts(["stream", "info", stream]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const row of [
+      /^ +Direct Get: yes$/m,
+      /^ +Allows Msg Delete: no$/m,
+      /^ +Allows Purge: yes$/m,
+      /^ +Allows Rollups: no$/m,
+      /^ +Maximum Consumers: 7$/m,
+      /^ +Number of Subjects: 1$/m,
+    ])
+      expect(r.stdout).toMatch(row);
+    expect(r.stdout).not.toMatch(/Sealed|Deleted Messages|Mirror Information/);
+    expect(widest(r.stdout)).toBeLessThanOrEqual(80);
+
+    const other = await newStream();
+    await publishEvents(server.url, other, 3);
+    await withConnection(server.url, async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.deleteMessage(other, 2);
+      await jsm.streams.add({ name: `${other}_M`, mirror: { name: other } });
+      await jsm.streams.add({ name: `${other}_S`, subjects: [], sources: [{ name: other }] });
+    });
+    const deleted = await ts(["stream", "info", other]);
+    expect(deleted.stdout).toMatch(/^ +Deleted Messages: 1$/m);
+    const mirror = await ts(["stream", "info", `${other}_M`]);
+    expect(mirror.code, mirror.stderr).toBe(0);
+    expect(mirror.stdout).toMatch(new RegExp(`Mirror Information:\\n +Stream Name: ${other}\\n`));
+    expect(mirror.stdout).toMatch(/^ +Lag: /m);
+    const source = await ts(["stream", "info", `${other}_S`]);
+    expect(source.stdout).toMatch(new RegExp(`Source Information:\\n +Stream Name: ${other}\\n`));
+    expect(widest(mirror.stdout + "\n" + source.stdout)).toBeLessThanOrEqual(80);
+  });
+
+  it("consumer info: Backoff, and Active Interest of a push consumer from push_bound", async () => {
+    const stream = await newStream();
+    const deliver = `deliver.${stream}`;
+    const add = await ts([
+      ...["consumer", "add", stream, "gosub", "--target", deliver, "--max-deliver", "5"],
+      ...["--backoff", "linear", "--backoff-steps", "3", "--backoff-min", "1s"],
+      ...["--backoff-max", "4s"],
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const idle = await ts(["consumer", "info", stream, "gosub"]);
+    expect(idle.stdout).toMatch(/^ +Backoff: 1s, 2s, 3s$/m);
+    expect(idle.stdout).toMatch(/^ +Active Interest: No interest$/m);
+    expect(widest(idle.stdout)).toBeLessThanOrEqual(80);
+    await withConnection(server.url, async (nc) => {
+      const sub = nc.subscribe(deliver);
+      await nc.flush();
+      await waitFor(
+        async () =>
+          /Active Interest: Active$/m.test((await ts(["c", "info", stream, "gosub"])).stdout),
+        15_000,
+        "push_bound",
+      );
+      sub.unsubscribe();
+    });
+    const pull = await ts(["consumer", "add", stream, "puller", "--pull"]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect((await ts(["consumer", "info", stream, "puller"])).stdout).not.toMatch(
+      /Active Interest/,
+    );
+  });
+});
+
+describe("consumers provisioned and changed without losing their place (17.6)", () => {
+  it("consumer add: pull with natscli's flags; the same again is fine, a different one is 5", async () => {
+    const stream = await newStream();
+    const args = [
+      ...["consumer", "add", stream, "worker", "--pull", "--ack", "explicit", "--wait", "45s"],
+      ...["--max-deliver", "4", "--max-pending", "20", "--filter", "tweet_liked"],
+      ...["--deliver", "new", "--description", "likes", "--defaults"],
+    ];
+    const r = await ts([...args, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({
+      name: "worker",
+      did_create: true,
+      config: {
+        durable_name: "worker",
+        ack_policy: "explicit",
+        ack_wait: 45 * SECOND_NS,
+        max_deliver: 4,
+        max_ack_pending: 20,
+        filter_subject: `${stream}.tweet_liked`,
+        deliver_policy: "new",
+        description: "likes",
+      },
+    });
+    expect(r.json().config.deliver_subject).toBeUndefined();
+    const again = await ts([...args, "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().did_create).toBeUndefined();
+    const other = await ts(["consumer", "add", stream, "worker", "--max-deliver", "9"]);
+    expect(other.code).toBe(5);
+    expect(other.stderr).toMatch(/max deliveries is 4, requested 9.*consumer edit/);
+    const both = await ts(["consumer", "add", stream, "x", "--pull", "--target", "d.x"]);
+    expect(both.code).toBe(2);
+  });
+
+  it("listen --durable x --max-deliver 5 on an existing durable: consumer edit fixes it, keeping the ack floor", async () => {
+    const stream = await newStream();
+    await publishEvents(server.url, stream, 4);
+    const listen = (extra: string[]) =>
+      ts(["listen", "--stream", stream, "--durable", "x", "--timeout", "5s", "--json", ...extra]);
+    expect((await listen(["--count", "2"])).code).toBe(0);
+    const refused = await listen(["--count", "1", "--max-deliver", "5"]);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(
+      new RegExp(`tweetstream consumer edit ${stream} x --max-deliver 5 --force`),
+    );
+    const dry = await ts(["consumer", "edit", stream, "x", "--max-deliver", "5", "--dry-run"]);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toMatch(/max deliveries: unlimited → 5/);
+    const edit = await ts([
+      ...["consumer", "edit", stream, "x", "--max-deliver", "5", "--wait", "40s"],
+      ...["--description", "edited", "--force", "--json"],
+    ]);
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(edit.json().config).toMatchObject({
+      max_deliver: 5,
+      ack_wait: 40 * SECOND_NS,
+      description: "edited",
+    });
+    expect(edit.json().ack_floor.stream_seq).toBe(2);
+    const same = await ts(["consumer", "edit", stream, "x", "--max-deliver", "5", "--force"]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/no difference/);
+    const resumed = await listen(["--count", "1", "--max-deliver", "5"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.lines()[0].seq).toBe(3);
+    const noTerminal = await ts(["consumer", "edit", stream, "x", "--max-pending", "10"]);
+    expect(noTerminal.code).toBe(2);
+    expect(noTerminal.stderr).toMatch(/--force/);
   });
 });
