@@ -166,6 +166,8 @@ describe("natscli's spellings (17.3)", () => {
       expect(r.code, `${alias}: ${r.stderr}`).toBe(0);
       expect(r.json().name).toBe("w1");
     }
+    expect((await ts(["s", "ls", "-n", "-j"])).json()).toContain(name);
+    expect((await ts(["c", "ls", name, "-n", "-j"])).json()).toEqual(["w1"]);
     const ctx = await ts(["ctx", "ls", "-j"]);
     expect(ctx.code, ctx.stderr).toBe(0);
     expect(ctx.json()).toEqual([]);
