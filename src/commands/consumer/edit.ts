@@ -4,11 +4,9 @@
 // made with other settings, other than removing it. Asks like stream edit; --dry-run shows.
 
 import { Command } from "commander";
-import { confirmOrRefuse } from "../../confirm.js";
-import { CliError, ExitCode } from "../../errors.js";
 import { getConsumer, updateConsumer } from "../../nats/consumers.js";
 import { configChanges } from "../../nats/streams.js";
-import { renderConfigChanges } from "../../output/streams.js";
+import { runEdit } from "../edit-flow.js";
 import { examples } from "../help.js";
 import {
   addChangeableOptions,
@@ -38,34 +36,23 @@ export const consumerEditCommand = addChangeableOptions(
       const requested = requestedConsumerConfig(t.stream, opts);
       const current = await getConsumer(t.jsm, t.stream, t.name);
       const changes = configChanges(current.config, requested);
-      const out = t.ctx.out;
-      const which = `consumer ${t.name} of stream ${t.stream}`;
-      if (changes.length === 0) {
-        if (out.json)
-          return out.printJson(
-            opts.dryRun ? { stream: t.stream, consumer: t.name, differs: false, changes } : current,
-          );
-        return out.result(`Consumer ${t.name}: no difference; nothing changed`);
-      }
-      const list = renderConfigChanges(changes);
-      if (opts.dryRun) {
-        if (out.json)
-          await out.printJson({ stream: t.stream, consumer: t.name, differs: true, changes });
-        else await out.result(`Consumer ${t.name} differs (dry run, nothing changed):\n${list}`);
-        throw new CliError("differences", ExitCode.Differences, { reported: true });
-      }
-      const ok = await confirmOrRefuse(
-        `edit ${which}`,
-        `Consumer ${t.name} will change:\n${list}\nApply these changes?`,
-        opts.force,
+      await runEdit(
+        t.ctx.out,
+        {
+          subject: `Consumer ${t.name}`,
+          action: `edit consumer ${t.name} of stream ${t.stream}`,
+          changes,
+          names: { stream: t.stream, consumer: t.name },
+          current,
+          apply: () =>
+            updateConsumer(
+              t.jsm,
+              t.stream,
+              t.name,
+              Object.fromEntries(changes.map((c) => [c.field, c.to])),
+            ),
+        },
+        opts,
       );
-      if (!ok) {
-        out.info("Cancelled; nothing was changed");
-        return;
-      }
-      const update = Object.fromEntries(changes.map((c) => [c.field, c.to]));
-      const updated = await updateConsumer(t.jsm, t.stream, t.name, update);
-      if (out.json) return out.printJson({ ...updated, changes });
-      await out.result(`${out.color.green(`Consumer ${t.name} updated`)}:\n${list}`);
     },
   );

@@ -4,9 +4,7 @@
 // natscli's drift check).
 
 import { Command } from "commander";
-import { confirmOrRefuse } from "../../confirm.js";
 import { commandContext } from "../../context.js";
-import { CliError, ExitCode } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { changeImpacts } from "../../nats/edit-impact.js";
 import {
@@ -16,8 +14,8 @@ import {
   getStream,
   type StreamRequest,
 } from "../../nats/streams.js";
-import { renderConfigChanges } from "../../output/streams.js";
 import { validateStreamName } from "../../parse.js";
+import { runEdit } from "../edit-flow.js";
 import { examples } from "../help.js";
 import { addConfigOptions, requestedConfig, type ConfigOptions } from "./config-options.js";
 
@@ -58,33 +56,17 @@ export const editCommand = addLeafOptions(
         current,
         configChanges(current.config, { ...given, name: streamName } as StreamRequest),
       );
-      const out = ctx.out;
-      if (changes.length === 0) {
-        if (out.json)
-          return out.printJson(
-            opts.dryRun
-              ? { stream: streamName, differs: false, changes }
-              : { ...apiStreamInfo(current), changes },
-          );
-        return out.result(`Stream ${streamName}: no difference; nothing changed`);
-      }
-      const list = renderConfigChanges(changes);
-      if (opts.dryRun) {
-        if (out.json) await out.printJson({ stream: streamName, differs: true, changes });
-        else await out.result(`Stream ${streamName} differs (dry run, nothing changed):\n${list}`);
-        throw new CliError("differences", ExitCode.Differences, { reported: true });
-      }
-      const ok = await confirmOrRefuse(
-        `edit stream ${streamName}`,
-        `Stream ${streamName} will change:\n${list}\nApply these changes?`,
-        opts.force,
+      await runEdit(
+        ctx.out,
+        {
+          subject: `Stream ${streamName}`,
+          action: `edit stream ${streamName}`,
+          changes,
+          names: { stream: streamName },
+          current: apiStreamInfo(current),
+          apply: async () => apiStreamInfo(await editStream(jsm, current, changes)),
+        },
+        opts,
       );
-      if (!ok) {
-        out.info("Cancelled; nothing was changed");
-        return;
-      }
-      const updated = await editStream(jsm, current, changes);
-      if (out.json) return out.printJson({ ...apiStreamInfo(updated), changes });
-      await out.result(`${out.color.green(`Stream ${streamName} updated`)}:\n${list}`);
     }),
 );
