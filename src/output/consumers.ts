@@ -3,7 +3,7 @@
 
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
-import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
+import { formatAge, formatCount, formatDuration, formatTime, renderRows } from "./format.js";
 import { safeText } from "./safe-text.js";
 import { renderClusterInfo } from "./streams.js";
 import { listColumns, renderTable } from "./table.js";
@@ -60,8 +60,7 @@ function renderBackoff(backoff: number[] | undefined): string | undefined {
 
 function rows(pairs: [string, string | undefined][]): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
-  const width = Math.max(...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `  ${k.padStart(width)}: ${safeText(v)}`).join("\n");
+  return renderRows(shown.map(([k, v]) => [k, safeText(v)]));
 }
 
 function sequences(seq: ConsumerInfo["delivered"]): string {

@@ -13,6 +13,7 @@ import {
   formatDuration,
   formatTime,
   plural,
+  renderRows,
 } from "./format.js";
 import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
@@ -120,10 +121,7 @@ export async function renderStreamTable(
 export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string {
   const c = info.config;
   const s = info.state;
-  const rows = (pairs: [string, string][]) => {
-    const width = Math.max(...pairs.map(([k]) => k.length));
-    return pairs.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n");
-  };
+  const rows = renderRows;
   const show = (name: keyof typeof c) => field(name)[1](c[name]);
   const firstTs = s.messages > 0 ? realDate(s.first_ts) : null;
   const lastTs = s.last_seq > 0 ? realDate(s.last_ts) : null;
@@ -206,8 +204,7 @@ function replicationRows(info: StreamInfo, color: ChalkInstance): string[] {
     const external = (u as { external?: { api?: string } }).external;
     if (external?.api) pairs.push(["API Prefix", safeText(external.api)]);
     if (u.error) pairs.push(["Error", safeText(u.error.description)]);
-    const width = Math.max(...pairs.map(([k]) => k.length));
-    return ["", color.bold(title), ...pairs.map(([k, v]) => `  ${k.padStart(width)}: ${v}`)];
+    return ["", color.bold(title), renderRows(pairs)];
   });
 }
 
@@ -264,10 +261,5 @@ export function renderClusterInfo(
     if (r.lag) parts.push(`${formatCount(r.lag)} operations behind`);
     rows.push(["Replica", parts.join(", ")]);
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return [
-    "",
-    color.bold("Cluster Information:"),
-    ...rows.map(([k, v]) => `  ${k.padStart(width)}: ${v}`),
-  ];
+  return ["", color.bold("Cluster Information:"), renderRows(rows)];
 }

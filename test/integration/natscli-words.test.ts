@@ -303,6 +303,19 @@ describe("info shows what changes what a user may do (17.4)", () => {
     expect(widest(mirror.stdout + "\n" + source.stdout)).toBeLessThanOrEqual(80);
   });
 
+  it("a long value continues under itself: every line within 80 columns, nothing cut", async () => {
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`);
+    const name = await newStream(["--description", words.join(" ")]);
+    const r = await ts(["stream", "info", name]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(widest(r.stdout)).toBeLessThanOrEqual(80);
+    const description = r.stdout.slice(
+      r.stdout.indexOf("Description:"),
+      r.stdout.indexOf("Storage:"),
+    );
+    expect(description.split(/\s+/).slice(1, -1)).toEqual(words);
+  });
+
   it("consumer info: Backoff, and Active Interest of a push consumer from push_bound", async () => {
     const stream = await newStream();
     const deliver = `deliver.${stream}`;
