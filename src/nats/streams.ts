@@ -109,7 +109,10 @@ async function overlapError(
   );
   const which = others.length > 0 ? `stream ${others.join(", ")}` : "another stream";
   return new CliError(
-    `subjects ${subjects.join(", ")} overlap with ${which}; choose other --subjects`,
+    withApiCode(
+      `subjects ${subjects.join(", ")} overlap with ${which}; choose other --subjects`,
+      JsErr.StreamSubjectOverlap,
+    ),
     ExitCode.Conflict,
   );
 }
@@ -181,9 +184,12 @@ export async function editStream(
     const api = (err as { api_error?: { code: number; description: string } }).api_error;
     if (api && api.code !== 503 && code !== JsErr.StreamNotFound) {
       throw new CliError(
-        `the server will not change stream ${name} (` +
-          changes.map(describeChange).join("; ") +
-          `): ${api.description}`,
+        withApiCode(
+          `the server will not change stream ${name} (` +
+            changes.map(describeChange).join("; ") +
+            `): ${api.description}`,
+          code,
+        ),
         ExitCode.Conflict,
       );
     }

@@ -190,6 +190,16 @@ describe("errors speak natscli's language (17.8, 18.8)", () => {
     const r = await ts(["consumer", "info", stream, "nobody"]);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/consumer nobody on stream \S+ not found \(10014\)$/m);
+    const storage = await ts(["stream", "edit", stream, "--storage", "memory", "--force"]);
+    expect(storage.code).toBe(5);
+    expect(storage.stderr).toMatch(/will not change stream .*\(100\d\d\)$/m);
+    const other = await newStream();
+    const overlap = await ts(["stream", "edit", other, "--subjects", `${stream}.x`, "--force"]);
+    expect(overlap.code).toBe(5);
+    expect(overlap.stderr).toMatch(/overlap with stream .*\(10065\)$/m);
+    const invalid = await ts(["stream", "add", uniqueStream("W"), "--replicas", "3"]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/\(100\d\d\)$/m);
   });
 
   it.each(["a.b", "a b", "*", ">", "a/b"])(
