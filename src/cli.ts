@@ -42,6 +42,28 @@ const COMMANDS: Array<[name: string, load: () => Promise<Command>, hidden?: "hid
   ["__complete", async () => (await import("./commands/completion.js")).completeCommand, "hidden"],
 ];
 
+/** natscli's command aliases (`nats str ls`, `nats con info`, `nats ctx ls`). */
+const ALIASES: Record<string, string[]> = {
+  stream: ["str", "st", "ms", "s"],
+  consumer: ["con", "obs", "c"],
+  context: ["ctx"],
+};
+
+/** The command `word` names, by its name or one of natscli's aliases. */
+function commandNamed(word: string | undefined): string | undefined {
+  if (word === undefined) return undefined;
+  if (COMMANDS.some(([name]) => name === word)) return word;
+  return Object.keys(ALIASES).find((name) => ALIASES[name]!.includes(word));
+}
+
+/** Loads a command and gives it its aliases. */
+async function loadCommand(name: string, load: () => Promise<Command>): Promise<Command> {
+  const cmd = await load();
+  const missing = (ALIASES[name] ?? []).filter((a) => !cmd.aliases().includes(a));
+  if (missing.length > 0) cmd.aliases(missing);
+  return cmd;
+}
+
 /** The words of `args` that are not options or option values (up to a `--`). */
 function positionalWords(program: Command, args: string[]): string[] {
   const words: string[] = [];
@@ -72,7 +94,7 @@ export async function commandSummaries(): Promise<CommandSummary[]> {
   const help = new Help();
   return Promise.all(
     COMMANDS.map(async ([name, load, hidden]) => {
-      const cmd = await load();
+      const cmd = await loadCommand(name, load);
       const summary = help.subcommandDescription(cmd);
       return { name, term: help.subcommandTerm(cmd), summary, hidden: hidden === "hidden" };
     }),
@@ -114,7 +136,7 @@ export async function buildProgram(
   addProgramOptions(program);
   const args = argv.slice(2);
   const words = positionalWords(program, args);
-  const named = COMMANDS.some(([name]) => name === words[0]) ? words[0] : undefined;
+  const named = commandNamed(words[0]);
   // `tweetstream --version` needs no command at all
   const versionOnly = named === undefined && (args.includes("--version") || args.includes("-V"));
   const programHelp = words.length === 0 || (words.length === 1 && words[0] === "help");
@@ -125,7 +147,7 @@ export async function buildProgram(
     for (const [name, load, hidden] of COMMANDS) {
       if (versionOnly) break;
       if (whole || named === undefined || named === name) {
-        program.addCommand(await load(), { hidden: hidden === "hidden" });
+        program.addCommand(await loadCommand(name, load), { hidden: hidden === "hidden" });
       }
     }
   }

@@ -4,6 +4,8 @@
 export const ExitCode = {
   Ok: 0,
   Internal: 1,
+  /** `stream edit --dry-run` found differences (natscli's drift check): also 1 */
+  Differences: 1,
   Usage: 2,
   Connection: 3,
   NotFound: 4,

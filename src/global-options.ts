@@ -119,7 +119,7 @@ function globalOptionList(withDefaults: boolean): Option[] {
     o("--connection-name <name>", "name of the connection, as the server shows it"),
     o("--trace", "print each JetStream API request and reply on stderr"),
     o("--stream <name>", "stream to work on", "TWEETSTREAM_STREAM", DEFAULT_STREAM),
-    o("--json", "machine-readable output on stdout (JSON; NDJSON for streams of results)"),
+    o("-j, --json", "machine-readable output on stdout (JSON; NDJSON for streams of results)"),
     o("--no-color", "no colours (also NO_COLOR=1)"),
     o("-q, --quiet", "only results and errors; no progress or notes"),
   ];

@@ -4,15 +4,30 @@
 import { readFileSync } from "node:fs";
 import { usageError } from "./errors.js";
 
+const DAY_MS = 86_400_000;
+
+/**
+ * natscli's duration units (fisk.ParseDuration), case-sensitive as there: `M` is a month
+ * of 30 days and `m` a minute; d/D, w/W and y/Y (365 days) either case; ns, us, ms, s,
+ * m, h only in lower case, as Go's time.ParseDuration.
+ */
 const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,
   h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  y: 365 * 86_400_000,
+  d: DAY_MS,
+  D: DAY_MS,
+  w: 7 * DAY_MS,
+  W: 7 * DAY_MS,
+  M: 30 * DAY_MS,
+  y: 365 * DAY_MS,
+  Y: 365 * DAY_MS,
 };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|D|w|W|M|y|Y)/g;
 
 /** The longest timer Node can set (setTimeout clamps anything above to 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,33 +44,44 @@ export interface DurationRange {
   max?: number;
 }
 
+/** The sum of `text`'s number-unit parts in ms, or undefined when it is not only those. */
+function durationParts(text: string): number | undefined {
+  let total = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(DURATION_PART)) {
+    if (match.index !== consumed) return undefined;
+    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
+    consumed += match[0].length;
+  }
+  return text !== "" && consumed === text.length ? total : undefined;
+}
+
 /**
- * "1h30m", "5s", "250ms" → milliseconds. A bare number means seconds. Out of range is
- * exit 2: 0 unless `range.zero`, and above `range.max` (by default the longest timer).
+ * "1h30m", "5s", "250ms", "1M" (a month) → milliseconds, read as natscli reads them.
+ * "0" is zero; any other number without a unit is refused with a hint, as natscli
+ * refuses it. Out of range is exit 2: 0 unless `range.zero`, and above `range.max`
+ * (by default the longest timer).
  */
 export function parseDuration(input: string, what = "duration", range: DurationRange = {}): number {
-  const text = input.trim().toLowerCase();
-  let total = 0;
-  if (/^\d+(\.\d+)?$/.test(text)) total = Number(text) * 1000;
-  else {
-    const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
-    let consumed = 0;
-    for (const match of text.matchAll(part)) {
-      if (match.index !== consumed) break;
-      total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
-      consumed += match[0].length;
-    }
-    if (text === "" || consumed !== text.length) {
-      throw usageError(
-        `invalid ${what} "${input}": use a number with a unit, e.g. 500ms, 5s, 2m, 1h, 7d`,
-      );
-    }
+  const text = input.trim();
+  const invalid = (why: string) => usageError(`invalid ${what} "${input}": ${why}`);
+  let total: number | undefined;
+  if (text === "0") total = 0;
+  else if (/^\d+(\.\d+)?$/.test(text))
+    throw invalid(`a duration needs a unit; did you mean ${text}s?`);
+  else total = durationParts(text);
+  if (total === undefined) {
+    const lower = durationParts(text.toLowerCase());
+    throw invalid(
+      lower === undefined
+        ? "use a number with a unit, e.g. 500ms, 5s, 2m, 1h, 7d, 1M (month), 1y"
+        : "units are case-sensitive as in natscli: ms, s, m (minutes), h, d, w, M (months), y",
+    );
   }
   const ms = Math.round(total);
   const max = range.max ?? MAX_TIMER_MS;
-  if (ms === 0 && !range.zero)
-    throw usageError(`invalid ${what} "${input}": it must be more than 0 (e.g. 500ms, 5s)`);
-  if (ms > max) throw usageError(`invalid ${what} "${input}": at most ${formatMaxDuration(max)}`);
+  if (ms === 0 && !range.zero) throw invalid("it must be more than 0 (e.g. 500ms, 5s)");
+  if (ms > max) throw invalid(`at most ${formatMaxDuration(max)}`);
   return ms;
 }
 
@@ -135,7 +161,9 @@ export function parseTimePoint(input: string, what = "time", now = Date.now()): 
   }
   try {
     return new Date(now - parseDuration(text, what, { zero: true, max: now }));
-  } catch {
+  } catch (err) {
+    // a hint about the duration's unit says more than the general one
+    if (/did you mean|case-sensitive/.test((err as Error).message)) throw err;
     throw usageError(
       `invalid ${what} "${input}": use a duration (e.g. 10m, 2h) or an RFC 3339 time`,
     );
@@ -155,6 +183,32 @@ export function validateStreamName(name: string): string {
     );
   }
   return name;
+}
+
+/**
+ * A consumer name (a durable's): what the server accepts, checked before contacting it,
+ * so a bad name is a usage error (exit 2), never the client library's internal error.
+ */
+export function validateConsumerName(name: string, what = "consumer name"): string {
+  if (name.length === 0) throw usageError(`invalid ${what}: it is empty`);
+  if (/[\s.*>/\\]/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw usageError(
+      `invalid ${what} "${name}": no spaces, dots, wildcards (* >) or path separators allowed`,
+    );
+  }
+  return name;
+}
+
+/**
+ * A destructive command with --force names what it removes, as natscli requires: a default
+ * (--stream, TWEETSTREAM_STREAM, TWITTERCLONE) is never deleted without a word.
+ */
+export function requireNameWithForce(
+  force: boolean | undefined,
+  names: Array<string | undefined>,
+  message: string,
+): void {
+  if (force && names.some((n) => n === undefined || n === "")) throw usageError(message);
 }
 
 /** A subject: tokens separated by dots, no whitespace, no empty tokens. Wildcards allowed when asked. */
@@ -207,7 +261,8 @@ export function parseDeliver(input: string, what = "--deliver"): DeliverSpec {
   if (/^\d+$/.test(text)) return { policy: "sequence", seq: parseCount(text, what) };
   try {
     return { policy: "time", time: parseTimePoint(input, what) };
-  } catch {
+  } catch (err) {
+    if (/case-sensitive/.test((err as Error).message)) throw err;
     throw usageError(
       `invalid ${what} "${input}": use all, new, last, a stream sequence (e.g. 42) or a time (RFC 3339, or a duration ago such as 10m)`,
     );

@@ -20,7 +20,7 @@ import {
   type StoredMessage,
 } from "../output/events.js";
 import { fitting, formatDuration, plural } from "../output/format.js";
-import { parseCount, parseDeliver, parseDuration } from "../parse.js";
+import { parseCount, parseDeliver, parseDuration, validateConsumerName } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
 
@@ -45,13 +45,7 @@ export function listenRequest(
   if (flags.subject !== undefined) req.filter = resolveSubjectOption(stream, flags.subject);
   if (flags.durable !== undefined) {
     const name = flags.durable === true ? defaultDurable : flags.durable.trim();
-    if (!/^[^\s.*>/\\]+$/.test(name)) {
-      throw new CliError(
-        `invalid --durable name "${name}": no spaces, dots, wildcards (* >) or path separators`,
-        ExitCode.Usage,
-      );
-    }
-    req.durable = name;
+    req.durable = validateConsumerName(name, "--durable name");
   }
   if (flags.deliver !== undefined) req.deliver = parseDeliver(flags.deliver);
   if (flags.ackWait !== undefined) {

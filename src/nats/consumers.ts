@@ -2,11 +2,13 @@
 // ConsumerInfo, as natscli prints it with --json) and `next`, which pulls from a durable
 // pull consumer and acknowledges with a confirmed ack. Rendering is in output/consumers.ts.
 
-import type { ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import type { ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
-import { toCliError } from "./errors.js";
+import { describeConflict } from "../output/streams.js";
+import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
+import { configChanges } from "./streams.js";
 import { toStoredMessage } from "./messages.js";
 
 /** ConsumerInfo as the API sends it, without the response's `type` field. */
@@ -36,6 +38,65 @@ export async function getConsumer(
   try {
     return apiShape(await jsm.consumers.info(stream, name));
   } catch (err) {
+    throw toCliError(err, { stream, consumer: `${name} on stream ${stream}`, phase: "request" });
+  }
+}
+
+/**
+ * Creates a durable consumer; an identical one is fine (the server says so), a different
+ * one with that name is a conflict (exit 5). `existed`: it was there before.
+ */
+export async function addConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<{ info: ConsumerInfo; existed: boolean }> {
+  const name = config.durable_name;
+  const ctx = { stream, consumer: `${name} on stream ${stream}`, phase: "request" as const };
+  const before = await jsm.consumers.info(stream, name).catch((err: unknown) => {
+    if (jsErrorCode(err) === JsErr.ConsumerNotFound) return undefined;
+    throw toCliError(err, ctx);
+  });
+  if (before) {
+    // never changed by add (nats-server 2.9 would update it in place): that is edit's job
+    const changes = configChanges(before.config, config);
+    if (changes.length > 0)
+      throw new CliError(
+        `consumer ${name} on stream ${stream} already exists with a different configuration: ` +
+          changes.map(describeConflict).join("; ") +
+          ` (change it with: tweetstream consumer edit ${stream} ${name})`,
+        ExitCode.Conflict,
+      );
+    return { info: apiShape(before), existed: true };
+  }
+  try {
+    return { info: apiShape(await jsm.consumers.add(stream, config)), existed: !!before };
+  } catch (err) {
+    throw toCliError(err, ctx);
+  }
+}
+
+/**
+ * Changes a durable consumer in place (what the server lets change: ack wait, max
+ * deliver, max ack pending, backoff, description, filter on 2.10+…), keeping its
+ * position and ack floor. A change the server refuses is exit 5 with its reason.
+ */
+export async function updateConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+  changes: Partial<ConsumerConfig>,
+): Promise<ConsumerInfo> {
+  try {
+    return apiShape(await jsm.consumers.update(stream, name, changes));
+  } catch (err) {
+    const api = (err as { api_error?: { code: number; description: string } }).api_error;
+    const code = jsErrorCode(err);
+    if (api && api.code !== 503 && code !== JsErr.StreamNotFound && code !== JsErr.ConsumerNotFound)
+      throw new CliError(
+        withApiCode(`the server will not change consumer ${name}: ${api.description}`, code),
+        ExitCode.Conflict,
+      );
     throw toCliError(err, { stream, consumer: `${name} on stream ${stream}`, phase: "request" });
   }
 }

@@ -252,54 +252,66 @@ export function isPermissionDenied(err: CliError): boolean {
   return natsErrorCode(err.cause) === "PERMISSIONS_VIOLATION";
 }
 
+/**
+ * "stream NOPE not found (10059)": a JetStream answer's message ends with its err_code,
+ * as natscli (jsm.go's ApiError) shows it, so it can be looked up.
+ */
+export function withApiCode(message: string, errCode: number | undefined): string {
+  return errCode ? `${message} (${errCode})` : message;
+}
+
 export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
   const e = asNats(err);
   const api = e?.api_error;
   if (api) {
-    const desc = redact(api.description);
-    const known = apiError(api, ctx);
-    if (known) return known;
-    switch (api.err_code) {
-      case JsErr.StreamNotFound:
-        return new CliError(
-          ctx.stream ? `stream ${ctx.stream} not found` : `stream not found (${desc})`,
-          ExitCode.NotFound,
-        );
-      case JsErr.ConsumerNotFound:
-        return new CliError(
-          ctx.consumer ? `consumer ${ctx.consumer} not found` : `consumer not found (${desc})`,
-          ExitCode.NotFound,
-        );
-      case JsErr.StreamNameInUse:
-        return new CliError(
-          `stream ${ctx.stream ?? ""} already exists with a different configuration`.replace(
-            "  ",
-            " ",
-          ),
-          ExitCode.Conflict,
-        );
-      case JsErr.StreamSubjectOverlap:
-        return new CliError(
-          `subjects overlap with an existing stream (${desc})`,
-          ExitCode.Conflict,
-        );
-      case JsErr.ConsumerNameExists:
-      case JsErr.ConsumerAlreadyExists:
-      case JsErr.ConsumerExists:
-        return new CliError(
-          `consumer already exists with a different configuration (${desc})`,
-          ExitCode.Conflict,
-        );
-      default:
-        if (api.code === 404) return new CliError(desc, ExitCode.NotFound);
-        // a server-side failure may pass; a 4xx is the request's fault
-        if (api.code >= 500)
-          return new CliError(`JetStream unavailable: ${desc}`, ExitCode.Timeout);
-        return new CliError(`JetStream refused the request: ${desc}`, ExitCode.Usage);
-    }
+    const mapped = apiError(api, ctx) ?? apiErrorByCode(api, ctx);
+    return new CliError(withApiCode(mapped.message, api.err_code), mapped.exitCode, {
+      cause: err,
+    });
   }
+  return clientError(err, e, ctx);
+}
+
+/** An API error apiError() does not single out, by its err_code or HTTP-like code. */
+function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorContext): CliError {
+  const desc = redact(api.description);
+  switch (api.err_code) {
+    case JsErr.StreamNotFound:
+      return new CliError(ctx.stream ? `stream ${ctx.stream} not found` : desc, ExitCode.NotFound);
+    case JsErr.ConsumerNotFound:
+      return new CliError(
+        ctx.consumer ? `consumer ${ctx.consumer} not found` : desc,
+        ExitCode.NotFound,
+      );
+    case JsErr.StreamNameInUse:
+      return new CliError(
+        `stream ${ctx.stream ?? ""} already exists with a different configuration`.replace(
+          "  ",
+          " ",
+        ),
+        ExitCode.Conflict,
+      );
+    case JsErr.StreamSubjectOverlap:
+      return new CliError(`subjects overlap with an existing stream (${desc})`, ExitCode.Conflict);
+    case JsErr.ConsumerNameExists:
+    case JsErr.ConsumerAlreadyExists:
+    case JsErr.ConsumerExists:
+      return new CliError(
+        `consumer already exists with a different configuration (${desc})`,
+        ExitCode.Conflict,
+      );
+    default:
+      if (api.code === 404) return new CliError(desc, ExitCode.NotFound);
+      // a server-side failure may pass; a 4xx is the request's fault
+      if (api.code >= 500) return new CliError(`JetStream unavailable: ${desc}`, ExitCode.Timeout);
+      return new CliError(`JetStream refused the request: ${desc}`, ExitCode.Usage);
+  }
+}
+
+/** A failure of the nats client or the socket (no JetStream answer). */
+function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorContext): CliError {
   const code = natsErrorCode(err);
   const servers = where(ctx);
   switch (code) {

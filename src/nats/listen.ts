@@ -14,7 +14,7 @@ import type { StoredMessage } from "../output/events.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
-import { consumerConfig, toStoredMessage } from "./messages.js";
+import { consumerConfig, deliverConfig, toStoredMessage } from "./messages.js";
 import { reportConnectionEvents } from "./status.js";
 import { consumerAnswers } from "./reader-consumer.js";
 import { retryBudgetMs } from "./retry.js";
@@ -83,18 +83,6 @@ export interface Listener {
   stop(reason: StopReason): void;
 }
 
-function deliverConfig(spec: DeliverSpec | undefined): Record<string, unknown> {
-  if (!spec) return { deliver_policy: "all" };
-  switch (spec.policy) {
-    case "sequence":
-      return { deliver_policy: "by_start_sequence", opt_start_seq: spec.seq };
-    case "time":
-      return { deliver_policy: "by_start_time", opt_start_time: spec.time.toISOString() };
-    default:
-      return { deliver_policy: spec.policy };
-  }
-}
-
 function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
   const config: Record<string, unknown> = {
     ack_policy: "explicit",
@@ -152,6 +140,30 @@ export function durableMismatches(existing: ConsumerConfig, opts: ListenOptions)
   return diffs;
 }
 
+/**
+ * What to do about a durable with other settings: when only what `consumer edit` changes
+ * differs (ack wait, max deliver), change it in place, keeping its position.
+ */
+function mismatchAdvice(existing: ConsumerConfig, opts: ListenOptions): string {
+  const flags: string[] = [];
+  if (opts.ackWaitMs !== undefined && existing.ack_wait !== opts.ackWaitMs * NS_PER_MS)
+    flags.push(`--wait ${durationText(opts.ackWaitMs * NS_PER_MS)}`);
+  if (opts.maxDeliver !== undefined && (existing.max_deliver ?? -1) !== opts.maxDeliver)
+    flags.push(`--max-deliver ${opts.maxDeliver}`);
+  const others = { ...opts, ackWaitMs: undefined, maxDeliver: undefined };
+  const target = `${opts.stream} ${opts.durable}`;
+  if (flags.length > 0 && durableMismatches(existing, others).length === 0) {
+    return (
+      `Change it in place, keeping its position: tweetstream consumer edit ${target} ` +
+      `${flags.join(" ")} --force (or use the same settings, or another --durable name)`
+    );
+  }
+  return (
+    `Use the same settings (or leave them out to take its own), another --durable name, ` +
+    `or remove it (tweetstream consumer rm ${target} --force)`
+  );
+}
+
 function pushConsumerError(stream: string, name: string): CliError {
   return new CliError(
     `durable ${name} on stream ${stream} is a push consumer (it has a deliver subject; the article's Go ` +
@@ -194,7 +206,7 @@ async function prepareConsumer(
       if (diffs.length > 0) {
         throw new CliError(
           `durable ${opts.durable} on stream ${opts.stream} exists with other settings: ${diffs.join("; ")}. ` +
-            `Use the same settings (or leave them out to take its own), another --durable name, or remove it (tweetstream consumer rm ${opts.stream} ${opts.durable})`,
+            mismatchAdvice(existing.config, opts),
           ExitCode.Conflict,
         );
       }

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { ConsumerConfig, JsMsg } from "nats";
 import type { StoredMessage } from "../output/events.js";
+import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
 import { addReaderConsumer } from "./reader-consumer.js";
 
@@ -75,4 +76,17 @@ export async function countMatching(
  */
 export function consumerConfig(config: Record<string, unknown>): Partial<ConsumerConfig> {
   return config as Partial<ConsumerConfig>;
+}
+
+/** Where a consumer starts (listen and consumer add --deliver), as ConsumerConfig fields. */
+export function deliverConfig(spec: DeliverSpec | undefined): Record<string, unknown> {
+  if (!spec) return { deliver_policy: "all" };
+  switch (spec.policy) {
+    case "sequence":
+      return { deliver_policy: "by_start_sequence", opt_start_seq: spec.seq };
+    case "time":
+      return { deliver_policy: "by_start_time", opt_start_time: spec.time.toISOString() };
+    default:
+      return { deliver_policy: spec.policy };
+  }
 }

@@ -45,9 +45,21 @@ export interface PublishOptions {
   signal?: AbortSignal;
 }
 
-export function noStreamError(subject: string): CliError {
-  // tweetstream's subjects are <STREAM>.<type>: name the stream to create
+/**
+ * No stream takes `subject`. tweetstream's subjects are <STREAM>.<type>: when that stream
+ * exists (its subjects were edited: `existing` are its subjects), the fix is an edit of
+ * it, never `stream add` of a stream that exists.
+ */
+export function noStreamError(subject: string, existing?: string[]): CliError {
   const stream = subject.split(".")[0];
+  if (existing) {
+    return new CliError(
+      `stream ${stream} does not take subject ${subject} (its subjects: ` +
+        `${existing.join(", ") || "none"}); add it with: tweetstream stream edit ${stream} ` +
+        `--subjects ${[...existing, subject].join(",")}`,
+      ExitCode.NotFound,
+    );
+  }
   return new CliError(
     `no stream stores subject ${subject}; create one with: tweetstream stream add ${stream}`,
     ExitCode.NotFound,
@@ -77,13 +89,15 @@ function explainNoResponders(js: JetStreamClient, subject: string): Promise<CliE
     // the server says in its INFO whether it runs JetStream
     const info = connectionOf(js)?.info;
     if (info && !info.jetstream) return noJetStreamError();
+    const jsm = await js.jetstreamManager(false);
     try {
-      const jsm = await js.jetstreamManager(false);
       await jsm.streams.find(subject);
       return undefined; // the stream exists: its leader is away for now
     } catch (err) {
-      if (err instanceof Error && err.message === "no stream matches subject")
-        return noStreamError(subject);
+      if (err instanceof Error && err.message === "no stream matches subject") {
+        const named = await jsm.streams.info(subject.split(".")[0]!).catch(() => undefined);
+        return noStreamError(subject, named?.config.subjects);
+      }
       const code = jsErrorCode(err);
       if (code === JsErr.NotEnabledForAccount || code === JsErr.NotEnabled)
         return toCliError(err, { phase: "request" });

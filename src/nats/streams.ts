@@ -6,9 +6,17 @@
 import type { JetStreamManager, StreamConfig, StreamInfo } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { describeChange, describeConflict } from "../output/streams.js";
-import { JsErr, jsErrorCode, toCliError } from "./errors.js";
+import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
 
 export const NS_PER_MS = 1_000_000;
+
+/** The server said the stream does not exist (err_code 10059): exit 4. */
+export function streamNotFound(name: string): CliError {
+  return new CliError(
+    withApiCode(`stream ${name} not found`, JsErr.StreamNotFound),
+    ExitCode.NotFound,
+  );
+}
 
 /** A requested stream configuration: the API's fields (durations in ns), name required. */
 export type StreamRequest = Partial<StreamConfig> & { name: string };
@@ -53,12 +61,15 @@ function sameValue(field: string, a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The fields of `requested` (other than the name) that differ in `existing`. */
-export function configChanges(existing: StreamConfig, requested: StreamRequest): ConfigChange[] {
-  const have = existing as unknown as Record<string, unknown>;
+/**
+ * The fields of `requested` (other than the name) that differ in `existing`: a stream's
+ * or a consumer's configuration.
+ */
+export function configChanges(existing: object, requested: object): ConfigChange[] {
+  const have = existing as Record<string, unknown>;
   const changes: ConfigChange[] = [];
   for (const [field, to] of Object.entries(requested)) {
-    if (field === "name" || to === undefined) continue;
+    if (field === "name" || field === "durable_name" || to === undefined) continue;
     if (!sameValue(field, have[field], to)) changes.push({ field, from: have[field], to });
   }
   return changes;
@@ -75,7 +86,7 @@ export async function findStream(jsm: JetStreamManager, name: string): Promise<S
 
 export async function getStream(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
   const info = await findStream(jsm, name);
-  if (!info) throw new CliError(`stream ${name} not found`, ExitCode.NotFound);
+  if (!info) throw streamNotFound(name);
   return info;
 }
 
@@ -98,7 +109,10 @@ async function overlapError(
   );
   const which = others.length > 0 ? `stream ${others.join(", ")}` : "another stream";
   return new CliError(
-    `subjects ${subjects.join(", ")} overlap with ${which}; choose other --subjects`,
+    withApiCode(
+      `subjects ${subjects.join(", ")} overlap with ${which}; choose other --subjects`,
+      JsErr.StreamSubjectOverlap,
+    ),
     ExitCode.Conflict,
   );
 }
@@ -170,9 +184,12 @@ export async function editStream(
     const api = (err as { api_error?: { code: number; description: string } }).api_error;
     if (api && api.code !== 503 && code !== JsErr.StreamNotFound) {
       throw new CliError(
-        `the server will not change stream ${name} (` +
-          changes.map(describeChange).join("; ") +
-          `): ${api.description}`,
+        withApiCode(
+          `the server will not change stream ${name} (` +
+            changes.map(describeChange).join("; ") +
+            `): ${api.description}`,
+          code,
+        ),
         ExitCode.Conflict,
       );
     }

@@ -13,10 +13,10 @@
 import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
-import { CliError, ExitCode } from "../errors.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
+import { CliError, ExitCode } from "../errors.js";
 import { formatBudget, isTransient, toCliError } from "./errors.js";
-import { findStream } from "./streams.js";
+import { findStream, streamNotFound } from "./streams.js";
 import { checkSubjectInStream } from "../subjects.js";
 
 export type ViewStart = StartPoint | { last: number };
@@ -115,7 +115,7 @@ function orderedOptions(
 export async function planView(conn: Connection, opts: ViewOptions): Promise<ViewPlan> {
   const jsm = await conn.jsm();
   const info = await findStream(jsm, opts.stream);
-  if (!info) throw new CliError(`stream ${opts.stream} not found`, ExitCode.NotFound);
+  if (!info) throw streamNotFound(opts.stream);
   // before any consumer is made: nats-server 2.9 refuses a filter outside the stream's
   // subjects with its own words (2.10 and later accept it and count 0)
   if (opts.filter) checkSubjectInStream(opts.filter, opts.stream, info.config.subjects ?? []);

@@ -3,8 +3,9 @@
 
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
-import { formatAge, formatCount, formatDuration, formatTime } from "./format.js";
+import { formatAge, formatCount, formatDuration, formatTime, renderRows } from "./format.js";
 import { safeText } from "./safe-text.js";
+import { renderClusterInfo } from "./streams.js";
 import { listColumns, renderTable } from "./table.js";
 
 const NS_PER_MS = 1_000_000;
@@ -48,10 +49,18 @@ export async function renderConsumerTable(
   return `${color.bold(`Consumers of stream ${stream}`)}\n${table}`;
 }
 
+/** natscli's rendering: every step, or the first and last five of more than 15. */
+function renderBackoff(backoff: number[] | undefined): string | undefined {
+  if (!backoff?.length) return undefined;
+  const d = (ns: number) => formatDuration(ns / NS_PER_MS);
+  if (backoff.length <= 15) return backoff.map(d).join(", ");
+  const ends = [...backoff.slice(0, 5).map(d), "…", ...backoff.slice(-5).map(d)];
+  return `${ends.join(", ")} (${backoff.length} total)`;
+}
+
 function rows(pairs: [string, string | undefined][]): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
-  const width = Math.max(...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `  ${k.padStart(width)}: ${safeText(v)}`).join("\n");
+  return renderRows(shown.map(([k, v]) => [k, safeText(v)]));
 }
 
 function sequences(seq: ConsumerInfo["delivered"]): string {
@@ -84,6 +93,7 @@ export function renderConsumerInfo(c: ConsumerInfo, color: ChalkInstance): strin
       ["Deliver Policy", String(cfg.deliver_policy)],
       ["Ack Policy", String(cfg.ack_policy)],
       ["Ack Wait", nsDuration(cfg.ack_wait)],
+      ["Backoff", renderBackoff(cfg.backoff)],
       ["Replay Policy", String(cfg.replay_policy)],
       ["Maximum Deliveries", limit(cfg.max_deliver)],
       ["Max Ack Pending", limit(cfg.max_ack_pending)],
@@ -99,6 +109,12 @@ export function renderConsumerInfo(c: ConsumerInfo, color: ChalkInstance): strin
       ["Redelivered Messages", formatCount(c.num_redelivered)],
       ["Unprocessed Messages", formatCount(c.num_pending)],
       ["Waiting Pulls", cfg.deliver_subject ? undefined : formatCount(c.num_waiting)],
+      // natscli: whether a push consumer's subscriber is connected (the article's Go one)
+      [
+        "Active Interest",
+        cfg.deliver_subject ? (c.push_bound ? "Active" : "No interest") : undefined,
+      ],
     ]),
+    ...renderClusterInfo(c.cluster, color),
   ].join("\n");
 }

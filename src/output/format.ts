@@ -197,3 +197,42 @@ export function wrapParts(parts: string[], width: number | undefined, sep = ", "
   });
   return [...lines, line].join("\n");
 }
+
+/** Plain `text` in lines of at most `width` columns: broken at spaces, else mid-word. */
+function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line === "" ? word : `${line} ${word}`;
+    if (visibleLength(next) <= width) {
+      line = next;
+      continue;
+    }
+    if (line !== "") lines.push(line);
+    let rest = [...word];
+    while (rest.length > width) {
+      lines.push(rest.slice(0, width).join(""));
+      rest = rest.slice(width);
+    }
+    line = rest.join("");
+  }
+  return [...lines, line];
+}
+
+/**
+ * "  Label: value" rows with the labels right-aligned, as natscli's info reports; a value
+ * too long for `width` columns (80: what info promises everywhere) continues on the next
+ * lines under itself.
+ */
+export function renderRows(pairs: [label: string, value: string][], width = 80): string {
+  const labels = Math.max(...pairs.map(([k]) => k.length));
+  const indent = " ".repeat(labels + 4);
+  const room = Math.max(width - indent.length, 20);
+  return pairs
+    .map(([k, v]) => {
+      const coloured = v.includes("\u001b"); // short ones (cluster states): left as they are
+      const lines = coloured ? [v] : wrapText(v, room);
+      return `  ${k.padStart(labels)}: ${lines.join(`\n${indent}`)}`;
+    })
+    .join("\n");
+}

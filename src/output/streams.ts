@@ -4,8 +4,17 @@
 
 import type { ChalkInstance } from "chalk";
 import type { ClusterInfo, StreamInfo } from "nats";
+import type { ChangeImpact } from "../nats/edit-impact.js";
 import type { ConfigChange } from "../nats/streams.js";
-import { formatAge, formatBytes, formatCount, formatDuration, formatTime } from "./format.js";
+import {
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatTime,
+  plural,
+  renderRows,
+} from "./format.js";
 import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
 
@@ -37,6 +46,15 @@ const FIELDS: Record<string, [label: string, show: (v: any) => string]> = {
   max_msgs_per_subject: ["max messages per subject", limit(formatCount)],
   max_consumers: ["max consumers", limit(formatCount)],
   duplicate_window: ["duplicate window", nsDuration],
+  // consumers
+  ack_wait: ["ack wait", (v: number) => (v ? nsDuration(v) : "the default")],
+  max_deliver: ["max deliveries", (v: number) => limit(formatCount)(v ?? -1)],
+  max_ack_pending: ["max ack pending", (v: number) => limit(formatCount)(v ?? -1)],
+  backoff: ["backoff", (v: number[]) => (v?.length ? v.map(nsDuration).join(", ") : "unset")],
+  filter_subject: ["filter", (v: string) => (v ? safeText(v) : "none")],
+  deliver_subject: ["push target", (v: string) => (v ? safeText(v) : "none (pull)")],
+  ack_policy: ["ack policy", String],
+  deliver_policy: ["deliver policy", String],
 };
 
 function field(name: string): [string, (v: unknown) => string] {
@@ -55,9 +73,23 @@ export function describeChange(c: ConfigChange): string {
   return `${label}: ${show(c.from)} → ${show(c.to)}`;
 }
 
-/** One indented line per change, for the edit prompt and result. */
-export function renderConfigChanges(changes: ConfigChange[]): string {
-  return changes.map((c) => `  ${describeChange(c)}`).join("\n");
+/** What a change does to stored messages: "removes 990 stored messages", or "". */
+export function describeImpact(c: ChangeImpact): string {
+  const parts: string[] = [];
+  if (c.removes)
+    parts.push(`removes ${c.estimated ? "about " : ""}${plural(c.removes, "stored message")}`);
+  if (c.orphaned) parts.push(`${plural(c.orphaned, "stored message")} left on dropped subjects`);
+  return parts.join("; ");
+}
+
+/** One indented line per change (and what it removes), for the edit prompt and result. */
+export function renderConfigChanges(changes: Array<ConfigChange & ChangeImpact>): string {
+  return changes
+    .map((c) => {
+      const impact = describeImpact(c);
+      return `  ${describeChange(c)}${impact ? ` (${impact})` : ""}`;
+    })
+    .join("\n");
 }
 
 /** stream ls, fitted to a terminal `width` wide (see listColumns). */
@@ -89,10 +121,7 @@ export async function renderStreamTable(
 export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string {
   const c = info.config;
   const s = info.state;
-  const rows = (pairs: [string, string][]) => {
-    const width = Math.max(...pairs.map(([k]) => k.length));
-    return pairs.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n");
-  };
+  const rows = renderRows;
   const show = (name: keyof typeof c) => field(name)[1](c[name]);
   const firstTs = s.messages > 0 ? realDate(s.first_ts) : null;
   const lastTs = s.last_seq > 0 ? realDate(s.last_ts) : null;
@@ -114,8 +143,15 @@ export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string
       ["Maximum Bytes", show("max_bytes")],
       ["Maximum Message Size", show("max_msg_size")],
       ["Maximum Per Subject", show("max_msgs_per_subject")],
+      ["Maximum Consumers", limit(formatCount)(c.max_consumers ?? -1)],
       ["Duplicate Window", show("duplicate_window")],
+      ["Direct Get", yesNo(c.allow_direct)],
+      ["Allows Msg Delete", yesNo(!c.deny_delete)],
+      ["Allows Purge", yesNo(!c.deny_purge)],
+      ["Allows Rollups", yesNo(c.allow_rollup_hdrs)],
+      ...optionalConfigRows(c),
     ]),
+    ...replicationRows(info, color),
     "",
     color.bold("State:"),
     rows([
@@ -124,10 +160,62 @@ export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string
       ["First Sequence", seqTime(s.first_seq, firstTs)],
       ["Last Sequence", seqTime(s.last_seq, lastTs)],
       ["Last Message", formatAge(lastTs) + (lastTs ? " ago" : "")],
+      ...stateCountRows(s),
       ["Active Consumers", formatCount(s.consumer_count)],
     ]),
     ...renderClusterInfo(info.cluster, color),
   ].join("\n");
+}
+
+const yesNo = (v: boolean | undefined) => (v ? "yes" : "no");
+
+/** Rows natscli shows only when they apply: Sealed, Compression, Placement, Metadata. */
+function optionalConfigRows(c: StreamInfo["config"]): [string, string][] {
+  const out: [string, string][] = [];
+  const more = c as StreamInfo["config"] & {
+    compression?: string;
+    metadata?: Record<string, string>;
+  };
+  if (c.sealed) out.push(["Sealed", "yes"]);
+  if (more.compression && more.compression !== "none") out.push(["Compression", more.compression]);
+  const placement = c.placement;
+  if (placement?.cluster) out.push(["Placement Cluster", safeText(placement.cluster)]);
+  if (placement?.tags?.length) out.push(["Placement Tags", safeText(placement.tags.join(", "))]);
+  // the server's own keys (_nats.*, 2.11+) are its bookkeeping, not the user's metadata
+  for (const [k, v] of Object.entries(more.metadata ?? {})) {
+    if (!k.startsWith("_nats.")) out.push(["Metadata", safeText(`${k}: ${v}`)]);
+  }
+  return out;
+}
+
+/** natscli's "Mirror Information" / "Source Information": per upstream, its lag and last contact. */
+function replicationRows(info: StreamInfo, color: ChalkInstance): string[] {
+  const upstreams = [
+    ...(info.mirror ? [["Mirror Information:", info.mirror] as const] : []),
+    ...(info.sources ?? []).map((s) => ["Source Information:", s] as const),
+  ];
+  return upstreams.flatMap(([title, u]) => {
+    const seen = u.active !== undefined && u.active >= 0;
+    const pairs: [string, string][] = [
+      ["Stream Name", safeText(u.name)],
+      ["Lag", formatCount(u.lag)],
+      ["Last Seen", seen ? `${formatDuration(Math.round(u.active / NS_PER_MS))} ago` : "never"],
+    ];
+    const external = (u as { external?: { api?: string } }).external;
+    if (external?.api) pairs.push(["API Prefix", safeText(external.api)]);
+    if (u.error) pairs.push(["Error", safeText(u.error.description)]);
+    return ["", color.bold(title), renderRows(pairs)];
+  });
+}
+
+/** Deleted and lost messages (when any) and the number of subjects, as natscli's State. */
+function stateCountRows(s: StreamInfo["state"]): [string, string][] {
+  const out: [string, string][] = [];
+  if (s.num_deleted) out.push(["Deleted Messages", formatCount(s.num_deleted)]);
+  const lost = s.lost?.msgs?.length ?? 0;
+  if (lost > 0) out.push(["Lost Messages", `${formatCount(lost)} (${formatBytes(s.lost!.bytes)})`]);
+  if (s.num_subjects !== undefined) out.push(["Number of Subjects", formatCount(s.num_subjects)]);
+  return out;
 }
 
 // ---- cluster (replicated streams; from feat/cluster, ported to StreamInfo) ----
@@ -173,10 +261,5 @@ export function renderClusterInfo(
     if (r.lag) parts.push(`${formatCount(r.lag)} operations behind`);
     rows.push(["Replica", parts.join(", ")]);
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return [
-    "",
-    color.bold("Cluster Information:"),
-    ...rows.map(([k, v]) => `  ${k.padStart(width)}: ${v}`),
-  ];
+  return ["", color.bold("Cluster Information:"), renderRows(rows)];
 }

@@ -300,6 +300,15 @@ describe("80 columns", () => {
     expect((await ts(["stream", "info", stream, "--json"])).json().config.max_age).toBe(
       7_200_000_000_000,
     );
+    // a change that removes stored messages says how many before it asks
+    await ts(["tweet", "two", "--stream", stream]);
+    const shrink = pty(cli("stream", "edit", stream, "--max-msgs", "1"), 80);
+    await waitFor(() => shrink.output().includes("[y/N]"), 15_000, "the edit prompt");
+    expect(shrink.output()).toMatch(/max messages: unlimited → 1 \(removes 1 stored message\)/);
+    shrink.type("n\r");
+    expect(await shrink.exited).toBe(0);
+    expect([...widest(shrink.output())].length).toBeLessThanOrEqual(80);
+    expect((await ts(["stream", "info", stream, "--json"])).json().state.messages).toBe(2);
   });
 
   it("Ctrl-C on listen says it stopped before any event, exit 130", async () => {

@@ -75,6 +75,14 @@ describe("bash completion", () => {
     );
   });
 
+  it("knows natscli's command aliases (str, st, ms, s; con, obs, c; ctx)", () => {
+    for (const alias of ["str", "st", "ms", "s"]) expect(complete([alias, "i"])).toEqual(["info"]);
+    for (const alias of ["con", "obs", "c"])
+      expect(complete([alias, "rm", stream, ""])).toEqual(["worker"]);
+    expect(complete(["ctx", "i"])).toEqual(["info"]);
+    expect(complete(["str", "info", ""])).toEqual([stream, stream + "_B"]);
+  });
+
   it("completes options, global ones and the command's own, and fixed choices", () => {
     expect(complete(["stream", "info", "--js"]).sort()).toEqual(
       ["--json", "--js-domain", "--js-api-prefix"].sort(),

@@ -62,7 +62,7 @@ describe("--subject typos", () => {
     [["view", "--subject", "tweet_likes"], "--subject tweet_liked"],
     [["listen", "--subject", "tweet_create"], "--subject tweet_created"],
     [
-      ["stream", "purge", "--subject", "TWITTERCLONE.twet_liked", "--force"],
+      ["stream", "purge", "TWITTERCLONE", "--subject", "TWITTERCLONE.twet_liked", "--force"],
       "TWITTERCLONE.tweet_liked",
     ],
   ])("%j is exit 2 suggesting the right one, before connecting", async (args, fix) => {

@@ -55,3 +55,45 @@ describe("stream info's cluster section", () => {
     ).toBe("no leader (an election is in progress), n2 outdated, n3 offline");
   });
 });
+
+describe("consumer info's cluster section and push interest", () => {
+  const info = (extra: Record<string, unknown>) =>
+    ({
+      stream_name: "S",
+      name: "gosub",
+      created: "2026-01-01T00:00:00Z",
+      config: {
+        durable_name: "gosub",
+        deliver_subject: "deliver.x",
+        deliver_policy: "all",
+        ack_policy: "explicit",
+        replay_policy: "instant",
+      },
+      delivered: { consumer_seq: 0, stream_seq: 0 },
+      ack_floor: { consumer_seq: 0, stream_seq: 0 },
+      num_ack_pending: 0,
+      num_redelivered: 0,
+      num_waiting: 0,
+      num_pending: 0,
+      ...extra,
+    }) as never;
+
+  it("shows the consumer's Cluster Information like the stream's", async () => {
+    const { renderConsumerInfo } = await import("../../src/output/consumers.js");
+    const text = renderConsumerInfo(
+      info({
+        push_bound: true,
+        cluster: {
+          name: "C1",
+          leader: "n2",
+          replicas: [{ name: "n1", current: true, offline: false, active: 3 * ms, lag: 0 }],
+        },
+      }),
+      plain,
+    );
+    expect(text).toMatch(/^ +Active Interest: Active$/m);
+    expect(text).toMatch(/Cluster Information:\n +Name: C1\n +Leader: n2\n +Replica: n1, current/);
+    expect(renderConsumerInfo(info({}), plain)).toMatch(/Active Interest: No interest/);
+    expect(renderConsumerInfo(info({}), plain)).not.toMatch(/Cluster Information/);
+  });
+});

@@ -31,10 +31,19 @@ describe("parseDuration", () => {
     ["1h30m", 5_400_000],
     ["1d", 86_400_000],
     ["1.5s", 1500],
-    ["10", 10_000],
-    [" 3S ", 3000],
+    [" 3s ", 3000],
+    ["1M", 30 * 86_400_000],
+    ["1m", 60_000],
+    ["1w", 7 * 86_400_000],
+    ["1W", 7 * 86_400_000],
+    ["1D", 86_400_000],
+    ["1y", 365 * 86_400_000],
+    ["1Y", 365 * 86_400_000],
+    ["1500us", 2],
     ["2147483647ms", 2 ** 31 - 1],
-  ])("%j → %d ms", (input, ms) => expect(parseDuration(input)).toBe(ms));
+  ])("%j → %d ms", (input, ms) =>
+    expect(parseDuration(input, "duration", { max: MAX_SERVER_DURATION_MS })).toBe(ms),
+  );
 
   it("refuses 0 and timers of 2^31 ms or more (Node would fire them after 1 ms)", () => {
     expect(usage(() => parseDuration("0", "--timeout"))).toMatch(
@@ -52,8 +61,22 @@ describe("parseDuration", () => {
     expect(usage(() => parseDuration("300y", "--max-age", serverSide))).toMatch(/at most 292y/);
   });
 
-  it.each(["", "soon", "5x", "s5", "5s garbage", "-1s", "1h-5m"])("refuses %j", (input) => {
+  it.each(["", "soon", "5x", "s5", "5s garbage", "-1s", "1h-5m", "1mo"])("refuses %j", (input) => {
     expect(usage(() => parseDuration(input, "--max-age"))).toMatch(/invalid --max-age/);
+  });
+  it("refuses a number without a unit with natscli's hint, except 0", () => {
+    expect(usage(() => parseDuration("30", "--timeout"))).toMatch(
+      /--timeout "30": a duration needs a unit; did you mean 30s\?/,
+    );
+    expect(usage(() => parseDuration("1.5", "--grace"))).toMatch(/did you mean 1.5s\?/);
+    expect(parseDuration("0", "--max-age", { zero: true })).toBe(0);
+  });
+  it.each(["1H", "5S", "3MS", "2Ms"])("refuses %j: units are case-sensitive", (input) => {
+    expect(usage(() => parseDuration(input, "--max-age"))).toMatch(/case-sensitive/);
+  });
+  it("--since keeps the hint of a unit-less number", () => {
+    expect(usage(() => parseTimePoint("30", "--since"))).toMatch(/did you mean 30s\?/);
+    expect(parseTimePoint("1M", "--since", 100 * 86_400_000).getTime()).toBe(70 * 86_400_000);
   });
 });
 

@@ -99,7 +99,13 @@ describe("toCliError", () => {
   it("maps JetStream err_codes", () => {
     expect(exit(api(JsErr.StreamNotFound, 404), { stream: "S" })).toBe(4);
     expect(toCliError(api(JsErr.StreamNotFound, 404), { stream: "S" }).message).toBe(
-      "stream S not found",
+      "stream S not found (10059)",
+    );
+    expect(toCliError(api(JsErr.ConsumerNotFound, 404, "consumer not found")).message).toBe(
+      "consumer not found (10014)",
+    );
+    expect(toCliError(api(JsErr.StreamInvalidConfig, 400, "bad")).message).toBe(
+      "the server rejected the request: bad (10052)",
     );
     expect(exit(api(JsErr.ConsumerNotFound, 404))).toBe(4);
     expect(exit(api(JsErr.StreamNameInUse))).toBe(5);

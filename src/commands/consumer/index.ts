@@ -2,6 +2,8 @@
 
 import { Command } from "commander";
 import { examples } from "../help.js";
+import { consumerAddCommand } from "./add.js";
+import { consumerEditCommand } from "./edit.js";
 import { consumerInfoCommand } from "./info.js";
 import { consumerLsCommand } from "./ls.js";
 import { consumerNextCommand } from "./next.js";
@@ -21,3 +23,6 @@ export const consumerCommand = new Command("consumer")
   .addCommand(consumerInfoCommand)
   .addCommand(consumerRmCommand)
   .addCommand(consumerNextCommand);
+
+// provisioning and changing consumers (issue 17 item 6)
+consumerCommand.addCommand(consumerAddCommand).addCommand(consumerEditCommand);

@@ -15,7 +15,7 @@ export const consumerLsCommand = addLeafOptions(
       "list a stream's consumers: name, description, created, ack pending, unprocessed, last delivery",
     )
     .argument("[stream]", "stream name (default: --stream, TWEETSTREAM_STREAM or TWITTERCLONE)")
-    .option("--names", "names only, one a line (with --json: an array of names)")
+    .option("-n, --names", "names only, one a line (with --json: an array of names)")
     .addHelpText(
       "after",
       examples(

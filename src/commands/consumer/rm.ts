@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
 import { getConsumer, removeConsumer } from "../../nats/consumers.js";
+import { requireNameWithForce } from "../../parse.js";
 import { examples } from "../help.js";
 import { consumerCommand, resolveTarget } from "./target.js";
 
@@ -27,6 +28,11 @@ export const consumerRmCommand = consumerCommand(
       opts: { force?: boolean },
       cmd: Command,
     ) => {
+      requireNameWithForce(
+        opts.force,
+        [stream, name],
+        "--force requires a stream and consumer name: tweetstream consumer rm STREAM NAME --force",
+      );
       const t = await resolveTarget(cmd, stream, name);
       // not found is exit 4 before anything is asked
       const info = await getConsumer(t.jsm, t.stream, t.name);

@@ -8,7 +8,7 @@ import { commandContext, type CommandContext } from "../../context.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { listConsumers } from "../../nats/consumers.js";
-import { validateStreamName } from "../../parse.js";
+import { validateConsumerName, validateStreamName } from "../../parse.js";
 
 export interface ConsumerTarget {
   ctx: CommandContext;
@@ -35,6 +35,7 @@ export async function resolveTarget(
 ): Promise<ConsumerTarget> {
   const ctx = commandContext(cmd);
   const streamName = validateStreamName(stream ?? ctx.stream);
+  if (name) validateConsumerName(name);
   const jsm = await (await ctx.connect()).jsm();
   if (name === undefined || name === "") {
     const names = (await listConsumers(jsm, streamName)).map((c) => c.name);

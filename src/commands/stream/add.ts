@@ -46,8 +46,10 @@ export const addCommand = addLeafOptions(
       maxAge: "unlimited",
       limits: "unlimited",
       dupeWindow: "the server's, 2m",
+      allowDirect: "off, natscli's is on",
     },
   )
+    .option("--defaults", "accepted for natscli's sake: tweetstream never prompts")
     .addHelpText(
       "after",
       examples(

@@ -21,9 +21,9 @@ const NS_PER_MS = 1_000_000;
 export interface ConfigOptions {
   subjects?: string[];
   description?: string;
-  storage?: "file" | "memory";
+  storage?: string;
   replicas?: number;
-  retention?: "limits" | "interest" | "workqueue";
+  retention?: string;
   maxAge?: number;
   maxMsgs?: number;
   maxBytes?: number;
@@ -31,21 +31,53 @@ export interface ConfigOptions {
   maxMsgsPerSubject?: number;
   dupeWindow?: number;
   discard?: "old" | "new";
+  denyDelete?: boolean;
+  denyPurge?: boolean;
+  allowRollup?: boolean;
+  allowDirect?: boolean;
+  maxConsumers?: number;
   config?: string;
 }
 
+/** Repeated, comma- or space-separated, as natscli's SplitCLISubjects reads them. */
 const collectSubjects = (value: string, previous: string[] = []) => [
   ...previous,
-  ...value.split(",").map((s) => validateStreamSubject(s.trim())),
+  ...value
+    .split(/[\s,]+/)
+    .filter((s) => s !== "")
+    .map((s) => validateStreamSubject(s)),
 ];
+
+/**
+ * A value from a list of spellings (natscli's included) → the API's word; else exit 2.
+ * The options list only the API's words as choices (help, completion); this takes all.
+ */
+const oneOf =
+  (what: string, spellings: Record<string, string>) =>
+  (value: string): string => {
+    const word = spellings[value.trim().toLowerCase()];
+    if (word === undefined)
+      throw usageError(
+        `invalid ${what} "${value}": use one of ${Object.keys(spellings).join(", ")}`,
+      );
+    return word;
+  };
+const STORAGE = { file: "file", f: "file", memory: "memory", m: "memory" };
+const RETENTION = {
+  limits: "limits",
+  interest: "interest",
+  workqueue: "workqueue",
+  workq: "workqueue",
+  work: "workqueue",
+};
 
 const count = (what: string) => (v: string) => parseLimit(v, (s) => parseCount(s, what));
 const size = (what: string) => (v: string) => parseLimit(v, (s) => parseSize(s, what));
-/** --max-age (0 = unlimited) and --dupe-window, within what the server accepts. */
+/** --max-age (0, -1 or unlimited = unlimited) and --dupe-window, within what the server accepts. */
 const duration =
   (what: string, zero = false) =>
   (v: string) =>
-    zero && /^unlimited$/i.test(v.trim())
+    zero && /^(unlimited|-1)$/i.test(v.trim())
       ? 0
       : parseDuration(v, what, { zero, max: MAX_SERVER_DURATION_MS });
 
@@ -58,12 +90,15 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
   return cmd
     .option(
       "--subjects <subject>",
-      `subjects to store, repeatable or comma-separated (--subjects A.x --subjects A.y,A.z)${d("subjects")}`,
+      `subjects to store, repeatable, comma- or space-separated ` +
+        `(--subjects A.x --subjects 'A.y A.z')${d("subjects")}`,
       collectSubjects,
     )
     .option("--description <text>", `description${d("description")}`)
     .addOption(
-      new Option("--storage <type>", `storage backend${d("storage")}`).choices(["file", "memory"]),
+      new Option("--storage <type>", `storage backend, also f, m${d("storage")}`)
+        .choices(["file", "memory"])
+        .argParser(oneOf("--storage", STORAGE)),
     )
     .option("--replicas <n>", `number of replicas (clustered servers)${d("replicas")}`, (v) =>
       parseCount(v, "--replicas"),
@@ -71,13 +106,15 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
     .addOption(
       new Option(
         "--retention <policy>",
-        `when messages are removed: limits (only by the limits), interest (once every consumer ` +
-          `acked), workqueue (once one consumer acked)${d("retention")}`,
-      ).choices(["limits", "interest", "workqueue"]),
+        `when messages are removed: limits (only by the limits), interest (once every ` +
+          `consumer acked), workqueue (workq, work: once one consumer acked)${d("retention")}`,
+      )
+        .choices(["limits", "interest", "workqueue"])
+        .argParser(oneOf("--retention", RETENTION)),
     )
     .option(
       "--max-age <duration>",
-      `discard messages older than this, e.g. 12h, 7d (0 or unlimited)${d("maxAge")}`,
+      `discard messages older than this, e.g. 12h, 7d, 1M (month) (0, -1 or unlimited)${d("maxAge")}`,
       duration("--max-age", true),
     )
     .option(
@@ -112,6 +149,17 @@ export function addConfigOptions(cmd: Command, defaults: Record<string, string> 
         "at a limit: old drops the oldest messages (server default), new refuses new ones (publishes fail, exit 5)",
       ).choices(["old", "new"]),
     )
+    .option(
+      "--max-consumers <n>",
+      `allow at most this many consumers (-1 or unlimited)${d("limits")}`,
+      count("--max-consumers"),
+    )
+    .option("--deny-delete", "refuse deleting single messages through the API")
+    .option("--deny-purge", "refuse purging the stream through the API")
+    .option("--allow-rollup", "allow roll-ups by the Nats-Rollup header (--no-allow-rollup: off)")
+    .addOption(new Option("--no-allow-rollup", "disallow roll-ups").hideHelp())
+    .option("--allow-direct", `allow direct gets (--no-allow-direct: off)${d("allowDirect")}`)
+    .addOption(new Option("--no-allow-direct", "disallow direct gets").hideHelp())
     .option(
       "--config <file>",
       "a stream configuration in the JetStream API's JSON, as `nats stream add --config` " +
@@ -158,6 +206,11 @@ export function requestedConfig(opts: ConfigOptions): Partial<StreamConfig> {
     max_msgs_per_subject: opts.maxMsgsPerSubject,
     duplicate_window: opts.dupeWindow === undefined ? undefined : opts.dupeWindow * NS_PER_MS,
     discard: opts.discard,
+    max_consumers: opts.maxConsumers,
+    deny_delete: opts.denyDelete,
+    deny_purge: opts.denyPurge,
+    allow_rollup_hdrs: opts.allowRollup,
+    allow_direct: opts.allowDirect,
   };
   const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return { ...file, ...given } as Partial<StreamConfig>;

@@ -14,7 +14,7 @@ export const lsCommand = addLeafOptions(
     .description(
       "list streams: name, description, created, messages, size, last message; JetStream's system streams (key-value and object buckets) only with --all",
     )
-    .option("--names", "only the names, one per line (--json: an array of names)")
+    .option("-n, --names", "only the names, one per line (--json: an array of names)")
     .option(
       "-a, --all",
       "include JetStream's system streams (KV_*, OBJ_*, $MQTT_*: key-value and object buckets, MQTT state)",

@@ -8,7 +8,7 @@ import { checkSubjectInStream, resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
 import { fitting, plural } from "../../output/format.js";
-import { validateStreamName } from "../../parse.js";
+import { requireNameWithForce, validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
 export const purgeCommand = addLeafOptions(
@@ -24,7 +24,7 @@ export const purgeCommand = addLeafOptions(
       "after",
       examples(
         "tweetstream stream purge",
-        "tweetstream stream purge --subject tweet_liked --force --json",
+        "tweetstream stream purge TWITTERCLONE --subject tweet_liked --force --json",
       ),
     )
     .action(
@@ -34,6 +34,11 @@ export const purgeCommand = addLeafOptions(
         cmd: Command,
       ) => {
         const ctx = commandContext(cmd);
+        requireNameWithForce(
+          opts.force,
+          [name],
+          "--force requires a stream name: tweetstream stream purge NAME --force",
+        );
         const streamName = validateStreamName(name ?? ctx.stream);
         const subject =
           opts.subject === undefined ? undefined : resolveSubjectOption(streamName, opts.subject);

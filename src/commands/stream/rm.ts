@@ -7,7 +7,7 @@ import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, removeStream } from "../../nats/streams.js";
 import { plural } from "../../output/format.js";
-import { validateStreamName } from "../../parse.js";
+import { requireNameWithForce, validateStreamName } from "../../parse.js";
 import { examples } from "../help.js";
 
 export const rmCommand = addLeafOptions(
@@ -22,6 +22,11 @@ export const rmCommand = addLeafOptions(
     )
     .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) => {
       const ctx = commandContext(cmd);
+      requireNameWithForce(
+        opts.force,
+        [name],
+        "--force requires a stream name: tweetstream stream rm NAME --force",
+      );
       const streamName = validateStreamName(name ?? ctx.stream);
       const conn = await ctx.connect();
       const jsm = await conn.jsm();
