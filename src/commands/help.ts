@@ -59,6 +59,9 @@ export class StandInCommand extends Command {
 
 export const HELP_CONFIG: HelpConfiguration = {
   sortSubcommands: false,
+  // commander leaves a description unwrapped when fewer than 40 columns remain beside the
+  // terms; natscli's aliases (`edit|update [options] [stream] [name]`) leave 38 at 80 columns
+  minWidthToWrap: 30,
   subcommandTerm(this: Help, cmd: Command): string {
     return cmd instanceof StandInCommand ? cmd.term : Help.prototype.subcommandTerm.call(this, cmd);
   },

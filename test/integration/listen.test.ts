@@ -215,7 +215,7 @@ describe("listen", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/ack wait is 10s, requested 20s/);
     expect(r.stderr).toMatch(/subject filter is none/);
-    expect(r.stderr).toContain(`remove it (tweetstream consumer rm ${stream} cfg)`);
+    expect(r.stderr).toContain(`remove it (tweetstream consumer rm ${stream} cfg --force)`);
     const same = await listen(stream, ["--durable", "cfg", "--count", "1", "--json"]);
     expect(same.code).toBe(0);
     expect(seqs(same)).toEqual([2]);
