@@ -95,7 +95,7 @@ function deliverConfig(spec: DeliverSpec | undefined): Record<string, unknown> {
   }
 }
 
-function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
+export function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
   const config: Record<string, unknown> = {
     ack_policy: "explicit",
     ...deliverConfig(opts.deliver),
@@ -175,7 +175,7 @@ async function findConsumer(
 }
 
 /** The durable (found and checked, or created) or a new ephemeral consumer. */
-async function prepareConsumer(
+export async function prepareConsumer(
   jsm: JetStreamManager,
   opts: ListenOptions,
   config: Partial<ConsumerConfig>,

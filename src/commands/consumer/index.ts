@@ -6,6 +6,7 @@ import { consumerInfoCommand } from "./info.js";
 import { consumerLsCommand } from "./ls.js";
 import { consumerNextCommand } from "./next.js";
 import { consumerRmCommand } from "./rm.js";
+import { consumerWaitCommand } from "./wait.js";
 
 export const consumerCommand = new Command("consumer")
   .description("inspect and remove a stream's consumers (like `nats consumer …`)")
@@ -20,4 +21,5 @@ export const consumerCommand = new Command("consumer")
   .addCommand(consumerLsCommand)
   .addCommand(consumerInfoCommand)
   .addCommand(consumerRmCommand)
-  .addCommand(consumerNextCommand);
+  .addCommand(consumerNextCommand)
+  .addCommand(consumerWaitCommand);
