@@ -187,7 +187,8 @@ export async function createExecWorker(
   };
 
   const giveUp = async (m: JsMsg, exit: HandlerExit, reason: string) => {
-    m.term(`tweetstream: ${reason}`);
+    // no reason text: nats-server 2.9 takes only a bare +TERM (it ignores "+TERM reason")
+    m.term();
     givenUpSeqs.push(m.info.streamSequence);
     if (givenUpSeqs.length > KEEP_SEQS) givenUpSeqs.shift();
     await report("given_up", m, exit, { reason });
