@@ -2,6 +2,7 @@
 
 import { Command } from "commander";
 import { examples } from "../help.js";
+import { consumerCheckCommand } from "./check.js";
 import { consumerInfoCommand } from "./info.js";
 import { consumerLsCommand } from "./ls.js";
 import { consumerNextCommand } from "./next.js";
@@ -22,4 +23,5 @@ export const consumerCommand = new Command("consumer")
   .addCommand(consumerInfoCommand)
   .addCommand(consumerRmCommand)
   .addCommand(consumerNextCommand)
-  .addCommand(consumerWaitCommand);
+  .addCommand(consumerWaitCommand)
+  .addCommand(consumerCheckCommand);
