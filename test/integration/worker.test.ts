@@ -304,3 +304,47 @@ describe("consumer wait", () => {
     expect((await ts(["consumer", "wait", stream, "nope", "--timeout", "1s"])).code).toBe(4);
   });
 });
+
+describe("consumer check", () => {
+  it("thresholds and formats: exit 0 ok, 8 warning, 9 critical; nagios 0/1/2", async () => {
+    const stream = await newStream(5);
+    expect((await ts(["listen", "--stream", stream, "--durable", "c", "--count", "2"])).code).toBe(
+      0,
+    );
+    const check = (args: string[]) => ts(["consumer", "check", stream, "c", ...args]);
+    const ok = await check(["--pending-warn", "3"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^OK consumer c of stream/);
+    const warn = await check(["--pending-warn", "2", "--pending-crit", "10", "--json"]);
+    expect(warn.code).toBe(8);
+    expect(warn.json()).toMatchObject({ status: "warning", stream, consumer: "c" });
+    expect(warn.json().metrics[0]).toEqual({
+      name: "pending",
+      value: 3,
+      unit: "count",
+      warn: 2,
+      crit: 10,
+      status: "warning",
+    });
+    const crit = await check(["--pending-crit", "2", "--last-ack-warn", "1h"]);
+    expect(crit.code).toBe(9);
+    expect(crit.stdout).toMatch(/^CRITICAL /);
+    const nagios = await check(["--pending-warn", "2", "--format", "nagios"]);
+    expect(nagios.code).toBe(1);
+    expect(nagios.stdout).toMatch(
+      /^CONSUMER WARNING: pending 3 > 2 \| pending=3;2; ack_pending=0;;/,
+    );
+    expect((await check(["--format", "nagios"])).code).toBe(0);
+    const prom = await check(["--format", "prometheus", "--redelivered-crit", "0"]);
+    expect(prom.code).toBe(0);
+    expect(prom.stdout).toContain(
+      `tweetstream_consumer_pending{stream="${stream}",consumer="c"} 3\n`,
+    );
+    expect(prom.stdout).toMatch(/tweetstream_consumer_last_ack_seconds\{[^}]*\} \d+(\.\d)?\n/);
+    expect(prom.stdout).toContain(
+      `tweetstream_consumer_check_status{stream="${stream}",consumer="c"} 0\n`,
+    );
+    expect((await check(["--pending-warn", "5", "--pending-crit", "2"])).code).toBe(2);
+    expect((await ts(["consumer", "check", stream, "none"])).code).toBe(4);
+  });
+});
