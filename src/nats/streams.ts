@@ -75,7 +75,11 @@ export async function findStream(jsm: JetStreamManager, name: string): Promise<S
 
 export async function getStream(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
   const info = await findStream(jsm, name);
-  if (!info) throw new CliError(`stream ${name} not found`, ExitCode.NotFound);
+  if (!info) {
+    const notFound = new CliError(`stream ${name} not found`, ExitCode.NotFound);
+    notFound.errCode = JsErr.StreamNotFound; // the server's answer in findStream
+    throw notFound;
+  }
   return info;
 }
 
