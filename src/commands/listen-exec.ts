@@ -14,7 +14,8 @@ import { parseCount, parseDuration } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { onStdoutClosed } from "../output/output.js";
 import { DEFAULT_BACKOFF, parseBackoff } from "../worker/policy.js";
-import type { Outcome, WorkerSummary } from "../worker/records.js";
+import type { DeadLetterCount, Outcome, WorkerSummary } from "../worker/records.js";
+import { ensureCapture, readDeadLetters } from "../nats/dead-letters.js";
 import type { ListenRequest } from "./listen.js";
 
 export interface ExecFlags {
@@ -74,6 +75,28 @@ export function deadLetterRecord(o: Outcome, msg: StoredMessage): Record<string,
   return reading.event ? { ...o, event: reading.event } : { ...o, data: payloadText(msg) };
 }
 
+/**
+ * The dead letters of `consumer` captured since `since`, from any client; waits briefly
+ * for the advisories of the `own` events this run gave up on to be stored.
+ */
+async function deadLettersSince(
+  conn: Connection,
+  stream: string,
+  consumer: string,
+  since: Date,
+  own: number,
+): Promise<DeadLetterCount | undefined> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const r = await readDeadLetters(conn, stream, { consumer, since }).catch(() => undefined);
+    if (!r?.captured) return undefined;
+    if (r.count >= own || Date.now() >= deadline) {
+      return { count: r.count, latest: r.latest.map((d) => d.stream_seq) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function runListenExec(
   ctx: CommandContext,
   conn: Connection,
@@ -82,6 +105,17 @@ export async function runListenExec(
 ): Promise<void> {
   const { out } = ctx;
   const deadLetters = await openDeadLetters(exec.deadLetter);
+  // the advisories of events given up (by this worker or any other client) are kept, so
+  // the summary and consumer info can count them; without the right to, only a warning
+  const captured = await ensureCapture(await conn.jsm(), ctx.stream).then(
+    () => true,
+    (err: unknown) => {
+      out.warn(
+        `dead letters are not captured (${err instanceof Error ? err.message : String(err)})`,
+      );
+      return false;
+    },
+  );
   const worker = await createExecWorker(
     conn,
     { stream: ctx.stream, ...req, ...exec },
@@ -126,6 +160,16 @@ export async function runListenExec(
     handed_back: result.counts.handed_back,
     given_up_seqs: result.givenUpSeqs,
   };
+  if (captured) {
+    const dead = await deadLettersSince(
+      conn,
+      ctx.stream,
+      result.consumer,
+      result.startedAt,
+      summary.given_up,
+    );
+    if (dead) summary.dead_letters = dead;
+  }
   if (out.json) await out.printNdjson({ summary });
   else out.info(summaryText(summary, result.consumer));
   if (result.reason === "SIGINT" || result.reason === "SIGTERM") {

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { examples } from "../help.js";
 import { consumerCheckCommand } from "./check.js";
+import { consumerDeadLettersCommand } from "./dead-letters.js";
 import { consumerInfoCommand } from "./info.js";
 import { consumerLsCommand } from "./ls.js";
 import { consumerNextCommand } from "./next.js";
@@ -24,4 +25,5 @@ export const consumerCommand = new Command("consumer")
   .addCommand(consumerRmCommand)
   .addCommand(consumerNextCommand)
   .addCommand(consumerWaitCommand)
-  .addCommand(consumerCheckCommand);
+  .addCommand(consumerCheckCommand)
+  .addCommand(consumerDeadLettersCommand);
