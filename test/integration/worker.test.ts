@@ -66,6 +66,8 @@ describe("listen --exec", () => {
       given_up: 0,
       handed_back: 0,
       given_up_seqs: [],
+      // listen --exec created the capture stream: none given up, by any client
+      dead_letters: { count: 0, latest: [] },
     });
     const lines = readFileSync(seen, "utf8").trim().split("\n");
     const [json, env] = [lines[0]!, lines[1]!];
