@@ -1,7 +1,15 @@
 // Every --json shape against its JSON Schema in docs/schemas/ (the validator is
 // test/helpers/json-schema.ts), errors under --json included: one object on stderr,
 // nothing on stdout. Each schema file is used here and documented in docs/output.md.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,8 +109,26 @@ describe("--json shapes match docs/schemas", () => {
     expectValid("consumer-info", (await ts(["consumer", "wait", stream, "d", "--json"])).json());
     const check = await ts(["consumer", "check", stream, "d", "--pending-warn", "0", "--json"]);
     expectValid("consumer-check", check.json());
+    const next = await ts(["consumer", "next", stream, "d", "--json"]);
+    expect(next.code).toBe(6); // d has read everything: none within the timeout
+    await publishEvents(server.url, stream, 1);
+    for (const l of (await ts(["consumer", "next", stream, "d", "--json"])).lines())
+      expectValid("consumer-next", l);
+    const file = join(dir, "events.ndjson");
+    writeFileSync(file, JSON.stringify(tweet.json().event).replace(id, "other") + "\n");
+    expectValid(
+      "publish-summary",
+      (await ts(["publish", "--file", file, "--stream", stream, "--json"])).json(),
+    );
+    const many = await ts(["tweet", "x", "--count", "3", "--stream", stream, "--json"]);
+    expectValid("publish-summary", many.json());
     const purge = await ts(["stream", "purge", stream, "--force", "--json"]);
     expectValid("stream-purge", purge.json());
+    expectValid(
+      "consumer-rm",
+      (await ts(["consumer", "rm", stream, "d", "--force", "--json"])).json(),
+    );
+    expectValid("stream-rm", (await ts(["stream", "rm", stream, "--force", "--json"])).json());
   });
 
   it("listen --exec records, dead letters, consumer info with dead letters", async () => {
@@ -131,6 +157,24 @@ describe("--json shapes match docs/schemas", () => {
     expect(info.dead_letters).toEqual({ count: 1, latest: [1] });
     const letters = await ts(["consumer", "dead-letters", stream, "--json"]);
     expectValid("consumer-dead-letters", letters.json());
+  });
+
+  it("contexts", async () => {
+    const home = join(dir, "config");
+    mkdirSync(join(home, "nats", "context"), { recursive: true });
+    writeFileSync(
+      join(home, "nats", "context", "local.json"),
+      JSON.stringify({ description: "here", url: "nats://u:secret@127.0.0.1:4222", password: "p" }),
+    );
+    writeFileSync(join(home, "nats", "context.txt"), "local");
+    const env = { XDG_CONFIG_HOME: home };
+    const ls = await runCli(["context", "ls", "--json"], { env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.json()).toHaveLength(1);
+    for (const c of ls.json()) expectValid("context", c);
+    const info = await runCli(["context", "info", "local", "--json"], { env });
+    expectValid("context", info.json());
+    expect(info.stdout).not.toContain("secret");
   });
 
   it("every schema file is used above and documented in docs/output.md", () => {
