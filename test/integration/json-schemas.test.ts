@@ -17,6 +17,7 @@ import { ROOT, runCli, uniqueStream, type CliResult } from "../helpers/cli.js";
 import { publishEvents, publishRaw } from "../helpers/fixtures.js";
 import { validate } from "../helpers/json-schema.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { startServe } from "../helpers/serve.js";
 
 let server: TestServer;
 let dir: string;
@@ -87,6 +88,9 @@ describe("--json shapes match docs/schemas", () => {
     await publishRaw(server.url, [{ subject: `${stream}.tweet_created`, data: "not json" }]);
     await publishEvents(server.url, stream, 2);
     expectValid("stream-info", (await ts(["stream", "info", stream, "--json"])).json());
+    const edit = await ts(["stream", "edit", stream, "--max-msgs", "1000", "--force", "--json"]);
+    expect(edit.code, edit.stderr).toBe(0);
+    expectValid("stream-info", edit.json());
     for (const s of (await ts(["stream", "ls", "--json"])).json()) expectValid("stream-info", s);
     const view = await ts(["view", "--stream", stream, "--json"]);
     expect(view.lines()).toHaveLength(5);
@@ -157,6 +161,17 @@ describe("--json shapes match docs/schemas", () => {
     expect(info.dead_letters).toEqual({ count: 1, latest: [1] });
     const letters = await ts(["consumer", "dead-letters", stream, "--json"]);
     expectValid("consumer-dead-letters", letters.json());
+  });
+
+  it("serve's listening line", async () => {
+    const stream = uniqueStream("J");
+    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const serve = await startServe(["--stream", stream], { NATS_URL: server.url });
+    try {
+      expectValid("serve-listening", JSON.parse(serve.stdout().split("\n")[0]!));
+    } finally {
+      await serve.stop();
+    }
   });
 
   it("contexts", async () => {
