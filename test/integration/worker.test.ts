@@ -281,6 +281,24 @@ describe("workers share a durable", () => {
   }, 120_000);
 });
 
+describe("dead letters in the summary", () => {
+  it("counts events given up on the durable by any worker, this one or another", async () => {
+    const stream = await newStream(6);
+    const h = handler("poison", `[ "$TWEETSTREAM_SEQ" != 1 ]`);
+    const args = [
+      ...["listen", "--stream", stream, "--durable", "dl", "--exec", h.path],
+      ...["--backoff", "100ms", "--max-deliver", "2", "--timeout", "3s", "--json"],
+    ];
+    const [a, b] = await Promise.all([ts(args), ts(args)]);
+    const summaries = [a, b].map((r) => r.lines().at(-1).summary);
+    // one of them gave up on sequence 1 (exit 7), the other did not (exit 0)
+    expect(summaries.map((x) => x.given_up).sort()).toEqual([0, 1]);
+    expect([a.code, b.code].sort()).toEqual([0, 7]);
+    // both report it as a dead letter of their consumer
+    for (const x of summaries) expect(x.dead_letters).toEqual({ count: 1, latest: [1] });
+  });
+});
+
 describe("consumer wait", () => {
   it("exit 6 with the last state before the durable caught up, 0 after; --seq", async () => {
     const stream = await newStream(5);
