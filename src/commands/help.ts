@@ -10,7 +10,8 @@ export function examples(...lines: string[]): string {
 
 export const EXIT_CODES_HELP =
   "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection/auth/JetStream unavailable,\n" +
-  "4 not found, 5 conflict or limit, 6 timed out, 130/143 stopped by SIGINT/SIGTERM.\n";
+  "4 not found, 5 conflict or limit, 6 timed out, 7 listen --exec gave up an event,\n" +
+  "8/9 consumer check warning/critical, 130/143 stopped by SIGINT/SIGTERM.\n";
 
 function rootOf(cmd: Command): Command {
   let c = cmd;
