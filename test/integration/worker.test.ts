@@ -79,6 +79,32 @@ describe("listen --exec", () => {
     expect(h.attempts()).toEqual(["1 1", "2 1"]);
   });
 
+  it("event data never reaches a shell: a message with $(…) and backticks stays data", async () => {
+    const stream = uniqueStream("W");
+    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const marker = join(dir, `pwned-${stream}`);
+    const nasty = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker}`;
+    expect(
+      (await ts(["tweet", nasty, "--stream", stream, "--id", "x;touch${IFS}" + "y"])).code,
+    ).toBe(0);
+    const got = join(dir, `got-${stream}.json`);
+    const r = await ts([
+      ...[
+        "listen",
+        "--stream",
+        stream,
+        "--exec",
+        `cat > ${got}; echo "$TWEETSTREAM_EVENT_ID" >> ${got}`,
+      ],
+      ...["--count", "1"],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const [line, idLine] = readFileSync(got, "utf8").trim().split("\n");
+    expect(JSON.parse(line!).event.message).toBe(nasty);
+    expect(idLine).toBe("x;touch${IFS}y");
+  });
+
   it("a handler that fails once is retried after its backoff, then acked", async () => {
     const stream = await newStream(3);
     const mark = join(dir, `once-${stream}`);
