@@ -11,6 +11,7 @@ import { redact } from "./redact.js";
 import { fitLines } from "./output/format.js";
 import { safeText } from "./output/safe-text.js";
 import { guardStdio } from "./output/stdout.js";
+import { jsonError, wantsJson } from "./output/json-error.js";
 import {
   EXIT_CODES_HELP,
   examples,
@@ -165,13 +166,19 @@ export async function buildProgram(
   return program;
 }
 
+/** --json was given: errors are one JSON object on stderr (output/json-error.ts). */
+let jsonErrors = false;
+
 /** exitOverride and stderr output on every command, so usage errors reach main(). */
 function configureTree(cmd: Command): void {
   cmd.exitOverride();
   cmd.configureHelp(HELP_CONFIG);
   cmd.configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(safeText(redact(s), { keepNewlines: true })),
+    // under --json, exitCodeFor writes the usage error as the JSON object instead
+    outputError: (s, write) => {
+      if (!jsonErrors) write(safeText(redact(s), { keepNewlines: true }));
+    },
   });
   for (const sub of cmd.commands) configureTree(sub);
 }
@@ -185,14 +192,28 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // --help, --version, `help <cmd>` exit 0; usage errors (commander already printed
     // "error: …") and a bare group without a subcommand (help on stderr) exit 2
-    return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    const code = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    if (jsonErrors && code !== ExitCode.Ok) {
+      process.stderr.write(jsonError(err.message.replace(/^error: /, ""), code));
+    }
+    return code;
   }
   if (isCliError(err)) {
-    if (!err.reported) process.stderr.write(errorLine(`error: ${safeText(redact(err.message))}`));
+    if (!err.reported) {
+      process.stderr.write(
+        jsonErrors
+          ? jsonError(err.message, err.exitCode, err.errCode)
+          : errorLine(`error: ${safeText(redact(err.message))}`),
+      );
+    }
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(errorLine(`error: internal error: ${safeText(redact(message))}`));
+  process.stderr.write(
+    jsonErrors
+      ? jsonError(`internal error: ${message}`, ExitCode.Internal)
+      : errorLine(`error: internal error: ${safeText(redact(message))}`),
+  );
   if (process.env.TWEETSTREAM_DEBUG && err instanceof Error && err.stack) {
     process.stderr.write(redact(err.stack) + "\n");
   }
@@ -203,6 +224,7 @@ export async function main(argv: string[]): Promise<void> {
   let code: number = ExitCode.Ok;
   guardStdio();
   try {
+    jsonErrors = wantsJson(argv.slice(2));
     refuseInvalidUtf8(argv.slice(2));
     const args = [...argv.slice(0, 2), ...normalizeHelpArgs(argv.slice(2))];
     await (await buildProgram(args)).parseAsync(args);

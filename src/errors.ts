@@ -11,6 +11,12 @@ export const ExitCode = {
   NotFound: 4,
   Conflict: 5,
   Timeout: 6,
+  /** `listen --exec` gave up on at least one event (terminated after --max-deliver attempts) */
+  GaveUp: 7,
+  /** `consumer check`: a warning threshold was crossed (not an error) */
+  CheckWarning: 8,
+  /** `consumer check`: a critical threshold was crossed (not an error) */
+  CheckCritical: 9,
   /** stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it */
   Interrupted: 130,
   /** stopped by SIGTERM: 128 + 15 */
@@ -23,6 +29,8 @@ export class CliError extends Error {
   readonly exitCode: ExitCode;
   /** the command already told the user (e.g. a stop by signal): print nothing more */
   readonly reported: boolean;
+  /** the JetStream API err_code behind it, when the server gave one (shown under --json) */
+  errCode?: number;
 
   constructor(
     message: string,

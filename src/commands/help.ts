@@ -16,7 +16,8 @@ export function examples(...lines: string[]): string {
 
 export const EXIT_CODES_HELP =
   "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 connection, auth or JetStream\n" +
-  "unavailable, 4 not found, 5 conflict or limit, 6 timed out, 130/143 stopped by\n" +
+  "unavailable, 4 not found, 5 conflict or limit, 6 timed out, 7 listen --exec\n" +
+  "gave up an event, 8/9 consumer check warning/critical, 130/143 stopped by\n" +
   "SIGINT/SIGTERM.\n";
 
 function rootOf(cmd: Command): Command {

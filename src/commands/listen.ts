@@ -23,8 +23,9 @@ import { fitting, formatDuration, plural } from "../output/format.js";
 import { parseCount, parseDeliver, parseDuration, validateConsumerName } from "../parse.js";
 import { exitCodeForSignal, onStopSignal } from "../signals.js";
 import { examples } from "./help.js";
+import { execRequest, runListenExec, type ExecFlags } from "./listen-exec.js";
 
-interface ListenFlags {
+interface ListenFlags extends ExecFlags {
   subject?: string;
   durable?: string | true;
   deliver?: string;
@@ -150,6 +151,11 @@ export const listenCommand = addLeafOptions(
         "idle timeout: end when no event arrived for this long (exit 6 if --count was not reached, else 0)",
       ),
     )
+    .option("--exec <cmd>", "run CMD (by /bin/sh -c) per event, event JSON on stdin; see docs")
+    .option("--backoff <list>", "--exec: delays before retries, the last repeats (1s,5s,30s)")
+    .option("--parallel <n>", "--exec: handlers at once (default 1: one at a time)")
+    .option("--dead-letter <file>", "--exec: append events given up to FILE (NDJSON)")
+    .option("--grace <duration>", "--exec: on a stop, wait this long for handlers (10s)")
     .addHelpText(
       "after",
       examples(
@@ -157,23 +163,29 @@ export const listenCommand = addLeafOptions(
         "tweetstream listen --durable worker --subject tweet_liked",
         "tweetstream listen --durable ci --count 1 --timeout 30s --json",
         "tweetstream --timeout 10s listen --deliver new  # connection timeout 10s",
+        "tweetstream listen --durable w --exec ./handle.sh --dead-letter dead.ndjson",
       ) +
         "\nStops on Ctrl-C (exit 130) or SIGTERM (exit 143) after acknowledging what" +
         "\nit wrote. Acks are confirmed by the server before it exits: exit 6 if some" +
         "\ncould not be within the retry budget (3 x the connection timeout), exit 3 if" +
         "\nthe server refuses them. In a pipe it pulls 1, 2, 4 ... events at first, so" +
-        "\n`| head -1` acknowledges little more than it printed.\n",
+        "\n`| head -1` acknowledges little more than it printed." +
+        "\nWith --exec: handler exit 0 acks, else nak and retry after --backoff; after" +
+        "\n--max-deliver attempts (default 5) the event is terminated and given up:" +
+        "\nexit 7. See docs/workers.md.\n",
     ),
   ["timeout"],
 ).action(async (flags: ListenFlags, cmd: Command) => {
   const ctx = commandContext(cmd, { except: ["timeout"], reconnectForever: true });
   const { out } = ctx;
   const req = listenRequest(ctx.stream, flags, DEFAULT_DURABLE);
+  const exec = execRequest(flags);
   const conn = await ctx.connect();
   if (req.filter) {
     const info = await getStream(await conn.jsm(), ctx.stream);
     checkSubjectInStream(req.filter, ctx.stream, info.config.subjects ?? []);
   }
+  if (exec) return runListenExec(ctx, conn, req, exec);
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,

@@ -261,6 +261,12 @@ export function withApiCode(message: string, errCode: number | undefined): strin
 }
 
 export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
+  const mapped = mapError(err, ctx);
+  mapped.errCode ??= jsErrorCode(err);
+  return mapped;
+}
+
+function mapError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
   const e = asNats(err);

@@ -83,7 +83,7 @@ export interface Listener {
   stop(reason: StopReason): void;
 }
 
-function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
+export function wantedConfig(opts: ListenOptions): Partial<ConsumerConfig> {
   const config: Record<string, unknown> = {
     ack_policy: "explicit",
     ...deliverConfig(opts.deliver),
@@ -187,7 +187,7 @@ async function findConsumer(
 }
 
 /** The durable (found and checked, or created) or a new ephemeral consumer. */
-async function prepareConsumer(
+export async function prepareConsumer(
   jsm: JetStreamManager,
   opts: ListenOptions,
   config: Partial<ConsumerConfig>,

@@ -12,10 +12,12 @@ export const NS_PER_MS = 1_000_000;
 
 /** The server said the stream does not exist (err_code 10059): exit 4. */
 export function streamNotFound(name: string): CliError {
-  return new CliError(
+  const notFound = new CliError(
     withApiCode(`stream ${name} not found`, JsErr.StreamNotFound),
     ExitCode.NotFound,
   );
+  notFound.errCode = JsErr.StreamNotFound; // for --json's error object
+  return notFound;
 }
 
 /** A requested stream configuration: the API's fields (durations in ns), name required. */

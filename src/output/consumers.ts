@@ -14,7 +14,7 @@ const NS_PER_MS = 1_000_000;
  * `last_active` of a sequence info: the server sends an RFC 3339 time (2.10+; absent on
  * older servers and before the first delivery), though nats.js types it as nanoseconds.
  */
-function lastActive(seq: ConsumerInfo["delivered"]): Date | null {
+export function lastActive(seq: ConsumerInfo["delivered"]): Date | null {
   const ts = seq.last_active as unknown;
   if (typeof ts === "string") return ts.startsWith("0001-01-01") ? null : new Date(ts);
   return typeof ts === "number" && ts > 0 ? new Date(ts / NS_PER_MS) : null;

@@ -137,6 +137,57 @@ describeWithGo(
       expect(s.stderr()).not.toMatch(/not an event/);
     }, 90_000);
 
+    it("an event the Go subscriber gives up (max deliveries) is a dead letter in consumer info", async () => {
+      const stream = uniqueStream("ART");
+      expect((await ts(stream, ["stream", "add"])).code).toBe(0);
+      const capture = await ts(stream, ["consumer", "dead-letters", "--capture", "--json"]);
+      expect(capture.code, capture.stderr).toBe(0);
+      expect(capture.json()).toEqual({ captured: true, dead_letters: [] });
+      for (const id of ["poison", "a", "b"]) {
+        expect((await ts(stream, ["tweet", `event ${id}`, "--id", id])).code).toBe(0);
+      }
+      const sub = await go(stream, [
+        "subscribe",
+        "-count",
+        "2",
+        "-nak-id",
+        "poison",
+        "-max-deliver",
+        "2",
+        "-ack-wait",
+        "1s",
+        "-timeout",
+        "20s",
+      ]);
+      expect(sub.code, sub.stderr).toBe(0);
+      // the poison event was naked twice: the server gives up on it once its last ack wait
+      // (1s) ended while the durable has a subscriber, and announces it; the capture keeps
+      // the advisory. The worker runs again, until one more event comes
+      const again = go(stream, [
+        ...["subscribe", "-count", "1", "-nak-id", "poison", "-max-deliver", "2"],
+        ...["-ack-wait", "1s", "-timeout", "30s"],
+      ]);
+      const info = await waitFor(
+        async () => {
+          const r = await ts(stream, ["consumer", "info", stream, "go-event-subscriber", "--json"]);
+          return r.json().dead_letters?.count === 1 ? r.json() : undefined;
+        },
+        20_000,
+        "the max-deliveries advisory",
+      );
+      expect((await ts(stream, ["tweet", "event c", "--id", "c"])).code).toBe(0);
+      const last = await again;
+      expect(last.code, last.stderr).toBe(0);
+      expect(JSON.parse(last.stdout)).toMatchObject({ id: "c" });
+      expect(info.dead_letters).toEqual({ count: 1, latest: [1] });
+      const human = await ts(stream, ["consumer", "info", stream, "go-event-subscriber"]);
+      expect(human.stdout).toMatch(/Dead Letters: 1 \(latest sequences 1\)/);
+      const list = await ts(stream, ["consumer", "dead-letters", stream, "--json"]);
+      expect(list.json().dead_letters).toMatchObject([
+        { kind: "max_deliveries", consumer: "go-event-subscriber", stream_seq: 1, deliveries: 2 },
+      ]);
+    });
+
     it("tweetstream publishes: the Go durable subscriber decodes and acks every event; both durables get all", async () => {
       const stream = uniqueStream("ART");
       expect((await ts(stream, ["stream", "add"])).code).toBe(0);

@@ -3,6 +3,8 @@
 import { Command } from "commander";
 import { getConsumer } from "../../nats/consumers.js";
 import { renderConsumerInfo } from "../../output/consumers.js";
+import { readDeadLetters } from "../../nats/dead-letters.js";
+import { deadLetterField, deadLetterSummary } from "../../output/dead-letters.js";
 import { examples } from "../help.js";
 import { consumerCommand, resolveTarget } from "./target.js";
 
@@ -21,7 +23,13 @@ export const consumerInfoCommand = consumerCommand(
     async (stream: string | undefined, name: string | undefined, _o: unknown, cmd: Command) => {
       const t = await resolveTarget(cmd, stream, name);
       const info = await getConsumer(t.jsm, t.stream, t.name);
-      if (t.ctx.out.json) return t.ctx.out.printJson(info);
-      await t.ctx.out.result(renderConsumerInfo(info, t.ctx.out.color));
+      // the events it gave up on, when the stream's advisories are captured (dead-letters.ts)
+      const dead = await readDeadLetters(await t.ctx.connect(), t.stream, { consumer: t.name });
+      const field = deadLetterField(dead);
+      if (t.ctx.out.json)
+        return t.ctx.out.printJson(field ? { ...info, dead_letters: field } : info);
+      await t.ctx.out.result(
+        renderConsumerInfo(info, t.ctx.out.color) + "\n" + deadLetterSummary(dead),
+      );
     },
   );

@@ -17,13 +17,17 @@ export interface ConsumerTarget {
   name: string;
 }
 
-/** A consumer command with the `[stream] [name]` arguments and the global options. */
-export function consumerCommand(name: string, description: string): Command {
+/**
+ * A consumer command with the `[stream] [name]` arguments and the global options (but
+ * those in `except`, which the command defines itself, e.g. `consumer wait --timeout`).
+ */
+export function consumerCommand(name: string, description: string, except: string[] = []): Command {
   return addLeafOptions(
     new Command(name)
       .description(description)
       .argument("[stream]", "stream name (default: --stream, TWEETSTREAM_STREAM or TWITTERCLONE)")
       .argument("[name]", "consumer name"),
+    except,
   );
 }
 
@@ -32,8 +36,9 @@ export async function resolveTarget(
   cmd: Command,
   stream: string | undefined,
   name: string | undefined,
+  except: string[] = [],
 ): Promise<ConsumerTarget> {
-  const ctx = commandContext(cmd);
+  const ctx = commandContext(cmd, { except });
   const streamName = validateStreamName(stream ?? ctx.stream);
   if (name) validateConsumerName(name);
   const jsm = await (await ctx.connect()).jsm();
