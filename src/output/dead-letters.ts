@@ -13,7 +13,7 @@ export function renderDeadLetterLine(d: DeadLetter): string {
 export function deadLetterSummary(r: DeadLetterReport): string {
   // aligned with the State rows of renderConsumerInfo (its longest label is 22 wide)
   const label = `  ${"Dead Letters".padStart(22)}: `;
-  if (!r.captured) return `${label}not captured (tweetstream consumer dead-letters --capture)`;
+  if (!r.captured) return `${label}not captured (see consumer dead-letters --capture)`;
   if (r.count === 0) return `${label}0`;
   return `${label}${r.count} (latest sequences ${r.latest.map((d) => d.stream_seq).join(", ")})`;
 }

@@ -73,7 +73,9 @@ describe("--json shapes match docs/schemas", () => {
       env: { NATS_URL: "nats://127.0.0.1:1" },
     });
     expectJsonError(refused, 3);
-    expect((await ts(["stream", "info", stream])).stderr).toMatch(/^error: stream .* not found\n$/);
+    expect((await ts(["stream", "info", stream])).stderr).toMatch(
+      /^error: stream .* not found \(10059\)\n$/,
+    );
   });
 
   it("streams, publishing, view, listen, consumers", async () => {
