@@ -29,7 +29,7 @@ import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
-import { redact, redactServers } from "../redact.js";
+import { redact, redactServers, registerSecret } from "../redact.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
@@ -37,6 +37,7 @@ import { limited, streamEvents } from "./replay.js";
 import { eventOf, ServeView } from "./view.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
+import { createServeLog, withServeLog, type LogFormat } from "./log.js";
 
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
@@ -57,6 +58,8 @@ export interface ServeOptions {
   allowedHosts?: AllowedHosts;
   /** --auth-token: the token every write needs (a secret: never printed) */
   authToken?: string;
+  /** --log-format: access lines and warnings as text (default) or one JSON object a line */
+  logFormat?: LogFormat;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -173,7 +176,7 @@ async function bootView(
     bucket,
     owner: name,
     namePrefix: `${name}-`,
-    warn: (text) => spinner.log(text),
+    warn: (text) => (out.spinners ? spinner.log(text) : out.warn(text)),
     progress: (text) => spinner.text(text),
   });
   try {
@@ -283,6 +286,10 @@ function warnIfOpen(opts: ServeOptions, addr: AddressInfo, warn: (text: string) 
 }
 
 export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
+  // the write token is never logged, even if a client puts it in a URL
+  registerSecret(opts.authToken);
+  const log = createServeLog(opts.logFormat ?? "text", ctx.out);
+  ctx = { ...ctx, out: withServeLog(ctx.out, log) };
   const { out, stream } = ctx;
   const signals = stopSignal();
   const name = instanceName();
@@ -315,10 +322,10 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       publish: publisher(c, stream, connection),
       storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
-      logError: (text) => out.warn(text),
+      logError: (text, context) => log.warn(text, context),
       guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
-      ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
+      ...(opts.accessLog ? { accessLog: log.access } : {}),
     });
     const server = createServer(
       {
