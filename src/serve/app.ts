@@ -58,9 +58,11 @@ export interface AppDeps {
   /** the event stored at `seq` (null: none, or not an event); a like's retry checks its body */
   storedEvent(seq: number): Promise<TweetEvent | null>;
   health(): Promise<Health>;
+  /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
+  metrics?: () => Promise<string>;
   /** one line per failed request, for the operator */
   logError(text: string, context?: Record<string, unknown>): void;
-  /** one line per answered request (--access-log; src/serve/log.ts writes it) */
+  /** each answered request (the metrics, and --access-log: src/serve/log.ts writes it) */
   accessLog?: (record: AccessRecord) => void;
   /** Host, Origin and write-token checks (src/serve/guard.ts); true when it refused */
   guard?: (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -346,6 +348,15 @@ export function createApp(deps: AppDeps): App {
       case "healthz": {
         const h = await deps.health();
         return sendJson(res, h.ok ? 200 : 503, h.body);
+      }
+      case "metrics": {
+        if (!deps.metrics) throw new HttpError(404, `no route for ${url.pathname}`);
+        const text = await deps.metrics();
+        res.writeHead(200, {
+          "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+          "Cache-Control": "no-store",
+        });
+        return void res.end(req.method === "HEAD" ? undefined : text);
       }
     }
   }

@@ -38,6 +38,7 @@ import { eventOf, ServeView } from "./view.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
 import { createServeLog, withServeLog, type LogFormat } from "./log.js";
+import { createServeMetrics, metricsSampler } from "./metrics.js";
 
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
@@ -197,7 +198,12 @@ async function bootView(
  * JetStream answer (a leader election) is retried with the same message id within the
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
-function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
+function publisher(
+  conn: Connection,
+  stream: string,
+  connection: ConnectionWatch,
+  onRetried: () => void,
+) {
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -210,6 +216,7 @@ function publisher(conn: Connection, stream: string, connection: ConnectionWatch
         expectStream: stream,
       },
     );
+    if (ack.retried) onRetried();
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
@@ -299,7 +306,9 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     const view = await bootView(ctx, conn, name, signals.promise);
     if (!view) return;
     const c = conn;
+    const metrics = createServeMetrics();
     const connection = watchConnection(c, (up) => {
+      if (up) metrics.reconnected();
       if (up) out.warn("reconnected to NATS; accepting writes again");
       else out.warn("lost the connection to NATS; writes answer 503 until it is back");
     });
@@ -319,13 +328,18 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       view,
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(c, stream, connection),
+      publish: publisher(c, stream, connection, metrics.publishRetried),
       storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
+      metrics: async () =>
+        metrics.render(await metricsSampler(c, stream, connection.connected, view)()),
       logError: (text, context) => log.warn(text, context),
       guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
-      ...(opts.accessLog ? { accessLog: log.access } : {}),
+      accessLog: (r) => {
+        metrics.request(r.method, r.path, r.status, r.ms);
+        if (opts.accessLog) log.access(r);
+      },
     });
     const server = createServer(
       {

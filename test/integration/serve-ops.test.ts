@@ -1,5 +1,6 @@
 // serve for operators: --log-format json and GET /metrics, against a real nats-server.
 
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -73,5 +74,83 @@ describe("serve --log-format json", () => {
     await waitFor(() => lines(t).length >= 1, 10_000, "an access line");
     expect(lines(t)[0]).toMatchObject({ path: "/tweets?q=***", status: 200 });
     expect(t.stderr()).not.toContain("tok-never-logged");
+  });
+});
+
+describe("serve GET /metrics", () => {
+  const scrape = async (url: string) => {
+    const r = await fetch(`${url}/metrics`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const values = new Map<string, number>();
+    for (const line of (await r.text()).split("\n")) {
+      if (line === "" || line.startsWith("#")) continue;
+      const i = line.lastIndexOf(" ");
+      values.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+    return values;
+  };
+  const requests = (route: string, status: number) =>
+    `tweetstream_http_requests_total{route="${route}",status="${status}"}`;
+
+  it("moves with requests, and shows the connection, the view and SSE clients", async () => {
+    const stream = await newStream();
+    const s = await serve(stream);
+    const before = await scrape(s.url);
+    expect(before.get("tweetstream_nats_connected")).toBe(1);
+    expect(before.get("tweetstream_view_lag_events")).toBe(0);
+    expect(before.get("tweetstream_view_build_progress")).toBe(1);
+    expect(before.get(requests("createTweet", 201))).toBeUndefined();
+
+    for (const m of ["one", "two"]) {
+      const r = await fetch(`${s.url}/tweets`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ message: m, author: "ops" }),
+      });
+      expect(r.status).toBe(201);
+    }
+    await (await fetch(`${s.url}/tweets?limit=1`)).text();
+    const events = new AbortController();
+    const sse = await fetch(`${s.url}/events`, { signal: events.signal });
+    expect(sse.status).toBe(200);
+    try {
+      await waitFor(
+        async () => (await scrape(s.url)).get("tweetstream_sse_clients") === 1,
+        10_000,
+        "one SSE client counted",
+      );
+      const after = await scrape(s.url);
+      expect(after.get(requests("createTweet", 201))).toBe(2);
+      expect(after.get(requests("listTweets", 200))).toBe(1);
+      // the scrape before counts itself once answered
+      expect(after.get(requests("metrics", 200))).toBeGreaterThanOrEqual(1);
+      expect(
+        after.get('tweetstream_http_request_duration_seconds_count{route="createTweet"}'),
+      ).toBe(2);
+      expect(after.get("tweetstream_stream_last_seq")).toBe(2);
+      expect(after.get("tweetstream_view_applied_seq")).toBe(2);
+      expect(after.get("tweetstream_view_lag_seconds")).toBe(0);
+    } finally {
+      events.abort();
+    }
+  });
+
+  it("is guarded like every route: another Host gets 421", async () => {
+    const stream = await newStream();
+    const s = await serve(stream);
+    const { port } = new URL(s.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port, path: "/metrics", headers: { Host: "evil.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(421);
   });
 });
