@@ -106,6 +106,26 @@ async function expectAllStoredOnce(run: Running, stream: string, n: number): Pro
   expect(new Set(ids).size).toBe(n);
 }
 
+/** Every POST answered 201 is stored exactly once, and nothing is stored twice, 201 or not. */
+async function expectCreatedStoredOnce(
+  stream: string,
+  answers: Array<{ status: number; id?: string }>,
+): Promise<void> {
+  const stored = await waitFor(
+    () => storedMessages(liveUrl(), stream).catch(() => undefined),
+    30_000,
+    `the messages of ${stream}`,
+  );
+  const count = new Map<string, number>();
+  for (const m of stored!) {
+    const id = JSON.parse(m.data).id as string;
+    count.set(id, (count.get(id) ?? 0) + 1);
+  }
+  for (const a of answers.filter((a) => a.status === 201))
+    expect(count.get(a.id!), `201 for ${a.id}`).toBe(1);
+  expect([...count.values()].every((n) => n === 1)).toBe(true);
+}
+
 /** N distinct complete tweets as an NDJSON file. */
 function eventsFile(name: string, n: number): string {
   const file = join(dir, `${name}.ndjson`);
@@ -362,20 +382,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     // held much past the budget (measured: at most 6.0 s on 2.9.10, 6.7 s on 2.15.1)
     expect(results.filter((r) => r.status === 0)).toEqual([]);
     expect(slowest()).toBeLessThan(10_000);
-    const stored = await waitFor(
-      () => storedMessages(liveUrl(), stream).catch(() => undefined),
-      30_000,
-      `the messages of ${stream}`,
-    );
-    const count = new Map<string, number>();
-    for (const m of stored!) {
-      const id = JSON.parse(m.data).id as string;
-      count.set(id, (count.get(id) ?? 0) + 1);
-    }
-    const created = results.filter((r) => r.status === 201);
-    for (const r of created) expect(count.get(r.id!), `201 for ${r.id}`).toBe(1);
-    // nothing stored twice, 201 or not
-    expect([...count.values()].every((n) => n === 1)).toBe(true);
+    await expectCreatedStoredOnce(stream, results);
     expect(await serve.stop()).toBe(0);
   }, 120_000);
   it("serve's own node paused (SIGSTOP): writes answered 201 again within seconds, each stored once", async () => {
@@ -437,19 +444,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     // the target is 3 s; the bound leaves room for two busy cores
     expect(firstMs).toBeLessThan(6_000);
     expect(probes.filter((p) => p.status === 0)).toEqual([]);
-    const stored = await waitFor(
-      () => storedMessages(liveUrl(), stream).catch(() => undefined),
-      30_000,
-      `the messages of ${stream}`,
-    );
-    const count = new Map<string, number>();
-    for (const m of stored!) {
-      const id = JSON.parse(m.data).id as string;
-      count.set(id, (count.get(id) ?? 0) + 1);
-    }
-    for (const p of probes.filter((p) => p.status === 201))
-      expect(count.get(p.id!), `201 for ${p.id}`).toBe(1);
-    expect([...count.values()].every((n) => n === 1)).toBe(true);
+    await expectCreatedStoredOnce(stream, probes);
     expect(await serve.stop()).toBe(0);
   }, 120_000);
 });
