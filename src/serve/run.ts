@@ -309,8 +309,10 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     const metrics = createServeMetrics();
     const connection = watchConnection(c, (up) => {
       if (up) metrics.reconnected();
-      if (up) out.warn("reconnected to NATS; accepting writes again");
-      else out.warn("lost the connection to NATS; writes answer 503 until it is back");
+      // the server's host:port (its credentials are never part of it)
+      const context = { nats: up ? "connected" : "disconnected", server: c.nc.getServer() };
+      if (up) log.warn("reconnected to NATS; accepting writes again", context);
+      else log.warn("lost the connection to NATS; writes answer 503 until it is back", context);
     });
     const follow = limited(
       REPLAYS_STARTING,
