@@ -314,6 +314,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       if (up) log.warn("reconnected to NATS; accepting writes again", context);
       else log.warn("lost the connection to NATS; writes answer 503 until it is back", context);
     });
+    const sampleMetrics = metricsSampler(c, stream, connection.connected, view);
     const follow = limited(
       REPLAYS_STARTING,
       (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
@@ -333,8 +334,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       publish: publisher(c, stream, connection, metrics.publishRetried),
       storedEvent: storedEventAt(c, stream),
       health: healthCheck(c, stream, connection, view),
-      metrics: async () =>
-        metrics.render(await metricsSampler(c, stream, connection.connected, view)()),
+      metrics: async () => metrics.render(await sampleMetrics()),
       logError: (text, context) => log.warn(text, context),
       guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
