@@ -19,6 +19,7 @@ interface ServeFlags {
   cors?: string;
   allowedHosts?: string;
   authToken?: string;
+  logFormat: string;
 }
 
 export const serveCommand = addLeafOptions(
@@ -44,6 +45,15 @@ export const serveCommand = addLeafOptions(
     )
     .option("--grace <duration>", "on SIGINT/SIGTERM, how long in-flight requests may take", "10s")
     .option("--access-log", "one line per request on stderr: time, method, path, status, duration")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "access lines and warnings on stderr as text, or json: one object a line",
+      )
+        .choices(["text", "json"])
+        .env("TWEETSTREAM_LOG_FORMAT")
+        .default("text"),
+    )
     .option(
       "--cors <origins>",
       "let pages from these origins call the API (comma-separated, or *); off by default",
@@ -79,6 +89,7 @@ export const serveCommand = addLeafOptions(
         requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
         gracePeriodMs: parseDuration(flags.grace, "--grace"),
         accessLog: Boolean(flags.accessLog),
+        logFormat: flags.logFormat === "json" ? ("json" as const) : ("text" as const),
         ...(flags.cors !== undefined
           ? { cors: (await import("../serve/cors.js")).parseCorsOrigins(flags.cors) }
           : {}),

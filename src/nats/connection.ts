@@ -12,6 +12,7 @@ import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
 import { freshReaderConsumers } from "./reader-consumer.js";
+import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
@@ -148,7 +149,11 @@ async function resolvedCredentials(s: ConnectSettings) {
   };
 }
 
-async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
+/** nats.js's default jitter on a reconnect's wait (plain, TLS) */
+const RECONNECT_JITTER_MS = 100;
+const RECONNECT_JITTER_TLS_MS = 1000;
+
+async function buildOptions(s: ConnectSettings, order: ReconnectOrder): Promise<ConnectionOptions> {
   const nats = await import("nats");
   registerSecret(s.password);
   registerSecret(s.token);
@@ -160,6 +165,9 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
     // short commands fail fast; listen and serve ride out server restarts
     maxReconnectAttempts: s.reconnectForever ? -1 : 10,
     reconnectTimeWait: 1000,
+    // 1 s between attempts on one server, as nats.js's default; another node first after
+    // leaving a stuck one (src/nats/failover.ts)
+    reconnectDelayHandler: () => order.delay(),
     waitOnFirstConnect: false,
     // nats.js otherwise records a stack trace for every request and publish (two Errors per
     // serve POST, its largest cost after the socket writes); kept when debugging
@@ -203,14 +211,21 @@ async function buildOptions(s: ConnectSettings): Promise<ConnectionOptions> {
 
 async function open(settings: ConnectSettings): Promise<Connection> {
   const nats = await import("nats");
-  const opts = await buildOptions(settings);
+  const tls = Boolean(settings.tlsCert || settings.tlsKey || settings.tlsCa || settings.tlsFirst);
+  const order = reconnectOrder(1000, tls ? RECONNECT_JITTER_TLS_MS : RECONNECT_JITTER_MS);
+  const opts = await buildOptions(settings, order);
   let nc: NatsConnection;
   try {
     nc = await nats.connect(opts);
   } catch (err) {
     throw toCliError(err, { phase: "connect", servers: settings.servers });
   }
-  watchStaleServer(nc, settings.timeoutMs, settings.servers.length);
+  order.connected();
+  onReconnect(nc, () => order.connected());
+  // leaving a stuck node: the others first, for one connect timeout
+  watchStaleServer(nc, settings.timeoutMs, settings.servers.length, () =>
+    order.leaving(settings.timeoutMs),
+  );
   if (settings.trace)
     (await import("./trace.js")).traceApi(
       nc,

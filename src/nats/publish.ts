@@ -15,6 +15,7 @@ import {
   RetryBudgetExceeded,
   toCliError,
 } from "./errors.js";
+import { untilReconnect } from "./failover.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
 export interface PublishOutcome {
@@ -117,15 +118,20 @@ export async function publishMessage(
   opts: PublishOptions,
 ): Promise<PublishOutcome> {
   let unanswered = false; // an attempt got no answer: it may have been stored
+  const nc = connectionOf(js);
   const ack: PubAck = await withJsRetry(
     async ({ remainingMs }) => {
       try {
-        return await js.publish(subject, payload, {
-          msgID: opts.msgID,
-          // the last attempt gets what is left of the budget (but not nothing)
-          timeout: Math.max(Math.min(opts.timeoutMs, remainingMs), Math.min(opts.timeoutMs, 250)),
-          ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
-        });
+        // sent to a server that was then left (stuck): tried again on the new one at once
+        return await untilReconnect(
+          nc,
+          js.publish(subject, payload, {
+            msgID: opts.msgID,
+            // the last attempt gets what is left of the budget (but not nothing)
+            timeout: Math.max(Math.min(opts.timeoutMs, remainingMs), Math.min(opts.timeoutMs, 250)),
+            ...(opts.expectStream ? { expect: { streamName: opts.expectStream } } : {}),
+          }),
+        );
       } catch (err) {
         const code = natsErrorCode(err);
         if (code === "TIMEOUT") unanswered = true;

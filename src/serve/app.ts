@@ -19,8 +19,8 @@ import {
   tweetIdParam,
   tweetInput,
 } from "./validate.js";
-import { safeText } from "../output/safe-text.js";
 import { isTransient } from "../nats/errors.js";
+import type { AccessRecord } from "./log.js";
 
 export interface PublishResult {
   seq: number;
@@ -61,10 +61,12 @@ export interface AppDeps {
   /** false while the NATS connection is down: writes answer 503 before anything else */
   connected(): boolean;
   health(): Promise<Health>;
+  /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
+  metrics?: () => Promise<string>;
   /** one line per failed request, for the operator */
-  logError(text: string): void;
-  /** one line per answered request (--access-log) */
-  accessLog?: (text: string) => void;
+  logError(text: string, context?: Record<string, unknown>): void;
+  /** each answered request (the metrics, and --access-log: src/serve/log.ts writes it) */
+  accessLog?: (record: AccessRecord) => void;
   /** Host, Origin and write-token checks (src/serve/guard.ts); true when it refused */
   guard?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** the web page, CORS and security headers (src/serve/web.ts); true when it answered */
@@ -391,6 +393,15 @@ export function createApp(deps: AppDeps): App {
         const h = await deps.health();
         return sendJson(res, h.ok ? 200 : 503, h.body);
       }
+      case "metrics": {
+        if (!deps.metrics) throw new HttpError(404, `no route for ${url.pathname}`);
+        const text = await deps.metrics();
+        res.writeHead(200, {
+          "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+          "Cache-Control": "no-store",
+        });
+        return void res.end(req.method === "HEAD" ? undefined : text);
+      }
     }
   }
 
@@ -410,11 +421,9 @@ export function createApp(deps: AppDeps): App {
         const started = performance.now();
         const log = deps.accessLog;
         res.on("close", () => {
-          const ms = (performance.now() - started).toFixed(1);
           const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
-          log(
-            `${new Date().toISOString()} ${safeText(`${req.method} ${req.url}`)} ${status} ${ms}ms`,
-          );
+          const ms = performance.now() - started;
+          log({ method: req.method ?? "", path: req.url ?? "", status, ms });
         });
       }
       if (deps.guard?.(req, res)) return;
@@ -430,12 +439,17 @@ export function createApp(deps: AppDeps): App {
           sendJson(res, err.status, { error: err.message }, err.headers);
           // 503s are the outage the connection watcher already reported, once
           if (err.status >= 500 && err.status !== 503) {
-            deps.logError(`${req.method} ${req.url}: ${err.message}`);
+            deps.logError(`${req.method} ${req.url}: ${err.message}`, {
+              method: req.method,
+              path: req.url,
+              status: err.status,
+            });
           }
           return;
         }
         deps.logError(
           `${req.method} ${req.url}: internal error: ${err instanceof Error ? err.message : String(err)}`,
+          { method: req.method, path: req.url, status: 500 },
         );
         sendJson(res, 500, { error: "internal error" });
       });

@@ -2,7 +2,7 @@
 // 405 (with Allow) for a known path and another method. Pure, unit-tested.
 
 export type RouteName =
-  "listTweets" | "createTweet" | "getTweet" | "likeTweet" | "events" | "healthz";
+  "listTweets" | "createTweet" | "getTweet" | "likeTweet" | "events" | "healthz" | "metrics";
 
 interface RouteDef {
   pattern: RegExp;
@@ -15,6 +15,7 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/tweets\/([^/]+)\/likes$/, methods: { POST: "likeTweet" } },
   { pattern: /^\/events$/, methods: { GET: "events" } },
   { pattern: /^\/healthz$/, methods: { GET: "healthz" } },
+  { pattern: /^\/metrics$/, methods: { GET: "metrics" } },
 ];
 
 export type RouteMatch =

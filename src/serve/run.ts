@@ -29,7 +29,7 @@ import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
-import { redact, redactServers } from "../redact.js";
+import { redact, redactServers, registerSecret } from "../redact.js";
 import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
@@ -37,6 +37,8 @@ import { limited, streamEvents } from "./replay.js";
 import { eventOf, ServeView } from "./view.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
+import { createServeLog, withServeLog, type LogFormat } from "./log.js";
+import { createServeMetrics, metricsSampler } from "./metrics.js";
 
 /** Replays of /events whose consumers are being created at one time. */
 const REPLAYS_STARTING = 4;
@@ -64,6 +66,8 @@ export interface ServeOptions {
   allowedHosts?: AllowedHosts;
   /** --auth-token: the token every write needs (a secret: never printed) */
   authToken?: string;
+  /** --log-format: access lines and warnings as text (default) or one JSON object a line */
+  logFormat?: LogFormat;
 }
 
 /** What `serve` prints once it listens (stdout; one NDJSON line with --json). */
@@ -180,7 +184,7 @@ async function bootView(
     bucket,
     owner: name,
     namePrefix: `${name}-`,
-    warn: (text) => spinner.log(text),
+    warn: (text) => (out.spinners ? spinner.log(text) : out.warn(text)),
     progress: (text) => spinner.text(text),
   });
   try {
@@ -201,7 +205,13 @@ async function bootView(
  * JetStream answer (a leader election) is retried with the same message id within the
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
-function publisher(conn: Connection, stream: string, connection: ConnectionWatch, view: ServeView) {
+function publisher(
+  conn: Connection,
+  stream: string,
+  connection: ConnectionWatch,
+  view: ServeView,
+  onRetried: () => void,
+) {
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -219,6 +229,7 @@ function publisher(conn: Connection, stream: string, connection: ConnectionWatch
       throw err;
     });
     view.notePublished();
+    if (ack.retried) onRetried();
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
 }
@@ -350,6 +361,10 @@ function warnIfOpen(opts: ServeOptions, addr: AddressInfo, warn: (text: string) 
 }
 
 export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
+  // the write token is never logged, even if a client puts it in a URL
+  registerSecret(opts.authToken);
+  const log = createServeLog(opts.logFormat ?? "text", ctx.out);
+  ctx = { ...ctx, out: withServeLog(ctx.out, log) };
   const { out, stream } = ctx;
   const signals = stopSignal();
   const name = instanceName();
@@ -360,10 +375,15 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     const view = await bootView(ctx, conn, name, signals.promise);
     if (!view) return;
     const c = conn;
+    const metrics = createServeMetrics();
     const connection = watchConnection(c, (up) => {
-      if (up) out.warn("reconnected to NATS; accepting writes again");
-      else out.warn("lost the connection to NATS; writes answer 503 until it is back");
+      if (up) metrics.reconnected();
+      // the server's host:port (its credentials are never part of it)
+      const context = { nats: up ? "connected" : "disconnected", server: c.nc.getServer() };
+      if (up) log.warn("reconnected to NATS; accepting writes again", context);
+      else log.warn("lost the connection to NATS; writes answer 503 until it is back", context);
     });
+    const sampleMetrics = metricsSampler(c, stream, connection.connected, view);
     const follow = limited(
       REPLAYS_STARTING,
       (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
@@ -380,14 +400,18 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       view,
       events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(c, stream, connection, view),
+      publish: publisher(c, stream, connection, view, metrics.publishRetried),
       storedEvent: storedEventAt(c, stream),
       connected: () => connection.connected(),
       health: healthCheck(c, stream, connection, view),
-      logError: (text) => out.warn(text),
+      metrics: async () => metrics.render(await sampleMetrics()),
+      logError: (text, context) => log.warn(text, context),
       guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
-      ...(opts.accessLog ? { accessLog: (line: string) => process.stderr.write(line + "\n") } : {}),
+      accessLog: (r) => {
+        metrics.request(r.method, r.path, r.status, r.ms);
+        if (opts.accessLog) log.access(r);
+      },
     });
     const server = createServer(
       {

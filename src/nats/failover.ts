@@ -1,0 +1,99 @@
+// Moving to another node quickly when the one we are connected to stops answering
+// (src/nats/stale.ts notices it). Two parts, both through nats.js's public API:
+//
+// - The order of reconnect attempts. nats.js tries its server list in turn, and the first
+//   reconnect after the first connection starts with the server it was connected to: a
+//   paused or cut-off node that still accepts TCP then holds the attempt for the whole
+//   connect timeout before the next node is tried. nats.js skips a server whose last
+//   dial is younger than the reconnect wait (sleeping until it is old enough), and asks
+//   for that wait just before each dial. So the time of the call that preceded the
+//   connection we have is (to the millisecond) our node's last dial; for a short while
+//   after we leave a stuck node, the wait returned is just above that node's age: it is
+//   skipped after a 1–2 ms sleep, while the others (never dialed, or dialed before it) are
+//   tried at once. After the window, the usual wait.
+//
+// - Publishes waiting for an ack on the old node. Their message went to a socket nobody
+//   reads; the ack never comes. On each reconnect they are told to try again at once (same
+//   message id: JetStream stores it once) instead of waiting out their timeout.
+
+import type { NatsConnection } from "nats";
+
+export interface ReconnectOrder {
+  /** nats.js's reconnectDelayHandler: the wait before a server may be dialed again
+   *  (called just before each dial, for the server then selected) */
+  delay(): number;
+  /** connected (first connection or a reconnect) by the latest dial */
+  connected(): void;
+  /** leaving the current server on purpose: skip it for `windowMs` */
+  leaving(windowMs: number, now?: number): void;
+}
+
+/**
+ * `baseWaitMs` + up to `jitterMs` normally (nats.js's own default rule); while leaving a
+ * server, a wait that skips it and no server dialed before it.
+ */
+export function reconnectOrder(
+  baseWaitMs: number,
+  jitterMs: number,
+  clock: () => number = Date.now,
+): ReconnectOrder {
+  /** the last call of delay(): just before the latest dial */
+  let lastCall = clock();
+  /** when the server we are connected to was dialed */
+  let dialedAt = lastCall;
+  let avoidUntil = 0;
+  return {
+    delay() {
+      const now = (lastCall = clock());
+      if (now < avoidUntil) return now - dialedAt + 1;
+      return baseWaitMs + Math.floor(Math.random() * (jitterMs + 1));
+    },
+    connected() {
+      dialedAt = lastCall;
+      avoidUntil = 0;
+    },
+    leaving(windowMs, now = clock()) {
+      avoidUntil = now + windowMs;
+    },
+  };
+}
+
+type Listener = () => void;
+const movedListeners = new WeakMap<NatsConnection, Set<Listener>>();
+
+/** Calls `listener` at each reconnect of `nc` until the returned function is called. */
+export function onReconnect(nc: NatsConnection, listener: Listener): () => void {
+  let set = movedListeners.get(nc);
+  if (!set) {
+    const listeners = (set = new Set());
+    movedListeners.set(nc, listeners);
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "reconnect") for (const l of [...listeners]) l();
+      }
+    })().catch(() => undefined);
+  }
+  set.add(listener);
+  const listeners = set;
+  return () => void listeners.delete(listener);
+}
+
+/** A transient "timeout" (src/nats/errors.ts): the ack is awaited again on the new node. */
+export function movedError(): Error {
+  return Object.assign(new Error("the connection moved to another server before the ack"), {
+    code: "TIMEOUT",
+  });
+}
+
+/**
+ * `attempt` (a request on `nc`), or a transient timeout as soon as `nc` reconnects: what
+ * was sent to the old server may never be answered.
+ */
+export function untilReconnect<T>(nc: NatsConnection | undefined, attempt: Promise<T>): Promise<T> {
+  if (!nc) return attempt;
+  let stop: () => void = () => undefined;
+  const moved = new Promise<never>((_, reject) => {
+    stop = onReconnect(nc, () => reject(movedError()));
+  });
+  return Promise.race([attempt, moved]).finally(stop);
+}
