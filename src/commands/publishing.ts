@@ -130,6 +130,8 @@ export async function publishMany(
   run: BulkRun,
 ): Promise<void> {
   const { publishPipelined, bulkError, bulkTotal } = await import("../nats/bulk-publish.js");
+  const { connectionPublisher } = await import("../nats/acked-publish.js");
+  const via = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   const out = ctx.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
   const started = performance.now();
@@ -148,6 +150,7 @@ export async function publishMany(
   });
   const summary = await publishPipelined(conn.js(), batches, {
     signal: stop.signal,
+    via,
     window: run.window,
     timeoutMs: ctx.settings.timeoutMs,
     expectStream: ctx.stream,

@@ -8,11 +8,13 @@
 // full stream) fails only that event, and the run goes on with the others unless
 // --fail-fast. Only failures every later event would share stop the run: the retry budget
 // ran out (no JetStream answer), the connection is gone, no JetStream at all.
-// Memory follows the window, not the input: nothing is kept per event.
+// Memory follows the window, not the input: nothing is kept per event. Each publish is a
+// plain publish answered on the connection's ack inbox (acked-publish.ts), not a request.
 
 import type { JetStreamClient } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../output/format.js";
+import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
 import { publishMessage } from "./publish.js";
 
@@ -41,6 +43,8 @@ export interface BulkOptions {
   onProgress?(summary: Readonly<BulkSummary>): void;
   /** stop reading input (Ctrl-C); publishes already in flight still get their ack */
   signal?: AbortSignal;
+  /** how each publish is sent (the connection's acked publisher); default js.publish */
+  via?: AckedPublish;
 }
 
 export interface BulkSummary {
@@ -153,6 +157,7 @@ export async function publishPipelined(
       budgetMs: opts.budgetMs,
       expectStream: opts.expectStream,
       signal: opts.signal,
+      via: opts.via,
     })
       .then(
         (ack) => {
