@@ -59,6 +59,8 @@ export interface BulkSummary {
   lastSeq: number | null;
   /** read from the input but not sent, because the run stopped (fail-fast, fatal, signal) */
   notSent: number;
+  /** lines of the input never read, because the run stopped (set by the caller) */
+  notRead: number;
   /** the run stopped early (--fail-fast or a failure every later event would share) */
   aborted: boolean;
   /** the run was stopped by a signal before the input ended */
@@ -112,6 +114,7 @@ export async function publishPipelined(
     duplicates: 0,
     failed: 0,
     notSent: 0,
+    notRead: 0,
     firstSeq: null,
     lastSeq: null,
     aborted: false,
@@ -217,6 +220,11 @@ export function bulkTotal(s: BulkSummary): number {
   return s.published + s.duplicates + s.failed;
 }
 
+/** Every unit of input the run was given: sent or not, read or not. */
+export function bulkInputTotal(s: BulkSummary): number {
+  return bulkTotal(s) + s.notSent + s.notRead;
+}
+
 /**
  * The error a run with failures ends with (the summary has been shown by then): the fatal
  * one, else the first publish failure's exit code, else exit 2 (only bad input).
@@ -232,7 +240,7 @@ export function bulkError(
   const first = s.firstPublishFailure ?? s.firstFailure!;
   const stopped = s.aborted ? ` (stopped at ${label(s.firstFailure!.ref)}: --fail-fast)` : "";
   return new CliError(
-    `${formatCount(s.failed)} of ${formatCount(bulkTotal(s))} ${noun} failed${stopped}`,
+    `${formatCount(s.failed)} of ${formatCount(bulkInputTotal(s))} ${noun} failed${stopped}`,
     first.error.exitCode,
   );
 }
