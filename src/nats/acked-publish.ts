@@ -46,6 +46,7 @@ interface Waiter {
   resolve(ack: JsAck): void;
   reject(err: Error): void;
   deadline: number;
+  subject: string;
 }
 
 /** Parses one answer on the ack inbox the way js.publish would. */
@@ -96,9 +97,14 @@ export function ackedPublisher(
       sweeper = undefined;
     }
   };
+  const rejectAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
   const sub = nc.subscribe(`${inbox}*`, {
     callback: (err, m) => {
-      if (err) return;
+      // the ack inbox may not be subscribed to (permissions): no ack will come
+      if (err) return rejectAll(err);
       const token = m.subject.slice(inbox.length);
       const w = waiting.get(token);
       if (!w) return; // timed out already
@@ -107,10 +113,24 @@ export function ackedPublisher(
     },
   });
   // the connection closed: nothing awaited will be answered
-  void sub.closed.then(() => {
-    for (const w of waiting.values()) w.reject(natsError("connection closed", "CONNECTION_CLOSED"));
-    waiting.clear();
-  });
+  void sub.closed.then(() => rejectAll(natsError("connection closed", "CONNECTION_CLOSED")));
+  // A publish the user may not make gets no ack: the server says so on the connection, one
+  // error per publish refused, as nats.js reports it to a request on that subject.
+  void (async () => {
+    for await (const s of nc.status()) {
+      const denied = s.permissionContext;
+      if (s.data !== "PERMISSIONS_VIOLATION" || denied?.operation !== "publish") continue;
+      for (const [token, w] of waiting) {
+        if (w.subject !== denied.subject) continue;
+        waiting.delete(token);
+        const message = `Permissions Violation for Publish to "${denied.subject}"`;
+        w.reject(
+          Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), { permissionContext: denied }),
+        );
+        break;
+      }
+    }
+  })().catch(() => undefined);
   return (subject, data, opts) =>
     new Promise<JsAck>((resolve, reject) => {
       const token = String(++next);
@@ -124,7 +144,7 @@ export function ackedPublisher(
       } catch (err) {
         return reject(err instanceof Error ? err : new Error(String(err)));
       }
-      waiting.set(token, { resolve, reject, deadline: Date.now() + opts.timeoutMs });
+      waiting.set(token, { resolve, reject, deadline: Date.now() + opts.timeoutMs, subject });
       // a quarter of the timeout: an ack is given up at most 25% late
       sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, opts.timeoutMs / 4))).unref();
     });

@@ -26,6 +26,7 @@ import {
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
+import { connectionPublisher } from "../nats/acked-publish.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
@@ -187,6 +188,8 @@ async function bootView(
  * retry budget (3 × --timeout, src/nats/retry.ts), then fails with exit 6 (503).
  */
 function publisher(conn: Connection, stream: string, connection: ConnectionWatch) {
+  // plain publishes answered on the connection's ack inbox, as publish --file sends them
+  const via = connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -197,6 +200,7 @@ function publisher(conn: Connection, stream: string, connection: ConnectionWatch
         msgID: msgId ?? messageIdFor(event),
         timeoutMs: conn.settings.timeoutMs,
         expectStream: stream,
+        via: await via,
       },
     );
     return { seq: ack.seq, duplicate: ack.duplicate };
