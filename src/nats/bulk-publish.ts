@@ -161,26 +161,29 @@ export async function publishPipelined(
       expectStream: opts.expectStream,
       signal: opts.signal,
       via: opts.via,
-    })
-      .then(
-        (ack) => {
-          if (ack.duplicate) {
-            summary.duplicates++;
-            return;
-          }
+    }).then(
+      // each handler ends with settled(): no promise more per event for a `finally`
+      (ack) => {
+        if (ack.duplicate) summary.duplicates++;
+        else {
           summary.published++;
           if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
           if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-        },
-        (err: unknown) => {
-          const error =
-            err instanceof CliError
-              ? err
-              : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+        }
+        settled();
+      },
+      (err: unknown) => {
+        const error =
+          err instanceof CliError
+            ? err
+            : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+        try {
           fail(item.ref, error, true);
-        },
-      )
-      .finally(settled);
+        } finally {
+          settled();
+        }
+      },
+    );
   };
   read: for (;;) {
     const next = await nextOrStop(iterator, opts.signal);
