@@ -1,9 +1,11 @@
 // Reading speed and memory. (1) `listen --durable --json` through a 100 000-event backlog
-// into a file, beside a minimal nats.js durable consume-and-ack loop (baselines/
-// consume-ack.mjs) over the same stream in the same run (target: ≥ 0.7 of it). (2) `view
-// --json` of the same backlog beside a minimal ordered-consumer loop (baselines/
-// ordered-read.mjs). (3) peak RSS of `listen` through 100 000 and 1 000 000 events, which
-// must stay flat. Backlogs are published here with pipelined core publishes and checked
+// into a file, beside a minimal nats.js durable consume-and-ack loop that writes nothing
+// (baselines/consume-ack.mjs, kept for earlier figures) and beside the fastest loop the
+// client allows writing the same lines (baselines/consume-write.mjs: target ≥ 0.95 of
+// it). (2) `view --json` of the same backlog beside an ordered consumer writing nothing
+// (ordered-read.mjs) and one writing the same lines (ordered-write.mjs). All in
+// alternating rounds (BENCH_ROUNDS, 3), medians, with CPU per event. (3) peak RSS of
+// `listen` through 100 000 and 1 000 000 events, which must stay flat. Backlogs are published here with pipelined core publishes and checked
 // by the stream's message count. BENCH_READ_EVENTS / BENCH_READ_BIG change the sizes.
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -11,11 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "nats";
+import { median } from "./measure.mjs";
 
 export const name = "read";
 
 const EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
 const BIG = Number(process.env.BENCH_READ_BIG ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const baseline = (/** @type {string} */ f) =>
   fileURLToPath(new URL(`baselines/${f}`, import.meta.url));
 
@@ -69,10 +73,11 @@ export async function run({ url, cli, timed, report }) {
     if (r.code !== 0) throw new Error(`tweetstream ${args.join(" ")}: exit ${r.code} ${r.stderr}`);
     return r;
   };
-  /** @param {string} script @param {string} stream @param {number} n */
-  const base = async (script, stream, n) => {
+  /** @param {string} script @param {string} stream @param {number} n @param {string} [file] */
+  const base = async (script, stream, n, file) => {
     const r = await timed(process.execPath, [baseline(script), url, stream, String(n)], {
       measureMemory: true,
+      ...(file ? { stdoutFile: join(dir, file) } : {}),
     });
     if (r.code !== 0) throw new Error(`${script}: exit ${r.code} ${r.stderr}`);
     return r;
@@ -82,48 +87,61 @@ export async function run({ url, cli, timed, report }) {
     if (add.code !== 0) throw new Error(`stream add: ${add.stderr}`);
     await backlog(url, "BENCH_READ", 0, EVENTS);
     const n = String(EVENTS);
-    const consumeAck = await base("consume-ack.mjs", "BENCH_READ", EVENTS);
-    const listen = await mine(
-      ["listen", "--durable", "bench", "--json", "--count", n],
-      "listen.ndjson",
-    );
-    const lines = statSync(join(dir, "listen.ndjson")).size;
-    const ordered = await base("ordered-read.mjs", "BENCH_READ", EVENTS);
-    const view = await mine(["view", "--json"], "view.ndjson");
-    const rows = [
+    /** @type {Array<{ case: string, vs?: number, go: (round: number) => Promise<{ ms: number, cpuMs: number | null, maxRssKiB: number | null }> }>} */
+    const cases = [
       {
-        case: `nats.js consume+ack (baseline)`,
-        events: EVENTS,
-        ms: Math.round(consumeAck.ms),
-        "events/s": rate(EVENTS, consumeAck.ms),
-        "vs baseline": "1.00",
-        "peak RSS MiB": mib(consumeAck.maxRssKiB),
+        case: "nats.js consume+ack, no output (consume-ack.mjs)",
+        go: () => base("consume-ack.mjs", "BENCH_READ", EVENTS),
       },
       {
-        case: `listen --durable --json > file`,
-        events: EVENTS,
-        ms: Math.round(listen.ms),
-        "events/s": rate(EVENTS, listen.ms),
-        "vs baseline": (consumeAck.ms / listen.ms).toFixed(2),
-        "peak RSS MiB": mib(listen.maxRssKiB),
+        case: "nats.js tuned consume, same lines, acks (consume-write.mjs)",
+        go: () => base("consume-write.mjs", "BENCH_READ", EVENTS, "consume-write.ndjson"),
       },
       {
-        case: `nats.js ordered consumer (baseline)`,
-        events: EVENTS,
-        ms: Math.round(ordered.ms),
-        "events/s": rate(EVENTS, ordered.ms),
-        "vs baseline": "1.00",
-        "peak RSS MiB": mib(ordered.maxRssKiB),
+        case: "listen --durable --json > file",
+        vs: 1,
+        go: (round) =>
+          mine(["listen", "--durable", `bench${round}`, "--json", "--count", n], "listen.ndjson"),
       },
       {
-        case: `view --json > file`,
-        events: EVENTS,
-        ms: Math.round(view.ms),
-        "events/s": rate(EVENTS, view.ms),
-        "vs baseline": (ordered.ms / view.ms).toFixed(2),
-        "peak RSS MiB": mib(view.maxRssKiB),
+        case: "nats.js ordered consumer, no output (ordered-read.mjs)",
+        go: () => base("ordered-read.mjs", "BENCH_READ", EVENTS),
       },
+      {
+        case: "nats.js ordered consumer, same lines (ordered-write.mjs)",
+        go: () => base("ordered-write.mjs", "BENCH_READ", EVENTS, "ordered-write.ndjson"),
+      },
+      { case: "view --json > file", vs: 4, go: () => mine(["view", "--json"], "view.ndjson") },
     ];
+    /** @type {Array<{ ms: number[], cpu: number[], rss: number[] }>} */
+    const runs = cases.map(() => ({ ms: [], cpu: [], rss: [] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, c] of cases.entries()) {
+        const r = await c.go(round);
+        runs[i]?.ms.push(r.ms);
+        if (r.cpuMs !== null) runs[i]?.cpu.push(r.cpuMs);
+        if (r.maxRssKiB !== null) runs[i]?.rss.push(r.maxRssKiB);
+      }
+    }
+    const lines = statSync(join(dir, "listen.ndjson")).size;
+    const ms = runs.map((r) => median(r.ms));
+    /** @type {Array<Record<string, string | number>>} */
+    const rows = cases.map((c, i) => {
+      const r = /** @type {{ ms: number[], cpu: number[], rss: number[] }} */ (runs[i]);
+      const wall = /** @type {number} */ (ms[i]);
+      /** @param {number} j */
+      const ratio = (j) => ((ms[j] ?? NaN) / wall).toFixed(2);
+      return {
+        case: c.case,
+        events: EVENTS,
+        ms: Math.round(wall),
+        "events/s": rate(EVENTS, wall),
+        "vs no output": c.vs === undefined ? "" : ratio(c.vs - 1),
+        "vs same lines": c.vs === undefined ? "" : ratio(c.vs),
+        "CPU µs/event": r.cpu.length ? ((median(r.cpu) * 1000) / EVENTS).toFixed(1) : "-",
+        "peak RSS MiB": r.rss.length ? mib(median(r.rss)) : "-",
+      };
+    });
     if (BIG > EVENTS) {
       await backlog(url, "BENCH_READ", EVENTS, BIG);
       const big = await mine(
@@ -135,11 +153,10 @@ export async function run({ url, cli, timed, report }) {
         events: BIG,
         ms: Math.round(big.ms),
         "events/s": rate(BIG, big.ms),
-        "vs baseline": "-",
         "peak RSS MiB": mib(big.maxRssKiB),
       });
     }
-    report(rows);
+    report(rows, `medians of ${ROUNDS} alternating rounds; "vs": the baseline's time / ours`);
     console.log(`listen wrote ${lines} bytes of NDJSON for ${EVENTS} events`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -22,8 +22,9 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
 
 /**
- * Runs the built CLI; resolves with exit code, wall time (ms) and peak RSS (KiB, from
- * /usr/bin/time when available, else null).
+ * Runs the built CLI; resolves with exit code, wall time (ms), and with measureMemory
+ * peak RSS (KiB) and CPU time (user + system, ms) from /usr/bin/time when available,
+ * else null.
  * @param {string[]} args
  * @param {{ env?: Record<string, string>, input?: string, stdoutFile?: string, measureMemory?: boolean }} [opts]
  */
@@ -35,12 +36,14 @@ export function cli(args, opts = {}) {
  * @param {string} cmd
  * @param {string[]} args
  * @param {{ env?: Record<string, string>, input?: string, stdoutFile?: string, measureMemory?: boolean }} [opts]
- * @returns {Promise<{ code: number | null, ms: number, stdout: string, stderr: string, maxRssKiB: number | null }>}
+ * @returns {Promise<{ code: number | null, ms: number, stdout: string, stderr: string, maxRssKiB: number | null, cpuMs: number | null }>}
  */
 export async function timed(cmd, args, opts = {}) {
   const { openSync, closeSync, existsSync } = await import("node:fs");
   const useTime = Boolean(opts.measureMemory) && existsSync("/usr/bin/time");
-  const argv = useTime ? ["/usr/bin/time", "-f", "MAXRSS=%M", cmd, ...args] : [cmd, ...args];
+  const argv = useTime
+    ? ["/usr/bin/time", "-f", "MAXRSS=%M CPU=%U+%S", cmd, ...args]
+    : [cmd, ...args];
   const out = opts.stdoutFile ? openSync(opts.stdoutFile, "w") : "pipe";
   const started = process.hrtime.bigint();
   const child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), {
@@ -56,13 +59,14 @@ export async function timed(cmd, args, opts = {}) {
   const code = await new Promise((resolve) => child.on("close", resolve));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (typeof out === "number") closeSync(out);
-  const rss = /MAXRSS=(\d+)/.exec(stderr);
+  const rss = /MAXRSS=(\d+) CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
   return {
     code,
     ms,
     stdout,
-    stderr: stderr.replace(/MAXRSS=\d+\n?/, ""),
+    stderr: stderr.replace(/MAXRSS=\d+ CPU=\S+\n?/, ""),
     maxRssKiB: rss ? Number(rss[1]) : null,
+    cpuMs: rss ? (Number(rss[2]) + Number(rss[3])) * 1000 : null,
   };
 }
 

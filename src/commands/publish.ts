@@ -29,6 +29,19 @@ interface PublishOptions {
 }
 
 /** The input, opened before connecting so a missing file is exit 2 without a server. */
+/** The lines of a file holding an event, and its blank lines (as readLines counts them). */
+async function countLines(path: string, max: number): Promise<{ events: number; blank: number }> {
+  const counts = { blank: 0 };
+  let events = 0;
+  const input = await openInput(path);
+  try {
+    for await (const batch of readLines(input, max, counts)) events += batch.length;
+  } finally {
+    input.destroy();
+  }
+  return { events, blank: counts.blank };
+}
+
 async function openInput(path: string): Promise<Readable> {
   if (path === "-") return process.stdin;
   let handle;
@@ -79,7 +92,6 @@ export const publishCommand = addLeafOptions(
       const ctx = commandContext(cmd);
       const defaults: EventDefaults = { author: resolveAuthor(opts.author), now: () => new Date() };
       const input = await openInput(opts.file);
-      let lines = 0;
       try {
         const conn = await ctx.connect();
         const max = maxPayloadOf(conn);
@@ -94,18 +106,28 @@ export const publishCommand = addLeafOptions(
             return { ref: line.lineNo, error: err };
           }
         };
+        const counts = { blank: 0 };
+        let read = 0;
+        let ended = false;
         async function* batches(): AsyncGenerator<BulkItem[]> {
-          for await (const batch of readLines(input, max)) {
-            lines = batch[batch.length - 1]!.lineNo;
+          for await (const batch of readLines(input, max, counts)) {
+            read += batch.length;
             yield batch.map(itemFor);
           }
+          ended = true;
         }
+        // a run that stopped early: a file is read again to its end, to count what was not
+        // read (stdin cannot be: what it would still have sent is not known)
+        const inputLines = async (stoppedEarly: boolean) =>
+          stoppedEarly && !ended && opts.file !== "-"
+            ? countLines(opts.file, max)
+            : { events: read, blank: counts.blank };
         await publishMany(ctx, conn, batches(), {
           noun: "line",
           refKey: "line",
           window: opts.window,
           failFast: Boolean(opts.failFast),
-          lines: () => lines,
+          inputLines,
           stopInput: () => input.destroy(),
         });
       } catch (err) {

@@ -115,8 +115,11 @@ export interface BulkRun {
   refKey: "line" | "index";
   window: number;
   failFast: boolean;
-  /** lines read so far (publish --file), for the summary */
-  lines?: () => number;
+  /**
+   * publish --file: the input's lines holding an event and its blank lines, once the run
+   * ended; with `stoppedEarly`, a file is counted to its end (stdin only as far as read)
+   */
+  inputLines?: (stoppedEarly: boolean) => Promise<{ events: number; blank: number }>;
   /** events the run was asked for (tweet --count): the ones never sent are counted too */
   expected?: number;
   /** on Ctrl-C / SIGTERM: stop the input (publish --file closes the file or stdin) */
@@ -131,6 +134,8 @@ export async function publishMany(
   run: BulkRun,
 ): Promise<void> {
   const { publishPipelined, bulkError, bulkTotal } = await import("../nats/bulk-publish.js");
+  const { connectionPublisher } = await import("../nats/acked-publish.js");
+  const via = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   const out = ctx.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
   const started = performance.now();
@@ -149,6 +154,7 @@ export async function publishMany(
   });
   const summary = await publishPipelined(conn.js(), batches, {
     signal: stop.signal,
+    via,
     window: run.window,
     timeoutMs: ctx.settings.timeoutMs,
     expectStream: ctx.stream,
@@ -170,10 +176,16 @@ export async function publishMany(
   spinner.stop();
   // tweet --count: the events a stopped run never built are not sent either
   if (run.expected !== undefined) summary.notSent = run.expected - bulkTotal(summary);
+  const elapsedMs = performance.now() - started;
+  // publish --file: what the run was handed, and the lines of the input it never read
+  const handed = bulkTotal(summary) + summary.notSent;
+  const counted = await run.inputLines?.(summary.aborted || summary.interrupted);
+  if (counted) summary.notRead = Math.max(0, counted.events - handed);
   const facts: BulkFacts = {
     stream: ctx.stream,
-    elapsedMs: performance.now() - started,
-    lines: run.lines?.(),
+    elapsedMs,
+    lines: run.inputLines ? handed + summary.notRead : undefined,
+    blankLines: counted?.blank,
     failures,
     failuresOmitted,
   };

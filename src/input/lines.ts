@@ -17,7 +17,12 @@ const CR = 0x0d;
  * batches (the complete lines of each chunk read: one await per chunk, not per line).
  * Blank lines are numbered but not yielded.
  */
-export async function* readLines(input: Readable, maxBytes: number): AsyncGenerator<Line[]> {
+export async function* readLines(
+  input: Readable,
+  maxBytes: number,
+  /** blank lines seen so far, counted here */
+  counts: { blank: number } = { blank: 0 },
+): AsyncGenerator<Line[]> {
   let lineNo = 0;
   let parts: Buffer[] = [];
   let partLength = 0;
@@ -35,7 +40,10 @@ export async function* readLines(input: Readable, maxBytes: number): AsyncGenera
     partLength = 0;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
     if (bytes.length > maxBytes) return { lineNo, overLimit: bytes.length };
-    if (bytes.length === 0 || isBlank(bytes)) return undefined;
+    if (bytes.length === 0 || isBlank(bytes)) {
+      counts.blank++;
+      return undefined;
+    }
     return { lineNo, bytes };
   };
 

@@ -8,11 +8,13 @@
 // full stream) fails only that event, and the run goes on with the others unless
 // --fail-fast. Only failures every later event would share stop the run: the retry budget
 // ran out (no JetStream answer), the connection is gone, no JetStream at all.
-// Memory follows the window, not the input: nothing is kept per event.
+// Memory follows the window, not the input: nothing is kept per event. Each publish is a
+// plain publish answered on the connection's ack inbox (acked-publish.ts), not a request.
 
 import type { JetStreamClient } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../output/format.js";
+import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
 import { publishMessage } from "./publish.js";
 
@@ -41,6 +43,8 @@ export interface BulkOptions {
   onProgress?(summary: Readonly<BulkSummary>): void;
   /** stop reading input (Ctrl-C); publishes already in flight still get their ack */
   signal?: AbortSignal;
+  /** how each publish is sent (the connection's acked publisher); default js.publish */
+  via?: AckedPublish;
 }
 
 export interface BulkSummary {
@@ -55,6 +59,8 @@ export interface BulkSummary {
   lastSeq: number | null;
   /** read from the input but not sent, because the run stopped (fail-fast, fatal, signal) */
   notSent: number;
+  /** lines of the input never read, because the run stopped (set by the caller) */
+  notRead: number;
   /** the run stopped early (--fail-fast or a failure every later event would share) */
   aborted: boolean;
   /** the run was stopped by a signal before the input ended */
@@ -108,6 +114,7 @@ export async function publishPipelined(
     duplicates: 0,
     failed: 0,
     notSent: 0,
+    notRead: 0,
     firstSeq: null,
     lastSeq: null,
     aborted: false,
@@ -153,26 +160,30 @@ export async function publishPipelined(
       budgetMs: opts.budgetMs,
       expectStream: opts.expectStream,
       signal: opts.signal,
-    })
-      .then(
-        (ack) => {
-          if (ack.duplicate) {
-            summary.duplicates++;
-            return;
-          }
+      via: opts.via,
+    }).then(
+      // each handler ends with settled(): no promise more per event for a `finally`
+      (ack) => {
+        if (ack.duplicate) summary.duplicates++;
+        else {
           summary.published++;
           if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
           if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-        },
-        (err: unknown) => {
-          const error =
-            err instanceof CliError
-              ? err
-              : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+        }
+        settled();
+      },
+      (err: unknown) => {
+        const error =
+          err instanceof CliError
+            ? err
+            : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+        try {
           fail(item.ref, error, true);
-        },
-      )
-      .finally(settled);
+        } finally {
+          settled();
+        }
+      },
+    );
   };
   read: for (;;) {
     const next = await nextOrStop(iterator, opts.signal);
@@ -212,6 +223,11 @@ export function bulkTotal(s: BulkSummary): number {
   return s.published + s.duplicates + s.failed;
 }
 
+/** Every unit of input the run was given: sent or not, read or not. */
+export function bulkInputTotal(s: BulkSummary): number {
+  return bulkTotal(s) + s.notSent + s.notRead;
+}
+
 /**
  * The error a run with failures ends with (the summary has been shown by then): the fatal
  * one, else the first publish failure's exit code, else exit 2 (only bad input).
@@ -227,7 +243,7 @@ export function bulkError(
   const first = s.firstPublishFailure ?? s.firstFailure!;
   const stopped = s.aborted ? ` (stopped at ${label(s.firstFailure!.ref)}: --fail-fast)` : "";
   return new CliError(
-    `${formatCount(s.failed)} of ${formatCount(bulkTotal(s))} ${noun} failed${stopped}`,
+    `${formatCount(s.failed)} of ${formatCount(bulkInputTotal(s))} ${noun} failed${stopped}`,
     first.error.exitCode,
   );
 }

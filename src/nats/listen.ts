@@ -2,11 +2,20 @@
 // handed to the writer and acknowledged only once it was written out; what was pulled
 // but not written when listening stops is handed back at once (nak). Pulls are bounded
 // fetches (never more than --count still needs), so `listen --count 1` in a loop does
-// not strand messages until the ack wait. Lost connections and server restarts are
+// not strand messages until the ack wait. Through a backlog the next pull is asked for as
+// soon as one has delivered all it asked for, so it travels while that one's last burst is
+// written and acknowledged: one pull outstanding at a time, never two. Lost connections and server restarts are
 // ridden out: the fetch loop retries, a vanished ephemeral consumer is recreated after
 // the last acknowledged message.
 
-import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import type {
+  Consumer,
+  ConsumerConfig,
+  ConsumerInfo,
+  ConsumerMessages,
+  JetStreamManager,
+  JsMsg,
+} from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
 import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
@@ -251,6 +260,13 @@ async function health(jsm: JetStreamManager, stream: string, consumer: string): 
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A fetch asked for: how many messages, from which consumer (by name). */
+interface Pull {
+  messages: Promise<ConsumerMessages>;
+  asked: number;
+  consumer: string;
+}
+
 export async function createListener(
   conn: Connection,
   opts: ListenOptions,
@@ -282,6 +298,8 @@ export async function createListener(
   let idleDeadline = 0;
   let wake: (() => void) | null = null;
   let consumer: Consumer | undefined;
+  /** the next pull, asked for while the previous one's last burst is written */
+  let ahead: Pull | null = null;
 
   // On a signal (or stdout closing) the pull in progress is not cut off at once: the
   // server may be about to send it (slow under load), and what reaches a closed
@@ -334,18 +352,40 @@ export async function createListener(
     );
   };
 
-  const pullOnce = async () => {
-    // looked up once (an API request), again only after a failure or a new consumer
-    consumer ??= await conn.js().consumers.get(opts.stream, name);
-    if (stopping) return;
-    const remaining = opts.count === undefined ? batch : Math.min(batch, opts.count - written);
+  /** Asks for the next pull: at most `batch`, and no more than --count still needs. */
+  const startPull = (on: Consumer, needed: number): Pull | null => {
+    const asked = Math.min(batch, needed);
+    if (asked <= 0) return null;
     batch = Math.min(BATCH, batch * 2);
     const untilIdle = opts.idleMs === undefined ? PULL_MS : idleDeadline - Date.now();
-    const messages = await consumer.fetch({
-      max_messages: remaining,
-      expires: Math.min(PULL_MS, Math.max(1_000, untilIdle)),
-    });
-    current = messages;
+    const messages = on
+      .fetch({ max_messages: asked, expires: Math.min(PULL_MS, Math.max(1_000, untilIdle)) })
+      .then((m) => {
+        // the pull outstanding is the one a stop cuts off
+        current = m;
+        if (stopping === "idle") m.stop();
+        return m;
+      });
+    // a pull asked for ahead may fail before it is awaited: that is seen when it is
+    messages.catch(() => undefined);
+    return { messages, asked, consumer: name };
+  };
+  const stillNeeded = (pending: number) =>
+    opts.count === undefined ? BATCH : opts.count - written - pending;
+
+  const pullOnce = async () => {
+    let pull = ahead;
+    ahead = null;
+    if (!pull) {
+      // looked up once (an API request), again only after a failure or a new consumer
+      consumer ??= await conn.js().consumers.get(opts.stream, name);
+      if (stopping) return;
+      pull = startPull(consumer, stillNeeded(0));
+      if (!pull) return;
+    }
+    const messages = await pull.messages;
+    /** a pull of a consumer replaced since (an ephemeral one): nothing of it is written */
+    const stale = pull.consumer !== name;
     // once stopping, nothing new is pulled: the loop ends after this fetch
     //
     // Messages are rendered into a buffer while more are already waiting in the client,
@@ -386,13 +426,18 @@ export async function createListener(
           await flush();
           r = await next;
         }
-        if (r.done) break;
+        if (r.done) {
+          // it brought all it asked for: there is more, ask for it while this is written
+          if (got === pull.asked && !stopping && !stale && consumer)
+            ahead = startPull(consumer, stillNeeded(held.length));
+          break;
+        }
         const m = r.value;
         got++;
         received = Math.max(received, m.info.deliverySequence);
         next = iter.next();
         // pulled but not to be written: back to the server at once
-        if (stopping) {
+        if (stopping || stale) {
           if (ledger.alreadyWritten(m)) ledger.ackAgain(m);
           else handBack.push(m);
           continue;
@@ -418,7 +463,7 @@ export async function createListener(
     } finally {
       next.catch(() => undefined);
       await flush();
-      current = null;
+      if (current === messages) current = null;
       for (const m of handBack) m.nak();
     }
     // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
@@ -436,13 +481,22 @@ export async function createListener(
     let troubled = false;
     let unconfirmed = 0;
     try {
-      while (!stopping) {
+      // a pull asked for ahead is still read after a stop: what it brings is handed back
+      while (!stopping || ahead) {
         try {
           await pullOnce();
           if (troubled && !stopping) troubled = false;
         } catch (err) {
           consumer = undefined;
-          if (stopping) break;
+          if (stopping) {
+            // a pull asked for ahead is cut off: what it brought comes again after the ack wait
+            void ahead?.messages.then(
+              (m) => m.stop(),
+              () => undefined,
+            );
+            ahead = null;
+            break;
+          }
           if (err instanceof CliError) throw err;
           if (conn.nc.isClosed())
             throw toCliError(err, { phase: "request", servers: conn.settings.servers });

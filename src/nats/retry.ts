@@ -34,6 +34,8 @@ export interface RetryOptions {
   onRetry?(err: unknown, attempt: number, delayMs: number): void;
   /** stop retrying (Ctrl-C): the last failure is thrown as RetryBudgetExceeded */
   signal?: AbortSignal;
+  /** when the budget started (performance.now()): a first attempt made before this call */
+  startedAt?: number;
 }
 
 const FIRST_DELAY_MS = 100;
@@ -57,7 +59,7 @@ export async function withJsRetry<T>(
   fn: (a: RetryAttempt) => Promise<T>,
   opts: RetryOptions,
 ): Promise<T> {
-  const deadline = performance.now() + opts.budgetMs;
+  const deadline = (opts.startedAt ?? performance.now()) + opts.budgetMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn({ attempt, remainingMs: Math.max(1, deadline - performance.now()) });

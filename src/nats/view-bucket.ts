@@ -3,8 +3,9 @@
 // overwrite each other's work unseen), a lease key naming the one instance that
 // maintains the view, and purging a generation of keys. Works on nats-server 2.9.
 
-import type { KV, KvEntry, MsgHdrs, NatsConnection } from "nats";
-import { createHash, randomBytes } from "node:crypto";
+import type { KV, KvEntry } from "nats";
+import { createHash } from "node:crypto";
+import { connectionPublisher } from "./acked-publish.js";
 import type { Connection } from "./connection.js";
 import { jsApiOptions } from "./manager.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
@@ -94,13 +95,7 @@ export async function openViewBucket(
     throw toCliError(err, { phase: "request", servers: conn.settings.servers });
   }
   const encode = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8");
-  const { headers } = await import("nats");
-  const publish = ackedPublisher(
-    conn.nc,
-    conn.settings.inboxPrefix ?? "_INBOX",
-    conn.settings.timeoutMs,
-    headers,
-  );
+  const publish = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   // the subject kv.put writes a key to (a JetStream domain or a mirror change it)
   const editSubject = (key: string): string => {
     const bucket = kv as unknown as { subjectForKey?(k: string, edit: boolean): string };
@@ -132,7 +127,11 @@ export async function openViewBucket(
       const data = encode(value);
       try {
         try {
-          return await publish(editSubject(key), data, revision);
+          const ack = await publish(editSubject(key), data, {
+            timeoutMs: conn.settings.timeoutMs,
+            expectLastSubjectSeq: revision,
+          });
+          return ack.seq;
         } catch (err) {
           // a key deleted or purged has a marker kv.create writes over: its slow path knows how
           if (revision === 0 && isWrongRevision(err)) return await kv.create(key, data);
@@ -165,84 +164,6 @@ export async function openViewBucket(
       return true;
     },
   };
-}
-
-/** An error as nats.js shapes it (src/nats/errors.ts maps it by `code` and `api_error`). */
-function natsError(
-  message: string,
-  code: string,
-  api?: { code: number; err_code?: number; description: string },
-): Error {
-  return Object.assign(new Error(message), { code, api_error: api });
-}
-
-/**
- * Compare-and-set writes to JetStream, pipelined: each a plain publish whose ack comes back
- * on one subscription, resolved with the stored sequence (the key's new revision). The view's
- * writer makes one per record: nats.js's request per write (a timer, a promise chain and an
- * Error built for every answer, one socket write each) cost more than the write itself.
- * `revision` 0 expects no message on the subject yet. No answer within `timeoutMs` → TIMEOUT.
- */
-function ackedPublisher(
-  nc: NatsConnection,
-  inboxPrefix: string,
-  timeoutMs: number,
-  headers: () => MsgHdrs,
-): (subject: string, data: Uint8Array, revision: number) => Promise<number> {
-  const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
-  const waiting = new Map<
-    string,
-    { resolve(seq: number): void; reject(err: Error): void; deadline: number }
-  >();
-  let next = 0;
-  let sweeper: NodeJS.Timeout | undefined;
-  const sweep = () => {
-    const now = Date.now();
-    for (const [token, w] of waiting) {
-      if (w.deadline > now) continue;
-      waiting.delete(token);
-      w.reject(natsError("timeout", "TIMEOUT"));
-    }
-    if (waiting.size === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  };
-  nc.subscribe(`${inbox}*`, {
-    callback: (err, m) => {
-      if (err) return;
-      const w = waiting.get(m.subject.slice(inbox.length));
-      if (!w) return;
-      waiting.delete(m.subject.slice(inbox.length));
-      // no stream listens on the subject (the bucket was removed)
-      if (m.headers?.code === 503) return w.reject(natsError("no responders", "503"));
-      try {
-        const ack = JSON.parse(Buffer.from(m.data).toString("utf8")) as {
-          seq?: number;
-          error?: { code: number; err_code?: number; description: string };
-        };
-        if (ack.error)
-          w.reject(natsError(ack.error.description, String(ack.error.code), ack.error));
-        else w.resolve(ack.seq ?? 0);
-      } catch (e) {
-        w.reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    },
-  });
-  return (subject, data, revision) =>
-    new Promise<number>((resolve, reject) => {
-      const token = String(++next);
-      const h = headers();
-      h.set("Nats-Expected-Last-Subject-Sequence", String(revision));
-      waiting.set(token, { resolve, reject, deadline: Date.now() + timeoutMs });
-      sweeper ??= setInterval(sweep, Math.min(1000, timeoutMs)).unref();
-      try {
-        nc.publish(subject, data, { reply: inbox + token, headers: h });
-      } catch (err) {
-        waiting.delete(token);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
 }
 
 function isWrongRevision(err: unknown): boolean {

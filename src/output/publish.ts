@@ -60,8 +60,12 @@ export function renderPublished(
 export interface BulkFacts {
   stream: string;
   elapsedMs: number;
-  /** publish --file: lines read */
+  /**
+   * publish --file: the input's lines holding an event (every one of them is published, a
+   * duplicate, failed, not sent or not read), and its blank lines (skipped)
+   */
   lines?: number;
+  blankLines?: number;
   /** the first failures, for --json (at most a few thousand are kept) */
   failures: Array<Record<string, string | number>>;
   failuresOmitted: number;
@@ -80,7 +84,9 @@ export function bulkSummaryJson(s: BulkSummary, facts: BulkFacts) {
     duplicates: s.duplicates,
     failed: s.failed,
     not_sent: s.notSent,
-    ...(facts.lines !== undefined ? { lines: facts.lines } : {}),
+    ...(facts.lines !== undefined
+      ? { not_read: s.notRead, lines: facts.lines, blank_lines: facts.blankLines ?? 0 }
+      : {}),
     first_seq: s.firstSeq,
     last_seq: s.lastSeq,
     aborted: s.aborted,
@@ -132,6 +138,7 @@ export function renderBulkSummary(
         : ` (seq ${s.firstSeq}-${s.lastSeq})`;
   const failed = s.failed > 0 ? color.red(`${formatCount(s.failed)} failed`) : "0 failed";
   const notSent = s.notSent > 0 ? [`${formatCount(s.notSent)} not sent`] : [];
+  const notRead = s.notRead > 0 ? [`${formatCount(s.notRead)} not read`] : [];
   const speed = `in ${formatDuration(facts.elapsedMs)} (${formatCount(rate(acked, facts.elapsedMs))} events/s)`;
   const stop = s.interrupted
     ? "interrupted before the end of the input"
@@ -144,6 +151,7 @@ export function renderBulkSummary(
       plural(s.duplicates, "duplicate"),
       failed,
       ...notSent,
+      ...notRead,
     ].map((part, i, all) =>
       // the speed (and why it stopped) ends the last part
       i < all.length - 1 ? part : `${part} ${speed}` + (stop ? color.red(`; ${stop}`) : ""),

@@ -26,6 +26,7 @@ import {
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
+import { connectionPublisher } from "../nats/acked-publish.js";
 import { publishMessage } from "../nats/publish.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
@@ -212,6 +213,8 @@ function publisher(
   view: ServeView,
   onRetried: () => void,
 ) {
+  // plain publishes answered on the connection's ack inbox, as publish --file sends them
+  const via = connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
     const ack = await publishMessage(
@@ -222,6 +225,7 @@ function publisher(
         msgID: msgId ?? messageIdFor(event),
         timeoutMs: conn.settings.timeoutMs,
         expectStream: stream,
+        via: await via,
       },
     ).catch((err: unknown) => {
       // a full stream or account: /healthz says so until a publish is stored

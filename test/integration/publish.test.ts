@@ -268,7 +268,16 @@ describe("publish --file", () => {
     const json = await ts(["publish", "--file", path, "--stream", stream, "--json"]);
     expect(json.code).toBe(2);
     const summary = json.json();
-    expect(summary).toMatchObject({ published: 0, duplicates: 3, failed: 7, lines: 11 });
+    // every line holding an event is accounted for; the blank one is counted apart
+    expect(summary).toMatchObject({
+      published: 0,
+      duplicates: 3,
+      failed: 7,
+      not_sent: 0,
+      not_read: 0,
+      lines: 10,
+      blank_lines: 1,
+    });
     expect(summary.failures.map((f: { line: number }) => f.line)).toEqual([2, 4, 5, 6, 7, 8, 9]);
     expect(summary.failures[0].exit_code).toBe(2);
   });
@@ -284,6 +293,37 @@ describe("publish --file", () => {
     expect(r.stderr).toMatch(/line 2: invalid JSON/);
     expect(r.stderr).toMatch(/stopped at line 2/);
     expect(await storedMessages(server.url, stream)).toHaveLength(1);
+  });
+
+  it("--fail-fast accounts for every line, those never read included, in JSON and in words", async () => {
+    const stream = await newStream();
+    // far more than one read of the file holds: most lines are never read after the stop
+    const lines: Array<string | object> = [event(1), "oops", ""];
+    for (let n = 2; n <= 19_999; n++) lines.push(event(n));
+    const path = file("ff-count.ndjson", lines);
+    const env = { TWEETSTREAM_STREAM: stream };
+    const json = await ts(["publish", "--file", path, "--fail-fast", "--json"], { env });
+    expect(json.code).toBe(2);
+    const s = json.json();
+    expect(s.lines).toBe(20_000);
+    expect(s.blank_lines).toBe(1);
+    expect(s.not_read).toBeGreaterThan(0);
+    expect(s.published + s.duplicates + s.failed + s.not_sent + s.not_read).toBe(s.lines);
+    expect(json.stderr).toMatch(/error: 1 of 20,000 events failed \(stopped at line 2/);
+
+    const human = await ts(["publish", "--file", path, "--fail-fast"], { env });
+    expect(human.code).toBe(2);
+    const words = human.stdout.replace(/\s+/g, " ");
+    const count = (what: string) =>
+      Number((new RegExp(`([\\d,]+) ${what}`).exec(words)?.[1] ?? "NaN").replace(/,/g, ""));
+    expect(
+      count("events? to stream") +
+        count("duplicates?") +
+        count("failed") +
+        count("not sent") +
+        count("not read"),
+    ).toBe(20_000);
+    expect(human.stderr).toMatch(/error: 1 of 20,000 events failed/);
   });
 
   it("reads stdin with --file -, and accepts the documented short form", async () => {

@@ -7,6 +7,8 @@ const [url, stream, countText] = process.argv.slice(2);
 const count = Number(countText);
 const nc = await connect({ servers: url });
 const jsm = await nc.jetstreamManager();
+// a fresh durable each run: from the start of the stream
+await jsm.consumers.delete(/** @type {string} */ (stream), "baseline").catch(() => undefined);
 await jsm.consumers.add(/** @type {string} */ (stream), {
   durable_name: "baseline",
   ack_policy: AckPolicy.Explicit,

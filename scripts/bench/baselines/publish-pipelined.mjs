@@ -5,27 +5,15 @@
 // unacknowledged at once. No validation, no progress, no retries.
 // Usage: node publish-pipelined.mjs <url> <stream> <file.ndjson> [window]
 
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { connect } from "nats";
+import { msgID } from "./msg-id.mjs";
 
 const [url, stream, file, windowArg] = process.argv.slice(2);
 if (!url || !stream || !file)
   throw new Error("usage: publish-pipelined.mjs <url> <stream> <file> [window]");
 const window = Number(windowArg ?? 256);
-
-/**
- * tweetstream's message id: a tweet's id; a like's derived from the whole event.
- * @param {{ messageType: string, id: string, message: string, date: string, author: string }} e
- */
-function msgID(e) {
-  if (e.messageType === "tweet_created") return e.id;
-  const hash = createHash("sha256")
-    .update([e.messageType, e.id, e.author, e.date, e.message].join("\u0000"))
-    .digest("hex");
-  return `like-${hash.slice(0, 40)}`;
-}
 
 const nc = await connect({ servers: url });
 const js = nc.jetstream();

@@ -1,0 +1,173 @@
+// Publishing to JetStream at the protocol's pace: each message a plain publish whose
+// JetStream ack comes back on one shared subscription, matched by a token in its reply
+// subject. nats.js's js.publish makes a request per message (a timer, a promise chain, an
+// Error built for a stack trace, its own header handling): about three times the client
+// CPU of the publish itself. The answers are shaped as nats.js shapes them (`code`,
+// `api_error`), so errors.ts classifies them in the one place, and retry.ts retries them.
+// One publisher per connection; it holds only the acks still awaited.
+
+import type { MsgHdrs, NatsConnection } from "nats";
+import { randomBytes } from "node:crypto";
+
+/** What the stream answered: where the message is stored. */
+export interface JsAck {
+  stream: string;
+  seq: number;
+  /** the stream already held a message with this Nats-Msg-Id */
+  duplicate: boolean;
+}
+
+export interface AckedPublishOptions {
+  /** no ack within this → a TIMEOUT error */
+  timeoutMs: number;
+  msgID?: string;
+  /** Nats-Expected-Stream: refuse to store in any other stream */
+  expectStream?: string;
+  /** Nats-Expected-Last-Subject-Sequence (0: nothing stored on the subject yet) */
+  expectLastSubjectSeq?: number;
+}
+
+export type AckedPublish = (
+  subject: string,
+  data: Uint8Array,
+  opts: AckedPublishOptions,
+) => Promise<JsAck>;
+
+/** An error as nats.js shapes it (src/nats/errors.ts maps it by `code` and `api_error`). */
+function natsError(
+  message: string,
+  code: string,
+  api?: { code: number; err_code?: number; description: string },
+): Error {
+  return Object.assign(new Error(message), { code, api_error: api });
+}
+
+interface Waiter {
+  resolve(ack: JsAck): void;
+  reject(err: Error): void;
+  deadline: number;
+  subject: string;
+}
+
+/** Parses one answer on the ack inbox the way js.publish would. */
+function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
+  // no stream listens on the subject (or its leader is away)
+  if (status === 503) return w.reject(natsError("no responders", "503"));
+  let ack: {
+    stream?: string;
+    seq?: number;
+    duplicate?: boolean;
+    error?: { code: number; err_code?: number; description: string };
+  };
+  try {
+    ack = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString("utf8"));
+  } catch (e) {
+    return w.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+  if (ack.error) {
+    const description = ack.error.description ?? "";
+    return w.reject(natsError(description.toLowerCase(), String(ack.error.code), ack.error));
+  }
+  if (!ack.stream) return w.reject(natsError("invalid JetStream publish ack", "BAD_JSON"));
+  w.resolve({ stream: ack.stream, seq: ack.seq ?? 0, duplicate: ack.duplicate === true });
+}
+
+/**
+ * A pipelined publisher on `nc`: any number of publishes may await their ack at once.
+ * `headers` is nats.js's header factory (passed in so that this module loads no client).
+ */
+export function ackedPublisher(
+  nc: NatsConnection,
+  inboxPrefix: string,
+  headers: () => MsgHdrs,
+): AckedPublish {
+  const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
+  const waiting = new Map<string, Waiter>();
+  let next = 0;
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const [token, w] of waiting) {
+      if (w.deadline > now) continue;
+      waiting.delete(token);
+      w.reject(natsError("timeout", "TIMEOUT"));
+    }
+    if (waiting.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const rejectAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  const sub = nc.subscribe(`${inbox}*`, {
+    callback: (err, m) => {
+      // the ack inbox may not be subscribed to (permissions): no ack will come
+      if (err) return rejectAll(err);
+      const token = m.subject.slice(inbox.length);
+      const w = waiting.get(token);
+      if (!w) return; // timed out already
+      waiting.delete(token);
+      settle(w, m.headers?.code, m.data);
+    },
+  });
+  // the connection closed: nothing awaited will be answered
+  void sub.closed.then(() => rejectAll(natsError("connection closed", "CONNECTION_CLOSED")));
+  // A publish the user may not make gets no ack: the server says so on the connection, one
+  // error per publish refused, as nats.js reports it to a request on that subject.
+  void (async () => {
+    for await (const s of nc.status()) {
+      // moved to another server (a failover): what was sent to the old one may never be
+      // answered; a transient timeout, retried at once with the same message id
+      if (s.type === "reconnect") {
+        rejectAll(natsError("the connection moved to another server before the ack", "TIMEOUT"));
+        continue;
+      }
+      const denied = s.permissionContext;
+      if (s.data !== "PERMISSIONS_VIOLATION" || denied?.operation !== "publish") continue;
+      for (const [token, w] of waiting) {
+        if (w.subject !== denied.subject) continue;
+        waiting.delete(token);
+        const message = `Permissions Violation for Publish to "${denied.subject}"`;
+        w.reject(
+          Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), { permissionContext: denied }),
+        );
+        break;
+      }
+    }
+  })().catch(() => undefined);
+  return (subject, data, opts) =>
+    new Promise<JsAck>((resolve, reject) => {
+      const token = String(++next);
+      const h = headers();
+      if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
+      if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+      if (opts.expectLastSubjectSeq !== undefined)
+        h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSeq));
+      try {
+        nc.publish(subject, data, { reply: inbox + token, headers: h });
+      } catch (err) {
+        return reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      waiting.set(token, { resolve, reject, deadline: Date.now() + opts.timeoutMs, subject });
+      // a quarter of the timeout: an ack is given up at most 25% late
+      sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, opts.timeoutMs / 4))).unref();
+    });
+}
+
+const byConnection = new WeakMap<NatsConnection, AckedPublish>();
+
+/** The one acked publisher of a connection (created on first use). */
+export async function connectionPublisher(
+  nc: NatsConnection,
+  inboxPrefix = "_INBOX",
+): Promise<AckedPublish> {
+  let p = byConnection.get(nc);
+  if (!p) {
+    const { headers } = await import("nats");
+    p = byConnection.get(nc) ?? ackedPublisher(nc, inboxPrefix, headers);
+    byConnection.set(nc, p);
+  }
+  return p;
+}

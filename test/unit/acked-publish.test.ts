@@ -1,0 +1,127 @@
+// The acked publisher against an in-memory fake of the connection: each answer on the ack
+// inbox settles the publish it belongs to, shaped as nats.js shapes it, so that errors.ts
+// classifies it as it does a js.publish answer. (The real server: publish.test.ts,
+// errors.test.ts, serve-errors.test.ts and the cluster scenarios.)
+
+import { headers, type Msg, type NatsConnection, type Status } from "nats";
+import { describe, expect, it } from "vitest";
+import { ackedPublisher } from "../../src/nats/acked-publish.js";
+import { isTransient, toCliError } from "../../src/nats/errors.js";
+import { ExitCode } from "../../src/errors.js";
+
+interface Sent {
+  subject: string;
+  reply: string;
+  headers: Record<string, string | undefined>;
+}
+
+/** A connection that records publishes and lets the test answer them. */
+function fakeConnection() {
+  let deliver: ((err: Error | null, m: Msg) => void) | undefined;
+  const statuses: Status[] = [];
+  let wakeStatus: (() => void) | undefined;
+  const sent: Sent[] = [];
+  const nc = {
+    subscribe(_subject: string, opts: { callback: (err: Error | null, m: Msg) => void }) {
+      deliver = opts.callback;
+      return { closed: new Promise(() => undefined) };
+    },
+    publish(
+      subject: string,
+      _data: Uint8Array,
+      opts: { reply: string; headers: ReturnType<typeof headers> },
+    ) {
+      sent.push({
+        subject,
+        reply: opts.reply,
+        headers: {
+          "Nats-Msg-Id": opts.headers.get("Nats-Msg-Id") || undefined,
+          "Nats-Expected-Stream": opts.headers.get("Nats-Expected-Stream") || undefined,
+        },
+      });
+    },
+    status() {
+      return {
+        async *[Symbol.asyncIterator]() {
+          for (;;) {
+            while (statuses.length > 0) yield statuses.shift()!;
+            await new Promise<void>((r) => (wakeStatus = r));
+          }
+        },
+      };
+    },
+  } as unknown as NatsConnection;
+  const answer = (reply: string, body: unknown, code?: number) =>
+    deliver!(null, {
+      subject: reply,
+      data: new TextEncoder().encode(body === undefined ? "" : JSON.stringify(body)),
+      headers: code === undefined ? undefined : { code },
+    } as unknown as Msg);
+  const status = (s: Status) => {
+    statuses.push(s);
+    wakeStatus?.();
+  };
+  return { nc, sent, answer, status };
+}
+
+describe("acked publisher", () => {
+  it("sends the message id and expected stream, and resolves with the stream's ack", async () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const a = publish("S.tweet_created", new Uint8Array(), {
+      timeoutMs: 1000,
+      msgID: "id-1",
+      expectStream: "S",
+    });
+    const b = publish("S.tweet_created", new Uint8Array(), { timeoutMs: 1000, msgID: "id-2" });
+    expect(f.sent.map((s) => s.headers)).toEqual([
+      { "Nats-Msg-Id": "id-1", "Nats-Expected-Stream": "S" },
+      { "Nats-Msg-Id": "id-2", "Nats-Expected-Stream": undefined },
+    ]);
+    expect(f.sent[0]!.reply).not.toBe(f.sent[1]!.reply);
+    // answers in any order reach their own publish
+    f.answer(f.sent[1]!.reply, { stream: "S", seq: 8, duplicate: true });
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 7 });
+    await expect(a).resolves.toEqual({ stream: "S", seq: 7, duplicate: false });
+    await expect(b).resolves.toEqual({ stream: "S", seq: 8, duplicate: true });
+  });
+
+  it("shapes failures as nats.js does: an API error, no responders, a timeout", async () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const full = publish("S.x", new Uint8Array(), { timeoutMs: 1000 });
+    const none = publish("S.x", new Uint8Array(), { timeoutMs: 1000 });
+    const late = publish("S.x", new Uint8Array(), { timeoutMs: 20 });
+    f.answer(f.sent[0]!.reply, {
+      error: { code: 503, err_code: 10077, description: "maximum messages exceeded" },
+    });
+    f.answer(f.sent[1]!.reply, undefined, 503);
+    const apiErr = await full.catch((e: unknown) => e);
+    expect(apiErr).toMatchObject({ api_error: { err_code: 10077 } });
+    const noResponders = await none.catch((e: unknown) => e);
+    expect(noResponders).toMatchObject({ code: "503" });
+    expect(isTransient(noResponders)).toBe(true);
+    const timeout = await late.catch((e: unknown) => e);
+    expect(timeout).toMatchObject({ code: "TIMEOUT" });
+    expect(isTransient(timeout)).toBe(true);
+    // an answer after the timeout is ignored
+    f.answer(f.sent[2]!.reply, { stream: "S", seq: 1 });
+  });
+
+  it("a publish the server refuses fails at once with permission denied, only that one", async () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const ok = publish("S.tweet_created", new Uint8Array(), { timeoutMs: 5000 });
+    const denied = publish("S.tweet_liked", new Uint8Array(), { timeoutMs: 5000 });
+    f.status({
+      type: "error",
+      data: "PERMISSIONS_VIOLATION",
+      permissionContext: { operation: "publish", subject: "S.tweet_liked" },
+    } as Status);
+    const err = await denied.catch((e: unknown) => e);
+    expect(toCliError(err).exitCode).toBe(ExitCode.Connection);
+    expect(toCliError(err).message).toMatch(/permission denied.*S\.tweet_liked/i);
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 1 });
+    await expect(ok).resolves.toMatchObject({ seq: 1 });
+  });
+});
