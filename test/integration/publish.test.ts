@@ -309,7 +309,11 @@ describe("publish --file", () => {
     expect(s.blank_lines).toBe(1);
     expect(s.not_read).toBeGreaterThan(0);
     expect(s.published + s.duplicates + s.failed + s.not_sent + s.not_read).toBe(s.lines);
-    expect(json.stderr).toMatch(/error: 1 of 20,000 events failed \(stopped at line 2/);
+    // under --json the error is one JSON object on stderr (docs/output.md)
+    const error = JSON.parse(json.stderr.trim().split("\n").at(-1)!) as {
+      error: { message: string };
+    };
+    expect(error.error.message).toMatch(/^1 of 20,000 events failed \(stopped at line 2/);
 
     const human = await ts(["publish", "--file", path, "--fail-fast"], { env });
     expect(human.code).toBe(2);
