@@ -252,9 +252,13 @@ describe("view", () => {
     const last = r.seqs[r.seqs.length - 1]!;
     expect(r.seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
     expect(last).toBeLessThan(20_000);
-    expect(r.stderr).toBe(
-      `error: view stopped early: ${last} of 20000 messages shown (the last printed at stream sequence ${last}; go on with --seq ${last + 1}): no message came within 6s (the retry budget, 3 x --timeout): the server did not answer\n`,
-    );
+    // view --json: the error is one JSON object on stderr (docs/output.md)
+    expect(JSON.parse(r.stderr)).toEqual({
+      error: {
+        message: `view stopped early: ${last} of 20000 messages shown (the last printed at stream sequence ${last}; go on with --seq ${last + 1}): no message came within 6s (the retry budget, 3 x --timeout): the server did not answer`,
+        exit: 6,
+      },
+    });
   }, 60_000);
 
   it("ends quietly when stdout closes early (| head -1)", async () => {
