@@ -6,6 +6,7 @@
 
 import { createServer } from "node:net";
 import { startServer } from "./nats-server.mjs";
+import { startTcpProxy } from "./tcp-proxy.mjs";
 
 /**
  * @typedef {object} ClusterNode
@@ -34,6 +35,22 @@ import { startServer } from "./nats-server.mjs";
  * @property {(stream: string, consumer: string, timeoutMs?: number) => Promise<string>} consumerLeader
  * @property {(stream: string, timeoutMs?: number) => Promise<void>} waitStreamCurrent every replica current
  * @property {() => Promise<void>} stop kill every node (by PID) and remove the stores
+ * @property {Partition | undefined} partition with `proxied: true`: the links' proxies
+ */
+
+/**
+ * Every route between two nodes and every client link goes through a TCP proxy of ours
+ * (tcp-proxy.mjs): node a's route to b through proxy a>b, clients to node n through n's client
+ * proxy. Servers started with --no_advertise: a client knows only the URLs it was given.
+ * @typedef {object} Partition
+ * @property {(name: string) => string} clientUrl node's client URL through its proxy
+ * @property {string} servers every node's proxied client URL, comma-separated
+ * @property {(name: string) => void} isolate cut every route between node and the others (held open)
+ * @property {(from: string, to: string) => void} cutOneWay route bytes from → to stop, to → from flow
+ * @property {(name: string) => void} cutClient the node's client links (held open)
+ * @property {(ms: number) => void} latency on every route (0: none)
+ * @property {() => void} heal every link forwards again, no latency
+ * @property {() => Promise<string[]>} bypasses routes not through a proxy ("n1<-127.0.0.1:port")
  */
 
 /** A port free right now on 127.0.0.1 (the OS picks it). */
@@ -77,7 +94,7 @@ async function monitor(port, path) {
 }
 
 /**
- * @param {{ size?: number, name?: string, args?: string[] }} [opts]
+ * @param {{ size?: number, name?: string, args?: string[], proxied?: boolean }} [opts]
  * @returns {Promise<Cluster>}
  */
 export async function startCluster(opts = {}) {
@@ -87,11 +104,14 @@ export async function startCluster(opts = {}) {
   // between, so a failed start is tried again with new ports
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launchCluster(size, clusterName, opts.args ?? []);
+      return await launchCluster(size, clusterName, opts.args ?? [], opts.proxied ?? false);
     } catch (err) {
       // a port taken in between, or a node that never saw its peers (seen once on a loaded
       // machine): start again with new ports
-      if (attempt >= 3 || !/address already in use|bind|timed out waiting/i.test(String(err)))
+      if (
+        attempt >= 3 ||
+        !/address already in use|bind|timed out waiting|not through a proxy/i.test(String(err))
+      )
         throw err;
     }
   }
@@ -101,9 +121,10 @@ export async function startCluster(opts = {}) {
  * @param {number} size
  * @param {string} clusterName
  * @param {string[]} extraArgs
+ * @param {boolean} proxied
  * @returns {Promise<Cluster>}
  */
-async function launchCluster(size, clusterName, extraArgs) {
+async function launchCluster(size, clusterName, extraArgs, proxied) {
   const names = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   /** @type {number[]} */
   const routePorts = [];
@@ -113,6 +134,23 @@ async function launchCluster(size, clusterName, extraArgs) {
     routePorts.push(/** @type {number} */ (await freePort()));
     monitorPorts.push(/** @type {number} */ (await freePort()));
   }
+  // proxied: routeProxies[i][j] carries node i's route to node j
+  /** @type {Array<Array<import("./tcp-proxy.mjs").TcpProxy | undefined>>} */
+  const routeProxies = [];
+  /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */
+  const clientProxies = [];
+  const closeProxies = async () => {
+    await Promise.all([...routeProxies.flat(), ...clientProxies].map((p) => p?.close()));
+  };
+  if (proxied) {
+    for (let i = 0; i < size; i++) {
+      routeProxies.push([]);
+      for (let j = 0; j < size; j++)
+        routeProxies[i]?.push(i === j ? undefined : await startTcpProxy(routePorts[j] ?? 0));
+    }
+  }
+  const routeTo = (/** @type {number} */ i, /** @type {number} */ j) =>
+    proxied ? (routeProxies[i]?.[j]?.port ?? 0) : (routePorts[j] ?? 0);
   /** @type {import("./nats-server.mjs").TestServer[]} */
   const servers = [];
   /** @type {Set<string>} */
@@ -121,6 +159,7 @@ async function launchCluster(size, clusterName, extraArgs) {
   const down = new Set();
   const stopAll = async () => {
     await Promise.all(servers.map((s) => s.stop()));
+    await closeProxies();
   };
   try {
     // started together: a JetStream node waits for its peers before it is ready
@@ -135,12 +174,14 @@ async function launchCluster(size, clusterName, extraArgs) {
             "--cluster",
             `nats://127.0.0.1:${routePorts[i]}`,
             "--routes",
-            routePorts
-              .filter((_, j) => j !== i)
-              .map((p) => `nats://127.0.0.1:${p}`)
+            names
+              .map((_, j) => j)
+              .filter((j) => j !== i)
+              .map((j) => `nats://127.0.0.1:${routeTo(i, j)}`)
               .join(","),
             "-m",
             String(monitorPorts[i]),
+            ...(proxied ? ["--no_advertise=true"] : []),
             ...extraArgs,
           ],
         }).then((s) => {
@@ -150,8 +191,10 @@ async function launchCluster(size, clusterName, extraArgs) {
       ),
     );
     servers.splice(0, servers.length, ...started);
+    if (proxied) for (const s of servers) clientProxies.push(await startTcpProxy(s.port));
   } catch (err) {
     await Promise.all(servers.filter(Boolean).map((s) => s.stop()));
+    await closeProxies();
     throw err;
   }
 
@@ -214,8 +257,67 @@ async function launchCluster(size, clusterName, extraArgs) {
     return undefined;
   };
 
+  const allRouteProxies = () =>
+    /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */ (routeProxies.flat().filter(Boolean));
+  /** both proxies between nodes i and j: i's route to j and j's route to i */
+  const between = (/** @type {number} */ i, /** @type {number} */ j) => ({
+    fromI: routeProxies[i]?.[j],
+    fromJ: routeProxies[j]?.[i],
+  });
+  /** @type {Partition | undefined} */
+  const partition = proxied
+    ? {
+        clientUrl: (name) => `nats://127.0.0.1:${clientProxies[index(name)]?.port ?? 0}`,
+        get servers() {
+          return clientProxies.map((p) => `nats://127.0.0.1:${p.port}`).join(",");
+        },
+        isolate(name) {
+          const i = index(name);
+          for (let j = 0; j < size; j++) {
+            if (j === i) continue;
+            const { fromI, fromJ } = between(i, j);
+            fromI?.cut();
+            fromJ?.cut();
+          }
+        },
+        cutOneWay(from, to) {
+          // on a's proxy to b, bytes a → b go "up"; on b's proxy to a, they come back "down"
+          const { fromI, fromJ } = between(index(from), index(to));
+          fromI?.cut("up");
+          fromJ?.cut("down");
+        },
+        cutClient(name) {
+          clientProxies[index(name)]?.cut();
+        },
+        latency(ms) {
+          for (const p of allRouteProxies()) p.latency(ms);
+        },
+        heal() {
+          for (const p of [...allRouteProxies(), ...clientProxies]) {
+            p.heal();
+            p.latency(0);
+          }
+        },
+        async bypasses() {
+          const proxyPorts = new Set(allRouteProxies().map((p) => p.port));
+          const upstream = new Set(allRouteProxies().flatMap((p) => p.upstreamPorts()));
+          /** @type {string[]} */
+          const direct = [];
+          for (let i = 0; i < size; i++) {
+            const routez = await monitor(monitorPorts[i] ?? 0, "/routez");
+            for (const r of routez.routes ?? []) {
+              const ok = r.did_solicit ? proxyPorts.has(r.port) : upstream.has(r.port);
+              if (!ok) direct.push(`${names[i]}${r.did_solicit ? "->" : "<-"}${r.ip}:${r.port}`);
+            }
+          }
+          return direct;
+        },
+      }
+    : undefined;
+
   /** @type {Cluster} */
   const cluster = {
+    partition,
     name: clusterName,
     get servers() {
       return servers.map((s) => s.url).join(",");
@@ -321,6 +423,8 @@ async function launchCluster(size, clusterName, extraArgs) {
       20_000,
       "every route up",
     );
+    const direct = (await partition?.bypasses()) ?? [];
+    if (direct.length > 0) throw new Error(`routes not through a proxy: ${direct.join(", ")}`);
   } catch (err) {
     await cluster.stop();
     throw err;
