@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
+import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import { addStream, apiStreamInfo, type StreamRequest } from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import { validateStreamName } from "../../parse.js";
@@ -59,6 +60,8 @@ export const addCommand = addLeafOptions(
       const request = withDefaults(streamName, given);
       const conn = await ctx.connect();
       const result = await addStream(await conn.jsm(), request);
+      const note = replicaSafetyNote(conn.nc.info?.version, result.info.config.num_replicas);
+      if (note) ctx.out.warn(note);
       if (ctx.out.json)
         return ctx.out.printJson(apiStreamInfo(result.info, result.status === "created"));
       const c = ctx.out.color;
