@@ -291,6 +291,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       maxBodyBytes: opts.maxBodyBytes,
       publish: publisher(c, stream, connection),
       storedEvent: storedEventAt(c, stream),
+      streamLastSeq: async () => (await streamState(c, stream)).last_seq,
       health: healthCheck(c, stream, connection, view),
       logError: (text) => out.warn(text),
       front: webFront(opts.cors, (text) => out.warn(text)),
