@@ -80,7 +80,9 @@ describe("serve: a tweet the view lacks", () => {
     const like = await fetch(`${base}/tweets/new/likes`, { method: "POST" });
     expect(like.status).toBe(503);
     expect(like.headers.get("retry-after")).toBe("1");
-    expect((await like.json()).error).toMatch(/not in the view yet \(read up to 5, stream at 9\)/);
+    expect(((await like.json()) as { error: string }).error).toMatch(
+      /not in the view yet \(read up to 5, stream at 9\)/,
+    );
     const get = await fetch(`${base}/tweets/new`);
     expect(get.status).toBe(503);
   });
