@@ -40,8 +40,8 @@ import { startTcpProxy } from "./tcp-proxy.mjs";
 
 /**
  * Every route between two nodes and every client link goes through a TCP proxy of ours
- * (tcp-proxy.mjs): node a's route to b through proxy a>b, clients to node n through n's client
- * proxy. Servers started with --no_advertise: a client knows only the URLs it was given.
+ * (tcp-proxy.mjs): every route to node n through n's route proxy (its links tagged with the node
+ * that opened them), clients to node n through n's client proxy. Servers started with --no_advertise: a client knows only the URLs it was given.
  * @typedef {object} Partition
  * @property {(name: string) => string} clientUrl node's client URL through its proxy
  * @property {string} servers every node's proxied client URL, comma-separated
@@ -134,23 +134,31 @@ async function launchCluster(size, clusterName, extraArgs, proxied) {
     routePorts.push(/** @type {number} */ (await freePort()));
     monitorPorts.push(/** @type {number} */ (await freePort()));
   }
-  // proxied: routeProxies[i][j] carries node i's route to node j
-  /** @type {Array<Array<import("./tcp-proxy.mjs").TcpProxy | undefined>>} */
+  // proxied: every route to node j goes through routeProxies[j], which j also advertises to
+  // its peers (so a route learnt by gossip is one they have configured, never a direct one);
+  // each link is tagged with the name of the server that opened it (from its route CONNECT)
+  /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */
   const routeProxies = [];
   /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */
   const clientProxies = [];
+  /** "a>b": bytes from node a to node b stop */
+  const blocked = new Set();
+  /** server id (what a route's CONNECT carries; new at each start) → node name */
+  const nameOfId = new Map();
   const closeProxies = async () => {
-    await Promise.all([...routeProxies.flat(), ...clientProxies].map((p) => p?.close()));
+    await Promise.all([...routeProxies, ...clientProxies].map((p) => p.close()));
   };
   if (proxied) {
-    for (let i = 0; i < size; i++) {
-      routeProxies.push([]);
-      for (let j = 0; j < size; j++)
-        routeProxies[i]?.push(i === j ? undefined : await startTcpProxy(routePorts[j] ?? 0));
+    for (let j = 0; j < size; j++) {
+      const proxy = await startTcpProxy(routePorts[j] ?? 0, {
+        tagOf: (chunk) =>
+          /^CONNECT [^\n]*"name":"([^"]*)"/.exec(chunk.toString("latin1"))?.[1] ?? "",
+      });
+      routeProxies.push(proxy);
     }
   }
-  const routeTo = (/** @type {number} */ i, /** @type {number} */ j) =>
-    proxied ? (routeProxies[i]?.[j]?.port ?? 0) : (routePorts[j] ?? 0);
+  const routeTo = (/** @type {number} */ j) =>
+    proxied ? (routeProxies[j]?.port ?? 0) : (routePorts[j] ?? 0);
   /** @type {import("./nats-server.mjs").TestServer[]} */
   const servers = [];
   /** @type {Set<string>} */
@@ -177,11 +185,13 @@ async function launchCluster(size, clusterName, extraArgs, proxied) {
             names
               .map((_, j) => j)
               .filter((j) => j !== i)
-              .map((j) => `nats://127.0.0.1:${routeTo(i, j)}`)
+              .map((j) => `nats://127.0.0.1:${routeTo(j)}`)
               .join(","),
             "-m",
             String(monitorPorts[i]),
-            ...(proxied ? ["--no_advertise=true"] : []),
+            ...(proxied
+              ? ["--no_advertise=true", "--cluster_advertise", `127.0.0.1:${routeTo(i)}`]
+              : []),
             ...extraArgs,
           ],
         }).then((s) => {
@@ -257,13 +267,26 @@ async function launchCluster(size, clusterName, extraArgs, proxied) {
     return undefined;
   };
 
-  const allRouteProxies = () =>
-    /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */ (routeProxies.flat().filter(Boolean));
-  /** both proxies between nodes i and j: i's route to j and j's route to i */
-  const between = (/** @type {number} */ i, /** @type {number} */ j) => ({
-    fromI: routeProxies[i]?.[j],
-    fromJ: routeProxies[j]?.[i],
-  });
+  /** each live node's server id, from its /varz */
+  const learnIds = async () => {
+    for (const i of live()) {
+      const varz = await monitor(monitorPorts[i] ?? 0, "/varz");
+      if (varz?.server_id) nameOfId.set(varz.server_id, names[i]);
+    }
+  };
+  /** every route proxy cuts what `blocked` says of its links (tagged with their source) */
+  const applyCuts = () => {
+    routeProxies.forEach((p, j) => {
+      const target = names[j] ?? "";
+      p.cutByTag((id) => {
+        const from = nameOfId.get(id) ?? id;
+        return {
+          up: blocked.has(`${from}>${target}`),
+          down: blocked.has(`${target}>${from}`),
+        };
+      });
+    });
+  };
   /** @type {Partition | undefined} */
   const partition = proxied
     ? {
@@ -272,37 +295,38 @@ async function launchCluster(size, clusterName, extraArgs, proxied) {
           return clientProxies.map((p) => `nats://127.0.0.1:${p.port}`).join(",");
         },
         isolate(name) {
-          const i = index(name);
-          for (let j = 0; j < size; j++) {
-            if (j === i) continue;
-            const { fromI, fromJ } = between(i, j);
-            fromI?.cut();
-            fromJ?.cut();
+          for (const other of names) {
+            if (other === name) continue;
+            blocked.add(`${name}>${other}`);
+            blocked.add(`${other}>${name}`);
           }
+          applyCuts();
         },
         cutOneWay(from, to) {
-          // on a's proxy to b, bytes a → b go "up"; on b's proxy to a, they come back "down"
-          const { fromI, fromJ } = between(index(from), index(to));
-          fromI?.cut("up");
-          fromJ?.cut("down");
+          blocked.add(`${from}>${to}`);
+          applyCuts();
         },
         cutClient(name) {
           clientProxies[index(name)]?.cut();
         },
         latency(ms) {
-          for (const p of allRouteProxies()) p.latency(ms);
+          for (const p of routeProxies) p.latency(ms);
         },
         heal() {
-          for (const p of [...allRouteProxies(), ...clientProxies]) {
-            p.heal();
-            p.latency(0);
-          }
+          blocked.clear();
+          applyCuts();
+          for (const p of clientProxies) p.heal();
+          for (const p of routeProxies) p.latency(0);
         },
         async bypasses() {
-          const proxyPorts = new Set(allRouteProxies().map((p) => p.port));
-          const upstream = new Set(allRouteProxies().flatMap((p) => p.upstreamPorts()));
+          const proxyPorts = new Set(routeProxies.map((p) => p.port));
+          const upstream = new Set(routeProxies.flatMap((p) => p.upstreamPorts()));
+          await learnIds();
+          const untagged = routeProxies.flatMap((p) => p.tags()).filter((t) => !nameOfId.has(t));
           /** @type {string[]} */
-          const direct = [];
+          const direct = untagged.map(
+            (t) => `a route link whose source is unknown (${t || "no name"})`,
+          );
           for (let i = 0; i < size; i++) {
             const routez = await monitor(monitorPorts[i] ?? 0, "/routez");
             for (const r of routez.routes ?? []) {
@@ -349,6 +373,7 @@ async function launchCluster(size, clusterName, extraArgs, proxied) {
       await servers[i]?.restart();
       paused.delete(name);
       down.delete(name);
+      if (proxied) await learnIds();
       // back when its JetStream has caught up with the meta leader (/healthz ok)
       await poll(
         async () => (await monitor(monitorPorts[i] ?? 0, "/healthz"))?.status === "ok",

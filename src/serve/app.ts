@@ -189,11 +189,19 @@ export async function knownTweet(
   streamLastSeq: () => Promise<number>,
   id: string,
 ): Promise<TweetDetail> {
-  const known = await view.tweet(id);
+  // the view reads what memory lacks from its bucket: NATS unreachable is "not known yet"
+  const lookup = () =>
+    view.tweet(id).catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new HttpError(503, `tweet ${id} could not be looked up (${why}); retry`, {
+        "Retry-After": "1",
+      });
+    });
+  const known = await lookup();
   if (known) return known;
   const last = await streamLastSeq().catch(() => undefined);
   if (last !== undefined) await view.waitForSeq(last, CATCH_UP_MS);
-  const found = await view.tweet(id);
+  const found = await lookup();
   if (found) return found;
   if (last !== undefined && view.lastSeq >= last) {
     throw new HttpError(404, `tweet ${id} not found`);

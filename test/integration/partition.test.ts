@@ -300,6 +300,8 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     const n = 1_500;
     const leader = await cluster.streamLeader(stream);
     const follower = cluster.nodes.map((x) => x.name).find((x) => x !== leader)!;
+    // cut off before the run starts: every write goes through the minority side first
+    net.isolate(follower);
     const run = startCli(
       [
         "tweet",
@@ -314,11 +316,24 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
       ],
       { url: net.clientUrl(follower) },
     );
-    await waitFor(async () => (await storedCount(stream)) >= n / 5, 60_000, `${n / 5} stored`);
-    net.isolate(follower);
-    // the minority cannot store: what was sent waits (or is retried) until healed
-    await new Promise((r) => setTimeout(r, 4_000));
-    net.heal();
+    // the minority cannot store: what was sent waits (or is retried) until healed; healed once
+    // the leader sees the follower fall behind
+    try {
+      await waitFor(
+        async () => {
+          const j = await jsz(cluster.node(leader).monitorPort).catch(() => undefined);
+          const s = (j?.account_details ?? [])
+            .flatMap((acc: any) => acc.stream_detail ?? [])
+            .find((x: any) => x.name === stream);
+          const r = (s?.cluster?.replicas ?? []).find((x: any) => x.name === follower);
+          return r && (!r.current || r.offline);
+        },
+        30_000,
+        `${leader} to see ${follower} fall behind`,
+      );
+    } finally {
+      net.heal();
+    }
     const findings = await bulkFindings(run, n);
     const replicas = await compareReplicas(stream);
     const ids = Array.from({ length: n }, (_, i) => `m-${i + 1}`);
@@ -362,6 +377,58 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
         `${again.length} delivered again after exit 0 (the first run ${warned ? "warned" : "did not warn"})`,
       );
     judge("listen --durable, consumer leader cut off", findings, replicas);
+  }, 120_000);
+
+  it("serve whose view is held behind (its node's link cut) answers a like of a new tweet 503, never 404", async () => {
+    const stream = await newR3Stream("PVIEW");
+    const leader = await cluster.streamLeader(stream);
+    const held = cluster.nodes.map((x) => x.name).find((x) => x !== leader)!;
+    // serve B reads through `held` alone; serve A writes through the others
+    serve = await startServe(["--stream", stream, "--timeout", "1s"], {
+      NATS_URL: net.clientUrl(held),
+    });
+    const writer = await startServe(["--stream", stream], { NATS_URL: cluster.servers });
+    try {
+      const first = await fetch(`${writer.url}/tweets`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ message: "before", author: "p" }),
+      });
+      expect(first.status).toBe(201);
+      // B's link: nothing comes back from its node, so its view stands still
+      net.cutClient(held);
+      const res = await fetch(`${writer.url}/tweets`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ message: "while B is behind", author: "p" }),
+      });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      const like = () =>
+        fetch(`${serve!.url}/tweets/${encodeURIComponent(id)}/likes`, {
+          method: "POST",
+          signal: AbortSignal.timeout(30_000),
+        });
+      const behind = await like();
+      expect(behind.status, `${await behind.text()} ${serve.stderr()}`).toBe(503);
+      expect(behind.headers.get("retry-after")).toBe("1");
+      net.heal();
+      // once B has read that far: 202; until then 503, never 404
+      const statuses: number[] = [];
+      await waitFor(
+        async () => {
+          const r = await like();
+          statuses.push(r.status);
+          return r.status === 202;
+        },
+        40_000,
+        "the like through B accepted",
+      );
+      expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    } finally {
+      net.heal();
+      await writer.stop("SIGKILL");
+    }
   }, 120_000);
 
   it("serve under load on the cut-off stream leader: every 201 stored once, likes never 404", async () => {
