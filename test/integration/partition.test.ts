@@ -225,6 +225,21 @@ async function bulkFindings(run: Running, n: number): Promise<string[]> {
   return [];
 }
 
+/** After a bulk run: its exit and summary, the copies compared, each id stored once; judged. */
+async function judgeBulk(
+  scenario: string,
+  run: Running,
+  stream: string,
+  ids: string[],
+  more: () => Promise<string[]> = async () => [],
+): Promise<void> {
+  const findings = await bulkFindings(run, ids.length);
+  const replicas = await compareReplicas(stream);
+  findings.push(...onceEach(findings.length === 0 ? ids : [], await storedIds(stream)));
+  findings.push(...(await more()));
+  judge(scenario, findings, replicas);
+}
+
 describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { retry: 0 }, () => {
   beforeAll(async () => {
     cluster = await startCluster({ proxied: true });
@@ -260,12 +275,10 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     );
     await waitFor(async () => (await storedCount(stream)) >= n / 5, 60_000, `${n / 5} stored`);
     await cutOff(leader, stream);
-    const findings = await bulkFindings(run, n);
-    const replicas = await compareReplicas(stream);
     const ids = Array.from({ length: n }, (_, i) => `${stream}-${i}`);
-    findings.push(...onceEach(findings.length === 0 ? ids : [], await storedIds(stream)));
-    findings.push(...(await viewFindings(stream)));
-    judge("publish --file, attached leader cut off", findings, replicas);
+    await judgeBulk("publish --file, attached leader cut off", run, stream, ids, () =>
+      viewFindings(stream),
+    );
   }, 120_000);
 
   it("tweet --count able to move, the stream leader cut off", async () => {
@@ -288,11 +301,8 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     );
     await waitFor(async () => (await storedCount(stream)) >= n / 5, 60_000, `${n / 5} stored`);
     await cutOff(leader, stream);
-    const findings = await bulkFindings(run, n);
-    const replicas = await compareReplicas(stream);
     const ids = Array.from({ length: n }, (_, i) => `t-${i + 1}`);
-    findings.push(...onceEach(findings.length === 0 ? ids : [], await storedIds(stream)));
-    judge("tweet --count, leader cut off, client able to move", findings, replicas);
+    await judgeBulk("tweet --count, leader cut off, client able to move", run, stream, ids);
   }, 120_000);
 
   it("tweet --count attached to a follower on the minority side", async () => {
@@ -334,11 +344,8 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     } finally {
       net.heal();
     }
-    const findings = await bulkFindings(run, n);
-    const replicas = await compareReplicas(stream);
     const ids = Array.from({ length: n }, (_, i) => `m-${i + 1}`);
-    findings.push(...onceEach(findings.length === 0 ? ids : [], await storedIds(stream)));
-    judge("tweet --count on the minority side", findings, replicas);
+    await judgeBulk("tweet --count on the minority side", run, stream, ids);
   }, 120_000);
 
   it("listen --durable attached to the consumer leader, which is cut off", async () => {

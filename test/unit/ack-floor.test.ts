@@ -36,6 +36,20 @@ const msg = (seq: number) =>
     reply: `$JS.ACK.S.D.1.${seq}`,
   }) as unknown as JsMsg;
 
+/** listen's ledger over the fake, with the warnings it gave */
+function ledgerOn(server: ReturnType<typeof fakeServer>) {
+  const warnings: string[] = [];
+  const ledger = createAckLedger(server.nc, server.jsm, {
+    stream: "S",
+    consumer: () => "D",
+    timeoutMs: 1000,
+    budgetMs: 1000,
+    initial: server.consumerInfo(),
+    warn: (t) => warnings.push(t),
+  });
+  return { ledger, warnings };
+}
+
 let now = 1_000_000;
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,15 +57,7 @@ describe("listen's ack floor", () => {
   it("warns, naming the sequences, when the floor goes back below what was confirmed", async () => {
     vi.spyOn(Date, "now").mockImplementation(() => now);
     const server = fakeServer({ leader: "n1", floor: 0 });
-    const warnings: string[] = [];
-    const ledger = createAckLedger(server.nc, server.jsm, {
-      stream: "S",
-      consumer: () => "D",
-      timeoutMs: 1000,
-      budgetMs: 1000,
-      initial: server.consumerInfo(),
-      warn: (t) => warnings.push(t),
-    });
+    const { ledger, warnings } = ledgerOn(server);
     await ledger.acknowledge([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(msg));
     server.set({ leader: "n1", floor: 10 });
     now += 3_000;
@@ -73,15 +79,7 @@ describe("listen's ack floor", () => {
   it("says nothing while the floor only moves on", async () => {
     vi.spyOn(Date, "now").mockImplementation(() => now);
     const server = fakeServer({ leader: "n1", floor: 0 });
-    const warnings: string[] = [];
-    const ledger = createAckLedger(server.nc, server.jsm, {
-      stream: "S",
-      consumer: () => "D",
-      timeoutMs: 1000,
-      budgetMs: 1000,
-      initial: server.consumerInfo(),
-      warn: (t) => warnings.push(t),
-    });
+    const { ledger, warnings } = ledgerOn(server);
     await ledger.acknowledge([1, 2, 3].map(msg));
     server.set({ leader: "n2", floor: 3 });
     now += 3_000;
