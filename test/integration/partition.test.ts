@@ -72,7 +72,9 @@ async function compareReplicas(
   stream: string,
   opts: { consumers?: boolean; waitMs?: number } = {},
 ): Promise<{ agree: boolean; lines: string[] }> {
-  const deadline = Date.now() + (opts.waitMs ?? 20_000);
+  // copies that stay apart for 8 s on a server known to diverge are reported as diverged (CI
+  // time); a newer server gets 20 s to bring a copy up to date
+  const deadline = Date.now() + (opts.waitMs ?? (oldServer ? 8_000 : 20_000));
   for (;;) {
     const lines: string[] = [];
     const seen = new Set<string>();
@@ -469,7 +471,7 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     const findings: string[] = [];
     // a like of every tweet answered 201: stored, so 202, or 503 while not known yet; never 404
     const likes = new Map<string, number>();
-    for (const id of created.slice(-30)) {
+    for (const id of created.slice(-10)) {
       const res = await fetch(`${serve.url}/tweets/${encodeURIComponent(id)}/likes`, {
         method: "POST",
         signal: AbortSignal.timeout(20_000),
