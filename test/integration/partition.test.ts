@@ -265,6 +265,24 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     await cluster.metaLeader();
   }, 60_000);
 
+  it("stream add, info and ls say it when a replicated stream is on a server older than 2.10", async () => {
+    const stream = await newR3Stream("PSAFE"); // stream add's warning checked there
+    const info = await ts(["stream", "info", stream]);
+    const json = await ts(["stream", "info", stream, "--json"]);
+    const ls = await ts(["stream", "ls"]);
+    for (const r of [info, json, ls]) expect(r.code, r.stderr).toBe(0);
+    expect(json.json().config.name).toBe(stream); // stdout stays JSON
+    const line = `nats-server ${version} is older than 2.10`;
+    if (oldServer) {
+      expect(info.stdout).toMatch(new RegExp(`Warning\\S*: ${line.replace(/\./g, "\\.")}`));
+      expect(json.stderr).toContain(line);
+      expect(ls.stderr).toContain(line);
+      expect(ls.stderr).toMatch(new RegExp(`replicated here: .*${stream}`));
+    } else {
+      for (const r of [info, json, ls]) expect(r.stdout + r.stderr).not.toContain("is older than");
+    }
+  }, 60_000);
+
   it("publish --file attached to the stream leader, which is cut off", async () => {
     const stream = await newR3Stream("PPUB");
     const n = 3_000;
