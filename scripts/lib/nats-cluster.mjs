@@ -3,6 +3,8 @@
 // free here, its own temporary store and JetStream. Nodes are named (n1, n2, n3) and
 // can be killed (SIGKILL), paused (SIGSTOP), resumed and restarted on the same ports
 // and store, each by its own PID. Leaders are looked up from the servers themselves.
+// With `proxied: true` every route and client link goes through a TCP proxy (tcp-proxy.mjs)
+// that can cut a node off, one way or whole, with its connections held open (`partition`).
 
 import { createServer } from "node:net";
 import { startServer } from "./nats-server.mjs";

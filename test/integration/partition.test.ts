@@ -18,11 +18,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeForReplicas } from "../../src/nats/replica-safety.js";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
-import { startCluster, type Cluster } from "../helpers/cluster.js";
+import { startCluster, type Cluster, type Partition } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { storedMessages } from "../helpers/stored.js";
-import type { Partition } from "../../scripts/lib/nats-cluster.mjs";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
 /** how long the cut-off side keeps working after the majority elected a new leader */
