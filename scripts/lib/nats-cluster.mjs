@@ -3,9 +3,12 @@
 // free here, its own temporary store and JetStream. Nodes are named (n1, n2, n3) and
 // can be killed (SIGKILL), paused (SIGSTOP), resumed and restarted on the same ports
 // and store, each by its own PID. Leaders are looked up from the servers themselves.
+// With `proxied: true` every route and client link goes through a TCP proxy (tcp-proxy.mjs)
+// that can cut a node off, one way or whole, with its connections held open (`partition`).
 
 import { createServer } from "node:net";
 import { startServer } from "./nats-server.mjs";
+import { startTcpProxy } from "./tcp-proxy.mjs";
 
 /**
  * @typedef {object} ClusterNode
@@ -34,6 +37,22 @@ import { startServer } from "./nats-server.mjs";
  * @property {(stream: string, consumer: string, timeoutMs?: number) => Promise<string>} consumerLeader
  * @property {(stream: string, timeoutMs?: number) => Promise<void>} waitStreamCurrent every replica current
  * @property {() => Promise<void>} stop kill every node (by PID) and remove the stores
+ * @property {Partition | undefined} partition with `proxied: true`: the links' proxies
+ */
+
+/**
+ * Every route between two nodes and every client link goes through a TCP proxy of ours
+ * (tcp-proxy.mjs): every route to node n through n's route proxy (its links tagged with the node
+ * that opened them), clients to node n through n's client proxy. Servers started with --no_advertise: a client knows only the URLs it was given.
+ * @typedef {object} Partition
+ * @property {(name: string) => string} clientUrl node's client URL through its proxy
+ * @property {string} servers every node's proxied client URL, comma-separated
+ * @property {(name: string) => void} isolate cut every route between node and the others (held open)
+ * @property {(from: string, to: string) => void} cutOneWay route bytes from → to stop, to → from flow
+ * @property {(name: string) => void} cutClient the node's client links (held open)
+ * @property {(ms: number) => void} latency on every route (0: none)
+ * @property {() => void} heal every link forwards again, no latency
+ * @property {() => Promise<string[]>} bypasses routes not through a proxy ("n1<-127.0.0.1:port")
  */
 
 /** A port free right now on 127.0.0.1 (the OS picks it). */
@@ -77,7 +96,7 @@ async function monitor(port, path) {
 }
 
 /**
- * @param {{ size?: number, name?: string, args?: string[] }} [opts]
+ * @param {{ size?: number, name?: string, args?: string[], proxied?: boolean }} [opts]
  * @returns {Promise<Cluster>}
  */
 export async function startCluster(opts = {}) {
@@ -87,11 +106,14 @@ export async function startCluster(opts = {}) {
   // between, so a failed start is tried again with new ports
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launchCluster(size, clusterName, opts.args ?? []);
+      return await launchCluster(size, clusterName, opts.args ?? [], opts.proxied ?? false);
     } catch (err) {
       // a port taken in between, or a node that never saw its peers (seen once on a loaded
       // machine): start again with new ports
-      if (attempt >= 3 || !/address already in use|bind|timed out waiting/i.test(String(err)))
+      if (
+        attempt >= 3 ||
+        !/address already in use|bind|timed out waiting|not through a proxy/i.test(String(err))
+      )
         throw err;
     }
   }
@@ -101,9 +123,10 @@ export async function startCluster(opts = {}) {
  * @param {number} size
  * @param {string} clusterName
  * @param {string[]} extraArgs
+ * @param {boolean} proxied
  * @returns {Promise<Cluster>}
  */
-async function launchCluster(size, clusterName, extraArgs) {
+async function launchCluster(size, clusterName, extraArgs, proxied) {
   const names = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   /** @type {number[]} */
   const routePorts = [];
@@ -113,6 +136,31 @@ async function launchCluster(size, clusterName, extraArgs) {
     routePorts.push(/** @type {number} */ (await freePort()));
     monitorPorts.push(/** @type {number} */ (await freePort()));
   }
+  // proxied: every route to node j goes through routeProxies[j], which j also advertises to
+  // its peers (so a route learnt by gossip is one they have configured, never a direct one);
+  // each link is tagged with the name of the server that opened it (from its route CONNECT)
+  /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */
+  const routeProxies = [];
+  /** @type {import("./tcp-proxy.mjs").TcpProxy[]} */
+  const clientProxies = [];
+  /** "a>b": bytes from node a to node b stop */
+  const blocked = new Set();
+  /** server id (what a route's CONNECT carries; new at each start) → node name */
+  const nameOfId = new Map();
+  const closeProxies = async () => {
+    await Promise.all([...routeProxies, ...clientProxies].map((p) => p.close()));
+  };
+  if (proxied) {
+    for (let j = 0; j < size; j++) {
+      const proxy = await startTcpProxy(routePorts[j] ?? 0, {
+        tagOf: (chunk) =>
+          /^CONNECT [^\n]*"name":"([^"]*)"/.exec(chunk.toString("latin1"))?.[1] ?? "",
+      });
+      routeProxies.push(proxy);
+    }
+  }
+  const routeTo = (/** @type {number} */ j) =>
+    proxied ? (routeProxies[j]?.port ?? 0) : (routePorts[j] ?? 0);
   /** @type {import("./nats-server.mjs").TestServer[]} */
   const servers = [];
   /** @type {Set<string>} */
@@ -121,6 +169,7 @@ async function launchCluster(size, clusterName, extraArgs) {
   const down = new Set();
   const stopAll = async () => {
     await Promise.all(servers.map((s) => s.stop()));
+    await closeProxies();
   };
   try {
     // started together: a JetStream node waits for its peers before it is ready
@@ -135,12 +184,16 @@ async function launchCluster(size, clusterName, extraArgs) {
             "--cluster",
             `nats://127.0.0.1:${routePorts[i]}`,
             "--routes",
-            routePorts
-              .filter((_, j) => j !== i)
-              .map((p) => `nats://127.0.0.1:${p}`)
+            names
+              .map((_, j) => j)
+              .filter((j) => j !== i)
+              .map((j) => `nats://127.0.0.1:${routeTo(j)}`)
               .join(","),
             "-m",
             String(monitorPorts[i]),
+            ...(proxied
+              ? ["--no_advertise=true", "--cluster_advertise", `127.0.0.1:${routeTo(i)}`]
+              : []),
             ...extraArgs,
           ],
         }).then((s) => {
@@ -150,8 +203,10 @@ async function launchCluster(size, clusterName, extraArgs) {
       ),
     );
     servers.splice(0, servers.length, ...started);
+    if (proxied) for (const s of servers) clientProxies.push(await startTcpProxy(s.port));
   } catch (err) {
     await Promise.all(servers.filter(Boolean).map((s) => s.stop()));
+    await closeProxies();
     throw err;
   }
 
@@ -214,8 +269,81 @@ async function launchCluster(size, clusterName, extraArgs) {
     return undefined;
   };
 
+  /** each live node's server id, from its /varz */
+  const learnIds = async () => {
+    for (const i of live()) {
+      const varz = await monitor(monitorPorts[i] ?? 0, "/varz");
+      if (varz?.server_id) nameOfId.set(varz.server_id, names[i]);
+    }
+  };
+  /** every route proxy cuts what `blocked` says of its links (tagged with their source) */
+  const applyCuts = () => {
+    routeProxies.forEach((p, j) => {
+      const target = names[j] ?? "";
+      p.cutByTag((id) => {
+        const from = nameOfId.get(id) ?? id;
+        return {
+          up: blocked.has(`${from}>${target}`),
+          down: blocked.has(`${target}>${from}`),
+        };
+      });
+    });
+  };
+  /** @type {Partition | undefined} */
+  const partition = proxied
+    ? {
+        clientUrl: (name) => `nats://127.0.0.1:${clientProxies[index(name)]?.port ?? 0}`,
+        get servers() {
+          return clientProxies.map((p) => `nats://127.0.0.1:${p.port}`).join(",");
+        },
+        isolate(name) {
+          for (const other of names) {
+            if (other === name) continue;
+            blocked.add(`${name}>${other}`);
+            blocked.add(`${other}>${name}`);
+          }
+          applyCuts();
+        },
+        cutOneWay(from, to) {
+          blocked.add(`${from}>${to}`);
+          applyCuts();
+        },
+        cutClient(name) {
+          clientProxies[index(name)]?.cut();
+        },
+        latency(ms) {
+          for (const p of routeProxies) p.latency(ms);
+        },
+        heal() {
+          blocked.clear();
+          applyCuts();
+          for (const p of clientProxies) p.heal();
+          for (const p of routeProxies) p.latency(0);
+        },
+        async bypasses() {
+          const proxyPorts = new Set(routeProxies.map((p) => p.port));
+          const upstream = new Set(routeProxies.flatMap((p) => p.upstreamPorts()));
+          await learnIds();
+          const untagged = routeProxies.flatMap((p) => p.tags()).filter((t) => !nameOfId.has(t));
+          /** @type {string[]} */
+          const direct = untagged.map(
+            (t) => `a route link whose source is unknown (${t || "no name"})`,
+          );
+          for (let i = 0; i < size; i++) {
+            const routez = await monitor(monitorPorts[i] ?? 0, "/routez");
+            for (const r of routez.routes ?? []) {
+              const ok = r.did_solicit ? proxyPorts.has(r.port) : upstream.has(r.port);
+              if (!ok) direct.push(`${names[i]}${r.did_solicit ? "->" : "<-"}${r.ip}:${r.port}`);
+            }
+          }
+          return direct;
+        },
+      }
+    : undefined;
+
   /** @type {Cluster} */
   const cluster = {
+    partition,
     name: clusterName,
     get servers() {
       return servers.map((s) => s.url).join(",");
@@ -247,6 +375,7 @@ async function launchCluster(size, clusterName, extraArgs) {
       await servers[i]?.restart();
       paused.delete(name);
       down.delete(name);
+      if (proxied) await learnIds();
       // back when its JetStream has caught up with the meta leader (/healthz ok)
       await poll(
         async () => (await monitor(monitorPorts[i] ?? 0, "/healthz"))?.status === "ok",
@@ -321,6 +450,8 @@ async function launchCluster(size, clusterName, extraArgs) {
       20_000,
       "every route up",
     );
+    const direct = (await partition?.bypasses()) ?? [];
+    if (direct.length > 0) throw new Error(`routes not through a proxy: ${direct.join(", ")}`);
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -134,6 +134,23 @@ export function createAckLedger(
 
   const above = (floor: number) => [...written].filter(([seq]) => seq > floor);
 
+  /**
+   * A floor lower than the last one seen: a consumer leader confirmed acks that did not
+   * survive (an isolated leader under a partition, seen on nats-server 2.9). What is still
+   * remembered is acked again; what was already past the floor may come back, named here.
+   */
+  const floorSeen = (floor: number, leader: string) => {
+    if (floor < last.floor) {
+      const range = floor + 1 === highestFloor ? `${highestFloor}` : `${floor + 1}–${highestFloor}`;
+      opts.warn(
+        `the ack floor of consumer ${opts.consumer()} went back from ${highestFloor} to ${floor} ` +
+          `(leader ${last.leader || "?"} → ${leader || "?"}): stream sequences ${range}, ` +
+          "acknowledged in this run, may be delivered again",
+      );
+    }
+    highestFloor = Math.max(highestFloor, floor);
+  };
+
   /** now and then while listening: prune, and re-ack after a consumer leader change */
   const check = async () => {
     if (Date.now() - lastCheck < CHECK_MS && written.size < CHECK_ENTRIES) return;
@@ -142,7 +159,7 @@ export function createAckLedger(
     if (!ci) return;
     const leader = ci.cluster?.leader ?? "";
     const floor = ci.ack_floor.stream_seq;
-    highestFloor = Math.max(highestFloor, floor);
+    floorSeen(floor, leader);
     if (last.leader !== leader) {
       // a new consumer leader: it may not have recorded what the old one confirmed
       const lost = above(floor);
@@ -192,6 +209,7 @@ export function createAckLedger(
         if (ci) {
           const leader = ci.cluster?.leader ?? "";
           const floor = ci.ack_floor.stream_seq;
+          floorSeen(floor, leader);
           // after a leader change, everything above its floor; else what failed
           const again = before.leader !== leader ? above(floor) : [...unconfirmed];
           last = { leader, floor };

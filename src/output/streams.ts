@@ -118,7 +118,12 @@ export async function renderStreamTable(
   return `${color.bold("Streams")}\n${await renderTable(LS_COLUMNS, rows, color, width)}${notes.join("")}`;
 }
 
-export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string {
+/** `replicaNote`: why this server is not recommended for replicas (a row of its own). */
+export function renderStreamInfo(
+  info: StreamInfo,
+  color: ChalkInstance,
+  replicaNote?: string,
+): string {
   const c = info.config;
   const s = info.state;
   const rows = renderRows;
@@ -164,6 +169,7 @@ export function renderStreamInfo(info: StreamInfo, color: ChalkInstance): string
       ["Active Consumers", formatCount(s.consumer_count)],
     ]),
     ...renderClusterInfo(info.cluster, color),
+    ...(replicaNote ? ["", `  ${color.yellow("Warning")}: ${replicaNote}`] : []),
   ].join("\n");
 }
 

@@ -46,6 +46,8 @@ export interface ViewReads {
   waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
   /** the like count of `id` once the like stored at `seq` is counted */
   likesAfter(id: string, seq: number): Promise<number>;
+  /** the last stream sequence the view has read */
+  readonly lastSeq: number;
 }
 
 export interface AppDeps {
@@ -60,6 +62,8 @@ export interface AppDeps {
   storedEvent(seq: number): Promise<TweetEvent | null>;
   /** false while the NATS connection is down: writes answer 503 before anything else */
   connected(): boolean;
+  /** the stream's last sequence now (a tweet the view lacks may be stored up to it) */
+  streamLastSeq(): Promise<number>;
   health(): Promise<Health>;
   /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
   metrics?: () => Promise<string>;
@@ -194,6 +198,45 @@ function tweetBody(t: { id: string; message: string; author: string; date: strin
   return { id: t.id, message: t.message, author: t.author, date: t.date, seq: t.seq };
 }
 
+/** How long a lookup waits for a view that is behind the stream before answering 503. */
+const CATCH_UP_MS = 1000;
+
+/**
+ * The tweet `id`, from the view; when the view lacks it, 404 only once the view has read the
+ * stream up to the last sequence it had when asked (nothing later could hold a tweet the client
+ * already knew of). A view still behind (a failover, a rebuild) answers 503 with Retry-After:
+ * "not read yet" is never "no such tweet".
+ */
+export async function knownTweet(
+  view: ViewReads,
+  streamLastSeq: () => Promise<number>,
+  id: string,
+): Promise<TweetDetail> {
+  // the view reads what memory lacks from its bucket: NATS unreachable is "not known yet"
+  const lookup = () =>
+    view.tweet(id).catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new HttpError(503, `tweet ${id} could not be looked up (${why}); retry`, {
+        "Retry-After": "1",
+      });
+    });
+  const known = await lookup();
+  if (known) return known;
+  const last = await streamLastSeq().catch(() => undefined);
+  if (last !== undefined) await view.waitForSeq(last, CATCH_UP_MS);
+  const found = await lookup();
+  if (found) return found;
+  if (last !== undefined && view.lastSeq >= last) {
+    throw new HttpError(404, `tweet ${id} not found`);
+  }
+  const where = last === undefined ? "the stream could not be asked" : `stream at ${last}`;
+  throw new HttpError(
+    503,
+    `tweet ${id} is not in the view yet (read up to ${view.lastSeq}, ${where}); retry`,
+    { "Retry-After": "1" },
+  );
+}
+
 export function createApp(deps: AppDeps): App {
   const { view } = deps;
   let inFlight = 0;
@@ -291,8 +334,8 @@ export function createApp(deps: AppDeps): App {
         author = likeAuthor(parseJsonBody(body));
       }
     }
-    // the view holds every tweet of the stream: an id it does not know was never tweeted
-    if (!(await view.tweet(id))) throw new HttpError(404, `tweet ${id} not found`);
+    // 404 only for an id the view, caught up with the stream, does not know
+    await knownTweet(view, deps.streamLastSeq, id);
     // tweets and likes share no key space: the same key may stand for one of each
     const pending = key === undefined ? undefined : `like\u0000${key}`;
     if (pending !== undefined && pendingKeys.has(pending)) {
@@ -370,9 +413,8 @@ export function createApp(deps: AppDeps): App {
         });
       }
       case "getTweet": {
-        const tweet = await heldRead(view.tweet(tweetIdParam(match.params[0]!)));
-        if (!tweet) throw new HttpError(404, `tweet ${match.params[0]} not found`);
-        return sendJson(res, 200, tweet);
+        const id = tweetIdParam(match.params[0]!);
+        return sendJson(res, 200, await heldRead(knownTweet(view, deps.streamLastSeq, id)));
       }
       case "createTweet":
         return createTweet(req, res);

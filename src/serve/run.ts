@@ -407,6 +407,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       publish: publisher(c, stream, connection, view, metrics.publishRetried),
       storedEvent: storedEventAt(c, stream),
       connected: () => connection.connected(),
+      streamLastSeq: async () => (await streamState(c, stream)).last_seq,
       health: healthCheck(c, stream, connection, view),
       metrics: async () => metrics.render(await sampleMetrics()),
       logError: (text, context) => log.warn(text, context),

@@ -6,13 +6,13 @@
 // delivered again after a clean listen exit. One cluster for the file; each test heals it.
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { killAll, startCli, type Running } from "../helpers/cli-process.js";
 import { startCluster, type Cluster } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { storedMessages } from "../helpers/stored.js";
@@ -25,39 +25,11 @@ let nc: NatsConnection;
 let serve: ServeProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), "ts-cluster-"));
 
-/** A running CLI process: its output so far and its exit. */
-interface Running {
-  stdout(): string;
-  stderr(): string;
-  pid: number;
-  exited: Promise<number | null>;
-}
-
-/** CLI processes still running: killed after each test (a failed one leaves no orphan) */
-const children = new Set<ChildProcess>();
-
 function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: cleanEnv({ NATS_URL: opts.url ?? cluster.servers }),
-    stdio: ["ignore", "pipe", "pipe"],
+  return startCli(args, {
+    url: opts.url ?? cluster.servers,
+    ...(opts.slowMs ? { slowMs: opts.slowMs } : {}),
   });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  let out = "";
-  let err = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-    if (opts.slowMs) {
-      child.stdout.pause();
-      setTimeout(() => child.stdout.resume(), opts.slowMs);
-    }
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
-  // a hard deadline: nothing may hang the suite
-  const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
-  void exited.then(() => clearTimeout(timer));
-  return { stdout: () => out, stderr: () => err, pid: child.pid!, exited };
 }
 
 const ts = (args: string[]) => runCli(args, { env: { NATS_URL: cluster.servers } });
@@ -151,7 +123,7 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
-    for (const child of children) child.kill("SIGKILL");
+    killAll();
     await serve?.stop("SIGKILL");
     serve = undefined;
     // heal: every node back and current, so the next test starts on a whole cluster

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
+import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import {
   addStream,
   apiStreamInfo,
@@ -74,6 +75,8 @@ export const addCommand = addLeafOptions(
           `stream ls lists ${streamName} only with --all (${system.prefix}* names are JetStream's ${system.what})`,
         );
       }
+      const note = replicaSafetyNote(conn.nc.info?.version, result.info.config.num_replicas);
+      if (note) ctx.out.warn(note);
       if (ctx.out.json)
         return ctx.out.printJson(apiStreamInfo(result.info, result.status === "created"));
       const c = ctx.out.color;

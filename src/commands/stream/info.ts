@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
+import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import { apiStreamInfo, getStream } from "../../nats/streams.js";
 import { renderStreamInfo } from "../../output/streams.js";
 import { validateStreamName } from "../../parse.js";
@@ -24,7 +25,11 @@ export const infoCommand = addLeafOptions(
       const streamName = validateStreamName(name ?? ctx.stream);
       const conn = await ctx.connect();
       const info = await getStream(await conn.jsm(), streamName);
-      if (ctx.out.json) return ctx.out.printJson(apiStreamInfo(info));
-      await ctx.out.result(renderStreamInfo(info, ctx.out.color));
+      const note = replicaSafetyNote(conn.nc.info?.version, info.config.num_replicas);
+      if (ctx.out.json) {
+        if (note) ctx.out.warn(note); // the JSON keeps the API's shape
+        return ctx.out.printJson(apiStreamInfo(info));
+      }
+      await ctx.out.result(renderStreamInfo(info, ctx.out.color, note));
     }),
 );

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
+import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import { apiStreamInfo, isSystemStream, listStreams } from "../../nats/streams.js";
 import { renderStreamTable } from "../../output/streams.js";
 import { examples } from "../help.js";
@@ -33,6 +34,15 @@ export const lsCommand = addLeafOptions(
       const conn = await ctx.connect();
       const every = await listStreams(await conn.jsm());
       const streams = opts.all ? every : every.filter((s) => !isSystemStream(s.config.name));
+      const replicated = streams.filter((s) => s.config.num_replicas > 1);
+      const note = replicaSafetyNote(
+        conn.nc.info?.version,
+        Math.max(1, ...replicated.map((s) => s.config.num_replicas)),
+      );
+      if (note)
+        ctx.out.warn(
+          `${note}; replicated here: ${replicated.map((s) => s.config.name).join(", ")}`,
+        );
       if (opts.names) {
         const names = streams.map((s) => s.config.name);
         if (ctx.out.json) return ctx.out.printJson(names);
