@@ -18,7 +18,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeForReplicas } from "../../src/nats/replica-safety.js";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
-import { startCluster, type Cluster, type Partition } from "../helpers/cluster.js";
+import {
+  CLUSTER_LOCK_WAIT_MS,
+  startCluster,
+  type Cluster,
+  type Partition,
+} from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { storedMessages } from "../helpers/stored.js";
@@ -248,7 +253,8 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     nc = await connect({ servers: cluster.servers.split(","), maxReconnectAttempts: -1 });
     version = nc.info?.version ?? "?";
     oldServer = unsafeForReplicas(version);
-  }, 150_000);
+    // the other cluster file may hold the machine's one cluster first
+  }, CLUSTER_LOCK_WAIT_MS + 150_000);
   afterAll(async () => {
     if (knownIssues.length > 0)
       console.warn(`${knownIssues.length} known server issue(s) on nats-server ${version}`);
