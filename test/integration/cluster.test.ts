@@ -13,7 +13,7 @@ import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
-import { startCluster, type Cluster } from "../helpers/cluster.js";
+import { CLUSTER_LOCK_WAIT_MS, startCluster, type Cluster } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { storedMessages } from "../helpers/stored.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
@@ -116,7 +116,8 @@ describe.skipIf(!enabled)("on a 3-node cluster", { retry: 1 }, () => {
   beforeAll(async () => {
     cluster = await startCluster();
     nc = await connect({ servers: cluster.servers.split(","), maxReconnectAttempts: -1 });
-  }, 150_000);
+    // the other cluster file may hold the machine's one cluster first
+  }, CLUSTER_LOCK_WAIT_MS + 150_000);
   afterAll(async () => {
     await nc?.close();
     await cluster?.stop();

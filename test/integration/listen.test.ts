@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { pauseProcess } from "../helpers/pause.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -478,7 +479,8 @@ describe("listen when its acks get no answer", () => {
       );
       // listen stopped while the server delivers an event to its (first, 1-event) pull; then the
       // server is stopped and listen resumed: it writes it, and its ack gets no answer
-      process.kill(run.pid!, "SIGSTOP");
+      // stopped for certain before anything is published (kill only queues the signal)
+      await pauseProcess(run.pid!);
       try {
         await nc.jetstream().publish(`${stream}.${event.messageType}`, JSON.stringify(event));
         await waitFor(
@@ -486,7 +488,8 @@ describe("listen when its acks get no answer", () => {
           10_000,
           "the event delivered to listen",
         );
-        process.kill(own.pid, "SIGSTOP");
+        // every server thread stopped before listen runs again, or one answers the ack
+        await pauseProcess(own.pid);
       } finally {
         process.kill(run.pid!, "SIGCONT");
       }

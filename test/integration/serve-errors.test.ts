@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream } from "../helpers/cli.js";
 import { connect } from "nats";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { pauseProcess } from "../helpers/pause.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-serve-err-"));
@@ -101,7 +102,8 @@ describe("a write during a JetStream outage", () => {
     const s = await serve("admin", stream, ["--timeout", "1s"]);
     /** POSTs while the server is paused for `ms` */
     const postDuringPause = async (message: string, ms: number) => {
-      process.kill(server.pid, "SIGSTOP");
+      // every server thread stopped before the POST, or one may still store it at once
+      await pauseProcess(server.pid);
       const resumed = new Promise((r) => setTimeout(r, ms)).then(() =>
         process.kill(server.pid, "SIGCONT"),
       );

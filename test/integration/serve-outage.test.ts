@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
+import { pauseProcess } from "../helpers/pause.js";
 import { healthStatus, startServe, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
@@ -87,7 +88,8 @@ it("NATS stalled (paused): SIGTERM still stops within --grace plus the 2 s stop 
     const env = { NATS_URL: paused.url };
     expect((await runCli(["stream", "add", stream], { env })).code).toBe(0);
     stalled = await startServe(["--stream", stream, "--grace", "2s"], env);
-    process.kill(paused.pid, "SIGSTOP");
+    // every server thread stopped before the SIGTERM, or one answers serve's deletes
+    await pauseProcess(paused.pid);
     const stopping = performance.now();
     const code = await stalled.stop("SIGTERM", 30_000);
     const stopMs = performance.now() - stopping;
