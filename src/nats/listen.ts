@@ -464,6 +464,9 @@ export async function createListener(
       next.catch(() => undefined);
       await flush();
       if (current === messages) current = null;
+      // in stream order: a burst the pipe refused is handed back after messages that came
+      // behind it once the stop was seen, and the server redelivers in the order of the naks
+      handBack.sort((a, b) => a.info.streamSequence - b.info.streamSequence);
       for (const m of handBack) m.nak();
     }
     // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
