@@ -138,7 +138,14 @@ async function cutOff(node: string, stream: string, consumer?: string): Promise<
 
 async function newR3Stream(prefix: string): Promise<string> {
   const stream = uniqueStream(prefix);
-  const r = await ts(["stream", "add", stream, "--replicas", "3"]);
+  // right after the cluster (re)started through its proxies, the meta leader may not know
+  // every peer yet: "no suitable peers for placement (10005)" until it does
+  let r = await ts(["stream", "add", stream, "--replicas", "3"]);
+  const deadline = Date.now() + 30_000;
+  while (r.code !== 0 && /no suitable peers/.test(r.stderr) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    r = await ts(["stream", "add", stream, "--replicas", "3"]);
+  }
   expect(r.code, r.stderr).toBe(0);
   // the one line about servers not safe for replicas: on old servers only
   if (oldServer) expect(r.stderr).toContain(`nats-server ${version} is older than 2.10`);
