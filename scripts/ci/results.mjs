@@ -11,10 +11,23 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 
+/**
+ * @typedef {{ fullName: string, status: string, failureMessages?: string[] }} Assertion
+ * @typedef {{ name: string, status: string, message?: string, assertionResults?: Assertion[] }} FileResult
+ * @typedef {{ numPassedTests: number, numFailedTests: number, testResults?: FileResult[] }} Report
+ * @typedef {{ file: string, status: string, message: string, count?: number }} TestState
+ */
+
+/** @param {string} file @returns {Report} */
 const read = (file) => JSON.parse(readFileSync(file, "utf8"));
 
-/** Every test of a report as [key, {file, name, status, message}]: the key is file + full name. */
+/**
+ * Every test of a report by key (file + full name).
+ * @param {Report} report
+ * @returns {Map<string, TestState>}
+ */
 function tests(report) {
+  /** @type {Map<string, TestState>} */
   const out = new Map();
   for (const file of report.testResults ?? []) {
     const path = relative(process.cwd(), file.name);
@@ -23,7 +36,7 @@ function tests(report) {
         (t.failureMessages ?? [])
           .join("\n")
           .split("\n")
-          .find((l) => l.trim()) ?? "";
+          .find((/** @type {string} */ l) => l.trim()) ?? "";
       out.set(`${path} > ${t.fullName}`, {
         file: path,
         status: t.status,
@@ -35,22 +48,34 @@ function tests(report) {
       out.set(`${path} > (the file itself)`, {
         file: path,
         status: "failed",
-        message: (file.message ?? "").split("\n")[0],
+        message: (file.message ?? "").split("\n")[0] ?? "",
       });
     }
   }
   return out;
 }
 
-/** A file that failed as a whole, run again: passed when every test in it passed. */
+/**
+ * A file that failed as a whole, run again: passed when every test in it passed.
+ * @param {Map<string, TestState>} rerun
+ * @param {string} file
+ * @returns {TestState | undefined}
+ */
 function wholeFileAgain(rerun, file) {
   const mine = [...rerun.values()].filter((t) => t.file === file);
   if (mine.length === 0) return undefined;
   const bad = mine.find((t) => t.status === "failed");
-  return bad ? bad : { status: "passed", count: mine.filter((t) => t.status === "passed").length };
+  return bad
+    ? bad
+    : {
+        file,
+        message: "",
+        status: "passed",
+        count: mine.filter((t) => t.status === "passed").length,
+      };
 }
 
-const [command, target] = process.argv.slice(2);
+const [command, target = ""] = process.argv.slice(2);
 if (command === "failed-files") {
   const files = new Set(
     [...tests(read(target)).values()].filter((t) => t.status === "failed").map((t) => t.file),
