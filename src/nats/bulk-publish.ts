@@ -16,7 +16,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../output/format.js";
 import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
-import { publishMessage } from "./publish.js";
+import { publishMessage, sendMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
 export type BulkItem =
@@ -152,33 +152,58 @@ export async function publishPipelined(
     Symbol.asyncIterator in batches
       ? batches[Symbol.asyncIterator]()
       : (batches as Iterable<BulkItem[]>)[Symbol.iterator]();
+  const stored = (ack: { seq: number; duplicate: boolean }) => {
+    if (ack.duplicate) summary.duplicates++;
+    else {
+      summary.published++;
+      if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
+      if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
+    }
+  };
+  const failed = (ref: number, err: unknown) => {
+    const error =
+      err instanceof CliError
+        ? err
+        : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+    fail(ref, error, true);
+  };
+  const sendOptions = {
+    msgID: "",
+    timeoutMs: opts.timeoutMs,
+    budgetMs: opts.budgetMs,
+    expectStream: opts.expectStream,
+    signal: opts.signal,
+  };
   const publish = (item: Extract<BulkItem, { msgID: string }>) => {
     inFlight++;
-    publishMessage(js, item.subject, item.payload, {
-      msgID: item.msgID,
-      timeoutMs: opts.timeoutMs,
-      budgetMs: opts.budgetMs,
-      expectStream: opts.expectStream,
-      signal: opts.signal,
-      via: opts.via,
-    }).then(
+    const via = opts.via;
+    if (via) {
+      // called from the ack's own callback: the count is up to date before the next send
+      sendMessage(
+        js,
+        item.subject,
+        item.payload,
+        { ...sendOptions, msgID: item.msgID, via },
+        (err, ack) => {
+          try {
+            if (err === null) stored(ack!);
+            else failed(item.ref, err);
+          } finally {
+            settled();
+          }
+        },
+      );
+      return;
+    }
+    publishMessage(js, item.subject, item.payload, { ...sendOptions, msgID: item.msgID }).then(
       // each handler ends with settled(): no promise more per event for a `finally`
       (ack) => {
-        if (ack.duplicate) summary.duplicates++;
-        else {
-          summary.published++;
-          if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
-          if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-        }
+        stored(ack);
         settled();
       },
       (err: unknown) => {
-        const error =
-          err instanceof CliError
-            ? err
-            : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
         try {
-          fail(item.ref, error, true);
+          failed(item.ref, err);
         } finally {
           settled();
         }

@@ -4,13 +4,14 @@
 import { Command, Option } from "commander";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { commandContext } from "../context.js";
-import { CliError, usageError } from "../errors.js";
-import { decodeEventLine, type EventDefaults } from "../events.js";
-import { addLeafOptions } from "../global-options.js";
-import { readLines, type Line } from "../input/lines.js";
-import type { BulkItem } from "../nats/bulk-publish.js";
-import { examples } from "./help.js";
+import { commandContext } from "../../context.js";
+import { CliError, usageError } from "../../errors.js";
+import type { EventDefaults } from "../../events.js";
+import { addLeafOptions } from "../../global-options.js";
+import { readLines, type Line } from "../../input/lines.js";
+import type { BulkItem } from "../../nats/bulk-publish.js";
+import { publishableLine, subjectsOf } from "../../publishing/publishable.js";
+import { examples } from "../help.js";
 import {
   authorOption,
   bulkItem,
@@ -19,7 +20,7 @@ import {
   publishMany,
   resolveAuthor,
   windowOption,
-} from "./publishing.js";
+} from "./shared.js";
 
 interface PublishOptions {
   file: string;
@@ -95,12 +96,12 @@ export const publishCommand = addLeafOptions(
       try {
         const conn = await ctx.connect();
         const max = maxPayloadOf(conn);
-        const stream = ctx.stream;
+        const subjects = subjectsOf(ctx.stream);
         const itemFor = (line: Line): BulkItem => {
           if ("overLimit" in line)
             return { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
           try {
-            return bulkItem(line.lineNo, decodeEventLine(line.bytes, defaults), stream, max);
+            return bulkItem(line.lineNo, publishableLine(subjects, line.bytes, defaults), max);
           } catch (err) {
             if (!(err instanceof CliError)) throw err;
             return { ref: line.lineNo, error: err };
