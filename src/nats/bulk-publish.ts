@@ -167,13 +167,6 @@ export async function publishPipelined(
         : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
     fail(ref, error, true);
   };
-  const sendOptions = {
-    msgID: "",
-    timeoutMs: opts.timeoutMs,
-    budgetMs: opts.budgetMs,
-    expectStream: opts.expectStream,
-    signal: opts.signal,
-  };
   const publish = (item: Extract<BulkItem, { msgID: string }>) => {
     inFlight++;
     const via = opts.via;
@@ -183,7 +176,14 @@ export async function publishPipelined(
         js,
         item.subject,
         item.payload,
-        { ...sendOptions, msgID: item.msgID, via },
+        {
+          msgID: item.msgID,
+          timeoutMs: opts.timeoutMs,
+          budgetMs: opts.budgetMs,
+          expectStream: opts.expectStream,
+          signal: opts.signal,
+          via,
+        },
         (err, ack) => {
           try {
             if (err === null) stored(ack!);
@@ -195,7 +195,13 @@ export async function publishPipelined(
       );
       return;
     }
-    publishMessage(js, item.subject, item.payload, { ...sendOptions, msgID: item.msgID }).then(
+    publishMessage(js, item.subject, item.payload, {
+      msgID: item.msgID,
+      timeoutMs: opts.timeoutMs,
+      budgetMs: opts.budgetMs,
+      expectStream: opts.expectStream,
+      signal: opts.signal,
+    }).then(
       // each handler ends with settled(): no promise more per event for a `finally`
       (ack) => {
         stored(ack);
