@@ -103,10 +103,16 @@ function nextOrStop<T>(
   });
 }
 
-/** Items come in batches so that a large input costs one await per batch, not per event. */
-export async function publishPipelined(
+/**
+ * Inputs come in batches so that a large input costs one await per batch, not per event;
+ * each becomes its item (`toItem`: validated, encoded) only when it is its turn to be sent.
+ * Converting a whole batch first would leave the server idle while the client works, and
+ * the client idle while the window drains.
+ */
+export async function publishPipelined<T>(
   js: JetStreamClient,
-  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
+  batches: AsyncIterable<T[]> | Iterable<T[]>,
+  toItem: (input: T) => BulkItem,
   opts: BulkOptions,
 ): Promise<BulkSummary> {
   const summary: BulkSummary = {
@@ -151,7 +157,7 @@ export async function publishPipelined(
   const iterator =
     Symbol.asyncIterator in batches
       ? batches[Symbol.asyncIterator]()
-      : (batches as Iterable<BulkItem[]>)[Symbol.iterator]();
+      : (batches as Iterable<T[]>)[Symbol.iterator]();
   const stored = (ack: { seq: number; duplicate: boolean }) => {
     if (ack.duplicate) summary.duplicates++;
     else {
@@ -227,7 +233,7 @@ export async function publishPipelined(
     const items = next.value;
     for (let i = 0; i < items.length; i++) {
       if (!summary.aborted && !opts.signal?.aborted) {
-        const item = items[i]!;
+        const item = toItem(items[i]!);
         if ("error" in item) {
           fail(item.ref, item.error, false);
           opts.onProgress?.(summary);

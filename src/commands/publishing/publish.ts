@@ -110,10 +110,10 @@ export const publishCommand = addLeafOptions(
         const counts = { blank: 0 };
         let read = 0;
         let ended = false;
-        async function* batches(): AsyncGenerator<BulkItem[]> {
+        async function* batches(): AsyncGenerator<Line[]> {
           for await (const batch of readLines(input, max, counts)) {
             read += batch.length;
-            yield batch.map(itemFor);
+            yield batch;
           }
           ended = true;
         }
@@ -123,7 +123,7 @@ export const publishCommand = addLeafOptions(
           stoppedEarly && !ended && opts.file !== "-"
             ? countLines(opts.file, max)
             : { events: read, blank: counts.blank };
-        await publishMany(ctx, conn, batches(), {
+        await publishMany(ctx, conn, batches(), itemFor, {
           noun: "line",
           refKey: "line",
           window: opts.window,

@@ -110,10 +110,11 @@ export interface BulkRun {
 }
 
 /** publish --file, tweet --count: the pipelined run, its progress, failures and summary. */
-export async function publishMany(
+export async function publishMany<T>(
   ctx: CommandContext,
   conn: Connection,
-  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
+  batches: AsyncIterable<T[]> | Iterable<T[]>,
+  toItem: (input: T) => BulkItem,
   run: BulkRun,
 ): Promise<void> {
   const { publishPipelined, bulkError, bulkTotal } = await import("../../nats/bulk-publish.js");
@@ -135,7 +136,7 @@ export async function publishMany(
     stop.abort();
     run.stopInput?.();
   });
-  const summary = await publishPipelined(conn.js(), batches, {
+  const summary = await publishPipelined(conn.js(), batches, toItem, {
     signal: stop.signal,
     via,
     window: run.window,

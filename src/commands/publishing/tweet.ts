@@ -71,21 +71,23 @@ async function tweetMany(ctx: CommandContext, message: string, author: string, o
   const conn = await ctx.connect();
   const max = maxPayloadOf(conn);
   const subjects = subjectsOf(ctx.stream);
-  function* batches(): Generator<BulkItem[]> {
+  // the indexes 1…count, a batch at a time; each tweet is built when it is sent
+  function* batches(): Generator<number[]> {
     for (let first = 1; first <= opts.count; first += BATCH) {
-      const batch: BulkItem[] = [];
-      for (let n = first; n < first + BATCH && n <= opts.count; n++) {
-        const event = buildTweet({
-          message: fillTemplate(message, n),
-          author,
-          ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
-        });
-        batch.push(bulkItem(n, publishableEvent(subjects, event), max));
-      }
+      const batch: number[] = [];
+      for (let n = first; n < first + BATCH && n <= opts.count; n++) batch.push(n);
       yield batch;
     }
   }
-  await publishMany(ctx, conn, batches(), {
+  const itemFor = (n: number): BulkItem => {
+    const event = buildTweet({
+      message: fillTemplate(message, n),
+      author,
+      ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
+    });
+    return bulkItem(n, publishableEvent(subjects, event), max);
+  };
+  await publishMany(ctx, conn, batches(), itemFor, {
     noun: "tweet",
     refKey: "index",
     window: opts.window,
