@@ -168,23 +168,20 @@ export function sendMessage(
   // Date.now() costs less than performance.now(), the retry's clock: converted on failure
   const sentAt = Date.now();
   const budgetMs = opts.budgetMs ?? retryBudgetMs(opts.timeoutMs);
-  opts.via.send(
-    subject,
-    payload,
-    {
-      timeoutMs: attemptTimeout(opts.timeoutMs, budgetMs),
-      msgID: opts.msgID,
-      expectStream: opts.expectStream,
-    },
-    (error, ack) => {
-      if (error === null) return done(null, ack);
-      const startedAt = performance.now() - (Date.now() - sentAt);
-      publishWithRetry(js, subject, payload, opts, { error, startedAt }).then(
-        (outcome) => done(null, outcome),
-        (err: unknown) => done(err, null),
-      );
-    },
-  );
+  const timeoutMs = attemptTimeout(opts.timeoutMs, budgetMs);
+  // opts holds what the attempt needs (msgID, expectStream) when its timeout is the same
+  const attempt =
+    timeoutMs === opts.timeoutMs
+      ? opts
+      : { timeoutMs, msgID: opts.msgID, expectStream: opts.expectStream };
+  opts.via.send(subject, payload, attempt, (error, ack) => {
+    if (error === null) return done(null, ack);
+    const startedAt = performance.now() - (Date.now() - sentAt);
+    publishWithRetry(js, subject, payload, opts, { error, startedAt }).then(
+      (outcome) => done(null, outcome),
+      (err: unknown) => done(err, null),
+    );
+  });
 }
 
 /** With `first`: the first attempt was made at `startedAt` and failed with `error`. */

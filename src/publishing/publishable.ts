@@ -40,6 +40,8 @@ export function publishableEvent(
   return { subject, payload: encodeEvent(event), msgID };
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** The length of the Go struct's JSON of an event whose strings need no escapes. */
 const FRAME = JSON.stringify({ messageType: "", id: "", message: "", date: "", author: "" }).length;
 
@@ -76,7 +78,15 @@ export function publishableLine(
   line: Uint8Array,
   defaults: EventDefaults,
 ): Publishable {
-  const { text, value } = parseEventLine(line);
+  let text: string;
+  let value: unknown;
+  try {
+    text = strictUtf8.decode(line);
+    value = JSON.parse(text);
+  } catch {
+    // the reason, worded as every bad line's
+    ({ text, value } = parseEventLine(line));
+  }
   const complete = completeEvent(value);
   if (complete === null) return publishableEvent(subjects, eventForPublish(value, defaults));
   return {
