@@ -1,8 +1,9 @@
 // Pipelined publishing of many events over the one connection (publish --file,
 // tweet --count): up to `window` publishes wait for their JetStream ack at once instead
-// of one round trip each. Every event still goes through publishMessage, so each one is
-// acknowledged, carries its Nats-Msg-Id and is retried with it after a timeout.
-// Transient failures (an election, a paused server) are retried by publishMessage within
+// of one round trip each. Every event still goes through publish.ts (sendMessage, the
+// callback form of publishMessage: no promise per event), so each one is acknowledged,
+// carries its Nats-Msg-Id and is retried with it after a timeout.
+// Transient failures (an election, a paused server) are retried by publish.ts within
 // the retry budget, so a run waits through them and goes on. Every failure is counted and
 // reported with its reason; a permanent one on one subject (permission denied, no stream,
 // full stream) fails only that event, and the run goes on with the others unless
