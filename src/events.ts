@@ -346,16 +346,21 @@ export function parseEventLine(line: Uint8Array): { text: string; value: unknown
  * words the reason). The fast path of publish --file: no copies, no second date parse.
  */
 export function completeEvent(value: unknown): TweetEvent | null {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-  const v = value as Record<string, unknown>;
-  const { messageType, id, message, date, author } = v;
-  if (messageType !== "tweet_created" && messageType !== "tweet_liked") return null;
-  if (typeof id !== "string" || id.length === 0 || /\s/.test(id)) return null;
-  if (typeof message !== "string" || typeof author !== "string") return null;
-  if (typeof date !== "string" || !isGoDate(date)) return null;
-  if (messageType === "tweet_created" && (message.trim() === "" || author.trim() === ""))
-    return null;
-  return { messageType, id, message, date, author };
+  return hasCompleteEvent(value) ? pickEvent(value) : null;
+}
+
+/**
+ * The value holds a complete event (its five fields as eventForPublish would keep them;
+ * it may hold other keys): completeEvent without the copy.
+ */
+export function hasCompleteEvent(value: unknown): value is TweetEvent {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const { messageType, id, message, date, author } = value as Record<string, unknown>;
+  if (messageType !== "tweet_created" && messageType !== "tweet_liked") return false;
+  if (typeof id !== "string" || id.length === 0 || /\s/.test(id)) return false;
+  if (typeof message !== "string" || typeof author !== "string") return false;
+  if (typeof date !== "string" || !isGoDate(date)) return false;
+  return !(messageType === "tweet_created" && (message.trim() === "" || author.trim() === ""));
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import {
   completeEvent,
+  hasCompleteEvent,
   encodeEvent,
   eventForPublish,
   messageIdFor,
@@ -50,10 +51,10 @@ const KEYS = ["messageType", "id", "message", "date", "author"];
 
 /**
  * `text` is exactly encodeEvent(event): the five keys in order, no whitespace, no escape.
- * `value` is what `text` parses to, and `event` its fields: any other spelling of the same
- * JSON (spaces, an escape, another key) is longer than the canonical one.
+ * `event` is what `text` parses to (a complete event, maybe with other keys): any other
+ * spelling of the same JSON (spaces, an escape, another key) is longer than the canonical one.
  */
-function isCanonical(text: string, value: object, event: TweetEvent): boolean {
+function isCanonical(text: string, event: TweetEvent): boolean {
   if (text.indexOf("\\") !== -1) return false;
   const length =
     FRAME +
@@ -64,7 +65,7 @@ function isCanonical(text: string, value: object, event: TweetEvent): boolean {
     event.author.length;
   if (text.length !== length) return false;
   let i = 0;
-  for (const key in value) if (key !== KEYS[i++]) return false;
+  for (const key in event) if (key !== KEYS[i++]) return false;
   return i === KEYS.length;
 }
 
@@ -87,11 +88,9 @@ export function publishableLine(
     // the reason, worded as every bad line's
     ({ text, value } = parseEventLine(line));
   }
-  const complete = completeEvent(value);
-  if (complete === null) return publishableEvent(subjects, eventForPublish(value, defaults));
-  return {
-    subject: subjects[complete.messageType],
-    payload: isCanonical(text, value as object, complete) ? line : encodeEvent(complete),
-    msgID: messageIdFor(complete),
-  };
+  if (!hasCompleteEvent(value)) return publishableEvent(subjects, eventForPublish(value, defaults));
+  // the line itself when it is the event's JSON (then the value holds only the five fields)
+  if (isCanonical(text, value))
+    return { subject: subjects[value.messageType], payload: line, msgID: messageIdFor(value) };
+  return publishableEvent(subjects, completeEvent(value)!);
 }
