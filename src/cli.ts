@@ -31,9 +31,9 @@ const { version } = require("../package.json") as { version: string };
  */
 const COMMANDS: Array<[name: string, load: () => Promise<Command>, hidden?: "hidden"]> = [
   ["stream", async () => (await import("./commands/stream/index.js")).streamCommand],
-  ["tweet", async () => (await import("./commands/tweet.js")).tweetCommand],
-  ["like", async () => (await import("./commands/like.js")).likeCommand],
-  ["publish", async () => (await import("./commands/publish.js")).publishCommand],
+  ["tweet", async () => (await import("./commands/publishing/tweet.js")).tweetCommand],
+  ["like", async () => (await import("./commands/publishing/like.js")).likeCommand],
+  ["publish", async () => (await import("./commands/publishing/publish.js")).publishCommand],
   ["view", async () => (await import("./commands/view.js")).viewCommand],
   ["listen", async () => (await import("./commands/listen.js")).listenCommand],
   ["serve", async () => (await import("./commands/serve.js")).serveCommand],

@@ -320,19 +320,87 @@ export function eventForPublish(value: unknown, defaults: EventDefaults): TweetE
 
 /** One NDJSON line (bytes, without its newline) as the event to publish, or throws exit 2. */
 export function decodeEventLine(line: Uint8Array, defaults: EventDefaults): TweetEvent {
+  return eventForPublish(parseEventLine(line).value, defaults);
+}
+
+/** One NDJSON line's text and its JSON value, or throws exit 2 (invalid UTF-8 or JSON). */
+export function parseEventLine(line: Uint8Array): { text: string; value: unknown } {
   let text: string;
   try {
     text = strictUtf8.decode(line);
   } catch {
     throw usageError("invalid UTF-8");
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return { text, value: JSON.parse(text) };
   } catch (err) {
     // V8 quotes the line in its message: keep the report to one short line
     const reason = (err as Error).message.replace(/\s+/g, " ");
     throw usageError(`invalid JSON: ${reason.length > 100 ? reason.slice(0, 100) + "…" : reason}`);
   }
-  return eventForPublish(value, defaults);
+}
+
+/**
+ * The value as the event eventForPublish would make of it, when it is a complete event
+ * that needs nothing filled in or changed; else null (eventForPublish then decides, and
+ * words the reason). The fast path of publish --file: no copies, no second date parse.
+ */
+export function completeEvent(value: unknown): TweetEvent | null {
+  return hasCompleteEvent(value) ? pickEvent(value) : null;
+}
+
+/**
+ * The value holds a complete event (its five fields as eventForPublish would keep them;
+ * it may hold other keys): completeEvent without the copy.
+ */
+export function hasCompleteEvent(value: unknown): value is TweetEvent {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const { messageType, id, message, date, author } = value as Record<string, unknown>;
+  if (messageType !== "tweet_created" && messageType !== "tweet_liked") return false;
+  if (typeof id !== "string" || id.length === 0 || /\s/.test(id)) return false;
+  if (typeof message !== "string" || typeof author !== "string") return false;
+  if (typeof date !== "string" || !isGoDate(date)) return false;
+  return !(messageType === "tweet_created" && (message.trim() === "" || author.trim() === ""));
+}
+
+/**
+ * goDateProblem(date) === null, without allocating: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)
+ * with a day the month has and a time of day that exists. Every such date is also one
+ * eventProblem accepts (its RFC 3339 pattern, and Date.parse gives a time).
+ */
+export function isGoDate(d: string): boolean {
+  const n = d.length;
+  if (n < 20) return false;
+  const digits = (at: number, count: number): number => {
+    let x = 0;
+    for (let i = at; i < at + count; i++) {
+      const c = d.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return -1;
+      x = x * 10 + c;
+    }
+    return x;
+  };
+  if (d[4] !== "-" || d[7] !== "-" || d[10] !== "T" || d[13] !== ":" || d[16] !== ":") return false;
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false;
+  const hour = digits(11, 2);
+  const minute = digits(14, 2);
+  const second = digits(17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  let i = 19;
+  if (d[i] === ".") {
+    let f = i + 1;
+    while (f < n && f - i <= 9 && digits(f, 1) >= 0) f++;
+    if (f === i + 1) return false;
+    i = f;
+  }
+  if (d[i] === "Z") return i + 1 === n;
+  if ((d[i] !== "+" && d[i] !== "-") || i + 6 !== n || d[i + 3] !== ":") return false;
+  const oh = digits(i + 1, 2);
+  const om = digits(i + 4, 2);
+  return oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
 }

@@ -3,8 +3,10 @@
 // window: the minimal one with js.publish (baselines/
 // publish-pipelined.mjs, kept for comparison with earlier figures), and the fastest the
 // client allows: plain publishes to one ack inbox, every ack checked (baselines/
-// publish-raw.mjs). Each run into its own fresh stream, in alternating rounds
-// (BENCH_ROUNDS, 3). (One `tweet` is in startup.bench.mjs.)
+// publish-raw.mjs). `tweet --count` of as many tweets is measured against the raw
+// publisher too (it builds its events instead of reading them). Each run into its own
+// fresh stream, in alternating rounds (BENCH_ROUNDS, 3). (One `tweet` is in
+// startup.bench.mjs.)
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,7 +55,7 @@ function eventsFile(dir) {
 }
 
 /**
- * The three ways to load the file, in alternating rounds (each into a fresh stream, so a
+ * The ways to load the file (and tweet --count, the same number of events), in alternating rounds (each into a fresh stream, so a
  * load drift on a shared machine hits every case alike); medians per case.
  * @param {{ url: string, cli: Function, timed: Function, report: Function }} ctx
  */
@@ -86,6 +88,29 @@ export async function run({ url, cli, timed, report }) {
           ),
       },
       {
+        what: "tweetstream tweet --count",
+        /** @param {string} stream */
+        go: async (stream) => {
+          const r = await cli(
+            [
+              "tweet",
+              "bench {{n}}",
+              "--count",
+              String(EVENTS),
+              "--json",
+              "--window",
+              String(WINDOW),
+            ],
+            { env: { ...env, TWEETSTREAM_STREAM: stream }, measureMemory: true },
+          );
+          if (r.code === 0 && JSON.parse(r.stdout).published !== EVENTS)
+            throw new Error(
+              `tweet --count published ${JSON.parse(r.stdout).published} of ${EVENTS}`,
+            );
+          return r;
+        },
+      },
+      {
         what: "tweetstream publish --file",
         /** @param {string} stream */
         go: async (stream) => {
@@ -115,7 +140,8 @@ export async function run({ url, cli, timed, report }) {
       }
     }
     const ms = runs.map((r) => median(r.ms));
-    const mine = /** @type {number} */ (ms[2]);
+    const raw = /** @type {number} */ (ms[1]);
+    const mine = /** @type {number} */ (ms[3]);
     report(
       cases.map((c, i) => {
         const r = /** @type {{ ms: number[], cpu: number[], rss: number[] }} */ (runs[i]);
@@ -126,10 +152,12 @@ export async function run({ url, cli, timed, report }) {
           "wall ms": Math.round(wall),
           "CPU µs/event": r.cpu.length ? ((median(r.cpu) * 1000) / EVENTS).toFixed(1) : "-",
           "max RSS MiB": r.rss.length ? Math.round(median(r.rss) / 1024) : "-",
-          "tweetstream / this": i === 2 ? "" : (wall / mine).toFixed(2),
+          // publish --file against each baseline; each tweetstream run against the raw one
+          "publish --file / this": i < 2 ? (wall / mine).toFixed(2) : "",
+          "raw / this": i >= 2 ? (raw / wall).toFixed(2) : "",
         };
       }),
-      `medians of ${ROUNDS} alternating rounds; target ≥ 0.9 against the raw publisher`,
+      `medians of ${ROUNDS} alternating rounds; target: raw / this ≥ 0.9 for tweetstream`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

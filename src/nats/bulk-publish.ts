@@ -1,8 +1,9 @@
 // Pipelined publishing of many events over the one connection (publish --file,
 // tweet --count): up to `window` publishes wait for their JetStream ack at once instead
-// of one round trip each. Every event still goes through publishMessage, so each one is
-// acknowledged, carries its Nats-Msg-Id and is retried with it after a timeout.
-// Transient failures (an election, a paused server) are retried by publishMessage within
+// of one round trip each. Every event still goes through publish.ts (sendMessage, the
+// callback form of publishMessage: no promise per event), so each one is acknowledged,
+// carries its Nats-Msg-Id and is retried with it after a timeout.
+// Transient failures (an election, a paused server) are retried by publish.ts within
 // the retry budget, so a run waits through them and goes on. Every failure is counted and
 // reported with its reason; a permanent one on one subject (permission denied, no stream,
 // full stream) fails only that event, and the run goes on with the others unless
@@ -16,7 +17,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../output/format.js";
 import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
-import { publishMessage } from "./publish.js";
+import { publishMessage, sendMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
 export type BulkItem =
@@ -103,10 +104,16 @@ function nextOrStop<T>(
   });
 }
 
-/** Items come in batches so that a large input costs one await per batch, not per event. */
-export async function publishPipelined(
+/**
+ * Inputs come in batches so that a large input costs one await per batch, not per event;
+ * each becomes its item (`toItem`: validated, encoded) only when it is its turn to be sent.
+ * Converting a whole batch first would leave the server idle while the client works, and
+ * the client idle while the window drains.
+ */
+export async function publishPipelined<T>(
   js: JetStreamClient,
-  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
+  batches: AsyncIterable<T[]> | Iterable<T[]>,
+  toItem: (input: T) => BulkItem,
   opts: BulkOptions,
 ): Promise<BulkSummary> {
   const summary: BulkSummary = {
@@ -151,34 +158,65 @@ export async function publishPipelined(
   const iterator =
     Symbol.asyncIterator in batches
       ? batches[Symbol.asyncIterator]()
-      : (batches as Iterable<BulkItem[]>)[Symbol.iterator]();
+      : (batches as Iterable<T[]>)[Symbol.iterator]();
+  const stored = (ack: { seq: number; duplicate: boolean }) => {
+    if (ack.duplicate) summary.duplicates++;
+    else {
+      summary.published++;
+      if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
+      if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
+    }
+  };
+  const failed = (ref: number, err: unknown) => {
+    const error =
+      err instanceof CliError
+        ? err
+        : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
+    fail(ref, error, true);
+  };
   const publish = (item: Extract<BulkItem, { msgID: string }>) => {
     inFlight++;
+    const via = opts.via;
+    if (via) {
+      // called from the ack's own callback: the count is up to date before the next send
+      sendMessage(
+        js,
+        item.subject,
+        item.payload,
+        {
+          msgID: item.msgID,
+          timeoutMs: opts.timeoutMs,
+          budgetMs: opts.budgetMs,
+          expectStream: opts.expectStream,
+          signal: opts.signal,
+          via,
+        },
+        (err, ack) => {
+          try {
+            if (err === null) stored(ack!);
+            else failed(item.ref, err);
+          } finally {
+            settled();
+          }
+        },
+      );
+      return;
+    }
     publishMessage(js, item.subject, item.payload, {
       msgID: item.msgID,
       timeoutMs: opts.timeoutMs,
       budgetMs: opts.budgetMs,
       expectStream: opts.expectStream,
       signal: opts.signal,
-      via: opts.via,
     }).then(
       // each handler ends with settled(): no promise more per event for a `finally`
       (ack) => {
-        if (ack.duplicate) summary.duplicates++;
-        else {
-          summary.published++;
-          if (summary.firstSeq === null || ack.seq < summary.firstSeq) summary.firstSeq = ack.seq;
-          if (summary.lastSeq === null || ack.seq > summary.lastSeq) summary.lastSeq = ack.seq;
-        }
+        stored(ack);
         settled();
       },
       (err: unknown) => {
-        const error =
-          err instanceof CliError
-            ? err
-            : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
         try {
-          fail(item.ref, error, true);
+          failed(item.ref, err);
         } finally {
           settled();
         }
@@ -196,7 +234,7 @@ export async function publishPipelined(
     const items = next.value;
     for (let i = 0; i < items.length; i++) {
       if (!summary.aborted && !opts.signal?.aborted) {
-        const item = items[i]!;
+        const item = toItem(items[i]!);
         if ("error" in item) {
           fail(item.ref, item.error, false);
           opts.onProgress?.(summary);

@@ -39,8 +39,6 @@ export interface PublishOptions {
   timeoutMs: number;
   /** how long transient failures are retried, ms; default retryBudgetMs(timeoutMs) */
   budgetMs?: number;
-  /** @deprecated the retry budget decides; kept so that older callers still compile */
-  retries?: number;
   /** refuse to store in any other stream (Nats-Expected-Stream) */
   expectStream?: string;
   /** stop retrying (Ctrl-C) */
@@ -141,18 +139,49 @@ export function publishMessage(
 ): Promise<PublishOutcome> {
   const via = opts.via;
   if (!via) return publishWithRetry(js, subject, payload, opts);
-  // the first attempt outside the retry machinery: most publishes need no more (a bulk
-  // run makes one per event, and its promises cost more than the publish)
-  const startedAt = performance.now();
-  const budgetMs = opts.budgetMs ?? retryBudgetMs(opts.timeoutMs);
-  return via(subject, payload, {
-    timeoutMs: attemptTimeout(opts.timeoutMs, budgetMs),
-    msgID: opts.msgID,
-    expectStream: opts.expectStream,
-  }).then(
-    (ack) => outcomeOf(ack, subject, false),
-    (error: unknown) => publishWithRetry(js, subject, payload, opts, { error, startedAt }),
+  return new Promise((resolve, reject) =>
+    sendMessage(js, subject, payload, { ...opts, via }, (err, ack) => {
+      if (err !== null) return reject(err);
+      // an ack of the first attempt, or the outcome of the retries
+      resolve("retried" in ack! ? ack : outcomeOf(ack!, subject, false));
+    }),
   );
+}
+
+/** How sendMessage ends: the failure (a CliError once retries are over), or the ack. */
+export type SendCallback = (err: unknown, ack: JsAck | PublishOutcome | null) => void;
+
+/**
+ * publishMessage without a promise for the first attempt, sent by `opts.via` (required):
+ * most publishes need no more, and a bulk run makes one per event, where promises cost
+ * more than the publish. A first attempt that fails goes on as publishMessage does
+ * (retries with the same id within the budget); `done` is called once, with the ack or
+ * the final error.
+ */
+export function sendMessage(
+  js: JetStreamClient,
+  subject: string,
+  payload: Uint8Array,
+  opts: PublishOptions & { via: AckedPublish },
+  done: SendCallback,
+): void {
+  // Date.now() costs less than performance.now(), the retry's clock: converted on failure
+  const sentAt = Date.now();
+  const budgetMs = opts.budgetMs ?? retryBudgetMs(opts.timeoutMs);
+  const timeoutMs = attemptTimeout(opts.timeoutMs, budgetMs);
+  // opts holds what the attempt needs (msgID, expectStream) when its timeout is the same
+  const attempt =
+    timeoutMs === opts.timeoutMs
+      ? opts
+      : { timeoutMs, msgID: opts.msgID, expectStream: opts.expectStream };
+  opts.via.send(subject, payload, attempt, (error, ack) => {
+    if (error === null) return done(null, ack);
+    const startedAt = performance.now() - (Date.now() - sentAt);
+    publishWithRetry(js, subject, payload, opts, { error, startedAt }).then(
+      (outcome) => done(null, outcome),
+      (err: unknown) => done(err, null),
+    );
+  });
 }
 
 /** With `first`: the first attempt was made at `startedAt` and failed with `error`. */

@@ -8,13 +8,7 @@ import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
-import {
-  encodeEvent,
-  messageIdFor,
-  subjectFor,
-  timelineEvent,
-  type TweetEvent,
-} from "../events.js";
+import { timelineEvent, type TweetEvent } from "../events.js";
 import {
   checkConsumerCreate,
   deleteConsumers,
@@ -26,8 +20,8 @@ import {
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
-import { connectionPublisher } from "../nats/acked-publish.js";
-import { publishMessage } from "../nats/publish.js";
+import { publishableEvent, subjectsOf } from "../publishing/publishable.js";
+import { messagePublisher } from "../publishing/publisher.js";
 import { openViewBucket } from "../nats/view-bucket.js";
 import { plural } from "../output/format.js";
 import { redact, redactServers, registerSecret } from "../redact.js";
@@ -213,21 +207,13 @@ function publisher(
   view: ServeView,
   onRetried: () => void,
 ) {
-  // plain publishes answered on the connection's ack inbox, as publish --file sends them
-  const via = connectionPublisher(conn.nc, conn.settings.inboxPrefix);
+  const publish = messagePublisher(conn, stream);
+  const subjects = subjectsOf(stream);
   return async (event: TweetEvent, msgId?: string): Promise<PublishResult> => {
     if (!connection.connected()) throw new CliError("not connected to NATS", ExitCode.Connection);
-    const ack = await publishMessage(
-      conn.js(),
-      subjectFor(stream, event.messageType),
-      encodeEvent(event),
-      {
-        msgID: msgId ?? messageIdFor(event),
-        timeoutMs: conn.settings.timeoutMs,
-        expectStream: stream,
-        via: await via,
-      },
-    ).catch((err: unknown) => {
+    const ack = await (
+      await publish
+    )(publishableEvent(subjects, event, msgId)).catch((err: unknown) => {
       // a full stream or account: /healthz says so until a publish is stored
       view.notePublished(err);
       throw err;

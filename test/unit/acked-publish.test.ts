@@ -124,4 +124,25 @@ describe("acked publisher", () => {
     f.answer(f.sent[0]!.reply, { stream: "S", seq: 1 });
     await expect(ok).resolves.toMatchObject({ seq: 1 });
   });
+
+  it("send: the callback form, called once from the ack's own callback, errors included", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard: Array<[string | null, number | null]> = [];
+    const done = (err: Error | null, ack: { seq: number } | null) =>
+      heard.push([err && (err as Error & { code: string }).code, ack && ack.seq]);
+    publish.send("S.tweet_created", new Uint8Array(), { timeoutMs: 1000, msgID: "a" }, done);
+    publish.send("S.tweet_created", new Uint8Array(), { timeoutMs: 1000, msgID: "b" }, done);
+    expect(f.sent.map((s) => s.headers["Nats-Msg-Id"])).toEqual(["a", "b"]);
+    expect(heard).toEqual([]);
+    f.answer(f.sent[1]!.reply, undefined, 503);
+    // synchronously: a bulk run counts the ack before it sends the next event
+    expect(heard).toEqual([["503", null]]);
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 4 });
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 4 }); // a second answer is ignored
+    expect(heard).toEqual([
+      ["503", null],
+      [null, 4],
+    ]);
+  });
 });

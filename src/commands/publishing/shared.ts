@@ -1,16 +1,19 @@
 // What tweet, like and publish share: the --author / --window / --fail-fast options,
 // the payload size check against the server's max_payload, publishing one event with
 // its result printed, and running a pipelined bulk publish with progress and summary.
+// An event becomes a message in src/publishing/ (publishable.ts), as serve's POSTs do.
 
 import { Option } from "commander";
 import { userInfo } from "node:os";
-import type { CommandContext } from "../context.js";
-import { CliError, usageError } from "../errors.js";
-import { encodeEvent, messageIdFor, subjectFor, type TweetEvent } from "../events.js";
-import type { BulkItem } from "../nats/bulk-publish.js";
-import type { Connection } from "../nats/connection.js";
-import { publishMessage } from "../nats/publish.js";
-import { formatBytes, formatCount } from "../output/format.js";
+import type { CommandContext } from "../../context.js";
+import { CliError, usageError } from "../../errors.js";
+import type { TweetEvent } from "../../events.js";
+import type { BulkItem } from "../../nats/bulk-publish.js";
+import type { Connection } from "../../nats/connection.js";
+import type { Publishable } from "../../publishing/publishable.js";
+import { publishableEvent } from "../../publishing/publishable.js";
+import { messagePublisher } from "../../publishing/publisher.js";
+import { formatBytes, formatCount } from "../../output/format.js";
 import {
   bulkSummaryJson,
   publishedJson,
@@ -18,11 +21,11 @@ import {
   renderBulkSummary,
   renderPublished,
   type BulkFacts,
-} from "../output/publish.js";
-import { safeText } from "../output/safe-text.js";
-import { startSpinner } from "../output/spinner.js";
-import { exitCodeForSignal, onStopSignal, type StopSignal } from "../signals.js";
-import { parseCount } from "../parse.js";
+} from "../../output/publish.js";
+import { safeText } from "../../output/safe-text.js";
+import { startSpinner } from "../../output/spinner.js";
+import { exitCodeForSignal, onStopSignal, type StopSignal } from "../../signals.js";
+import { parseCount } from "../../parse.js";
 
 /** The server's default max_payload, used when the server did not say. */
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -70,40 +73,20 @@ export function payloadTooLarge(size: number, max: number, what = "event"): CliE
   );
 }
 
-/** The bulk item for one event of the stream. */
-export function bulkItem(
-  ref: number,
-  event: TweetEvent,
-  stream: string,
-  maxPayload: number,
-): BulkItem {
-  const payload = encodeEvent(event);
-  if (payload.length > maxPayload)
-    return { ref, error: payloadTooLarge(payload.length, maxPayload) };
-  return {
-    ref,
-    subject: subjectFor(stream, event.messageType),
-    payload,
-    msgID: messageIdFor(event),
-  };
+/** The bulk item of one message: exit 2 when it is larger than the server accepts. */
+export function bulkItem(ref: number, message: Publishable, maxPayload: number): BulkItem {
+  if (message.payload.length > maxPayload)
+    return { ref, error: payloadTooLarge(message.payload.length, maxPayload) };
+  return { ref, subject: message.subject, payload: message.payload, msgID: message.msgID };
 }
 
 /** tweet, like: publish one event, wait for its ack, print the result. */
 export async function publishOne(ctx: CommandContext, event: TweetEvent): Promise<void> {
   const conn = await ctx.connect();
-  const payload = encodeEvent(event);
+  const message = publishableEvent(ctx.stream, event);
   const max = maxPayloadOf(conn);
-  if (payload.length > max) throw payloadTooLarge(payload.length, max);
-  const outcome = await publishMessage(
-    conn.js(),
-    subjectFor(ctx.stream, event.messageType),
-    payload,
-    {
-      msgID: messageIdFor(event),
-      timeoutMs: ctx.settings.timeoutMs,
-      expectStream: ctx.stream,
-    },
-  );
+  if (message.payload.length > max) throw payloadTooLarge(message.payload.length, max);
+  const outcome = await (await messagePublisher(conn, ctx.stream))(message);
   if (ctx.out.json) return ctx.out.printJson(publishedJson(outcome, event));
   await ctx.out.result(renderPublished(outcome, event, ctx.out.color, ctx.out.width));
 }
@@ -127,14 +110,15 @@ export interface BulkRun {
 }
 
 /** publish --file, tweet --count: the pipelined run, its progress, failures and summary. */
-export async function publishMany(
+export async function publishMany<T>(
   ctx: CommandContext,
   conn: Connection,
-  batches: AsyncIterable<BulkItem[]> | Iterable<BulkItem[]>,
+  batches: AsyncIterable<T[]> | Iterable<T[]>,
+  toItem: (input: T) => BulkItem,
   run: BulkRun,
 ): Promise<void> {
-  const { publishPipelined, bulkError, bulkTotal } = await import("../nats/bulk-publish.js");
-  const { connectionPublisher } = await import("../nats/acked-publish.js");
+  const { publishPipelined, bulkError, bulkTotal } = await import("../../nats/bulk-publish.js");
+  const { connectionPublisher } = await import("../../nats/acked-publish.js");
   const via = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   const out = ctx.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
@@ -152,7 +136,7 @@ export async function publishMany(
     stop.abort();
     run.stopInput?.();
   });
-  const summary = await publishPipelined(conn.js(), batches, {
+  const summary = await publishPipelined(conn.js(), batches, toItem, {
     signal: stop.signal,
     via,
     window: run.window,

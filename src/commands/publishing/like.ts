@@ -1,11 +1,11 @@
 // `like <tweetId>`: publish a tweet_liked event, as the article's POST /tweets/:id/likes does.
 
 import { Command } from "commander";
-import { commandContext } from "../context.js";
-import { buildLike, validateEventId } from "../events.js";
-import { addLeafOptions } from "../global-options.js";
-import { examples } from "./help.js";
-import { authorOption, publishOne, resolveAuthor } from "./publishing.js";
+import { commandContext } from "../../context.js";
+import { buildLike, validateEventId } from "../../events.js";
+import { addLeafOptions } from "../../global-options.js";
+import { examples } from "../help.js";
+import { authorOption, publishOne, resolveAuthor } from "./shared.js";
 
 export const likeCommand = addLeafOptions(
   new Command("like")

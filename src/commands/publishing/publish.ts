@@ -4,13 +4,14 @@
 import { Command, Option } from "commander";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { commandContext } from "../context.js";
-import { CliError, usageError } from "../errors.js";
-import { decodeEventLine, type EventDefaults } from "../events.js";
-import { addLeafOptions } from "../global-options.js";
-import { readLines, type Line } from "../input/lines.js";
-import type { BulkItem } from "../nats/bulk-publish.js";
-import { examples } from "./help.js";
+import { commandContext } from "../../context.js";
+import { CliError, usageError } from "../../errors.js";
+import type { EventDefaults } from "../../events.js";
+import { addLeafOptions } from "../../global-options.js";
+import { readLines, type Line } from "../../input/lines.js";
+import type { BulkItem } from "../../nats/bulk-publish.js";
+import { publishableLine, subjectsOf } from "../../publishing/publishable.js";
+import { examples } from "../help.js";
 import {
   authorOption,
   bulkItem,
@@ -19,7 +20,7 @@ import {
   publishMany,
   resolveAuthor,
   windowOption,
-} from "./publishing.js";
+} from "./shared.js";
 
 interface PublishOptions {
   file: string;
@@ -95,12 +96,12 @@ export const publishCommand = addLeafOptions(
       try {
         const conn = await ctx.connect();
         const max = maxPayloadOf(conn);
-        const stream = ctx.stream;
+        const subjects = subjectsOf(ctx.stream);
         const itemFor = (line: Line): BulkItem => {
           if ("overLimit" in line)
             return { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
           try {
-            return bulkItem(line.lineNo, decodeEventLine(line.bytes, defaults), stream, max);
+            return bulkItem(line.lineNo, publishableLine(subjects, line.bytes, defaults), max);
           } catch (err) {
             if (!(err instanceof CliError)) throw err;
             return { ref: line.lineNo, error: err };
@@ -109,10 +110,10 @@ export const publishCommand = addLeafOptions(
         const counts = { blank: 0 };
         let read = 0;
         let ended = false;
-        async function* batches(): AsyncGenerator<BulkItem[]> {
+        async function* batches(): AsyncGenerator<Line[]> {
           for await (const batch of readLines(input, max, counts)) {
             read += batch.length;
-            yield batch.map(itemFor);
+            yield batch;
           }
           ended = true;
         }
@@ -122,7 +123,7 @@ export const publishCommand = addLeafOptions(
           stoppedEarly && !ended && opts.file !== "-"
             ? countLines(opts.file, max)
             : { events: read, blank: counts.blank };
-        await publishMany(ctx, conn, batches(), {
+        await publishMany(ctx, conn, batches(), itemFor, {
           noun: "line",
           refKey: "line",
           window: opts.window,

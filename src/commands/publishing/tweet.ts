@@ -2,19 +2,20 @@
 // `--count N` publishes N of them, pipelined, for load generation.
 
 import { Command } from "commander";
-import { commandContext, type CommandContext } from "../context.js";
-import { usageError } from "../errors.js";
+import { commandContext, type CommandContext } from "../../context.js";
+import { usageError } from "../../errors.js";
 import {
   buildTweet,
   fillTemplate,
   hasTemplate,
   validateEventId,
   TEMPLATE_INDEX,
-} from "../events.js";
-import { addLeafOptions } from "../global-options.js";
-import type { BulkItem } from "../nats/bulk-publish.js";
-import { parseCount } from "../parse.js";
-import { examples } from "./help.js";
+} from "../../events.js";
+import { addLeafOptions } from "../../global-options.js";
+import type { BulkItem } from "../../nats/bulk-publish.js";
+import { parseCount } from "../../parse.js";
+import { publishableEvent, subjectsOf } from "../../publishing/publishable.js";
+import { examples } from "../help.js";
 import {
   authorOption,
   bulkItem,
@@ -23,7 +24,7 @@ import {
   publishOne,
   resolveAuthor,
   windowOption,
-} from "./publishing.js";
+} from "./shared.js";
 
 interface TweetOptions {
   id?: string;
@@ -69,22 +70,24 @@ async function tweetMany(ctx: CommandContext, message: string, author: string, o
     );
   const conn = await ctx.connect();
   const max = maxPayloadOf(conn);
-  const stream = ctx.stream;
-  function* batches(): Generator<BulkItem[]> {
+  const subjects = subjectsOf(ctx.stream);
+  // the indexes 1…count, a batch at a time; each tweet is built when it is sent
+  function* batches(): Generator<number[]> {
     for (let first = 1; first <= opts.count; first += BATCH) {
-      const batch: BulkItem[] = [];
-      for (let n = first; n < first + BATCH && n <= opts.count; n++) {
-        const event = buildTweet({
-          message: fillTemplate(message, n),
-          author,
-          ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
-        });
-        batch.push(bulkItem(n, event, stream, max));
-      }
+      const batch: number[] = [];
+      for (let n = first; n < first + BATCH && n <= opts.count; n++) batch.push(n);
       yield batch;
     }
   }
-  await publishMany(ctx, conn, batches(), {
+  const itemFor = (n: number): BulkItem => {
+    const event = buildTweet({
+      message: fillTemplate(message, n),
+      author,
+      ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
+    });
+    return bulkItem(n, publishableEvent(subjects, event), max);
+  };
+  await publishMany(ctx, conn, batches(), itemFor, {
     noun: "tweet",
     refKey: "index",
     window: opts.window,

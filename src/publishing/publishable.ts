@@ -1,0 +1,96 @@
+// An event as it goes on the wire: its subject, its payload (the Go struct's JSON) and
+// its Nats-Msg-Id. The one place an event becomes a publishable message, for tweet, like,
+// publish --file and serve's POSTs alike. Pure: no I/O, no NATS.
+
+import {
+  completeEvent,
+  hasCompleteEvent,
+  encodeEvent,
+  eventForPublish,
+  messageIdFor,
+  parseEventLine,
+  subjectFor,
+  type EventDefaults,
+  type MessageType,
+  type TweetEvent,
+} from "../events.js";
+
+export interface Publishable {
+  subject: string;
+  payload: Uint8Array;
+  /** Nats-Msg-Id: the same on every retry, so the stream stores the event once */
+  msgID: string;
+}
+
+/** The subject of each event type on `stream`, made once (not a string per event). */
+export function subjectsOf(stream: string): Record<MessageType, string> {
+  return {
+    tweet_created: subjectFor(stream, "tweet_created"),
+    tweet_liked: subjectFor(stream, "tweet_liked"),
+  };
+}
+
+/** `event` as published on `stream`; `msgID` replaces the event's own (serve's Idempotency-Key). */
+export function publishableEvent(
+  stream: string | Record<MessageType, string>,
+  event: TweetEvent,
+  msgID = messageIdFor(event),
+): Publishable {
+  const subject =
+    typeof stream === "string" ? subjectFor(stream, event.messageType) : stream[event.messageType];
+  return { subject, payload: encodeEvent(event), msgID };
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The length of the Go struct's JSON of an event whose strings need no escapes. */
+const FRAME = JSON.stringify({ messageType: "", id: "", message: "", date: "", author: "" }).length;
+
+/** The five keys of an event, in the Go struct's order. */
+const KEYS = ["messageType", "id", "message", "date", "author"];
+
+/**
+ * `text` is exactly encodeEvent(event): the five keys in order, no whitespace, no escape.
+ * `event` is what `text` parses to (a complete event, maybe with other keys): any other
+ * spelling of the same JSON (spaces, an escape, another key) is longer than the canonical one.
+ */
+function isCanonical(text: string, event: TweetEvent): boolean {
+  if (text.indexOf("\\") !== -1) return false;
+  const length =
+    FRAME +
+    event.messageType.length +
+    event.id.length +
+    event.message.length +
+    event.date.length +
+    event.author.length;
+  if (text.length !== length) return false;
+  let i = 0;
+  for (const key in event) if (key !== KEYS[i++]) return false;
+  return i === KEYS.length;
+}
+
+/**
+ * One NDJSON line of publish --file as the message to publish, or throws exit 2 with the
+ * reason (eventForPublish's rules). A complete event written as encodeEvent writes it is
+ * published as the line's own bytes: nothing is copied or encoded again.
+ */
+export function publishableLine(
+  subjects: Record<MessageType, string>,
+  line: Uint8Array,
+  defaults: EventDefaults,
+): Publishable {
+  let text: string;
+  let value: unknown;
+  try {
+    text = strictUtf8.decode(line);
+    value = JSON.parse(text);
+  } catch {
+    // the reason, worded as every bad line's
+    ({ text, value } = parseEventLine(line));
+  }
+  if (!hasCompleteEvent(value)) return publishableEvent(subjects, eventForPublish(value, defaults));
+  // the line itself when it is the event's JSON (then the value holds only the five fields)
+  if (isCanonical(text, value))
+    return { subject: subjects[value.messageType], payload: line, msgID: messageIdFor(value) };
+  return publishableEvent(subjects, completeEvent(value)!);
+}
