@@ -16,7 +16,7 @@ import type { TweetDetail } from "../../src/serve/view-model.js";
 function fakeStream() {
   const stored: Array<{ event: TweetEvent; msgId: string }> = [];
   const tweetAt = (i: number): TweetDetail => {
-    const e = stored[i]!.event as Extract<TweetEvent, { messageType: "tweet_created" }>;
+    const e = stored[i]!.event;
     const likes = stored.filter(
       (s) => s.event.messageType === "tweet_liked" && s.event.id === e.id,
     );
@@ -27,8 +27,12 @@ function fakeStream() {
       date: e.date,
       seq: i + 1,
       likes: likes.length,
-      liked_by: likes.map((l) => (l.event as { author: string }).author),
-    } as TweetDetail;
+      liked_by: likes.map((l) => ({
+        author: l.event.author,
+        date: l.event.date,
+        seq: stored.indexOf(l) + 1,
+      })),
+    };
   };
   const tweet = (id: string) => {
     const i = stored.findIndex((s) => s.event.messageType === "tweet_created" && s.event.id === id);
