@@ -259,7 +259,11 @@ describe("serve's app: writes", () => {
     });
     expect(stored.map((s) => s.event.messageType)).toEqual(["tweet_created", "tweet_liked"]);
     const got = await fetch(`${url}/tweets/${tweet.id}`);
-    expect(await got.json()).toMatchObject({ id: tweet.id, likes: 1, liked_by: ["anonymous"] });
+    expect(await got.json()).toMatchObject({
+      id: tweet.id,
+      likes: 1,
+      liked_by: [{ author: "anonymous", seq: 2 }],
+    });
   });
 
   it("Idempotency-Key: a retry replays the stored tweet; another body is 422; nothing stored twice", async () => {
