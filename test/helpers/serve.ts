@@ -134,3 +134,20 @@ export function healthStatus(url: string): Promise<number> {
     () => 0,
   );
 }
+
+/** Tweets and like counts by tweet id, counted from the stream itself (what serve must say). */
+export async function recountStream(
+  url: string,
+  stream: string,
+): Promise<{ tweets: number; likes: Map<string, number> }> {
+  const likes = new Map<string, number>();
+  let tweets = 0;
+  for (const m of await readStream(url, stream)) {
+    const e = JSON.parse(m.data) as { messageType: string; id: string };
+    if (e.messageType === "tweet_created") {
+      tweets++;
+      likes.set(e.id, likes.get(e.id) ?? 0);
+    } else likes.set(e.id, (likes.get(e.id) ?? 0) + 1);
+  }
+  return { tweets, likes };
+}

@@ -7,15 +7,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { BIN, cleanEnv, cliAgainst, uniqueStream, waitFor } from "../helpers/cli.js";
 import { AckPolicy } from "nats";
 import { publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
 let dir: string;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
+/** A fresh stream <name>.* for one test. */
+const newStream = (extra: string[] = []) => addStream(extra, "H");
 
 beforeAll(async () => {
   server = await startServer();
@@ -25,13 +26,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function newStream(extra: string[] = []): Promise<string> {
-  const name = uniqueStream("H");
-  const r = await ts(["stream", "add", name, ...extra]);
-  expect(r.code, r.stderr).toBe(0);
-  return name;
-}
 
 // ESC ] 0 ; … BEL retitles a terminal; ESC [ 2 J clears it; U+009B is the 8-bit CSI
 const OSC = "\u001b]0;pwned\u0007";

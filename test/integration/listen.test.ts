@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { BIN, cleanEnv, cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,12 +10,11 @@ import { connect as natsConnect } from "nats";
 import { fixtureEvent, publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
 
+/** A fresh stream with `events` fixture events in it. */
 async function newStream(events = 0): Promise<string> {
-  const stream = uniqueStream("L");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
+  const stream = await addStream([], "L");
   if (events > 0) await publishEvents(server.url, stream, events);
   return stream;
 }

@@ -3,23 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { storedMessages } from "../helpers/stored.js";
 import { traced } from "../helpers/trace.js";
 
 let server: TestServer;
 let dir: string;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
-
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
 /** A fresh stream <name>.* for one test. */
-async function newStream(extra: string[] = []): Promise<string> {
-  const name = uniqueStream("P");
-  const r = await ts(["stream", "add", name, ...extra]);
-  expect(r.code, r.stderr).toBe(0);
-  return name;
-}
+const newStream = (extra: string[] = []) => addStream(extra, "P");
 
 function file(name: string, lines: Array<string | object>): string {
   const path = join(dir, name);
