@@ -266,7 +266,22 @@ describe("JetStream that stops answering while the stream exists", () => {
     async () => {
       const name = await freshStream();
       const pending = runThroughOutage(name, 1000, "3s");
-      await new Promise((r) => setTimeout(r, 1500)); // the outage, well inside the 9s budget
+      // the outage: 1.5 s from when a client sees JetStream stop answering, well inside the 9s budget
+      const jetStreamOff = () =>
+        messageCount(server.url, name).then(
+          () => false,
+          () => true,
+        );
+      const off = await waitFor(
+        async () => ((await jetStreamOff()) ? Date.now() : 0),
+        20_000,
+        "JetStream to stop answering",
+      );
+      await waitFor(
+        async () => Date.now() - off >= 1500 && (await jetStreamOff()),
+        20_000,
+        "1.5 s of outage",
+      );
       reload(on);
       const r = await pending;
       expect(r.code, r.stderr).toBe(0);
@@ -301,9 +316,19 @@ describe("a paused server (acks lost, then the server comes back)", () => {
       window: 64,
       started: 200,
     });
-    process.kill(server.pid, "SIGSTOP");
-    await new Promise((r) => setTimeout(r, 3000)); // the pause: longer than --timeout, well inside the 6s budget
-    process.kill(server.pid, "SIGCONT");
+    // a connection opened before the pause sees it: a request unanswered for longer than
+    // the run's --timeout (2 s; the run's acks were awaited since before it), then SIGCONT,
+    // well inside the 6 s budget
+    const probe = await connect({ servers: server.url });
+    try {
+      process.kill(server.pid, "SIGSTOP");
+      await expect(
+        probe.request("$JS.API.INFO", undefined, { timeout: 2500 }),
+      ).rejects.toMatchObject({ code: "TIMEOUT" });
+    } finally {
+      process.kill(server.pid, "SIGCONT");
+      await probe.close().catch(() => undefined);
+    }
     const r = await load.result;
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ published: count, duplicates: 0, failed: 0, not_sent: 0 });
