@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, DeliverPolicy, StringCodec, type NatsConnection } from "nats";
-import { BIN, cleanEnv } from "./cli.js";
+import { BIN, cleanEnv, cliAgainst } from "./cli.js";
 
 export interface ServeProcess {
   url: string;
@@ -150,4 +150,14 @@ export async function recountStream(
     } else likes.set(e.id, (likes.get(e.id) ?? 0) + 1);
   }
   return { tweets, likes };
+}
+
+/** A new stream (`stream add`, prefix `prefix`) on the server at `natsUrl`, and serve on it. */
+export async function serveNewStream(
+  natsUrl: string,
+  prefix: string,
+  args: string[] = [],
+): Promise<{ stream: string; serve: ServeProcess }> {
+  const stream = await cliAgainst(() => natsUrl).newStream([], prefix);
+  return { stream, serve: await startServe(["--stream", stream, ...args], { NATS_URL: natsUrl }) };
 }
