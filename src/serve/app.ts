@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TweetEvent } from "../events.js";
-import { httpFailure } from "./failure.js";
+import { Failure, httpFailure } from "./failure.js";
 import { HttpError } from "./http-error.js";
 import {
   readJson,
@@ -85,8 +85,6 @@ interface Request {
 /** A route's handler: a JSON answer, or undefined when it answered `res` itself. */
 type Handler = (r: Request) => Promise<JsonAnswer | undefined>;
 
-const RETRY = { "Retry-After": "1" };
-
 /** 201 or 202 with the written value, and `Idempotent-Replayed` when it was stored before. */
 function written<T>(
   status: 201 | 202,
@@ -107,7 +105,7 @@ function written<T>(
 function heldRead<T>(connected: boolean, read: Promise<T>): Promise<T> {
   if (connected) return read;
   const notHeld = new Promise<never>((_, reject) =>
-    setImmediate(() => reject(new HttpError(503, "not connected to NATS; retry", RETRY))),
+    setImmediate(() => reject(new Failure("unavailable", "not connected to NATS; retry"))),
   );
   return Promise.race([read, notHeld]);
 }
