@@ -1,4 +1,4 @@
-// Runs once before the suite: the suite needs the built CLI and a nats-server.
+// Runs once before the integration project: it needs the built CLI and a nats-server.
 
 import { existsSync } from "node:fs";
 import { findServerBinary, serverVersion } from "./helpers/nats-server.js";

@@ -137,3 +137,28 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export interface CliAgainst {
+  /** the CLI with NATS_URL set to the server (an explicit env entry wins) */
+  ts(args: string[], opts?: RunOptions): Promise<CliResult>;
+  /** `stream add` of a new, uniquely named stream (exit 0 checked); its name */
+  newStream(extra?: string[], prefix?: string): Promise<string>;
+}
+
+/**
+ * The CLI against one server, for a test file: `url` is read at each call (the server
+ * starts in beforeAll). One `ts` and one `newStream` for every file.
+ */
+export function cliAgainst(url: () => string): CliAgainst {
+  const ts = (args: string[], opts: RunOptions = {}) =>
+    runCli(args, { ...opts, env: { NATS_URL: url(), ...opts.env } });
+  return {
+    ts,
+    async newStream(extra = [], prefix = "T") {
+      const name = uniqueStream(prefix);
+      const r = await ts(["stream", "add", name, ...extra]);
+      if (r.code !== 0) throw new Error(`stream add ${name} exited ${r.code}: ${r.stderr}`);
+      return name;
+    },
+  };
+}

@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, DeliverPolicy, StringCodec, type NatsConnection } from "nats";
-import { BIN, cleanEnv } from "./cli.js";
+import { BIN, cleanEnv, cliAgainst } from "./cli.js";
 
 export interface ServeProcess {
   url: string;
@@ -133,4 +133,31 @@ export function healthStatus(url: string): Promise<number> {
     (r) => r.status,
     () => 0,
   );
+}
+
+/** Tweets and like counts by tweet id, counted from the stream itself (what serve must say). */
+export async function recountStream(
+  url: string,
+  stream: string,
+): Promise<{ tweets: number; likes: Map<string, number> }> {
+  const likes = new Map<string, number>();
+  let tweets = 0;
+  for (const m of await readStream(url, stream)) {
+    const e = JSON.parse(m.data) as { messageType: string; id: string };
+    if (e.messageType === "tweet_created") {
+      tweets++;
+      likes.set(e.id, likes.get(e.id) ?? 0);
+    } else likes.set(e.id, (likes.get(e.id) ?? 0) + 1);
+  }
+  return { tweets, likes };
+}
+
+/** A new stream (`stream add`, prefix `prefix`) on the server at `natsUrl`, and serve on it. */
+export async function serveNewStream(
+  natsUrl: string,
+  prefix: string,
+  args: string[] = [],
+): Promise<{ stream: string; serve: ServeProcess }> {
+  const stream = await cliAgainst(() => natsUrl).newStream([], prefix);
+  return { stream, serve: await startServe(["--stream", stream, ...args], { NATS_URL: natsUrl }) };
 }

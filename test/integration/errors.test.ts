@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { serverVersion, startServer, type TestServer } from "../helpers/nats-server.js";
 import { connect } from "nats";
+import { pauseProcess } from "../helpers/pause.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -265,13 +266,26 @@ describe("JetStream that stops answering while the stream exists", () => {
     "a bulk run goes on when JetStream comes back within the budget: every event stored once",
     async () => {
       const name = await freshStream();
-      const pending = runThroughOutage(name, 1000, "3s");
-      await new Promise((r) => setTimeout(r, 1500)); // the outage, well inside the 9s budget
+      const pending = runThroughOutage(name, 5000, "3s");
+      let settled = false;
+      void pending.then(() => (settled = true));
+      // the outage lasts until a client has seen JetStream stop answering (well inside the 9s
+      // budget), while the run was still going: it rode the outage out
+      await waitFor(
+        () =>
+          messageCount(server.url, name).then(
+            () => false,
+            () => true,
+          ),
+        9_000,
+        "JetStream to stop answering",
+      );
+      expect(settled).toBe(false);
       reload(on);
       const r = await pending;
       expect(r.code, r.stderr).toBe(0);
-      expect(r.json()).toMatchObject({ published: 1000, duplicates: 0, failed: 0 });
-      expect(await messageCount(server.url, name)).toBe(1000);
+      expect(r.json()).toMatchObject({ published: 5000, duplicates: 0, failed: 0 });
+      expect(await messageCount(server.url, name)).toBe(5000);
     },
   );
 });
@@ -301,9 +315,19 @@ describe("a paused server (acks lost, then the server comes back)", () => {
       window: 64,
       started: 200,
     });
-    process.kill(server.pid, "SIGSTOP");
-    await new Promise((r) => setTimeout(r, 3000)); // the pause: longer than --timeout, well inside the 6s budget
-    process.kill(server.pid, "SIGCONT");
+    // a connection opened before the pause sees it: a request unanswered for longer than
+    // the run's --timeout (2 s; the run's acks were awaited since before it), then SIGCONT,
+    // well inside the 6 s budget
+    const probe = await connect({ servers: server.url });
+    try {
+      await pauseProcess(server.pid);
+      await expect(
+        probe.request("$JS.API.INFO", undefined, { timeout: 2500 }),
+      ).rejects.toMatchObject({ code: "TIMEOUT" });
+    } finally {
+      process.kill(server.pid, "SIGCONT");
+      await probe.close().catch(() => undefined);
+    }
     const r = await load.result;
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ published: count, duplicates: 0, failed: 0, not_sent: 0 });

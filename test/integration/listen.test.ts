@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { BIN, cleanEnv, cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as natsConnect } from "nats";
+import { killAll, startCli } from "../helpers/cli-process.js";
 import { fixtureEvent, publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
 
+/** A fresh stream with `events` fixture events in it. */
 async function newStream(events = 0): Promise<string> {
-  const stream = uniqueStream("L");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
+  const stream = await addStream([], "L");
   if (events > 0) await publishEvents(server.url, stream, events);
   return stream;
 }
@@ -25,35 +25,19 @@ const listen = (stream: string, args: string[]) => ts(["listen", "--stream", str
 
 const seqs = (r: { lines(): Array<{ seq: number }> }) => r.lines().map((l) => l.seq);
 
-/** A listen that keeps running: its NDJSON lines as they come, and its exit. */
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  lines(): Array<{ seq: number; delivered: number }>;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startListen(url: string, args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, "listen", "--json", ...args], {
-    env: cleanEnv({ NATS_URL: url }),
-  });
-  let out = "";
-  let err = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal })),
-  );
+/** A `listen --json` that keeps running (test/helpers/cli-process.ts): its NDJSON lines as they come. */
+function startListen(url: string, args: string[]) {
+  const run = startCli(["listen", "--json", ...args], { url });
   return {
-    child,
+    ...run,
     // only complete lines: a SIGKILL can cut the last one
-    lines: () =>
-      out
+    lines: (): Array<{ seq: number; delivered: number }> =>
+      run
+        .stdout()
         .split("\n")
         .slice(0, -1)
         .map((l) => JSON.parse(l)),
-    stderr: () => err,
-    exited,
+    kill: (signal: NodeJS.Signals) => process.kill(run.pid, signal),
   };
 }
 
@@ -61,6 +45,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
+  killAll();
   await server?.stop();
 });
 
@@ -169,8 +154,11 @@ describe("listen", () => {
     expect(lines[0].event).toBeUndefined();
     expect(r.stderr).toMatch(/message 1 on .* is not an event \(not JSON\)/);
     expect(r.stderr).toMatch(/message 2 on .* is not an event \(messageType must be/);
+    // acknowledged: the durable hands nothing back, and the run ends as an open idle one does
     const again = await listen(stream, ["--durable", "m", "--timeout", "1s", "--json"]);
+    expect(again.code).toBe(0);
     expect(again.stdout).toBe("");
+    expect(again.stderr).not.toMatch(/is not an event/);
     const human = await listen(stream, ["--count", "1"]);
     expect(human.stdout).toMatch(/^#1 .*tweet_created {2}not json$/m);
   });
@@ -266,7 +254,7 @@ describe("listen", () => {
     await withConnection(server.url, async (nc) => {
       await (await nc.jetstreamManager()).consumers.delete(stream, "gone");
     });
-    const { code } = await run.exited;
+    const code = await run.exited;
     expect(code).toBe(4);
     expect(run.stderr()).toMatch(/durable gone was removed from stream/);
   });
@@ -281,8 +269,8 @@ describe("listen", () => {
     });
     await publishEvents(server.url, stream, 2, { from: 2 });
     await waitFor(() => run.lines().length >= 4, 20_000, "the events after the removal");
-    run.child.kill("SIGTERM");
-    expect((await run.exited).code).toBe(143);
+    run.kill("SIGTERM");
+    expect(await run.exited).toBe(143);
     expect(run.lines().map((l) => l.seq)).toEqual([1, 2, 3, 4]);
     expect(run.stderr()).toMatch(/continuing with a new one after sequence 2/);
   });
@@ -298,8 +286,8 @@ describe("listen", () => {
     const stream = await newStream(3000);
     const run = startListen(server.url, ["--stream", stream, "--durable", "sig"]);
     await waitFor(() => run.lines().length >= 100, 15_000, "100 events");
-    run.child.kill("SIGTERM");
-    const { code } = await run.exited;
+    run.kill("SIGTERM");
+    const code = await run.exited;
     expect(code).toBe(143);
     const first = run.lines().map((l) => l.seq);
     expect(first).toEqual(Array.from({ length: first.length }, (_, i) => i + 1));
@@ -345,10 +333,10 @@ describe("listen", () => {
     const args = ["--stream", stream, "--durable", "crash", "--ack-wait", "2s"];
     const first = startListen(server.url, args);
     await waitFor(() => first.lines().length >= 5_000, 60_000, "5 000 events");
-    first.child.kill("SIGKILL");
+    first.kill("SIGKILL");
     await first.exited;
     const second = startListen(server.url, [...args, "--timeout", "5s"]);
-    const { code } = await second.exited;
+    const code = await second.exited;
     expect(code).toBe(0);
     const a = first.lines().map((l) => l.seq);
     const b = second.lines().map((l) => l.seq);
@@ -384,8 +372,8 @@ describe("listen while the server restarts", () => {
       40_000,
       "all 100 events",
     );
-    run.child.kill("SIGINT");
-    const { code } = await run.exited;
+    run.kill("SIGINT");
+    const code = await run.exited;
     expect(code).toBe(130);
     const all = new Set(run.lines().map((l) => l.seq));
     expect([...all].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));

@@ -3,13 +3,14 @@
 // aliases, info rows, stream edit --dry-run, consumer add|edit, errors with their codes.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, uniqueStream, waitFor } from "../helpers/cli.js";
 import { publishEvents, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
+/** A fresh stream <name>.* for one test. */
+const newStream = (extra: string[] = []) => addStream(extra, "W");
 
 beforeAll(async () => {
   server = await startServer();
@@ -17,13 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-async function newStream(extra: string[] = []): Promise<string> {
-  const name = uniqueStream("W");
-  const r = await ts(["stream", "add", name, ...extra]);
-  expect(r.code, r.stderr).toBe(0);
-  return name;
-}
 
 async function addPullConsumer(stream: string, name: string): Promise<void> {
   await withConnection(server.url, async (nc) => {

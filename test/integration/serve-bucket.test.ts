@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import { recountStream, startServe, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
 const serves: ServeProcess[] = [];
@@ -52,18 +52,7 @@ async function moreLikes(stream: string, id: string, n: number, from: number): P
 }
 
 /** Tweets and like counts by id, counted from the stream itself. */
-async function recount(stream: string): Promise<{ tweets: number; likes: Map<string, number> }> {
-  const likes = new Map<string, number>();
-  let tweets = 0;
-  for (const m of await readStream(server.url, stream)) {
-    const e = JSON.parse(m.data) as { messageType: string; id: string };
-    if (e.messageType === "tweet_created") {
-      tweets++;
-      likes.set(e.id, likes.get(e.id) ?? 0);
-    } else likes.set(e.id, (likes.get(e.id) ?? 0) + 1);
-  }
-  return { tweets, likes };
-}
+const recount = (stream: string) => recountStream(server.url, stream);
 
 /** What serve says differs from the recount (empty: nothing), for the oldest, a middle and the newest tweets. */
 async function mismatches(url: string, stream: string): Promise<string[]> {

@@ -3,13 +3,13 @@
 // A file of its own: it kills its nats-server.
 
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import {
   healthStatus,
   natsClient,
   readStream,
-  startServe,
+  serveNewStream,
   type ServeProcess,
 } from "../helpers/serve.js";
 
@@ -28,9 +28,9 @@ afterAll(async () => {
 const health = healthStatus;
 
 it("NATS killed and restarted during load: no 2xx for a tweet that is not stored", async () => {
-  const stream = uniqueStream("FAIL");
-  expect((await runCli(["stream", "add", stream], { env: { NATS_URL: server.url } })).code).toBe(0);
-  serve = await startServe(["--stream", stream, "--timeout", "2s"], { NATS_URL: server.url });
+  const started = await serveNewStream(server.url, "FAIL", ["--timeout", "2s"]);
+  const stream = started.stream;
+  serve = started.serve;
   const url = serve.url;
 
   const results: Array<{ status: number; id?: string; seq?: number; error?: string }> = [];

@@ -4,10 +4,10 @@
 // A file of its own: it kills its nats-server.
 
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
-import { healthStatus, startServe, type ServeProcess } from "../helpers/serve.js";
+import { healthStatus, serveNewStream, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
 let serve: ServeProcess | undefined;
@@ -23,9 +23,7 @@ afterAll(async () => {
 const health = healthStatus;
 
 it("NATS down: writes answer 503 + Retry-After in milliseconds; SIGTERM stops within --grace", async () => {
-  const stream = uniqueStream("OUTAGE");
-  expect((await runCli(["stream", "add", stream], { env: { NATS_URL: server.url } })).code).toBe(0);
-  serve = await startServe(["--stream", stream, "--grace", "2s"], { NATS_URL: server.url });
+  ({ serve } = await serveNewStream(server.url, "OUTAGE", ["--grace", "2s"]));
   const { url } = serve;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${path}`, {
@@ -84,10 +82,7 @@ it("NATS stalled (paused): SIGTERM still stops within --grace plus the 2 s stop 
   const paused = await startServer();
   let stalled: ServeProcess | undefined;
   try {
-    const stream = uniqueStream("STALLED");
-    const env = { NATS_URL: paused.url };
-    expect((await runCli(["stream", "add", stream], { env })).code).toBe(0);
-    stalled = await startServe(["--stream", stream, "--grace", "2s"], env);
+    ({ serve: stalled } = await serveNewStream(paused.url, "STALLED", ["--grace", "2s"]));
     // every server thread stopped before the SIGTERM, or one answers serve's deletes
     await pauseProcess(paused.pid);
     const stopping = performance.now();

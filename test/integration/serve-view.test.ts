@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { readStream, startServe, withConcurrency, type ServeProcess } from "../helpers/serve.js";
+import { recountStream, startServe, withConcurrency, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
 const serves: ServeProcess[] = [];
@@ -30,18 +30,7 @@ async function newStream(): Promise<string> {
 }
 
 /** Like counts by tweet id, and the number of tweets, computed from the stream itself. */
-async function truth(stream: string): Promise<{ tweets: number; likes: Map<string, number> }> {
-  const likes = new Map<string, number>();
-  let tweets = 0;
-  for (const m of await readStream(server.url, stream)) {
-    const e = JSON.parse(m.data) as { messageType: string; id: string };
-    if (e.messageType === "tweet_created") {
-      tweets++;
-      likes.set(e.id, likes.get(e.id) ?? 0);
-    } else likes.set(e.id, (likes.get(e.id) ?? 0) + 1);
-  }
-  return { tweets, likes };
-}
+const truth = (stream: string) => recountStream(server.url, stream);
 
 /** Every tweet of the timeline, page by page. */
 async function wholeTimeline(url: string, limit = 100) {

@@ -260,49 +260,12 @@ describe("serve routes", () => {
     expect((await readStream(server.url, stream)).filter((m) => m.msgId === id)).toHaveLength(1);
   });
 
-  it("answers bad requests with a JSON error and the documented status", async () => {
+  // every case, and a publish failure's status, is in test/unit/serve-app.test.ts (no server):
+  // here a few, end to end through the built CLI
+  it("answers bad requests with a JSON error and the documented status, storing nothing", async () => {
+    const before = (await readStream(server.url, stream)).length;
     const cases: Array<[string, RequestInit, number, RegExp]> = [
       ["/tweets", { method: "POST", headers: JSON_TYPE, body: "{not json" }, 400, /not valid JSON/],
-      ["/tweets", { method: "POST", headers: JSON_TYPE, body: "" }, 400, /empty/],
-      ["/tweets", { method: "POST", headers: JSON_TYPE, body: "[1]" }, 400, /JSON object/],
-      [
-        "/tweets",
-        { method: "POST", headers: JSON_TYPE, body: '{"author":"a"}' },
-        400,
-        /message is required/,
-      ],
-      [
-        "/tweets",
-        { method: "POST", headers: JSON_TYPE, body: '{"message":" ","author":"a"}' },
-        400,
-        /message must not be empty/,
-      ],
-      [
-        "/tweets",
-        { method: "POST", headers: JSON_TYPE, body: '{"message":"m","author":7}' },
-        400,
-        /author must be a string/,
-      ],
-      [
-        "/tweets",
-        {
-          method: "POST",
-          headers: JSON_TYPE,
-          body: JSON.stringify({ message: "é".repeat(281), author: "a" }),
-        },
-        400,
-        /longer than 280/,
-      ],
-      [
-        "/tweets",
-        {
-          method: "POST",
-          headers: JSON_TYPE,
-          body: JSON.stringify({ message: "m", author: "x".repeat(65) }),
-        },
-        400,
-        /longer than 64/,
-      ],
       [
         "/tweets",
         {
@@ -313,22 +276,10 @@ describe("serve routes", () => {
         413,
         /larger than 16384 bytes/,
       ],
-      [
-        "/tweets",
-        { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{}" },
-        415,
-        /application\/json/,
-      ],
       ["/tweets", { method: "POST", body: '{"message":"m","author":"a"}' }, 415, /content type/],
       ["/tweets?limit=0", {}, 400, /limit must be/],
-      ["/tweets?limit=abc", {}, 400, /limit must be/],
-      ["/tweets?before=-1", {}, 400, /before must be/],
       ["/nowhere", {}, 404, /no route/],
-      ["/tweets/x/likes/y", {}, 404, /no route/],
       ["/tweets", { method: "DELETE" }, 405, /not allowed/],
-      ["/tweets/x/likes", {}, 405, /not allowed/],
-      ["/tweets/x/likes", { method: "POST", headers: JSON_TYPE, body: "{" }, 400, /not valid JSON/],
-      ["/events?since=abc", {}, 400, /stream sequence/],
     ];
     for (const [path, init, status, message] of cases) {
       const r = await fetch(`${s.url}${path}`, init);
@@ -338,22 +289,7 @@ describe("serve routes", () => {
     }
     const r = await fetch(`${s.url}/tweets`, { method: "PUT" });
     expect(r.headers.get("allow")).toBe("GET, POST, HEAD");
-  });
-
-  it("413 without reading a body whose Content-Length is over the limit", async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${s.url}/tweets`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Content-Length": String(50 * 1024 * 1024) },
-      });
-      req.on("response", (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on("error", reject);
-      req.write("{");
-    });
-    expect(status).toBe(413);
+    expect(await readStream(server.url, stream)).toHaveLength(before);
   });
 
   it("a client that does not finish its request in --request-timeout gets 408", async () => {

@@ -2,13 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { cliAgainst, runCli, uniqueStream } from "../helpers/cli.js";
 import { withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts } = cliAgainst(() => server.url);
 
 beforeAll(async () => {
   server = await startServer();

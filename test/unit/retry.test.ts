@@ -71,6 +71,7 @@ describe("classification", () => {
       409,
       "duplicate message id is in process",
     );
+    expect(isTransient(inProcess)).toBe(true);
     expect(toCliError(inProcess).exitCode).toBe(6);
     const err = toCliError(new RetryBudgetExceeded(inProcess, 3000, 4, false));
     expect(err.exitCode).toBe(6);
@@ -121,26 +122,49 @@ describe("withJsRetry", () => {
     expect(calls).toBe(1);
   });
   it("gives up when the budget runs out, within the budget plus one backoff", async () => {
+    // a backoff is at most 2 s (retry.ts MAX_DELAY_MS) and is cut to what is left of the budget
+    const MAX_BACKOFF_MS = 2000;
+    let calls = 0;
     const started = performance.now();
     const err = await withJsRetry(
       async () => {
+        calls++;
         throw client("TIMEOUT");
       },
       { budgetMs: 300 },
     ).catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
     expect(err).toBeInstanceOf(RetryBudgetExceeded);
-    expect((err as RetryBudgetExceeded).reason).toBe("timeout");
-    expect(performance.now() - started).toBeLessThan(1000);
+    const exceeded = err as RetryBudgetExceeded;
+    expect([exceeded.reason, exceeded.budgetMs, exceeded.stopped]).toEqual(["timeout", 300, false]);
+    // it retried (100 ms, then about 200 ms), and counted every attempt
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(exceeded.attempts).toBe(calls);
+    // not before the budget ran out (timers may fire a millisecond early), not a backoff after
+    expect(elapsed).toBeGreaterThanOrEqual(295);
+    expect(elapsed).toBeLessThan(300 + MAX_BACKOFF_MS);
   });
-  it("stops retrying when the signal aborts", async () => {
+  it("stops retrying when the signal aborts: no attempt after it, long before the budget", async () => {
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 50);
+    let calls = 0;
+    let callsAtAbort = -1;
+    setTimeout(() => {
+      callsAtAbort = calls;
+      stop.abort();
+    }, 50);
+    const started = performance.now();
     const err = await withJsRetry(
       async () => {
+        calls++;
         throw client("503");
       },
       { budgetMs: 60_000, signal: stop.signal },
     ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryBudgetExceeded);
     expect((err as RetryBudgetExceeded).stopped).toBe(true);
+    expect(callsAtAbort).toBeGreaterThanOrEqual(1);
+    expect(calls).toBe(callsAtAbort);
+    // the stop is seen when the current backoff (at most 2 s) ends
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

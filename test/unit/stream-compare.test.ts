@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { StreamConfig } from "nats";
 import { configChanges, type StreamRequest } from "../../src/nats/streams.js";
 import { describeConflict } from "../../src/output/streams.js";
+import { withDefaults } from "../../src/commands/stream/add.js";
+import { requestedConfig } from "../../src/commands/stream/config-options.js";
 
 // what the server stores for the article's js.AddStream(&nats.StreamConfig{Name, Subjects})
 const fromGo = {
@@ -18,19 +20,8 @@ const fromGo = {
   duplicate_window: 120_000_000_000,
 } as unknown as StreamConfig;
 
-// what `stream add` asks for with its defaults (see commands/stream/add.ts)
-const defaults = {
-  name: "TWITTERCLONE",
-  subjects: ["TWITTERCLONE.*"],
-  storage: "file",
-  num_replicas: 1,
-  retention: "limits",
-  max_age: 0,
-  max_msgs: -1,
-  max_bytes: -1,
-  max_msg_size: -1,
-  max_msgs_per_subject: -1,
-} as StreamRequest;
+// what `stream add TWITTERCLONE` asks for without options: the command's own defaults
+const defaults = withDefaults("TWITTERCLONE", requestedConfig({}));
 
 const conflicts = (existing: StreamConfig, request: StreamRequest) =>
   configChanges(existing, request).map(describeConflict);

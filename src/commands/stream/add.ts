@@ -16,7 +16,7 @@ import { examples } from "../help.js";
 import { addConfigOptions, requestedConfig, type ConfigOptions } from "./config-options.js";
 
 /** What a new stream gets when neither an option nor --config says otherwise. */
-function withDefaults(name: string, given: Partial<StreamRequest>): StreamRequest {
+export function withDefaults(name: string, given: Partial<StreamRequest>): StreamRequest {
   return {
     subjects: [`${name}.*`],
     storage: "file" as StreamRequest["storage"],
