@@ -7,7 +7,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { buildLike, buildTweet, type TweetEvent } from "../events.js";
 import { HttpError, isHttpError } from "./http-error.js";
 import { matchRoute } from "./routes.js";
-import type { TweetDetail, TweetView } from "./view-model.js";
+import type { TweetDetail, TweetView } from "./timeline/model.js";
 import {
   checkJsonContentType,
   idempotencyKey,

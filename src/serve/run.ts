@@ -1,5 +1,5 @@
 // `serve`'s lifecycle: check the stream and that we may read it, bring the view up to
-// date (src/serve/view.ts), listen, and on SIGINT/SIGTERM stop accepting, let in-flight
+// date (src/serve/timeline/), listen, and on SIGINT/SIGTERM stop accepting, let in-flight
 // requests finish, end the event streams, stop following and writing the view, and
 // delete this instance's consumers (cli.ts then drains NATS). Returns when stopped.
 
@@ -35,7 +35,7 @@ import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
 import { limited, streamEvents } from "./replay.js";
-import { eventOf, ServeView } from "./view.js";
+import { eventOf, ServeView } from "./timeline/timeline.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
 import { createServeLog, withServeLog, type LogFormat } from "./log.js";

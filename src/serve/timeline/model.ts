@@ -6,7 +6,7 @@
 // Also the in-memory window of recent tweets every serve instance keeps. Pure: no I/O.
 
 import { createHash } from "node:crypto";
-import type { TweetEvent } from "../events.js";
+import type { TweetEvent } from "../../events.js";
 
 /** How many of a tweet's likes a record lists (`liked_by`); `likes` is the exact count. */
 export const LIKED_BY_KEPT = 20;

@@ -17,8 +17,8 @@ import {
   isRecordOf,
   isRepair,
   viewKeys,
-} from "../../src/serve/view-records.js";
-import { ViewCondition } from "../../src/serve/view-condition.js";
+} from "../../src/serve/timeline/keys.js";
+import { ViewCondition } from "../../src/serve/timeline/condition.js";
 
 /** A bucket in memory: raw strings per key, compare-and-set on a revision counter. */
 function memoryBucket() {
