@@ -29,7 +29,7 @@ import { LeaseKeeper } from "./lease.js";
 import { rebuildReason } from "./leadership.js";
 import { TimelineMemory } from "./memory.js";
 import { olderTweets } from "./paging.js";
-import { Writing } from "./writing.js";
+import { natsSource, Writing } from "./writing.js";
 import { StallWatch } from "./stall.js";
 
 const TICK_MS = 1000;
@@ -78,7 +78,11 @@ export class ServeView {
       owner: deps.owner,
       noteWrite: (err) => health.noteViewWrite(err),
     });
-    this.writing = new Writing({ ...deps, noteDamage: (err) => this.gens.noteDamage(err) });
+    this.writing = new Writing({
+      ...deps,
+      source: natsSource(deps.conn, deps.stream),
+      noteDamage: (err) => this.gens.noteDamage(err),
+    });
     this.stall = new StallWatch(() => this.memory.cursor);
     this.memory.onApplied((a) => this.hub.publish(a.seq, a.event));
     this.memory.onApplied((a) => this.writing.feed(a));

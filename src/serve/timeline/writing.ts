@@ -4,7 +4,7 @@
 // when to write and when to rebuild; this file does it.
 
 import type { Connection } from "../../nats/connection.js";
-import { followStream, streamState, type Follower } from "../../nats/follow.js";
+import { followStream, streamState, type Follower, type FollowOptions } from "../../nats/follow.js";
 import { ViewDamage, type ViewBucket } from "../../nats/view-bucket.js";
 import { timelineEvent } from "../../events.js";
 import { CURRENT_KEY, generationPrefix, isCurrent, type ViewHead } from "./keys.js";
@@ -28,8 +28,21 @@ import { ViewWriter } from "./writer.js";
 const NOTE_EVERY_MS = 250;
 const SAY_EVERY_MS = 500;
 
+/** The stream as the writer reads it (the unit tests script one). */
+export interface StreamSource {
+  lastSeq(): Promise<number>;
+  follow(opts: FollowOptions): Promise<Follower>;
+}
+
+export function natsSource(conn: Connection, stream: string): StreamSource {
+  return {
+    lastSeq: async () => (await streamState(conn, stream)).last_seq,
+    follow: (opts) => followStream(conn, stream, opts),
+  };
+}
+
 export interface WritingDeps {
-  conn: Connection;
+  source: StreamSource;
   stream: string;
   bucket: ViewBucket;
   namePrefix: string;
@@ -45,7 +58,8 @@ export interface WriterRun {
   follower: Follower;
 }
 
-type StreamState = Awaited<ReturnType<typeof streamState>>;
+/** What the writer needs of the stream's state when it starts. */
+type StreamState = { created: string; first_seq: number };
 
 /** The stream's first sequence (a stream that never held a message says 0: it will be 1). */
 export function firstSeq(state: { first_seq: number }): number {
@@ -142,10 +156,12 @@ export class Writing {
       first_seq: firstSeq(stream),
     };
     const writer = await ViewWriter.open(this.deps.bucket, gen, start);
-    const of = (await streamState(this.deps.conn, this.deps.stream)).last_seq;
+    const of = await this.deps.source.lastSeq();
     let noted = 0;
     let said = 0;
-    const follower = await followStream(this.deps.conn, this.deps.stream, {
+    // messages may come before the follower is handed back: progress is noted from then on
+    let run: WriterRun | undefined;
+    const follower = await this.deps.source.follow({
       fromSeq: writer.head.cursor + 1,
       namePrefix: `${this.deps.namePrefix}view-`,
       batch: 1024,
@@ -153,7 +169,7 @@ export class Writing {
         const now = Date.now();
         if (now - noted > NOTE_EVERY_MS) {
           noted = now;
-          if (runOf(this.state) === run) this.state = progressed(this.state, m.seq);
+          if (run && runOf(this.state) === run) this.state = progressed(this.state, m.seq);
         }
         if (now - said > SAY_EVERY_MS) {
           said = now;
@@ -162,14 +178,14 @@ export class Writing {
         return writer.add(m.seq, timelineEvent(m.subject, m.data));
       },
     });
-    const run: WriterRun = { writer, follower };
+    const mine: WriterRun = (run = { writer, follower });
     const at = writer.head.cursor;
-    this.state = rebuild ? startRebuild(run, gen, at, of) : startWriting(run, at, of);
+    this.state = rebuild ? startRebuild(mine, gen, at, of) : startWriting(mine, at, of);
     void follower.caughtUp.then(() => {
-      if (runOf(this.state) === run) this.state = reachedEnd(this.state);
+      if (runOf(this.state) === mine) this.state = reachedEnd(this.state);
     });
     follower.ended.catch((err: unknown) => {
-      if (runOf(this.state) !== run) return;
+      if (runOf(this.state) !== mine) return;
       // damage: the next tick builds a new generation
       if (!this.deps.noteDamage(err)) {
         const why = err instanceof Error ? err.message : String(err);
@@ -177,7 +193,7 @@ export class Writing {
       }
       void this.stop(false);
     });
-    return run;
+    return mine;
   }
 
   private async caughtUp(run: WriterRun): Promise<void> {
