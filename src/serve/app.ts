@@ -21,6 +21,10 @@ import {
 } from "./validate.js";
 import { isTransient } from "../nats/errors.js";
 import type { AccessRecord } from "./log.js";
+import type { Readiness } from "./timeline/readiness.js";
+
+/** Routes answered while the view is built (the page itself is the front's). */
+const BEFORE_READY = new Set(["healthz", "readyz", "metrics"]);
 
 export interface PublishResult {
   seq: number;
@@ -65,6 +69,8 @@ export interface AppDeps {
   /** the stream's last sequence now (a tweet the view lacks may be stored up to it) */
   streamLastSeq(): Promise<number>;
   health(): Promise<Health>;
+  /** GET /readyz; until ready, every other route but /healthz and /metrics answers 503 */
+  readiness?: () => Readiness;
   /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
   metrics?: () => Promise<string>;
   /** one line per failed request, for the operator */
@@ -398,6 +404,13 @@ export function createApp(deps: AppDeps): App {
       }
       throw new HttpError(404, `no route for ${url.pathname}`);
     }
+    const readiness = deps.readiness?.() ?? { ready: true };
+    if (!readiness.ready && !BEFORE_READY.has(match.route)) {
+      const { seq, of } = readiness.view;
+      throw new HttpError(503, `not ready: ${readiness.reason} (${seq} of ${of}); retry`, {
+        "Retry-After": "1",
+      });
+    }
     switch (match.route) {
       case "listTweets": {
         const { limit, before } = timelineQuery(url.searchParams);
@@ -435,6 +448,8 @@ export function createApp(deps: AppDeps): App {
         const h = await deps.health();
         return sendJson(res, h.ok ? 200 : 503, h.body);
       }
+      case "readyz":
+        return sendJson(res, readiness.ready ? 200 : 503, readiness);
       case "metrics": {
         if (!deps.metrics) throw new HttpError(404, `no route for ${url.pathname}`);
         const text = await deps.metrics();

@@ -99,6 +99,21 @@ export class Generations {
     }
     return rec?.value.tweet ? rec.value : undefined;
   }
+  /**
+   * The like count of an older tweet (not in memory) once a writer (this or another
+   * instance) applied the like stored at `seq`; after a second, the count before it plus one.
+   */
+  async likesOnceApplied(id: string, seq: number): Promise<number> {
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      const rec = await this.record(id);
+      if (!rec) return 1;
+      if (rec.last_seq >= seq) return rec.likes;
+      if (Date.now() > deadline) return rec.likes + 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   private async requestRepair(damage: Damage): Promise<void> {
     const current = await this.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
       if (err instanceof ViewDamage) return { revision: err.revision };

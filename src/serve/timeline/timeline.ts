@@ -9,10 +9,8 @@
 // fit the stream, a purged or removed bucket are damage, repaired the same way (a new
 // generation from the stream) while serving; memory then counts from the stream itself.
 //
-// The parts, in this folder: model.ts (records, the window), keys.ts (every key),
-// memory.ts (window, totals, cursor; the "applied" signal), writer.ts and writing.ts (the
-// writer and its states, leadership.ts), lease.ts, generations.ts (the generation in use,
-// damage), paging.ts (older tweets). This file ties them together on a one-second tick.
+// The parts are the other files of this folder (docs/development.md maps them); this
+// file ties them together on a one-second tick.
 
 import { timelineEvent, type TweetEvent } from "../../events.js";
 import type { Connection } from "../../nats/connection.js";
@@ -31,6 +29,7 @@ import { TimelineMemory } from "./memory.js";
 import { olderTweets } from "./paging.js";
 import { natsSource, Writing } from "./writing.js";
 import { StallWatch } from "./stall.js";
+import { readinessOf, type Boot, type Readiness } from "./readiness.js";
 
 const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
@@ -50,7 +49,7 @@ export interface ViewDeps {
   /** the start of this instance's consumer names */
   namePrefix: string;
   warn(text: string): void;
-  /** progress while the view is built before listening */
+  /** progress while the view is built (the port is open meanwhile: /readyz) */
   progress(text: string): void;
 }
 
@@ -64,11 +63,14 @@ export class ServeView {
   /** memory's reading of the stream */
   private follower: Follower | undefined;
   private rebuiltAt = 0;
+  /** while waiting for another instance's writer: where its head stood */
+  private waitedSeq = 0;
   /** the stream's last sequence at the previous tick */
   private seenLastSeq = 0;
   private tick: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
+  private boot: Boot = { phase: "starting", of: 0 };
 
   constructor(private readonly deps: ViewDeps) {
     this.gens = new Generations(deps.bucket, deps.warn, () => this.lease.holding);
@@ -109,6 +111,12 @@ export class ServeView {
     return this.writing.leadership;
   }
 
+  /** /readyz: whether reads are answered exactly yet, and how far the start got */
+  get readiness(): Readiness {
+    const seq = this.boot.phase === "waiting" ? this.waitedSeq : this.memory.cursor;
+    return readinessOf(this.boot, this.writing.progress, seq);
+  }
+
   get generation(): number {
     return this.gens.gen;
   }
@@ -143,6 +151,7 @@ export class ServeView {
       ready.catch(() => undefined);
       return false;
     }
+    this.boot = { phase: "ready" };
     this.tick = setInterval(() => {
       this.ticking = this.ticking
         .then(() => this.onTick())
@@ -191,15 +200,7 @@ export class ServeView {
   async likesAfter(id: string, seq: number): Promise<number> {
     const inMemory = this.memory.window.get(id);
     if (inMemory) return inMemory.likes;
-    // an older tweet: its record, once the writer (this or another instance) applied the like
-    const deadline = Date.now() + 1000;
-    for (;;) {
-      const rec = await this.gens.record(id);
-      if (!rec) return 1;
-      if (rec.last_seq >= seq) return rec.likes;
-      if (Date.now() > deadline) return rec.likes + 1;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return this.gens.likesOnceApplied(id, seq);
   }
 
   /** Resolves once `id` is known (or after `ms`). */
@@ -223,6 +224,7 @@ export class ServeView {
   /** Until this instance has what the stream held when it started (writing it, or waiting). */
   private async catchUp(): Promise<void> {
     const state = await streamState(this.deps.conn, this.deps.stream);
+    const of = state.last_seq;
     this.gens.gen = await this.gens.current();
     for (;;) {
       if (this.stopped) return;
@@ -230,14 +232,17 @@ export class ServeView {
       const full = this.gens.health.full;
       if (full) throw new CliError(full, ExitCode.Conflict);
       if (held) {
+        this.boot = { phase: "building", of };
         await this.becomeWriter(true);
         break;
       }
+      this.boot = { phase: "waiting", of };
       // another instance writes it: wait until it has what the stream held when we started
       const gen = this.gens.gen;
       const head = await this.gens.readChecked(() =>
         this.deps.bucket.get(viewKeys(gen).head, isHead),
       );
+      this.waitedSeq = head?.value.cursor ?? 0;
       if (head && head.value.cursor >= state.last_seq) break;
       this.deps.progress(
         `Waiting for the instance that maintains the view (${head?.value.cursor ?? 0} of ${state.last_seq})…`,
@@ -245,6 +250,7 @@ export class ServeView {
       await new Promise((r) => setTimeout(r, 250));
       this.gens.gen = await this.gens.current();
     }
+    this.boot = { phase: "loading", of };
     await this.loadMemory();
   }
 
