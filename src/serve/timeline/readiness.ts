@@ -30,5 +30,7 @@ export function readinessOf(
   if (boot.phase === "ready") return { ready: true };
   if (built) return { ready: false, reason: REASONS.building, view: built };
   const of = boot.of;
-  return { ready: false, reason: REASONS[boot.phase], view: { seq: Math.min(seq, of), of } };
+  // building, with the writer's own reading done: its last batch is being saved
+  const at = boot.phase === "building" ? of : Math.min(seq, of);
+  return { ready: false, reason: REASONS[boot.phase], view: { seq: at, of } };
 }
