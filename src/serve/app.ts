@@ -23,8 +23,11 @@ import { isTransient } from "../nats/errors.js";
 import type { AccessRecord } from "./log.js";
 import type { Readiness } from "./timeline/readiness.js";
 
-/** Routes answered while the view is built (the page itself is the front's). */
-const BEFORE_READY = new Set(["healthz", "readyz", "metrics"]);
+/**
+ * Routes answered while the view is built (the page itself is the front's); the newest
+ * page of the timeline is read from the stream's tail meanwhile (src/serve/timeline/tail.ts).
+ */
+const BEFORE_READY = new Set(["healthz", "readyz", "metrics", "listTweets"]);
 
 export interface PublishResult {
   seq: number;

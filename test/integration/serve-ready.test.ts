@@ -1,7 +1,7 @@
 // serve's start on a long stream it has not seen: the port answers at once (/healthz 200,
-// the page), /readyz answers 503 with the build's progress until reads are exact, reads and
-// writes answer 503 + Retry-After meanwhile (nothing published), then /readyz 200 and the
-// counts are the stream's.
+// the page), /readyz answers 503 with the build's progress until reads are exact, the newest
+// page is exact from the stream's tail meanwhile, older pages and writes answer 503 +
+// Retry-After (nothing published), then /readyz 200 and the counts are the stream's.
 
 import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -38,6 +38,14 @@ const lastSeq = (stream: string) =>
     const jsm = await nc.jetstreamManager();
     return (await jsm.streams.info(stream)).state.last_seq;
   });
+
+/** The newest `n` tweets of `fill`'s stream as [id, likes]: t<i> for i ≢ 4 (mod 5), t<i> liked once when i ≡ 3. */
+function newestTweets(n: number): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = EVENTS - 1; out.length < n; i--)
+    if (i % 5 !== 4) out.push([`t${i}`, i % 5 === 3 ? 1 : 0]);
+  return out;
+}
 
 /** `EVENTS` events, 4 tweets to 1 like; the number of tweets and likes. */
 async function fill(stream: string): Promise<{ tweets: number; likes: number }> {
@@ -79,7 +87,7 @@ async function fill(stream: string): Promise<{ tweets: number; likes: number }> 
 }
 
 describe("serve's first start on a long stream", () => {
-  it("answers at once: /healthz 200, /readyz 503 with progress, 503 + Retry-After for reads and writes, then ready", async () => {
+  it("answers at once: /healthz 200, /readyz 503 with progress, the newest page exact, 503 + Retry-After for the rest, then ready", async () => {
     const stream = uniqueStream("READY");
     expect((await runCli(["stream", "add", stream], { env: { NATS_URL: server.url } })).code).toBe(
       0,
@@ -97,11 +105,13 @@ describe("serve's first start on a long stream", () => {
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
 
+    const spawned = performance.now();
     const url = await waitFor(
       () => /answering on (http:\/\/\S+);/.exec(err)?.[1],
       30_000,
       `the port to open (stderr: ${err})`,
     );
+    const portMs = Math.round(performance.now() - spawned);
     // the port answers before the view is up to date: the listening line is not out yet
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -120,20 +130,41 @@ describe("serve's first start on a long stream", () => {
     // the page itself loads at once
     expect((await fetch(`${url}/`)).status).toBe(200);
 
-    // reads and writes say "not yet" with Retry-After; a write publishes nothing
-    const read = await fetch(`${url}/tweets?limit=5`);
+    // the newest page is exact before the view is built: read from the stream's tail
+    const pageStarted = performance.now();
+    const newest = await fetch(`${url}/tweets?limit=50`);
+    const pageMs = Math.round(performance.now() - pageStarted);
+    expect(newest.status).toBe(200);
+    const early = (await newest.json()) as {
+      tweets: Array<{ id: string; seq: number; likes: number }>;
+      total: number;
+      last_seq: number;
+      next_before: number | null;
+    };
+    // nothing was stored during the test: exact as of the stream's end
+    expect(early.last_seq).toBe(EVENTS);
+    expect(early.total).toBe(truth.tweets);
+    expect(early.tweets.map((t) => [t.id, t.likes])).toEqual(newestTweets(50));
+    expect(early.next_before).toBe(early.tweets[49]!.seq);
+    // an older page, a longer one and writes say "not yet" with Retry-After
+    const older = await fetch(`${url}/tweets?limit=50&before=${early.next_before}`);
+    const longer = await fetch(`${url}/tweets?limit=51`);
     const write = await fetch(`${url}/tweets`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ message: "too early", author: "z" }),
     });
-    // answered while building: one 503 from /readyz came just before, and the build
-    // of EVENTS events takes seconds
-    expect(read.status).toBe(503);
-    expect(read.headers.get("retry-after")).toBe("1");
-    expect(((await read.json()) as { error: string }).error).toMatch(/^not ready: /);
-    expect(write.status).toBe(503);
-    expect(write.headers.get("retry-after")).toBe("1");
+    // all of that while the view was still being built (it takes seconds at EVENTS)
+    const during = await fetch(`${url}/readyz`);
+    expect(during.status).toBe(503);
+    console.log(
+      `serve-ready: port open after ${portMs} ms, the newest page in ${pageMs} ms, during the build (${JSON.stringify(await during.json())})`,
+    );
+    for (const res of [older, longer, write]) {
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(((await res.json()) as { error: string }).error).toMatch(/^not ready: /);
+    }
     expect(await lastSeq(stream)).toBe(EVENTS);
 
     // progress never goes back within a phase, then ready

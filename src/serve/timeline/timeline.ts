@@ -1,25 +1,19 @@
 // What one serve instance knows of the timeline: the materialized view in the bucket
 // (shared by every instance on the stream) plus, in memory, the newest tweets, kept
 // current by following the stream from where the view's recent list stood. One instance
-// at a time (the lease holder) also writes the view; any instance takes over when the
-// holder is gone. A purge or trim of the stream (or the stream recreated) makes the
-// writer build a new generation of the view from what the stream still holds, then
-// switch every instance to it. The bucket is untrusted input (anyone in the account may
-// write there): a value that does not pass its check, a deleted key, a head that does not
-// fit the stream, a purged or removed bucket are damage, repaired the same way (a new
-// generation from the stream) while serving; memory then counts from the stream itself.
-//
-// The parts are the other files of this folder (docs/development.md maps them); this
-// file ties them together on a one-second tick.
+// at a time (the lease holder) also writes the view. A purge or trim of the stream (or
+// the stream recreated) makes the writer build a new generation from what the stream
+// still holds, then switch every instance to it. Damage to the bucket (untrusted input)
+// is repaired the same way while serving; memory then counts from the stream itself.
+// The parts are this folder's other files (docs/development.md maps them); this file
+// ties them together on a one-second tick.
 
-import { timelineEvent, type TweetEvent } from "../../events.js";
 import type { Connection } from "../../nats/connection.js";
 import { followStream, streamState, type Follower } from "../../nats/follow.js";
 import { CliError, ExitCode } from "../../errors.js";
 import type { ViewBucket } from "../../nats/view-bucket.js";
-import type { StoredMessage } from "../../output/events.js";
 import { SseHub } from "../sse.js";
-import { tweetDetail, type TweetDetail, type TweetView } from "./model.js";
+import { eventOf, tweetDetail, type TweetDetail, type TweetView } from "./model.js";
 import type { ViewState } from "./condition.js";
 import { isHead, isRecentList, viewKeys, type RecentList, type ViewHead } from "./keys.js";
 import { Generations } from "./generations.js";
@@ -29,16 +23,12 @@ import { TimelineMemory } from "./memory.js";
 import { olderTweets } from "./paging.js";
 import { natsSource, Writing } from "./writing.js";
 import { StallWatch } from "./stall.js";
+import { Tail } from "./tail.js";
 import { readinessOf, type Boot, type Readiness } from "./readiness.js";
 
 const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
 const TRIM_REBUILD_MS = 60_000;
-
-/** The stored message as an event (the shared parser, typed from the subject), or null. */
-export function eventOf(m: StoredMessage): TweetEvent | null {
-  return timelineEvent(m.subject, m.data);
-}
 
 export interface ViewDeps {
   conn: Connection;
@@ -60,6 +50,7 @@ export class ServeView {
   private readonly lease: LeaseKeeper;
   private readonly writing: Writing;
   private readonly stall: StallWatch;
+  private readonly tail: Tail;
   /** memory's reading of the stream */
   private follower: Follower | undefined;
   private rebuiltAt = 0;
@@ -86,6 +77,7 @@ export class ServeView {
       noteDamage: (err) => this.gens.noteDamage(err),
     });
     this.stall = new StallWatch(() => this.memory.cursor);
+    this.tail = new Tail(deps.conn, deps.stream);
     this.memory.onApplied((a) => this.hub.publish(a.seq, a.event));
     this.memory.onApplied((a) => this.writing.feed(a));
   }
@@ -169,6 +161,8 @@ export class ServeView {
     limit: number,
     before = Infinity,
   ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }> {
+    // before the view is up to date: the newest page from the stream's tail (./tail.ts)
+    if (this.boot.phase !== "ready") return this.tail.timeline(limit, before);
     // the newest tweets and the totals as of the follower's position, read together
     const lastSeq = this.memory.cursor;
     const total = this.memory.tweets;
