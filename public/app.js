@@ -570,9 +570,11 @@ function wireForm() {
 async function start() {
   wireForm();
   await checkHealth();
-  await waitUntilReady();
+  // the newest page is answered while serve builds its view; the event stream once it is done
+  // (it resumes from the page's last_seq: nothing stored meanwhile is missed)
   state.snapshotSeq = await loadTimeline();
   state.lastSeq = Math.max(0, state.snapshotSeq - EVENTS_BACKLOG);
+  await waitUntilReady();
   connectEvents();
   const poll = async () => {
     await checkHealth();
