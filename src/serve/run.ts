@@ -1,7 +1,8 @@
-// `serve`'s lifecycle: check the stream and that we may read it, bring the view up to
-// date (src/serve/timeline/), listen, and on SIGINT/SIGTERM stop accepting, let in-flight
-// requests finish, end the event streams, stop following and writing the view, and
-// delete this instance's consumers (cli.ts then drains NATS). Returns when stopped.
+// `serve`'s lifecycle: check the stream and that we may read it, listen (probes, the page
+// and /readyz answer at once), bring the view up to date (src/serve/timeline/), say where
+// it listens, and on SIGINT/SIGTERM stop accepting, let in-flight requests finish, end
+// the event streams, stop following and writing the view, and delete this instance's
+// consumers (cli.ts then drains NATS). Returns when stopped.
 
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
