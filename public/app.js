@@ -56,6 +56,8 @@ const state = {
   sending: false,
   /** the message was over the limit at the last keystroke (announced when that changes) */
   over: false,
+  /** while serve builds its view (GET /readyz answers 503): "building the view: 40%" */
+  building: null,
 };
 
 // ---- small helpers -------------------------------------------------------------------
@@ -255,6 +257,9 @@ function updateStatus() {
   if (state.natsProblem) {
     stateName = "down";
     text = state.natsProblem;
+  } else if (state.building) {
+    stateName = "connecting";
+    text = state.building;
   } else if (state.live) {
     stateName = "live";
     text = "live";
@@ -290,6 +295,32 @@ async function checkHealth() {
     healthPending = false;
     updateStatus();
   }
+}
+
+/**
+ * Until serve can answer reads exactly (GET /readyz 200), shows how far its view got
+ * (`{"ready":false,"reason","view":{"seq","of"}}`), asking again every second.
+ */
+async function waitUntilReady() {
+  for (;;) {
+    try {
+      const res = await fetch("/readyz", { cache: "no-store", signal: AbortSignal.timeout(5000) });
+      const body = await res.json();
+      if (res.ok || body?.ready === true) break;
+      const view = body?.view ?? {};
+      const seq = Number(view.seq) || 0;
+      const of = Number(view.of) || 0;
+      const pct = of > 0 ? Math.floor((100 * Math.min(seq, of)) / of) : 0;
+      const reason = typeof body?.reason === "string" ? body.reason : "starting";
+      state.building = `${reason}: ${pct}% (${seq.toLocaleString()} of ${of.toLocaleString()})`;
+    } catch {
+      state.building = "starting…";
+    }
+    updateStatus();
+    await sleep(1000);
+  }
+  state.building = null;
+  updateStatus();
 }
 
 // ---- timeline ------------------------------------------------------------------------
@@ -539,8 +570,11 @@ function wireForm() {
 async function start() {
   wireForm();
   await checkHealth();
+  // the newest page is answered while serve builds its view; the event stream once it is done
+  // (it resumes from the page's last_seq: nothing stored meanwhile is missed)
   state.snapshotSeq = await loadTimeline();
   state.lastSeq = Math.max(0, state.snapshotSeq - EVENTS_BACKLOG);
+  await waitUntilReady();
   connectEvents();
   const poll = async () => {
     await checkHealth();

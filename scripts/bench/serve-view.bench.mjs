@@ -1,11 +1,15 @@
-// serve start-up against a long stream: time from spawn to the "listening" line and peak
-// RSS (VmHWM when it listens), at 100 000 and 1 000 000 events (80 % tweets, 20 % likes).
+// serve start-up against a long stream: time from spawn to the port answering (/healthz),
+// to the newest page (GET /tweets?limit=50 answered 200: from the stream's tail during a
+// first build), to the "listening" line (the view up to date: /readyz 200), and peak RSS
+// (VmHWM when it listens), at 100 000 and 1 000 000 events (80 % tweets, 20 % likes),
+// beside `view --json > /dev/null` over the same stream in the same run.
 // First start: serve builds its view (the KV bucket tweetstream_view_<STREAM>) from the
 // whole stream. Restart: it resumes from the view. Both check the counts it prints.
 // BENCH_SERVE_SIZES=100000,1000000 changes the sizes.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connect } from "nats";
 
@@ -58,22 +62,71 @@ async function fill(url, stream, n) {
   return { tweets, likes: n - tweets };
 }
 
+/** A port free on 127.0.0.1 now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = /** @type {import("node:net").AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Starts serve, resolves when it printed where it listens: ms since spawn, peak RSS so far.
+ * Polls `url` every 20 ms until it answers `status`; ms since `since` (NaN if `done` first).
+ * @param {string} url
+ * @param {number} status
+ * @param {number} since
+ * @param {() => boolean} done
+ */
+async function answered(url, status, since, done) {
+  while (!done()) {
+    const got = await fetch(url).then(
+      (r) => r.arrayBuffer().then(() => r.status),
+      () => 0,
+    );
+    if (got === status) return performance.now() - since;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return NaN;
+}
+
+/** ms `view --json > /dev/null` takes over `stream`. @param {string} url @param {string} stream */
+async function viewTime(url, stream) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, "view", "--stream", stream, "--json"], {
+    env: { ...process.env, NATS_URL: url },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const code = await new Promise((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`view exited ${code}`);
+  return performance.now() - started;
+}
+
+/**
+ * Starts serve, resolves when it printed where it listens: ms since spawn to the port
+ * answering, to the newest page, to the listening line, and peak RSS so far.
  * @param {string} url
  * @param {string} stream
  */
 async function start(url, stream) {
+  const port = await freePort();
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [BIN, "serve", "--port", "0", "--json", "--stream", stream],
+    [BIN, "serve", "--port", String(port), "--json", "--stream", stream],
     {
       env: { ...process.env, NATS_URL: url },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
   let out = "";
+  const base = `http://127.0.0.1:${port}`;
+  const listening = () => out.includes("\n");
+  const portOpen = answered(`${base}/healthz`, 200, started, listening);
+  const newest = answered(`${base}/tweets?limit=50`, 200, started, listening);
   const line = await new Promise((resolve, reject) => {
     child.stdout.on("data", (d) => {
       out += d;
@@ -82,11 +135,14 @@ async function start(url, stream) {
     child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
   });
   const ms = performance.now() - started;
+  // polled while it was not listening yet; NaN: it listened first (then it is ms)
+  const portMs = (await portOpen) || ms;
+  const newestMs = (await newest) || ms;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
-  return { ms, rssMiB: hwm ? Number(hwm[1]) / 1024 : NaN, line };
+  return { ms, portMs, newestMs, rssMiB: hwm ? Number(hwm[1]) / 1024 : NaN, line };
 }
 
 /** @param {{ url: string, report: (rows: Array<Record<string, string | number>>) => void }} ctx */
@@ -97,13 +153,18 @@ export async function run(ctx) {
     const t = performance.now();
     const expected = await fill(ctx.url, stream, n);
     console.log(`${n} events stored in ${Math.round(performance.now() - t)} ms`);
+    const viewMs = await viewTime(ctx.url, stream);
     for (const phase of ["first start (builds the view)", "restart (resumes from the view)"]) {
       const r = await start(ctx.url, stream);
       const exact = r.line.tweets === expected.tweets && r.line.likes === expected.likes;
       rows.push({
         events: n,
         phase,
+        "port open (ms)": Math.round(r.portMs),
+        "newest page (ms)": Math.round(r.newestMs),
         "to listening (ms)": Math.round(r.ms),
+        "view --json (ms)": Math.round(viewMs),
+        "listening / view": (r.ms / viewMs).toFixed(1),
         "peak RSS (MiB)": Math.round(r.rssMiB),
         counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
       });

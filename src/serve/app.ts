@@ -16,6 +16,7 @@ import {
   type JsonAnswer,
 } from "./http-json.js";
 import type { AccessRecord } from "./log.js";
+import type { Readiness } from "./timeline/readiness.js";
 import { matchRoute, type RouteName } from "./routes.js";
 import {
   createUseCases,
@@ -27,6 +28,12 @@ import {
   type Written,
 } from "./use-cases.js";
 import { idempotencyKey, likeAuthor, timelineQuery, tweetIdParam, tweetInput } from "./validate.js";
+
+/**
+ * Routes answered while the view is built (the page itself is the front's); the newest
+ * page of the timeline is read from the stream's tail meanwhile (src/serve/timeline/tail.ts).
+ */
+const BEFORE_READY = new Set<RouteName>(["healthz", "readyz", "metrics", "listTweets"]);
 
 export type { PublishResult, ServeTiming, ViewReads } from "./use-cases.js";
 
@@ -50,6 +57,8 @@ export interface AppDeps {
   /** the stream's last sequence now (a tweet the view lacks may be stored up to it) */
   streamLastSeq(): Promise<number>;
   health(): Promise<Health>;
+  /** GET /readyz; until ready, every other route but /healthz and /metrics answers 503 */
+  readiness?: () => Readiness;
   /** how long answers wait on the view (default DEFAULT_TIMING) */
   timing?: ServeTiming;
   /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
@@ -167,6 +176,11 @@ function handlers(deps: AppDeps, use: UseCases): Record<RouteName, Handler> {
       return { status: h.ok ? 200 : 503, body: h.body };
     },
 
+    async readyz() {
+      const readiness = deps.readiness?.() ?? { ready: true };
+      return { status: readiness.ready ? 200 : 503, body: readiness };
+    },
+
     async metrics({ req, res, path }) {
       if (!deps.metrics) throw new HttpError(404, `no route for ${path}`);
       const text = await deps.metrics();
@@ -195,6 +209,13 @@ export function createApp(deps: AppDeps): App {
         });
       }
       throw new HttpError(404, `no route for ${url.pathname}`);
+    }
+    const readiness = deps.readiness?.() ?? { ready: true };
+    if (!readiness.ready && !BEFORE_READY.has(match.route)) {
+      const { seq, of } = readiness.view;
+      throw new HttpError(503, `not ready: ${readiness.reason} (${seq} of ${of}); retry`, {
+        "Retry-After": "1",
+      });
     }
     const answer = await routes[match.route]({
       req,

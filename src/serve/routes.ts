@@ -2,7 +2,14 @@
 // 405 (with Allow) for a known path and another method. Pure, unit-tested.
 
 export type RouteName =
-  "listTweets" | "createTweet" | "getTweet" | "likeTweet" | "events" | "healthz" | "metrics";
+  | "listTweets"
+  | "createTweet"
+  | "getTweet"
+  | "likeTweet"
+  | "events"
+  | "healthz"
+  | "readyz"
+  | "metrics";
 
 interface RouteDef {
   pattern: RegExp;
@@ -15,6 +22,7 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/tweets\/([^/]+)\/likes$/, methods: { POST: "likeTweet" } },
   { pattern: /^\/events$/, methods: { GET: "events" } },
   { pattern: /^\/healthz$/, methods: { GET: "healthz" } },
+  { pattern: /^\/readyz$/, methods: { GET: "readyz" } },
   { pattern: /^\/metrics$/, methods: { GET: "metrics" } },
 ];
 

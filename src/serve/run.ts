@@ -1,7 +1,8 @@
-// `serve`'s lifecycle: check the stream and that we may read it, bring the view up to
-// date (src/serve/view.ts), listen, and on SIGINT/SIGTERM stop accepting, let in-flight
-// requests finish, end the event streams, stop following and writing the view, and
-// delete this instance's consumers (cli.ts then drains NATS). Returns when stopped.
+// `serve`'s lifecycle: check the stream and that we may read it, listen (probes, the page
+// and /readyz answer at once), bring the view up to date (src/serve/timeline/), say where
+// it listens, and on SIGINT/SIGTERM stop accepting, let in-flight requests finish, end
+// the event streams, stop following and writing the view, and delete this instance's
+// consumers (cli.ts then drains NATS). Returns when stopped.
 
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
@@ -29,7 +30,8 @@ import { startSpinner } from "../output/spinner.js";
 import { createApp, type App, type Health, type PublishResult } from "./app.js";
 import type { CorsPolicy } from "./cors.js";
 import { limited, streamEvents } from "./replay.js";
-import { eventOf, ServeView } from "./view.js";
+import { ServeView } from "./timeline/timeline.js";
+import { eventOf } from "./timeline/model.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
 import { createServeLog, withServeLog, type LogFormat } from "./log.js";
@@ -148,13 +150,11 @@ export function instanceName(): string {
   return `tweetstream-serve-${host}-${process.pid}`;
 }
 
-/** Connects, checks the stream, and brings the view up to date; null if interrupted. */
-async function bootView(
-  ctx: CommandContext,
-  conn: Connection,
-  name: string,
-  interrupted: Promise<unknown>,
-): Promise<ServeView | null> {
+/**
+ * Checks the stream and that we may read it, and opens the view's bucket: the view, not
+ * started yet (the port opens first; `startView` brings it up to date behind it).
+ */
+async function prepareView(ctx: CommandContext, conn: Connection, name: string) {
   const { out, stream } = ctx;
   const state = await streamState(conn, stream).catch((err: unknown) => {
     if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
@@ -173,17 +173,29 @@ async function bootView(
     );
   const bucket = await openViewBucket(conn, stream, Math.min(state.replicas, state.online));
   const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
+  const line = (say: (text: string) => void) => (text: string) =>
+    out.spinners ? spinner.log(text) : say(text);
+  const note = line((text) => out.info(text));
   const view = new ServeView({
     conn,
     stream,
     bucket,
     owner: name,
     namePrefix: `${name}-`,
-    warn: (text) => (out.spinners ? spinner.log(text) : out.warn(text)),
+    warn: line((text) => out.warn(text)),
     progress: (text) => spinner.text(text),
   });
+  return { view, spinner, note };
+}
+
+/** Brings the view up to date (the port answers meanwhile); false if interrupted. */
+async function startView(
+  view: ServeView,
+  spinner: { stop(): void },
+  interrupted: Promise<unknown>,
+): Promise<boolean> {
   try {
-    if (await view.start(interrupted)) return view;
+    if (await view.start(interrupted)) return true;
   } catch (err) {
     await view.stop().catch(() => undefined);
     throw err;
@@ -191,7 +203,7 @@ async function bootView(
     spinner.stop();
   }
   await view.stop();
-  return null;
+  return false;
 }
 
 /**
@@ -362,8 +374,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
   const stopping = { reachable: true, viewStopped: true, deadline: Infinity };
   try {
     conn = await ctx.connect();
-    const view = await bootView(ctx, conn, name, signals.promise);
-    if (!view) return;
+    const { view, spinner, note } = await prepareView(ctx, conn, name);
     const c = conn;
     const metrics = createServeMetrics();
     const connection = watchConnection(c, (up) => {
@@ -395,6 +406,7 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       connected: () => connection.connected(),
       streamLastSeq: async () => (await streamState(c, stream)).last_seq,
       health: healthCheck(c, stream, connection, view),
+      readiness: () => view.readiness,
       metrics: async () => metrics.render(await sampleMetrics()),
       logError: (text, context) => log.warn(text, context),
       guard: guard.check,
@@ -418,12 +430,29 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     try {
       addr = await listen(server, opts.host, opts.port);
     } catch (err) {
+      spinner.stop();
       connection.stop();
       await view.stop();
       throw err;
     }
     guard.listening(addr.address, addr.port);
     warnIfOpen(opts, addr, (text) => out.warn(text));
+    // probes and the page get an answer while the view is brought up to date
+    note(`answering on ${urlOf(addr)}; GET /readyz says 503 until the view is up to date`);
+    const closeNow = () => {
+      server.close();
+      server.closeAllConnections();
+    };
+    const started = await startView(view, spinner, signals.promise).catch((err: unknown) => {
+      connection.stop();
+      closeNow();
+      throw err;
+    });
+    if (!started) {
+      connection.stop();
+      closeNow();
+      return;
+    }
     const info: ListeningInfo = {
       status: "listening",
       url: urlOf(addr),

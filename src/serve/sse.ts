@@ -1,5 +1,5 @@
-// Server-Sent Events: every event the follower reads from the stream goes to every live
-// client, in stream order, with its sequence as the SSE id (so a client reconnecting
+// Server-Sent Events: every event applied to the timeline's memory (its "applied" signal,
+// src/serve/timeline/memory.ts) goes to every live client, in stream order, with its sequence as the SSE id (so a client reconnecting
 // with Last-Event-ID resumes where it stopped). A resuming client is first replayed
 // from the stream itself (src/serve/replay.ts), then joins the live clients; a client
 // never gets a sequence twice. Slow live clients are dropped rather than buffered
@@ -7,7 +7,7 @@
 
 import type { ServerResponse } from "node:http";
 import type { TweetEvent } from "../events.js";
-import type { SequencedEvent } from "./view-model.js";
+import type { SequencedEvent } from "./timeline/model.js";
 
 /** A client whose unsent output grows beyond this is disconnected. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -23,10 +23,8 @@ export class SseHub {
   private readonly heartbeat: NodeJS.Timeout;
   /** every open event stream, replaying or live (closed on shutdown) */
   private readonly open = new Set<ServerResponse>();
-  /** the last stream sequence the follower handed over (event or not) */
-  private followed = 0;
-
-  constructor() {
+  /** `position`: the last stream sequence the timeline applied (event or not) */
+  constructor(private readonly position: () => number) {
     // a comment line now and then keeps proxies from closing an idle stream
     this.heartbeat = setInterval(() => this.send(0, ": keepalive\n\n"), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -37,7 +35,7 @@ export class SseHub {
   }
 
   get lastSeq(): number {
-    return this.followed;
+    return this.position();
   }
 
   /** Starts the event stream on `res` (headers and a first comment); not live yet. */
@@ -62,15 +60,8 @@ export class SseHub {
     this.clients.set(res, sentUpTo);
   }
 
-  /** Everything up to `seq` is known without following it (read from the view at start). */
-  skipTo(seq: number): void {
-    if (seq > this.followed) this.followed = seq;
-  }
-
-  /** Called by the follower for every stored message, in order; `event` null when it is not one. */
+  /** Called once for every new sequence applied, in order; `event` null when it is not one. */
   publish(seq: number, event: TweetEvent | null): void {
-    if (seq <= this.followed) return;
-    this.followed = seq;
     // no clients (the usual case under load): no frame to build
     if (event && this.clients.size > 0) this.send(seq, frame({ ...event, seq }));
   }

@@ -8,7 +8,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { buildLike, buildTweet, type TweetEvent } from "../events.js";
 import { Failure } from "./failure.js";
 import { likeMessageIdForKey, tweetIdForKey, type TweetInput } from "./validate.js";
-import type { TweetDetail, TweetView } from "./view-model.js";
+import type { TweetDetail, TweetView } from "./timeline/model.js";
 
 export interface PublishResult {
   seq: number;

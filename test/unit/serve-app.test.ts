@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import { messageIdFor, type TweetEvent } from "../../src/events.js";
 import { createApp, type AppDeps, type PublishResult } from "../../src/serve/app.js";
-import type { TweetDetail } from "../../src/serve/view-model.js";
+import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
 /** A stream in memory and a view that has read all of it. */
 function fakeStream() {

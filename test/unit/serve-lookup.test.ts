@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type ViewReads } from "../../src/serve/app.js";
-import type { TweetDetail } from "../../src/serve/view-model.js";
+import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
 /** A view that has read up to `lastSeq`; `store` adds a tweet seen at a sequence. */
 function fakeView() {

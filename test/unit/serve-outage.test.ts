@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type AppDeps } from "../../src/serve/app.js";
-import type { TweetDetail } from "../../src/serve/view-model.js";
+import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
 const held: TweetDetail = {
   id: "held",

@@ -13,7 +13,7 @@ import {
   type UseCaseDeps,
   type ViewReads,
 } from "../../src/serve/use-cases.js";
-import type { TweetDetail } from "../../src/serve/view-model.js";
+import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
 const detail = (over: Partial<TweetDetail> = {}): TweetDetail => ({
   id: "t",

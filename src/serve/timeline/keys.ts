@@ -1,11 +1,11 @@
-// Every key of serve's view bucket and the shape each value must have. The bucket is
+// Every key of serve's view bucket (the generation prefix included) and the shape each value must have. The bucket is
 // shared with everyone who has JetStream rights in the account, so a value read from it
 // is untrusted input: each read names the check its value must pass (src/nats/view-bucket.ts
 // throws ViewDamage otherwise), and a generation number only becomes part of a key name
 // once it passed `isCurrent`. Pure: no I/O.
 
-import type { ValueCheck } from "../nats/view-bucket.js";
-import { LIKED_BY_KEPT, tweetKey, type TweetRecord } from "./view-model.js";
+import type { ValueCheck } from "../../nats/view-bucket.js";
+import { LIKED_BY_KEPT, tweetKey, type TweetRecord } from "./model.js";
 
 /** The generation in use (`{"gen":N}`). */
 export const CURRENT_KEY = "_current";
@@ -42,12 +42,18 @@ export interface RepairRequest {
   reason: string;
 }
 
+/** The prefix of every key of generation `gen` (what `purgePrefix` removes when it is replaced). */
+export const generationPrefix = (gen: number): string => `g${gen}`;
+
 /** A generation's keys (`gen` must have passed `isCurrent`, or be one this instance made). */
-export const viewKeys = (gen: number) => ({
-  head: `g${gen}.head`,
-  recent: `g${gen}.recent`,
-  record: (id: string) => `g${gen}.t.${tweetKey(id)}`,
-});
+export const viewKeys = (gen: number) => {
+  const prefix = generationPrefix(gen);
+  return {
+    head: `${prefix}.head`,
+    recent: `${prefix}.recent`,
+    record: (id: string) => `${prefix}.t.${tweetKey(id)}`,
+  };
+};
 
 type Check<T> = ValueCheck<T>;
 

@@ -5,9 +5,9 @@
 // tweets. A crash between those steps is harmless: a record's `last_seq` says which
 // events it already has, so re-applying a batch changes nothing twice.
 
-import type { TweetEvent } from "../events.js";
-import { RevisionConflict, type Versioned, type ViewBucket } from "../nats/view-bucket.js";
-import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./view-model.js";
+import type { TweetEvent } from "../../events.js";
+import { RevisionConflict, type Versioned, type ViewBucket } from "../../nats/view-bucket.js";
+import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./model.js";
 import {
   isHead,
   isRecentList,
@@ -15,7 +15,7 @@ import {
   viewKeys,
   type RecentList,
   type ViewHead,
-} from "./view-records.js";
+} from "./keys.js";
 
 /** Tweets kept in the persisted recent list (a new instance's first page). */
 export const RECENT_KEPT = 200;

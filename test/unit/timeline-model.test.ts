@@ -7,7 +7,7 @@ import {
   totalsDelta,
   tweetKey,
   type TweetRecord,
-} from "../../src/serve/view-model.js";
+} from "../../src/serve/timeline/model.js";
 import { viewBucketName } from "../../src/nats/view-bucket.js";
 import { limited } from "../../src/serve/replay.js";
 

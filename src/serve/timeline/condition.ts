@@ -3,9 +3,9 @@
 // of room, or a publish through this instance refused for want of room. Each transition
 // is one method; the warnings go to the operator once per episode. No I/O.
 
-import { CliError, ExitCode } from "../errors.js";
-import { ViewDamage } from "../nats/view-bucket.js";
-import { safeText } from "../output/safe-text.js";
+import { CliError, ExitCode } from "../../errors.js";
+import { ViewDamage } from "../../nats/view-bucket.js";
+import { safeText } from "../../output/safe-text.js";
 
 export type ViewState =
   | { state: "ok" }

@@ -3,13 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
-import {
-  RevisionConflict,
-  ViewDamage,
-  viewLease,
-  type ValueCheck,
-  type ViewBucket,
-} from "../../src/nats/view-bucket.js";
+import { ViewDamage, viewLease, type ValueCheck } from "../../src/nats/view-bucket.js";
+import { memoryBucket } from "./fakes/memory-bucket.js";
 import {
   isCurrent,
   isHead,
@@ -17,41 +12,8 @@ import {
   isRecordOf,
   isRepair,
   viewKeys,
-} from "../../src/serve/view-records.js";
-import { ViewCondition } from "../../src/serve/view-condition.js";
-
-/** A bucket in memory: raw strings per key, compare-and-set on a revision counter. */
-function memoryBucket() {
-  const keys = new Map<string, { raw: string; revision: number }>();
-  let seq = 0;
-  const bucket: ViewBucket = {
-    name: "mem",
-    async get<T>(key: string, check: ValueCheck<T>) {
-      const e = keys.get(key);
-      if (!e) return null;
-      let value: unknown;
-      try {
-        value = JSON.parse(e.raw);
-      } catch {
-        throw new ViewDamage(key, "not JSON", e.revision);
-      }
-      const why = check(value);
-      if (why !== undefined) throw new ViewDamage(key, why, e.revision);
-      return { value: value as T, revision: e.revision };
-    },
-    async write(key, value, revision) {
-      if ((keys.get(key)?.revision ?? 0) !== revision) throw new RevisionConflict(key);
-      keys.set(key, { raw: JSON.stringify(value), revision: ++seq });
-      return seq;
-    },
-    async purgePrefix() {},
-    async recreate() {
-      return false;
-    },
-  };
-  const put = (key: string, raw: string) => keys.set(key, { raw, revision: ++seq });
-  return { bucket, put, raw: (key: string) => keys.get(key)?.raw };
-}
+} from "../../src/serve/timeline/keys.js";
+import { ViewCondition } from "../../src/serve/timeline/condition.js";
 
 const record = {
   id: "t1",

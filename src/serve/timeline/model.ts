@@ -6,7 +6,8 @@
 // Also the in-memory window of recent tweets every serve instance keeps. Pure: no I/O.
 
 import { createHash } from "node:crypto";
-import type { TweetEvent } from "../events.js";
+import { timelineEvent, type TweetEvent } from "../../events.js";
+import type { StoredMessage } from "../../output/events.js";
 
 /** How many of a tweet's likes a record lists (`liked_by`); `likes` is the exact count. */
 export const LIKED_BY_KEPT = 20;
@@ -53,6 +54,11 @@ export interface TweetDetail extends TweetView {
 /** A stored event with its sequence, as SSE sends it. */
 export interface SequencedEvent extends TweetEvent {
   seq: number;
+}
+
+/** The stored message as an event (the shared parser, typed from the subject), or null. */
+export function eventOf(m: StoredMessage): TweetEvent | null {
+  return timelineEvent(m.subject, m.data);
 }
 
 export function emptyRecord(id: string): TweetRecord {
