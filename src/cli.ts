@@ -4,10 +4,12 @@
 import { Command, CommanderError, Help } from "commander";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { ConfigConflictError } from "./domain/config-change.js";
 import { ExitCode, isCliError } from "./errors.js";
 import { addProgramOptions } from "./global-options.js";
 import { closeConnection } from "./nats/connection.js";
 import { redact } from "./redact.js";
+import { describeConfigConflict } from "./output/config-change.js";
 import { fitLines } from "./output/format.js";
 import { safeText } from "./output/safe-text.js";
 import { guardStdio } from "./output/stdout.js";
@@ -200,10 +202,13 @@ export function exitCodeFor(err: unknown): number {
   }
   if (isCliError(err)) {
     if (!err.reported) {
+      // nats/ throws some failures as data; output/ words them
+      const text =
+        err instanceof ConfigConflictError ? describeConfigConflict(err.conflict) : err.message;
       process.stderr.write(
         jsonErrors
-          ? jsonError(err.message, err.exitCode, err.errCode)
-          : errorLine(`error: ${safeText(redact(err.message))}`),
+          ? jsonError(text, err.exitCode, err.errCode)
+          : errorLine(`error: ${safeText(redact(text))}`),
       );
     }
     return err.exitCode;

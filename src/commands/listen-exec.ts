@@ -7,7 +7,8 @@ import type { CommandContext } from "../context.js";
 import { CliError, ExitCode, usageError } from "../errors.js";
 import { createExecWorker } from "../nats/exec-worker.js";
 import type { Connection } from "../nats/connection.js";
-import { payloadText, readMessage, type StoredMessage } from "../output/events.js";
+import { payloadText, readMessage, type StoredMessage } from "../domain/stored-message.js";
+import { listenLine } from "../output/events.js";
 import { formatDuration, plural } from "../output/format.js";
 import { givenUpText, renderOutcomeLine, summaryText } from "../output/worker.js";
 import { parseCount, parseDuration } from "../parse.js";
@@ -130,6 +131,7 @@ export async function runListenExec(
             `${exec.parallel} at a time, ${tries} (backoff ${exec.backoffMs.map(formatDuration).join(",")}); Ctrl-C to stop`,
         );
       },
+      stdin: listenLine,
       async outcome(o, msg) {
         if (o.outcome === "given_up") {
           out.warn(givenUpText(o));

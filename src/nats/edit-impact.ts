@@ -8,7 +8,7 @@ import { subjectsOverlap } from "../subjects.js";
 import type { Connection } from "./connection.js";
 import { toCliError } from "./errors.js";
 import { countMatching } from "./messages.js";
-import type { ConfigChange } from "./streams.js";
+import type { ConfigChange } from "../domain/config-change.js";
 
 const NS_PER_MS = 1_000_000;
 

@@ -9,7 +9,8 @@
 
 import type { Consumer, ConsumerInfo, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { listenLine, readMessage, type StoredMessage } from "../output/events.js";
+import { readMessage, type StoredMessage } from "../domain/stored-message.js";
+import type { StoredReading } from "../events.js";
 import { runHandler, type HandlerExit, type HandlerRun } from "../worker/handler.js";
 import { attemptsAllowed, decide } from "../worker/policy.js";
 import type { Outcome, OutcomeKind } from "../worker/records.js";
@@ -44,6 +45,8 @@ export interface ExecHooks {
   ready(consumer: string, resumed: boolean, attempts: number): void;
   /** a handler run ended and its event was acked, naked or terminated */
   outcome(o: Outcome, msg: StoredMessage): Promise<void>;
+  /** what the handler reads on stdin for a message (listen's NDJSON line: output/events.ts) */
+  stdin(msg: StoredMessage, consumer: string, reading: StoredReading): string;
   warn(text: string): void;
   info(text: string): void;
 }
@@ -240,7 +243,7 @@ export async function createExecWorker(
     }
     const run = runHandler({
       command: opts.command,
-      stdin: listenLine(msg, name, reading) + "\n",
+      stdin: hooks.stdin(msg, name, reading) + "\n",
       env: handlerEnv(
         { stream: msg.stream, seq: msg.seq, subject: msg.subject, delivered },
         name,

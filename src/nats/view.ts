@@ -11,7 +11,7 @@
 // whole retry budget ends it early, as a stop the command reports (exit 6).
 
 import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
-import type { StoredMessage } from "../output/events.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
 import { CliError, ExitCode } from "../errors.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StreamConfig } from "nats";
-import { configChanges, type StreamRequest } from "../../src/nats/streams.js";
-import { describeConflict } from "../../src/output/streams.js";
+import { configChanges } from "../../src/domain/config-change.js";
+import type { StreamRequest } from "../../src/nats/streams.js";
+import { describeConflict } from "../../src/output/config-change.js";
 
 // what the server stores for the article's js.AddStream(&nats.StreamConfig{Name, Subjects})
 const fromGo = {
