@@ -17,7 +17,7 @@ import { onStdoutClosed } from "../output/output.js";
 import { DEFAULT_BACKOFF, parseBackoff } from "../worker/policy.js";
 import type { DeadLetterCount, Outcome, WorkerSummary } from "../worker/records.js";
 import { ensureCapture, readDeadLetters } from "../nats/dead-letters.js";
-import type { ListenRequest } from "./listen.js";
+import type { ListenOptions } from "../nats/listen.js";
 
 export interface ExecFlags {
   exec?: string;
@@ -101,7 +101,8 @@ async function deadLettersSince(
 export async function runListenExec(
   ctx: CommandContext,
   conn: Connection,
-  req: ListenRequest,
+  /** listen's request (commands/listen.ts listenRequest) */
+  req: Omit<ListenOptions, "stream">,
   exec: ExecRequest,
 ): Promise<void> {
   const { out } = ctx;

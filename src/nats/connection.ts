@@ -11,7 +11,6 @@ import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../conf
 import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
-import { freshReaderConsumers } from "./reader-consumer.js";
 import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
@@ -209,7 +208,16 @@ async function buildOptions(s: ConnectSettings, order: ReconnectOrder): Promise<
   return opts;
 }
 
-async function open(settings: ConnectSettings): Promise<Connection> {
+/**
+ * Sets up the JetStream client once, before its first use. The caller chooses (context.ts:
+ * reader consumers' creates, nats/reader-consumer.ts), so this module depends on no reader.
+ */
+export type PrepareJetStream = (
+  js: JetStreamClient,
+  conn: Pick<Connection, "nc" | "settings">,
+) => void;
+
+async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Promise<Connection> {
   const nats = await import("nats");
   const tls = Boolean(settings.tlsCert || settings.tlsKey || settings.tlsCa || settings.tlsFirst);
   const order = reconnectOrder(1000, tls ? RECONNECT_JITTER_TLS_MS : RECONNECT_JITTER_MS);
@@ -248,7 +256,7 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     js() {
       if (!js) {
         js = nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
-        freshReaderConsumers(js, { nc, settings });
+        prepareJs?.(js, { nc, settings });
       }
       return js;
     },
@@ -256,8 +264,11 @@ async function open(settings: ConnectSettings): Promise<Connection> {
 }
 
 /** The process's connection, opened on first call. */
-export function getConnection(settings: ConnectSettings): Promise<Connection> {
-  pending ??= open(settings).then((c) => {
+export function getConnection(
+  settings: ConnectSettings,
+  prepareJs?: PrepareJetStream,
+): Promise<Connection> {
+  pending ??= open(settings, prepareJs).then((c) => {
     current = c;
     return c;
   });
