@@ -11,6 +11,7 @@ import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../conf
 import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
+import { timingFor } from "./timing.js";
 import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
@@ -235,18 +236,19 @@ async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Pr
     order.leaving(settings.timeoutMs),
   );
   if (settings.trace)
-    (await import("./trace.js")).traceApi(
+    nc = (await import("./trace.js")).tracedConnection(
       nc,
       redactServers(settings.servers),
       settings.jsDomain ? undefined : settings.jsApiPrefix,
     );
+  const timing = timingFor(settings.timeoutMs);
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {
     nc,
     settings,
     jsm() {
-      jsm ??= openManager(nc, settings.timeoutMs, jsApiOptions(settings, settings.timeoutMs)).catch(
+      jsm ??= openManager(nc, timing, jsApiOptions(settings, timing.requestMs)).catch(
         (err: unknown) => {
           throw toCliError(err, { phase: "jetstream", servers: settings.servers });
         },
@@ -255,7 +257,7 @@ async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Pr
     },
     js() {
       if (!js) {
-        js = nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
+        js = nc.jetstream(jsApiOptions(settings, timing.requestMs));
         prepareJs?.(js, { nc, settings });
       }
       return js;

@@ -9,6 +9,7 @@ import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
 import { toStoredMessage } from "./messages.js";
+import { pullExpiryMs } from "./timing.js";
 
 /** ConsumerInfo as the API sends it, without the response's `type` field. */
 function apiShape(info: ConsumerInfo): ConsumerInfo {
@@ -149,7 +150,7 @@ export async function nextMessages(conn: Connection, opts: NextOptions): Promise
   try {
     batch = await consumer.fetch({
       max_messages: opts.count,
-      expires: Math.max(opts.waitMs, 1000),
+      expires: pullExpiryMs(opts.waitMs),
     });
   } catch (err) {
     throw toCliError(err, { stream: opts.stream, consumer: opts.consumer, phase: "request" });

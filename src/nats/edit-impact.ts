@@ -9,8 +9,7 @@ import type { Connection } from "./connection.js";
 import { toCliError } from "./errors.js";
 import { countMatching } from "./messages.js";
 import type { ConfigChange } from "../domain/config-change.js";
-
-const NS_PER_MS = 1_000_000;
+import { NS_PER_MS } from "../util/time.js";
 
 /** A change's effect on stored messages. */
 export interface ChangeImpact {

@@ -19,6 +19,7 @@ import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { prepareConsumer, wantedConfig, type ListenOptions, type StopReason } from "./listen.js";
 import { toStoredMessage } from "./messages.js";
 import { reportConnectionEvents } from "./status.js";
+import { NS_PER_MS, sleep } from "../util/time.js";
 
 /** Longest a pull waits on the server. */
 const PULL_MS = 5_000;
@@ -26,7 +27,6 @@ const PULL_MS = 5_000;
 const STOP_PULL_MS = 1_000;
 /** After the grace period, SIGKILL follows SIGTERM after this long. */
 const KILL_AFTER_MS = 2_000;
-const NS_PER_MS = 1_000_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const KEEP_SEQS = 20;
 
@@ -72,8 +72,6 @@ interface Job {
   killed: boolean;
   done: Promise<void>;
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The TWEETSTREAM_* variables a handler sees. */
 export function handlerEnv(
@@ -347,7 +345,7 @@ export async function createExecWorker(
             );
           }
           troubled = true;
-          await delay(1_000);
+          await sleep(1_000);
         }
       }
       await drain();
