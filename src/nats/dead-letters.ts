@@ -97,7 +97,8 @@ export function readAdvisory(subject: string, data: Uint8Array): DeadLetter | un
 
 /**
  * The dead letters captured for `stream` (one consumer, or all), since `since` when given:
- * their count and the latest few. Reads with an ordered consumer, keeping only the latest.
+ * their count and the latest few. Reads with an ephemeral consumer without acks, keeping
+ * only the latest.
  */
 export async function readDeadLetters(
   conn: Connection,

@@ -68,7 +68,8 @@ export function formatBudget(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${ms}ms`;
 }
 
-export interface ErrorContext {
+/** What a failing call was about (its phase, servers, stream, consumer), for the message. */
+export interface ErrorScope {
   phase?: "connect" | "jetstream" | "request";
   servers?: string[];
   /** the stream the command was about, for not-found messages */
@@ -77,7 +78,7 @@ export interface ErrorContext {
   consumer?: string;
 }
 
-function where(ctx: ErrorContext): string {
+function where(ctx: ErrorScope): string {
   return ctx.servers && ctx.servers.length > 0 ? redactServers(ctx.servers) : "the server";
 }
 
@@ -87,7 +88,7 @@ function where(ctx: ErrorContext): string {
  */
 export function noAnswerError(
   err: RetryBudgetExceeded,
-  ctx: ErrorContext = {},
+  ctx: ErrorScope = {},
   subject?: string,
 ): CliError {
   const what =
@@ -111,7 +112,7 @@ export function noAnswerError(
 
 function apiError(
   api: NonNullable<NatsLikeError["api_error"]>,
-  ctx: ErrorContext,
+  ctx: ErrorScope,
 ): CliError | undefined {
   const desc = redact(api.description);
   const code = api.err_code ?? 0;
@@ -143,7 +144,7 @@ function apiError(
 }
 
 /** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
-export function noJetStreamError(ctx: ErrorContext = {}): CliError {
+export function noJetStreamError(ctx: ErrorScope = {}): CliError {
   return new CliError(
     `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
     ExitCode.Connection,
@@ -163,13 +164,13 @@ export function withApiCode(message: string, errCode: number | undefined): strin
   return errCode ? `${message} (${errCode})` : message;
 }
 
-export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
+export function toCliError(err: unknown, ctx: ErrorScope = {}): CliError {
   const mapped = mapError(err, ctx);
   mapped.errCode ??= jsErrorCode(err);
   return mapped;
 }
 
-function mapError(err: unknown, ctx: ErrorContext): CliError {
+function mapError(err: unknown, ctx: ErrorScope): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
   const e = asNats(err);
@@ -184,7 +185,7 @@ function mapError(err: unknown, ctx: ErrorContext): CliError {
 }
 
 /** An API error apiError() does not single out, by its err_code or HTTP-like code. */
-function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorContext): CliError {
+function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorScope): CliError {
   const desc = redact(api.description);
   switch (api.err_code) {
     case JsErr.StreamNotFound:
@@ -220,7 +221,7 @@ function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: Error
 }
 
 /** A failure of the nats client or the socket (no JetStream answer). */
-function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorContext): CliError {
+function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorScope): CliError {
   const code = natsErrorCode(err);
   const servers = where(ctx);
   switch (code) {

@@ -39,8 +39,6 @@ export interface PublishOptions {
   timeoutMs: number;
   /** how long transient failures are retried, ms; default retryBudgetMs(timeoutMs) */
   budgetMs?: number;
-  /** @deprecated the retry budget decides; kept so that older callers still compile */
-  retries?: number;
   /** refuse to store in any other stream (Nats-Expected-Stream) */
   expectStream?: string;
   /** stop retrying (Ctrl-C) */
