@@ -22,7 +22,7 @@ module.exports = {
     {
       name: "domain-at-the-bottom",
       severity: "error",
-      comment: "The domain and util import only the domain and util (and no package but node's).",
+      comment: "The domain and util import only the domain and util.",
       from: { path: DOMAIN },
       to: { path: "^src/", pathNot: DOMAIN },
     },
@@ -66,6 +66,13 @@ module.exports = {
       comment: "output/ may name nats/ types (what it renders) but calls nothing there.",
       from: { path: "^src/(output|check)/" },
       to: { path: "^src/nats/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "actions-start-below-commands",
+      severity: "error",
+      comment: "What an action starts from (options, context, completion) knows no command.",
+      from: { path: "^src/(global-options|context)\\.ts$|^src/completion/" },
+      to: { path: "^src/(commands|serve)/|^src/(cli|program)\\.ts$" },
     },
     {
       name: "serve-is-no-command",
