@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { TweetEvent } from "../events.js";
 import type { Follower } from "../nats/follow.js";
-import type { StoredMessage } from "../domain/stored-message.js";
+import type { StoredMessage } from "../output/events.js";
 import { frame, type SseHub } from "./sse.js";
 
 export interface ReplayDeps {

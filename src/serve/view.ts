@@ -20,7 +20,7 @@ import {
   type Lease,
   type ViewBucket,
 } from "../nats/view-bucket.js";
-import type { StoredMessage } from "../domain/stored-message.js";
+import type { StoredMessage } from "../output/events.js";
 import { SseHub } from "./sse.js";
 import {
   RecentWindow,
