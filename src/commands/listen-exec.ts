@@ -9,6 +9,7 @@ import { createExecWorker } from "../nats/exec-worker.js";
 import type { Connection } from "../nats/connection.js";
 import { payloadText, readMessage, type StoredMessage } from "../domain/stored-message.js";
 import { listenLine } from "../output/events.js";
+import { sleep } from "../util/time.js";
 import { formatDuration, plural } from "../output/format.js";
 import { givenUpText, renderOutcomeLine, summaryText } from "../output/worker.js";
 import { parseCount, parseDuration } from "../parse.js";
@@ -94,7 +95,7 @@ async function deadLettersSince(
     if (r.count >= own || Date.now() >= deadline) {
       return { count: r.count, latest: r.latest.map((d) => d.stream_seq) };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
