@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { connectSettings, readGlobals, type GlobalOptions } from "./global-options.js";
 import { createOutput, type Output } from "./output/output.js";
 import { getConnection, type ConnectSettings, type Connection } from "./nats/connection.js";
+import { freshReaderConsumers } from "./nats/reader-consumer.js";
 
 export interface CommandContext {
   globals: GlobalOptions;
@@ -37,6 +38,7 @@ export function commandContext(cmd: Command, options: ContextOptions = {}): Comm
     out,
     stream: globals.stream,
     settings,
-    connect: () => getConnection(settings),
+    // reader consumers are created through addReaderConsumer (see nats/reader-consumer.ts)
+    connect: () => getConnection(settings, freshReaderConsumers),
   };
 }

@@ -29,13 +29,10 @@ export const completeCommand = new Command("__complete")
   .option("--shell <shell>", "the shell asking: bash gets quoted names, fish unquotes words")
   .helpOption(false)
   .allowUnknownOption()
-  .action(async (words: string[], opts: { shell?: string }) => {
-    const [{ buildProgram }, { completeWords }] = await Promise.all([
-      import("../cli.js"),
-      import("../completion/candidates.js"),
-    ]);
-    // the whole tree: every command, loaded as for help
-    const program = await buildProgram(["node", "tweetstream"], { whole: true });
+  .action(async (words: string[], opts: { shell?: string }, cmd: Command) => {
+    const { completeWords } = await import("../completion/candidates.js");
+    // the whole tree: program.ts loads every command when this one runs
+    const program = cmd.parent!;
     const candidates = await completeWords(program, words.length > 0 ? words : [""], {
       shell: opts.shell,
     });

@@ -4,7 +4,7 @@
 
 import { confirmOrRefuse } from "../confirm.js";
 import { CliError, ExitCode } from "../errors.js";
-import type { ConfigChange } from "../nats/streams.js";
+import type { ConfigChange } from "../domain/config-change.js";
 import type { Output } from "../output/output.js";
 import { renderConfigChanges } from "../output/streams.js";
 

@@ -7,7 +7,9 @@ import type { CommandContext } from "../context.js";
 import { CliError, ExitCode, usageError } from "../errors.js";
 import { createExecWorker } from "../nats/exec-worker.js";
 import type { Connection } from "../nats/connection.js";
-import { payloadText, readMessage, type StoredMessage } from "../output/events.js";
+import { payloadText, readMessage, type StoredMessage } from "../domain/stored-message.js";
+import { listenLine } from "../output/events.js";
+import { sleep } from "../util/time.js";
 import { formatDuration, plural } from "../output/format.js";
 import { givenUpText, renderOutcomeLine, summaryText } from "../output/worker.js";
 import { parseCount, parseDuration } from "../parse.js";
@@ -16,7 +18,7 @@ import { onStdoutClosed } from "../output/output.js";
 import { DEFAULT_BACKOFF, parseBackoff } from "../worker/policy.js";
 import type { DeadLetterCount, Outcome, WorkerSummary } from "../worker/records.js";
 import { ensureCapture, readDeadLetters } from "../nats/dead-letters.js";
-import type { ListenRequest } from "./listen.js";
+import type { ListenOptions } from "../nats/listen.js";
 
 export interface ExecFlags {
   exec?: string;
@@ -93,14 +95,15 @@ async function deadLettersSince(
     if (r.count >= own || Date.now() >= deadline) {
       return { count: r.count, latest: r.latest.map((d) => d.stream_seq) };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
 export async function runListenExec(
   ctx: CommandContext,
   conn: Connection,
-  req: ListenRequest,
+  /** listen's request (commands/listen.ts listenRequest) */
+  req: Omit<ListenOptions, "stream">,
   exec: ExecRequest,
 ): Promise<void> {
   const { out } = ctx;
@@ -130,6 +133,7 @@ export async function runListenExec(
             `${exec.parallel} at a time, ${tries} (backoff ${exec.backoffMs.map(formatDuration).join(",")}); Ctrl-C to stop`,
         );
       },
+      stdin: listenLine,
       async outcome(o, msg) {
         if (o.outcome === "given_up") {
           out.warn(givenUpText(o));

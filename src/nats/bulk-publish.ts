@@ -14,7 +14,7 @@
 
 import type { JetStreamClient } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { formatCount } from "../output/format.js";
+import { formatCount } from "../util/count.js";
 import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
 import { publishMessage, sendMessage } from "./publish.js";

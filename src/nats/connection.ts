@@ -11,7 +11,7 @@ import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../conf
 import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
-import { freshReaderConsumers } from "./reader-consumer.js";
+import { timingFor } from "./timing.js";
 import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
@@ -209,7 +209,16 @@ async function buildOptions(s: ConnectSettings, order: ReconnectOrder): Promise<
   return opts;
 }
 
-async function open(settings: ConnectSettings): Promise<Connection> {
+/**
+ * Sets up the JetStream client once, before its first use. The caller chooses (context.ts:
+ * reader consumers' creates, nats/reader-consumer.ts), so this module depends on no reader.
+ */
+export type PrepareJetStream = (
+  js: JetStreamClient,
+  conn: Pick<Connection, "nc" | "settings">,
+) => void;
+
+async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Promise<Connection> {
   const nats = await import("nats");
   const tls = Boolean(settings.tlsCert || settings.tlsKey || settings.tlsCa || settings.tlsFirst);
   const order = reconnectOrder(1000, tls ? RECONNECT_JITTER_TLS_MS : RECONNECT_JITTER_MS);
@@ -227,18 +236,19 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     order.leaving(settings.timeoutMs),
   );
   if (settings.trace)
-    (await import("./trace.js")).traceApi(
+    nc = (await import("./trace.js")).tracedConnection(
       nc,
       redactServers(settings.servers),
       settings.jsDomain ? undefined : settings.jsApiPrefix,
     );
+  const timing = timingFor(settings.timeoutMs);
   let jsm: Promise<JetStreamManager> | undefined;
   let js: JetStreamClient | undefined;
   return {
     nc,
     settings,
     jsm() {
-      jsm ??= openManager(nc, settings.timeoutMs, jsApiOptions(settings, settings.timeoutMs)).catch(
+      jsm ??= openManager(nc, timing, jsApiOptions(settings, timing.requestMs)).catch(
         (err: unknown) => {
           throw toCliError(err, { phase: "jetstream", servers: settings.servers });
         },
@@ -247,8 +257,8 @@ async function open(settings: ConnectSettings): Promise<Connection> {
     },
     js() {
       if (!js) {
-        js = nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
-        freshReaderConsumers(js, { nc, settings });
+        js = nc.jetstream(jsApiOptions(settings, timing.requestMs));
+        prepareJs?.(js, { nc, settings });
       }
       return js;
     },
@@ -256,8 +266,11 @@ async function open(settings: ConnectSettings): Promise<Connection> {
 }
 
 /** The process's connection, opened on first call. */
-export function getConnection(settings: ConnectSettings): Promise<Connection> {
-  pending ??= open(settings).then((c) => {
+export function getConnection(
+  settings: ConnectSettings,
+  prepareJs?: PrepareJetStream,
+): Promise<Connection> {
+  pending ??= open(settings, prepareJs).then((c) => {
     current = c;
     return c;
   });

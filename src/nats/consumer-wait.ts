@@ -4,9 +4,9 @@
 // miss an event the way a subscription started late can.
 
 import type { ConsumerInfo, JetStreamManager } from "nats";
+import { sleep } from "../util/time.js";
 import { getConsumer } from "./consumers.js";
-
-const POLL_MS = 250;
+import { POLL_MS } from "./timing.js";
 
 export interface WaitOptions {
   stream: string;
@@ -42,6 +42,6 @@ export async function waitForConsumer(
     const waitedMs = Date.now() - start;
     if (hasCaughtUp(info, opts.seq)) return { caughtUp: true, info, waitedMs };
     if (Date.now() >= deadline || stopped()) return { caughtUp: false, info, waitedMs };
-    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
   }
 }

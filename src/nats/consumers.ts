@@ -4,12 +4,12 @@
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import type { StoredMessage } from "../output/events.js";
+import { ConfigConflictError, configChanges } from "../domain/config-change.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
-import { describeConflict } from "../output/streams.js";
 import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
-import { configChanges } from "./streams.js";
 import { toStoredMessage } from "./messages.js";
+import { pullExpiryMs } from "./timing.js";
 
 /** ConsumerInfo as the API sends it, without the response's `type` field. */
 function apiShape(info: ConsumerInfo): ConsumerInfo {
@@ -61,12 +61,13 @@ export async function addConsumer(
     // never changed by add (nats-server 2.9 would update it in place): that is edit's job
     const changes = configChanges(before.config, config);
     if (changes.length > 0)
-      throw new CliError(
-        `consumer ${name} on stream ${stream} already exists with a different configuration: ` +
-          changes.map(describeConflict).join("; ") +
-          ` (change it with: tweetstream consumer edit ${stream} ${name})`,
-        ExitCode.Conflict,
-      );
+      throw new ConfigConflictError({
+        kind: "exists",
+        entity: "consumer",
+        name,
+        stream,
+        changes,
+      });
     return { info: apiShape(before), existed: true };
   }
   try {
@@ -149,7 +150,7 @@ export async function nextMessages(conn: Connection, opts: NextOptions): Promise
   try {
     batch = await consumer.fetch({
       max_messages: opts.count,
-      expires: Math.max(opts.waitMs, 1000),
+      expires: pullExpiryMs(opts.waitMs),
     });
   } catch (err) {
     throw toCliError(err, { stream: opts.stream, consumer: opts.consumer, phase: "request" });

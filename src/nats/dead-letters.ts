@@ -10,6 +10,7 @@
 import type { JetStreamManager, JsMsg } from "nats";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
+import { pullExpiryMs, timingFor } from "./timing.js";
 
 const ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER";
 /** the capture stream keeps at most this many advisories, for at most this long */
@@ -97,7 +98,8 @@ export function readAdvisory(subject: string, data: Uint8Array): DeadLetter | un
 
 /**
  * The dead letters captured for `stream` (one consumer, or all), since `since` when given:
- * their count and the latest few. Reads with an ordered consumer, keeping only the latest.
+ * their count and the latest few. Reads with an ephemeral consumer without acks, keeping
+ * only the latest.
  */
 export async function readDeadLetters(
   conn: Connection,
@@ -151,8 +153,13 @@ async function readCaptured(
   let left = created.num_pending;
   const latest: DeadLetter[] = [];
   let count = 0;
+  // stored messages: a live server hands them over at once
+  const { attemptMs } = timingFor(conn.settings.timeoutMs);
   while (left > 0) {
-    const batch = await c.fetch({ max_messages: Math.min(left, 256), expires: 2_000 });
+    const batch = await c.fetch({
+      max_messages: Math.min(left, 256),
+      expires: pullExpiryMs(attemptMs),
+    });
     let got = 0;
     for await (const m of batch as AsyncIterable<JsMsg>) {
       got++;

@@ -8,9 +8,8 @@ import { subjectsOverlap } from "../subjects.js";
 import type { Connection } from "./connection.js";
 import { toCliError } from "./errors.js";
 import { countMatching } from "./messages.js";
-import type { ConfigChange } from "./streams.js";
-
-const NS_PER_MS = 1_000_000;
+import type { ConfigChange } from "../domain/config-change.js";
+import { NS_PER_MS } from "../util/time.js";
 
 /** A change's effect on stored messages. */
 export interface ChangeImpact {

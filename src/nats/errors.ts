@@ -1,50 +1,30 @@
 // Error mapping, by code not by text: JetStream API err_codes and nats client codes
-// become CliErrors with the documented exit codes. The only module that knows them.
+// (read in error-codes.ts) become CliErrors with the documented exit codes.
 // Permanent: usage / rejected config 2, auth / permission / no JetStream 3, confirmed
 // not found 4, conflict or limit reached (full stream) 5. Transient (no responders,
 // timeout, "in process"): retried by retry.ts within its budget, then 6.
 
 import { CliError, ExitCode } from "../errors.js";
 import { redact, redactServers } from "../redact.js";
+import {
+  asNats,
+  JsErr,
+  jsErrorCode,
+  natsErrorCode,
+  RetryBudgetExceeded,
+  type NatsLikeError,
+} from "./error-codes.js";
 
-/** JetStream API error codes (err_code) that tweetstream distinguishes. */
-export const JsErr = {
-  ConsumerNotFound: 10014,
-  ConsumerNameExists: 10013,
-  ConsumerAlreadyExists: 10105,
-  ConsumerExists: 10148,
-  StreamNotFound: 10059,
-  StreamNameInUse: 10058,
-  StreamSubjectOverlap: 10065,
-  StreamWrongLastSequence: 10071,
-  NoMessageFound: 10037,
-  InsufficientResources: 10023,
-  StreamStoreFailed: 10077,
-  ConsumerPushMaxWaiting: 10080,
-  MaximumConsumersLimit: 10026,
-  ConsumerConfigRequired: 10078,
-  StreamNotMatch: 10060,
-  AccountResourcesExceeded: 10002,
-  BadRequest: 10003,
-  ClusterNoPeers: 10005,
-  ClusterNotAvailable: 10008,
-  InvalidJson: 10025,
-  MaximumStreamsLimit: 10027,
-  MemoryResourcesExceeded: 10028,
-  NotEnabledForAccount: 10039,
-  StorageResourcesExceeded: 10047,
-  StreamInvalidConfig: 10052,
-  StreamLimits: 10053,
-  StreamMessageExceedsMaximum: 10054,
-  StreamReplicasNotSupported: 10074,
-  NotEnabled: 10076,
-  StreamSealed: 10109,
-  StreamMaxBytesRequired: 10113,
-  StreamMaxStreamBytesExceeded: 10122,
-  ReplicasCountNegative: 10133,
-  DuplicateMessageInProcess: 10158,
-  TooManyRequests: 10167,
-} as const;
+// what a failure is, by its codes, lives in error-codes.ts; re-exported for its many importers
+export {
+  isTransient,
+  JsErr,
+  jsErrorCode,
+  natsErrorCode,
+  RetryBudgetExceeded,
+  transientReason,
+  type TransientReason,
+} from "./error-codes.js";
 
 /** Limits a server reports as reached: exit 5 (the stream or account is full). */
 const LIMIT_CODES: ReadonlySet<number> = new Set([
@@ -88,7 +68,8 @@ export function formatBudget(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${ms}ms`;
 }
 
-export interface ErrorContext {
+/** What a failing call was about (its phase, servers, stream, consumer), for the message. */
+export interface ErrorScope {
   phase?: "connect" | "jetstream" | "request";
   servers?: string[];
   /** the stream the command was about, for not-found messages */
@@ -97,84 +78,7 @@ export interface ErrorContext {
   consumer?: string;
 }
 
-interface NatsLikeError {
-  code?: string;
-  message?: string;
-  api_error?: { code: number; err_code?: number; description: string };
-  chainedError?: unknown;
-}
-
-function asNats(err: unknown): NatsLikeError | undefined {
-  return err && typeof err === "object" ? (err as NatsLikeError) : undefined;
-}
-
-/** The JetStream API err_code of an error, if it carries one. */
-export function jsErrorCode(err: unknown): number | undefined {
-  return asNats(err)?.api_error?.err_code;
-}
-
-/** The nats client code ("503", "TIMEOUT", "CONNECTION_REFUSED", …) of an error. */
-export function natsErrorCode(err: unknown): string | undefined {
-  const code = asNats(err)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-/** "no responders", "timeout" or "in process": the three transient answers, by name. */
-export type TransientReason = "no responders" | "timeout" | "in process" | "unavailable";
-
-/**
- * Why a JetStream call failed in a way that may pass, or undefined when the failure is
- * permanent (or not a nats error at all).
- */
-export function transientReason(err: unknown): TransientReason | undefined {
-  const api = asNats(err)?.api_error;
-  if (api) {
-    if (api.err_code === JsErr.DuplicateMessageInProcess) return "in process";
-    // the server names these itself: a leader is being elected, or it is busy
-    if (api.err_code === JsErr.ClusterNotAvailable) return "unavailable";
-    if (api.err_code === JsErr.TooManyRequests) return "unavailable";
-    const desc = (api.description ?? "").toLowerCase();
-    if (desc.includes("in process")) return "in process"; // servers before err_code 10158
-    if (
-      desc.includes("not leader") ||
-      desc.includes("temporarily unavailable") ||
-      desc.includes("store is closed") // 10077 from a leader stepping down
-    )
-      return "unavailable";
-    return undefined;
-  }
-  const code = natsErrorCode(err);
-  if (code === "503") return "no responders";
-  if (code === "TIMEOUT") return "timeout";
-  return undefined;
-}
-
-export function isTransient(err: unknown): boolean {
-  return transientReason(err) !== undefined;
-}
-
-/** The budget ran out (or the run was stopped) while the call kept failing transiently. */
-export class RetryBudgetExceeded extends Error {
-  readonly budgetMs: number;
-  readonly attempts: number;
-  readonly reason: TransientReason;
-  /** stopped by the caller's signal rather than by the budget */
-  readonly stopped: boolean;
-
-  constructor(last: unknown, budgetMs: number, attempts: number, stopped: boolean) {
-    const reason = transientReason(last) ?? "timeout";
-    super(`no JetStream answer within ${budgetMs} ms (${reason}, ${attempts} attempts)`, {
-      cause: last,
-    });
-    this.name = "RetryBudgetExceeded";
-    this.budgetMs = budgetMs;
-    this.attempts = attempts;
-    this.reason = reason;
-    this.stopped = stopped;
-  }
-}
-
-function where(ctx: ErrorContext): string {
+function where(ctx: ErrorScope): string {
   return ctx.servers && ctx.servers.length > 0 ? redactServers(ctx.servers) : "the server";
 }
 
@@ -184,7 +88,7 @@ function where(ctx: ErrorContext): string {
  */
 export function noAnswerError(
   err: RetryBudgetExceeded,
-  ctx: ErrorContext = {},
+  ctx: ErrorScope = {},
   subject?: string,
 ): CliError {
   const what =
@@ -208,7 +112,7 @@ export function noAnswerError(
 
 function apiError(
   api: NonNullable<NatsLikeError["api_error"]>,
-  ctx: ErrorContext,
+  ctx: ErrorScope,
 ): CliError | undefined {
   const desc = redact(api.description);
   const code = api.err_code ?? 0;
@@ -240,7 +144,7 @@ function apiError(
 }
 
 /** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
-export function noJetStreamError(ctx: ErrorContext = {}): CliError {
+export function noJetStreamError(ctx: ErrorScope = {}): CliError {
   return new CliError(
     `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
     ExitCode.Connection,
@@ -260,13 +164,13 @@ export function withApiCode(message: string, errCode: number | undefined): strin
   return errCode ? `${message} (${errCode})` : message;
 }
 
-export function toCliError(err: unknown, ctx: ErrorContext = {}): CliError {
+export function toCliError(err: unknown, ctx: ErrorScope = {}): CliError {
   const mapped = mapError(err, ctx);
   mapped.errCode ??= jsErrorCode(err);
   return mapped;
 }
 
-function mapError(err: unknown, ctx: ErrorContext): CliError {
+function mapError(err: unknown, ctx: ErrorScope): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
   const e = asNats(err);
@@ -281,7 +185,7 @@ function mapError(err: unknown, ctx: ErrorContext): CliError {
 }
 
 /** An API error apiError() does not single out, by its err_code or HTTP-like code. */
-function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorContext): CliError {
+function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorScope): CliError {
   const desc = redact(api.description);
   switch (api.err_code) {
     case JsErr.StreamNotFound:
@@ -317,7 +221,7 @@ function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: Error
 }
 
 /** A failure of the nats client or the socket (no JetStream answer). */
-function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorContext): CliError {
+function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorScope): CliError {
   const code = natsErrorCode(err);
   const servers = where(ctx);
   switch (code) {

@@ -9,7 +9,8 @@
 
 import type { Consumer, ConsumerInfo, JsMsg } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { listenLine, readMessage, type StoredMessage } from "../output/events.js";
+import { readMessage, type StoredMessage } from "../domain/stored-message.js";
+import type { StoredReading } from "../events.js";
 import { runHandler, type HandlerExit, type HandlerRun } from "../worker/handler.js";
 import { attemptsAllowed, decide } from "../worker/policy.js";
 import type { Outcome, OutcomeKind } from "../worker/records.js";
@@ -18,6 +19,7 @@ import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { prepareConsumer, wantedConfig, type ListenOptions, type StopReason } from "./listen.js";
 import { toStoredMessage } from "./messages.js";
 import { reportConnectionEvents } from "./status.js";
+import { NS_PER_MS, sleep } from "../util/time.js";
 
 /** Longest a pull waits on the server. */
 const PULL_MS = 5_000;
@@ -25,7 +27,6 @@ const PULL_MS = 5_000;
 const STOP_PULL_MS = 1_000;
 /** After the grace period, SIGKILL follows SIGTERM after this long. */
 const KILL_AFTER_MS = 2_000;
-const NS_PER_MS = 1_000_000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const KEEP_SEQS = 20;
 
@@ -44,6 +45,8 @@ export interface ExecHooks {
   ready(consumer: string, resumed: boolean, attempts: number): void;
   /** a handler run ended and its event was acked, naked or terminated */
   outcome(o: Outcome, msg: StoredMessage): Promise<void>;
+  /** what the handler reads on stdin for a message (listen's NDJSON line: output/events.ts) */
+  stdin(msg: StoredMessage, consumer: string, reading: StoredReading): string;
   warn(text: string): void;
   info(text: string): void;
 }
@@ -69,8 +72,6 @@ interface Job {
   killed: boolean;
   done: Promise<void>;
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The TWEETSTREAM_* variables a handler sees. */
 export function handlerEnv(
@@ -240,7 +241,7 @@ export async function createExecWorker(
     }
     const run = runHandler({
       command: opts.command,
-      stdin: listenLine(msg, name, reading) + "\n",
+      stdin: hooks.stdin(msg, name, reading) + "\n",
       env: handlerEnv(
         { stream: msg.stream, seq: msg.seq, subject: msg.subject, delivered },
         name,
@@ -344,7 +345,7 @@ export async function createExecWorker(
             );
           }
           troubled = true;
-          await delay(1_000);
+          await sleep(1_000);
         }
       }
       await drain();

@@ -15,7 +15,7 @@ import type { ConsumerMessages, JetStreamManager, Status } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
-import type { StoredMessage } from "../output/events.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import { addReaderConsumer, consumerAnswers } from "./reader-consumer.js";
 

@@ -18,8 +18,8 @@ import type {
 } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
-import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../output/bursts.js";
-import type { StoredMessage } from "../output/events.js";
+import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../util/bursts.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";

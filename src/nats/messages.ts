@@ -1,9 +1,10 @@
-// JetStream messages as tweetstream's plain StoredMessage (output/events.ts renders it),
+// JetStream messages as tweetstream's plain StoredMessage (domain/stored-message.ts;
+// output/events.ts renders it),
 // and the ephemeral probe consumers view uses to count what matches before reading.
 
 import { randomUUID } from "node:crypto";
 import type { ConsumerConfig, JsMsg } from "nats";
-import type { StoredMessage } from "../output/events.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
 import { addReaderConsumer } from "./reader-consumer.js";

@@ -9,6 +9,7 @@
 // long enough for a normal JetStream election (5–7 s), and a few seconds in tests that
 // pass a small --timeout.
 
+import { sleep } from "../util/time.js";
 import { isTransient, RetryBudgetExceeded } from "./errors.js";
 
 export { isTransient, RetryBudgetExceeded, transientReason } from "./errors.js";
@@ -46,10 +47,6 @@ function backoff(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5)); // jitter: retries do not march in step
 }
 
-// no abort listener per wait: hundreds of publishes may wait at once; a stop is seen
-// when the wait (at most MAX_DELAY_MS) ends
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs `fn` until it succeeds, fails permanently (thrown as is), or keeps failing
  * transiently past the budget (thrown as RetryBudgetExceeded). The same call is repeated:
@@ -71,6 +68,8 @@ export async function withJsRetry<T>(
         throw new RetryBudgetExceeded(err, opts.budgetMs, attempt + 1, stopped);
       const delay = Math.min(backoff(attempt), left);
       opts.onRetry?.(err, attempt, delay);
+      // no abort listener per wait: hundreds of publishes may wait at once; a stop is seen
+      // when the wait (at most MAX_DELAY_MS) ends
       await sleep(delay);
       if (opts.signal?.aborted)
         throw new RetryBudgetExceeded(err, opts.budgetMs, attempt + 1, true);

@@ -5,10 +5,8 @@
 
 import type { JetStreamManager, StreamConfig, StreamInfo } from "nats";
 import { CliError, ExitCode } from "../errors.js";
-import { describeChange, describeConflict } from "../output/streams.js";
+import { ConfigConflictError, configChanges, type ConfigChange } from "../domain/config-change.js";
 import { JsErr, jsErrorCode, toCliError, withApiCode } from "./errors.js";
-
-export const NS_PER_MS = 1_000_000;
 
 /** The server said the stream does not exist (err_code 10059): exit 4. */
 export function streamNotFound(name: string): CliError {
@@ -22,13 +20,6 @@ export function streamNotFound(name: string): CliError {
 
 /** A requested stream configuration: the API's fields (durations in ns), name required. */
 export type StreamRequest = Partial<StreamConfig> & { name: string };
-
-/** One field where a stream's configuration differs from a request. */
-export interface ConfigChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
 
 /** The keys of the API's StreamInfo, in natscli's order (`nats stream info --json`). */
 const STREAM_INFO_KEYS = [
@@ -53,28 +44,6 @@ export function apiStreamInfo(info: StreamInfo, didCreate = false): Record<strin
   for (const key of STREAM_INFO_KEYS) if (source[key] !== undefined) out[key] = source[key];
   if (didCreate) out.did_create = true;
   return out;
-}
-
-function sameValue(field: string, a: unknown, b: unknown): boolean {
-  if (field === "subjects" && Array.isArray(a) && Array.isArray(b)) {
-    return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
-  }
-  if (field === "description") return (a ?? "") === (b ?? "");
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/**
- * The fields of `requested` (other than the name) that differ in `existing`: a stream's
- * or a consumer's configuration.
- */
-export function configChanges(existing: object, requested: object): ConfigChange[] {
-  const have = existing as Record<string, unknown>;
-  const changes: ConfigChange[] = [];
-  for (const [field, to] of Object.entries(requested)) {
-    if (field === "name" || field === "durable_name" || to === undefined) continue;
-    if (!sameValue(field, have[field], to)) changes.push({ field, from: have[field], to });
-  }
-  return changes;
 }
 
 export async function findStream(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
@@ -151,12 +120,13 @@ export async function addStream(jsm: JetStreamManager, request: StreamRequest): 
 function compareExisting(existing: StreamInfo, request: StreamRequest): AddResult {
   const changes = configChanges(existing.config, request);
   if (changes.length > 0) {
-    throw new CliError(
-      `stream ${request.name} already exists with a different configuration: ` +
-        changes.map(describeConflict).join("; ") +
-        ` (change it with: tweetstream stream edit ${request.name})`,
-      ExitCode.Conflict,
-    );
+    throw new ConfigConflictError({
+      kind: "exists",
+      entity: "stream",
+      name: request.name,
+      stream: request.name,
+      changes,
+    });
   }
   return { status: "exists", info: existing };
 }
@@ -185,15 +155,13 @@ export async function editStream(
     // (10052 invalid config, 10053 update error, …): every such answer is a refusal
     const api = (err as { api_error?: { code: number; description: string } }).api_error;
     if (api && api.code !== 503 && code !== JsErr.StreamNotFound) {
-      throw new CliError(
-        withApiCode(
-          `the server will not change stream ${name} (` +
-            changes.map(describeChange).join("; ") +
-            `): ${api.description}`,
-          code,
-        ),
-        ExitCode.Conflict,
-      );
+      throw new ConfigConflictError({
+        kind: "refused",
+        name,
+        changes,
+        reason: api.description,
+        errCode: code,
+      });
     }
     throw toCliError(err, { stream: name, phase: "request" });
   }

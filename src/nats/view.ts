@@ -11,13 +11,15 @@
 // whole retry budget ends it early, as a stop the command reports (exit 6).
 
 import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
-import type { StoredMessage } from "../output/events.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
 import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
 import { CliError, ExitCode } from "../errors.js";
 import { formatBudget, isTransient, toCliError } from "./errors.js";
 import { findStream, streamNotFound } from "./streams.js";
 import { checkSubjectInStream } from "../subjects.js";
+import { sleep } from "../util/time.js";
+import { POLL_MS, pullExpiryMs } from "./timing.js";
 
 export type ViewStart = StartPoint | { last: number };
 
@@ -51,8 +53,6 @@ export interface ViewPlan {
 }
 
 const BATCH = 256;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The start sequence of the newest `n` matching messages: found by bisection on the
@@ -174,7 +174,7 @@ async function openAttempt(
   const open = async (): Promise<Attempt> => {
     const consumer = await conn.js().consumers.get(opts.stream, orderedOptions(opts.filter, from));
     // idle heartbeats every restartMs / 2: nats.js notices a silent server within restartMs
-    const expires = Math.max(1_000, opts.restartMs);
+    const expires = pullExpiryMs(opts.restartMs);
     const messages = await consumer.consume({ max_messages: Math.min(BATCH, remaining), expires });
     const info = await consumer.info(true);
     return {
@@ -230,7 +230,7 @@ export async function* readInAttempts(
     const attempt = left > 0 ? await open(from, total - end.shown, left) : undefined;
     if (!attempt) {
       if (silence() >= opts.budgetMs) return { ...end, stopped: true };
-      await sleep(Math.min(250, opts.budgetMs - silence())); // no answer yet: asked again
+      await sleep(Math.min(POLL_MS, opts.budgetMs - silence())); // no answer yet: asked again
       continue;
     }
     // removed from the stream since they were counted: nothing more to wait for

@@ -2,22 +2,10 @@
 // buffer and written with one call when nothing more is waiting, so a backlog costs one
 // write per burst rather than one per message, and a trickle is not delayed at all.
 
-export const NOTHING_YET = Symbol("nothing yet");
+import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../util/bursts.js";
 
-/** Largest burst written at once. */
-export const BURST_BYTES = 64 * 1024;
-export const BURST_COUNT = 256;
-
-/**
- * `next` if it is already settled (or settles while pending I/O callbacks run), else
- * NOTHING_YET: a message the client has received is queued by then.
- */
-export function readyOrNot<T>(next: Promise<T>): Promise<T | typeof NOTHING_YET> {
-  return Promise.race([
-    next,
-    new Promise<typeof NOTHING_YET>((resolve) => setImmediate(() => resolve(NOTHING_YET))),
-  ]);
-}
+// the policy lives in util/bursts.ts (nats/listen.ts uses it too); re-exported for its old importers
+export { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot };
 
 /**
  * Renders everything `iter` yields and writes it in bursts. Stops early (returning

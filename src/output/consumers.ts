@@ -4,11 +4,10 @@
 import type { ChalkInstance } from "chalk";
 import type { ConsumerInfo } from "nats";
 import { formatAge, formatCount, formatDuration, formatTime, renderRows } from "./format.js";
+import { NS_PER_MS } from "../util/time.js";
 import { safeText } from "./safe-text.js";
 import { renderClusterInfo } from "./streams.js";
 import { listColumns, renderTable } from "./table.js";
-
-const NS_PER_MS = 1_000_000;
 
 /**
  * `last_active` of a sequence info: the server sends an RFC 3339 time (2.10+; absent on

@@ -3,34 +3,13 @@
 // on a terminal), the NDJSON records of --json, and the raw payload of --raw.
 
 import type { ChalkInstance } from "chalk";
-import { displayAuthor, readStoredEvent, type StoredReading, type TweetEvent } from "../events.js";
+import { payloadText, readMessage, type StoredMessage } from "../domain/stored-message.js";
+import { displayAuthor, type StoredReading, type TweetEvent } from "../events.js";
 import { ellipsize, formatTime, visibleLength } from "./format.js";
 import { safeText } from "./safe-text.js";
 
-/** A message as read from the stream (nats/messages.ts builds it from a JsMsg). */
-export interface StoredMessage {
-  stream: string;
-  seq: number;
-  subject: string;
-  /** when the stream stored it */
-  time: Date;
-  data: Uint8Array;
-  /** NATS headers, when the message has any */
-  headers?: Record<string, string[]>;
-  /** listen: how many times this message was delivered (1 the first time) */
-  delivered?: number;
-}
-
-const decoder = new TextDecoder();
-
-export function payloadText(msg: StoredMessage): string {
-  return decoder.decode(msg.data);
-}
-
-/** The message read by the shared parser of every read path (events.ts readStoredEvent). */
-export function readMessage(msg: StoredMessage): StoredReading {
-  return readStoredEvent(msg.subject, msg.data);
-}
+// the message itself is the domain's (domain/stored-message.ts); re-exported for old importers
+export { payloadText, readMessage, type StoredMessage };
 
 function base(msg: StoredMessage): Record<string, unknown> {
   return {

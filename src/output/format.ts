@@ -2,6 +2,9 @@
 // fitting text to a terminal by display width (get-east-asian-width's Unicode table).
 
 import { eastAsianWidth } from "get-east-asian-width";
+import { formatCount } from "../util/count.js";
+
+export { formatCount };
 
 const SIZE_STEPS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -21,11 +24,6 @@ export function formatBytes(bytes: number): string {
 /** "1 event", "1,000 events": a count with its noun in the right number. */
 export function plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** 1234567 → "1,234,567". */
-export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -5,7 +5,8 @@
 import type { ChalkInstance } from "chalk";
 import type { ClusterInfo, StreamInfo } from "nats";
 import type { ChangeImpact } from "../nats/edit-impact.js";
-import type { ConfigChange } from "../nats/streams.js";
+import type { ConfigChange } from "../domain/config-change.js";
+import { configField, describeChange, limit } from "./config-change.js";
 import {
   formatAge,
   formatBytes,
@@ -15,62 +16,13 @@ import {
   plural,
   renderRows,
 } from "./format.js";
+import { NS_PER_MS } from "../util/time.js";
 import { safeText } from "./safe-text.js";
 import { listColumns, renderTable } from "./table.js";
-
-const NS_PER_MS = 1_000_000;
 
 /** Servers before 2.10 report "0001-01-01T00:00:00Z" for "no message yet". */
 function realDate(ts: string | undefined): Date | null {
   return !ts || ts.startsWith("0001-01-01") ? null : new Date(ts);
-}
-
-const limit =
-  (fmt: (n: number) => string) =>
-  (n: number): string =>
-    n < 0 ? "unlimited" : fmt(n);
-const nsDuration = (ns: number) => formatDuration(ns / NS_PER_MS);
-
-/** How each configuration field is named and shown; others show as JSON under their key. */
-const FIELDS: Record<string, [label: string, show: (v: any) => string]> = {
-  subjects: ["subjects", (v: string[]) => safeText((v ?? []).join(", ")) || "none"],
-  description: ["description", (v: string) => (v ? safeText(JSON.stringify(v)) : "none")],
-  storage: ["storage", String],
-  num_replicas: ["replicas", String],
-  retention: ["retention", String],
-  discard: ["discard", String],
-  max_age: ["max age", (v: number) => (v === 0 ? "unlimited" : nsDuration(v))],
-  max_msgs: ["max messages", limit(formatCount)],
-  max_bytes: ["max bytes", limit(formatBytes)],
-  max_msg_size: ["max message size", limit(formatBytes)],
-  max_msgs_per_subject: ["max messages per subject", limit(formatCount)],
-  max_consumers: ["max consumers", limit(formatCount)],
-  duplicate_window: ["duplicate window", nsDuration],
-  // consumers
-  ack_wait: ["ack wait", (v: number) => (v ? nsDuration(v) : "the default")],
-  max_deliver: ["max deliveries", (v: number) => limit(formatCount)(v ?? -1)],
-  max_ack_pending: ["max ack pending", (v: number) => limit(formatCount)(v ?? -1)],
-  backoff: ["backoff", (v: number[]) => (v?.length ? v.map(nsDuration).join(", ") : "unset")],
-  filter_subject: ["filter", (v: string) => (v ? safeText(v) : "none")],
-  deliver_subject: ["push target", (v: string) => (v ? safeText(v) : "none (pull)")],
-  ack_policy: ["ack policy", String],
-  deliver_policy: ["deliver policy", String],
-};
-
-function field(name: string): [string, (v: unknown) => string] {
-  return FIELDS[name] ?? [name.replace(/_/g, " "), (v) => JSON.stringify(v) ?? "unset"];
-}
-
-/** "max age is unlimited, requested 1h". */
-export function describeConflict(c: ConfigChange): string {
-  const [label, show] = field(c.field);
-  return `${label} is ${show(c.from)}, requested ${show(c.to)}`;
-}
-
-/** "max age: unlimited → 1h". */
-export function describeChange(c: ConfigChange): string {
-  const [label, show] = field(c.field);
-  return `${label}: ${show(c.from)} → ${show(c.to)}`;
 }
 
 /** What a change does to stored messages: "removes 990 stored messages", or "". */
@@ -127,7 +79,7 @@ export function renderStreamInfo(
   const c = info.config;
   const s = info.state;
   const rows = renderRows;
-  const show = (name: keyof typeof c) => field(name)[1](c[name]);
+  const show = (name: keyof typeof c) => configField(name)[1](c[name]);
   const firstTs = s.messages > 0 ? realDate(s.first_ts) : null;
   const lastTs = s.last_seq > 0 ? realDate(s.last_ts) : null;
   const seqTime = (seq: number, ts: Date | null) =>

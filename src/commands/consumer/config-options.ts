@@ -16,8 +16,7 @@ import {
   validateSubject,
 } from "../../parse.js";
 import { resolveSubjectOption } from "../../subjects.js";
-
-const NS_PER_MS = 1_000_000;
+import { NS_PER_MS } from "../../util/time.js";
 
 export interface ConsumerFlags {
   description?: string;

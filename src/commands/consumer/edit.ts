@@ -5,7 +5,7 @@
 
 import { Command } from "commander";
 import { getConsumer, updateConsumer } from "../../nats/consumers.js";
-import { configChanges } from "../../nats/streams.js";
+import { configChanges } from "../../domain/config-change.js";
 import { runEdit } from "../edit-flow.js";
 import { examples } from "../help.js";
 import {

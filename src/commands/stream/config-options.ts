@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { StreamConfig } from "nats";
 import { usageError } from "../../errors.js";
+import { NS_PER_MS } from "../../util/time.js";
 import {
   MAX_SERVER_DURATION_MS,
   parseCount,
@@ -15,8 +16,6 @@ import {
   validateStreamName,
   validateStreamSubject,
 } from "../../parse.js";
-
-const NS_PER_MS = 1_000_000;
 
 export interface ConfigOptions {
   subjects?: string[];

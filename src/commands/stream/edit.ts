@@ -7,13 +7,8 @@ import { Command } from "commander";
 import { commandContext } from "../../context.js";
 import { addLeafOptions } from "../../global-options.js";
 import { changeImpacts } from "../../nats/edit-impact.js";
-import {
-  apiStreamInfo,
-  configChanges,
-  editStream,
-  getStream,
-  type StreamRequest,
-} from "../../nats/streams.js";
+import { configChanges } from "../../domain/config-change.js";
+import { apiStreamInfo, editStream, getStream, type StreamRequest } from "../../nats/streams.js";
 import { validateStreamName } from "../../parse.js";
 import { runEdit } from "../edit-flow.js";
 import { examples } from "../help.js";
