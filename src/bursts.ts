@@ -6,7 +6,7 @@
 export const NOTHING_YET = Symbol("nothing yet");
 
 /** Largest burst written at once. */
-export const BURST_BYTES = 64 * 1024;
+export const BURST_BYTES = 128 * 1024;
 export const BURST_COUNT = 256;
 
 /**

@@ -1,15 +1,16 @@
-// listen's pulls: bounded fetches of half a window each, at most two outstanding (the one
-// being read and the next, asked for while the backlog can fill both), so the server is
-// already answering the next while one is written and acknowledged, and never more than
-// one window (WINDOW messages) is in flight when a stop comes. A stop cuts off every pull
-// still open; what they bring is handed back by the reader.
+// listen's pulls: bounded fetches, at most two outstanding: the one being read and the
+// next, asked for near its end (AHEAD messages before it) when the backlog can fill both,
+// so the server is already answering the next while one is written and acknowledged. The
+// two together never ask for more than one window (WINDOW messages): no more is in flight
+// when a stop comes. A stop cuts off every pull still open; what they bring is handed
+// back by the reader.
 
 import type { Consumer, ConsumerMessages } from "nats";
 
 /** Most messages pulled but not yet read at any time: what a stop may have to hand back. */
 export const WINDOW = 256;
-/** Largest pull: two fit in the window. */
-const PULL = WINDOW / 2;
+/** The next pull is asked for when this many messages of the one being read are still to come. */
+export const AHEAD = WINDOW / 4;
 
 /** A fetch asked for: how many messages, from which consumer (by name). */
 export interface Pull {
@@ -19,7 +20,7 @@ export interface Pull {
 }
 
 export class Pulls {
-  /** size of the next pull: from 1 doubling up to PULL with slowStart, else PULL */
+  /** size of the next pull: from 1 doubling up to WINDOW with slowStart, else WINDOW */
   private size: number;
   /** fetches the server may still be answering: what a stop cuts off */
   private readonly open = new Set<ConsumerMessages>();
@@ -29,7 +30,7 @@ export class Pulls {
   ahead: Pull | null = null;
 
   constructor(slowStart: boolean) {
-    this.size = slowStart ? 1 : PULL;
+    this.size = slowStart ? 1 : WINDOW;
   }
 
   /** how big the next pull would be (before --count caps it) */
@@ -37,11 +38,21 @@ export class Pulls {
     return this.size;
   }
 
-  /** Asks for a pull of at most the current size and `needed`; null when nothing is needed. */
-  start(on: Consumer, consumer: string, needed: number, expiresMs: number): Pull | null {
-    const asked = Math.min(this.size, needed);
+  /**
+   * Asks for a pull of at most the current size, `needed`, and what the window has room
+   * for beside `inFlight` (asked for by the pull being read, not yet received); null when
+   * nothing is needed.
+   */
+  start(
+    on: Consumer,
+    consumer: string,
+    needed: number,
+    inFlight: number,
+    expiresMs: number,
+  ): Pull | null {
+    const asked = Math.min(this.size, needed, WINDOW - inFlight);
     if (asked <= 0) return null;
-    this.size = Math.min(PULL, this.size * 2);
+    this.size = Math.min(WINDOW, this.size * 2);
     const messages = on.fetch({ max_messages: asked, expires: expiresMs }).then((m) => {
       this.open.add(m);
       if (this.cut) m.stop();

@@ -10,7 +10,7 @@ import { createAckLedger, type AckLedger } from "./acks.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
 import type { ListenOptions, StopReason } from "./listen-consumer.js";
-import { Pulls, WINDOW, type Pull } from "./listen-pulls.js";
+import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import { consumerAnswers } from "./reader-consumer.js";
 import { retryBudgetMs } from "./retry.js";
@@ -68,6 +68,8 @@ export class ListenSession {
   /** highest consumer (delivery) sequence received; what was delivered before this run is not on its way */
   private received: number;
   private readonly pulls: Pulls;
+  /** rendered, not yet written: carried from one pull to the next asked for ahead of it */
+  private readonly burst = new Burst<JsMsg>();
   /** messages written (and acknowledged), and the stream sequence of the last */
   private written = 0;
   private lastSeq = 0;
@@ -168,14 +170,17 @@ export class ListenSession {
     );
   }
 
-  /** Asks for a pull: no more than --count still needs beyond the `unwritten` on their way. */
-  private startPull(unwritten: number): Pull | null {
+  /**
+   * Asks for a pull: no more than --count still needs beyond the `unwritten` on their way,
+   * and no more than the window holds beside the `inFlight` still to come.
+   */
+  private startPull(unwritten: number, inFlight = 0): Pull | null {
     if (!this.consumer) return null;
     const { count, idleMs } = this.opts;
     const needed = count === undefined ? WINDOW : count - this.written - unwritten;
     const untilIdle = idleMs === undefined ? PULL_MS : this.idleDeadline - Date.now();
     const expires = Math.min(PULL_MS, Math.max(1_000, untilIdle));
-    return this.pulls.start(this.consumer, this.name, needed, expires);
+    return this.pulls.start(this.consumer, this.name, needed, inFlight, expires);
   }
 
   /** Writes a burst, then acknowledges it; a burst stdout refused is handed back. */
@@ -196,16 +201,20 @@ export class ListenSession {
   /**
    * Reads one pull to its end. Messages are rendered into a burst while more are already
    * waiting in the client, and the burst is written in one go (then acknowledged) when
-   * none is. Returns how many messages the pull brought.
+   * none is; a burst still open when the pull ends goes on into the next one if that was
+   * asked for ahead (fewer, larger writes), else it is written then. Returns how many
+   * messages the pull brought.
    */
   private async read(pull: Pull): Promise<number> {
     const messages = await pull.messages;
     /** a pull of a consumer replaced since (an ephemeral one): nothing of it is written */
     const stale = pull.consumer !== this.name;
-    const burst = new Burst<JsMsg>();
+    const burst = this.burst;
     /** pulled after a stop: handed back once the pull ended */
     const handBack: JsMsg[] = [];
     let got = 0;
+    /** read to its end (not cut short by a failure) */
+    let ended = false;
     const iter = (messages as AsyncIterable<JsMsg>)[Symbol.asyncIterator]();
     let next = iter.next();
     try {
@@ -222,6 +231,7 @@ export class ListenSession {
           // it brought all it asked for: there may be more, ask while this is written
           if (got === pull.asked && !this.pulls.ahead && !this.stopping && !stale)
             this.pulls.ahead = this.startPull(burst.length);
+          ended = true;
           break;
         }
         const m = r.value;
@@ -229,15 +239,19 @@ export class ListenSession {
         this.received = Math.max(this.received, m.info.deliverySequence);
         next = iter.next();
         const rest = pull.asked - got;
-        // a backlog that fills the rest of this pull and all of the next: ask for the next
-        // now (the server sends it while this one is written), never before this one is full
+        // near the end of a pull through a backlog that fills the rest of it and all of the
+        // next (what the window has room for: WINDOW - rest): ask for the next now, so the
+        // server sends it while this one is written; not while a pipe's slow start still
+        // grows the pulls
         if (
+          rest <= AHEAD &&
+          this.pulls.nextSize === WINDOW &&
           !this.pulls.ahead &&
           !this.stopping &&
           !stale &&
-          m.info.pending >= rest + this.pulls.nextSize
+          m.info.pending >= WINDOW
         )
-          this.pulls.ahead = this.startPull(burst.length + 1 + rest);
+          this.pulls.ahead = this.startPull(burst.length + 1 + rest, rest);
         // pulled but not to be written: back to the server at once
         if (this.stopping || stale) {
           if (this.ledger.alreadyWritten(m)) this.ledger.ackAgain(m);
@@ -261,7 +275,7 @@ export class ListenSession {
       }
     } finally {
       next.catch(() => undefined);
-      await this.flush(burst, handBack);
+      if (!ended || this.stopping || !this.pulls.ahead) await this.flush(burst, handBack);
       this.pulls.ended(messages);
       // in stream order: a burst the pipe refused is handed back after messages that came
       // behind it once the stop was seen, and the server redelivers in the order of the naks
