@@ -191,3 +191,22 @@ export async function prepareConsumer(
     throw toCliError(err, ctx);
   }
 }
+
+/** What the server says of a consumer while it is read: a failed pull is looked into with this. */
+export type Health = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
+
+export async function health(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+): Promise<Health> {
+  try {
+    await jsm.consumers.info(stream, consumer);
+    return "ok";
+  } catch (err) {
+    const code = jsErrorCode(err);
+    if (code === JsErr.ConsumerNotFound) return "consumer-gone";
+    if (code === JsErr.StreamNotFound) return "stream-gone";
+    return "unreachable";
+  }
+}

@@ -8,8 +8,8 @@ import { CliError, ExitCode } from "../errors.js";
 import type { StoredMessage } from "../output/events.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
 import type { Connection } from "./connection.js";
-import { JsErr, jsErrorCode, natsErrorCode, toCliError } from "./errors.js";
-import type { ListenOptions, StopReason } from "./listen-consumer.js";
+import { natsErrorCode, toCliError } from "./errors.js";
+import { health, type ListenOptions, type StopReason } from "./listen-consumer.js";
 import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import { consumerAnswers } from "./reader-consumer.js";
@@ -42,20 +42,6 @@ export interface ListenHooks {
   warn(text: string): void;
   /** a note for the user: reconnected */
   info(text: string): void;
-}
-
-type Health = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
-
-async function health(jsm: JetStreamManager, stream: string, consumer: string): Promise<Health> {
-  try {
-    await jsm.consumers.info(stream, consumer);
-    return "ok";
-  } catch (err) {
-    const code = jsErrorCode(err);
-    if (code === JsErr.ConsumerNotFound) return "consumer-gone";
-    if (code === JsErr.StreamNotFound) return "stream-gone";
-    return "unreachable";
-  }
 }
 
 export class ListenSession {
@@ -206,7 +192,13 @@ export class ListenSession {
    * messages the pull brought.
    */
   private async read(pull: Pull): Promise<number> {
-    const messages = await pull.messages;
+    // a pull that failed before it was read: the burst carried into it is written first
+    const messages = await pull.messages.catch(async (err: unknown) => {
+      const refused: JsMsg[] = [];
+      await this.flush(this.burst, refused);
+      for (const m of refused) m.nak();
+      throw err;
+    });
     /** a pull of a consumer replaced since (an ephemeral one): nothing of it is written */
     const stale = pull.consumer !== this.name;
     const burst = this.burst;

@@ -131,23 +131,39 @@ function fakeServer(script: Step[]) {
 }
 
 /** A listener over the fake, with what it wrote and warned. */
-async function listenOn(server: ReturnType<typeof fakeServer>, opts: Partial<ListenOptions>) {
+async function listenOn(
+  server: ReturnType<typeof fakeServer>,
+  opts: Partial<ListenOptions>,
+  /** padding per line: long lines cut bursts by size rather than by count */
+  pad = "",
+) {
   const written: number[] = [];
   const warnings: string[] = [];
+  /** writes (the last sequence of each) and warnings, in order */
+  const log: string[] = [];
   const listener = await createListener(
     server.conn,
     { stream: "S", ackBudgetMs: 500, ...opts },
     {
-      render: (m) => `${m.seq}\n`,
+      render: (m) => `${m.seq}${pad}\n`,
       write: async (text) => {
-        written.push(...text.trimEnd().split("\n").map(Number));
+        written.push(
+          ...text
+            .trimEnd()
+            .split("\n")
+            .map((l) => parseInt(l, 10)),
+        );
+        log.push(`wrote up to ${written.at(-1)}`);
         return true;
       },
-      warn: (t) => warnings.push(t),
+      warn: (t) => {
+        warnings.push(t);
+        log.push(t);
+      },
       info: () => undefined,
     },
   );
-  return { listener, written, warnings };
+  return { listener, written, warnings, log };
 }
 
 describe("the listener's recovery", () => {
@@ -249,4 +265,24 @@ describe("the listener's recovery", () => {
     expect(err.message).toMatch(/^permission denied/);
     expect(written).toEqual([]);
   });
+
+  it("writes the burst carried into a pull asked for ahead when that pull fails, before recovering", async () => {
+    const full = Array.from({ length: 256 }, (_, i) => i + 1);
+    const server = fakeServer([{ seqs: full }, { fail: natsError("TIMEOUT") }, { seqs: [257] }]);
+    // 1 000-byte lines: the 128 KiB burst is cut after 131, the other 125 go on into the next pull
+    const { listener, written, log } = await listenOn(
+      server,
+      { durable: "d", count: 257 },
+      " ".repeat(999),
+    );
+    const result = await listener.run();
+    expect(result).toMatchObject({ written: 257, reason: "count" });
+    expect(written).toEqual([...full, 257]);
+    expect(log).toEqual([
+      "wrote up to 131",
+      "wrote up to 256",
+      "pulling from S failed (TIMEOUT); retrying…",
+      "wrote up to 257",
+    ]);
+  }, 10_000);
 });
