@@ -188,7 +188,7 @@ export class ListenSession {
    * Reads one pull to its end. Messages are rendered into a burst while more are already
    * waiting in the client, and the burst is written in one go (then acknowledged) when
    * none is; a burst still open when the pull ends goes on into the next one if that was
-   * asked for ahead (fewer, larger writes), else it is written then. Returns how many
+   * asked for ahead through a backlog (fewer, larger writes), else it is written then. Returns how many
    * messages the pull brought.
    */
   private async read(pull: Pull): Promise<number> {
@@ -267,7 +267,10 @@ export class ListenSession {
       }
     } finally {
       next.catch(() => undefined);
-      if (!ended || this.stopping || !this.pulls.ahead) await this.flush(burst, handBack);
+      // carried on only once a pipe's slow start is over: until then a write holds no more
+      // than one pull (a reader that stops early has been handed little)
+      const carry = ended && !this.stopping && this.pulls.ahead && this.pulls.nextSize === WINDOW;
+      if (!carry) await this.flush(burst, handBack);
       this.pulls.ended(messages);
       // in stream order: a burst the pipe refused is handed back after messages that came
       // behind it once the stop was seen, and the server redelivers in the order of the naks
