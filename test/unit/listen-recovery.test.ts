@@ -285,4 +285,17 @@ describe("the listener's recovery", () => {
       "wrote up to 257",
     ]);
   }, 10_000);
+
+  it("in a pipe's slow start writes each pull by itself (1, 2, 4, 8 events), carrying nothing over", async () => {
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    const server = fakeServer([
+      { seqs: range(1, 1) },
+      { seqs: range(2, 3) },
+      { seqs: range(4, 7) },
+      { seqs: range(8, 15) },
+    ]);
+    const { listener, log } = await listenOn(server, { durable: "d", count: 15, slowStart: true });
+    expect(await listener.run()).toMatchObject({ written: 15, reason: "count" });
+    expect(log).toEqual(["wrote up to 1", "wrote up to 3", "wrote up to 7", "wrote up to 15"]);
+  });
 });
