@@ -13,6 +13,7 @@
 import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { natsErrorCode } from "./errors.js";
+import { sleep } from "../util/time.js";
 
 const ACK = new TextEncoder().encode("+ACK");
 /** Most ack runs awaiting their confirmation at once; more makes the writer wait. */
@@ -63,8 +64,6 @@ export function ackDeniedError(stream: string, unacked: number, cause: unknown):
 function ackSubject(m: JsMsg): string {
   return (m as unknown as { reply: string }).reply;
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createAckLedger(
   nc: NatsConnection,
@@ -222,7 +221,7 @@ export function createAckLedger(
           }
         }
         if (Date.now() >= deadline) return unconfirmed.size;
-        await delay(RETRY_DELAY_MS);
+        await sleep(RETRY_DELAY_MS);
       }
     },
   };

@@ -1,11 +1,8 @@
-// Writing streams of results in bursts: what has already arrived is rendered into one
-// buffer and written with one call when nothing more is waiting, so a backlog costs one
-// write per burst rather than one per message, and a trickle is not delayed at all.
+// Writing streams of results in bursts (see ../util/bursts.ts): view's writer.
 
-import { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../util/bursts.js";
+import { Burst, NOTHING_YET, readyOrNot } from "../util/bursts.js";
 
-// the policy lives in util/bursts.ts (nats/listen.ts uses it too); re-exported for its old importers
-export { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot };
+export { BURST_BYTES, BURST_COUNT, NOTHING_YET, readyOrNot } from "../util/bursts.js";
 
 /**
  * Renders everything `iter` yields and writes it in bursts. Stops early (returning
@@ -19,18 +16,11 @@ export async function writeInBursts<T, R>(
   /** how many values are already queued behind `iter`, when the source can tell */
   queued?: () => number,
 ): Promise<R | undefined> {
-  let texts: string[] = [];
-  let size = 0;
-  const flush = async () => {
-    if (texts.length === 0) return true;
-    const text = texts.join("");
-    texts = [];
-    size = 0;
-    return write(text);
-  };
+  const burst = new Burst<T>();
+  const flush = () => (burst.length === 0 ? true : write(burst.take().text));
   for (;;) {
     const next = iter.next();
-    let r = texts.length > 0 && !(queued && queued() > 0) ? await readyOrNot(next) : await next;
+    let r = burst.length > 0 && !(queued && queued() > 0) ? await readyOrNot(next) : await next;
     if (r === NOTHING_YET) {
       if (!(await flush())) {
         await iter.return?.();
@@ -39,10 +29,7 @@ export async function writeInBursts<T, R>(
       r = await next;
     }
     if (r.done) return (await flush()) ? r.value : undefined;
-    const text = render(r.value);
-    texts.push(text);
-    size += text.length;
-    if ((texts.length >= BURST_COUNT || size >= BURST_BYTES) && !(await flush())) {
+    if (burst.add(r.value, render(r.value)) && !(await flush())) {
       await iter.return?.();
       return undefined;
     }

@@ -9,6 +9,7 @@ import { deleteConsumers } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import type { App } from "./app.js";
 import type { ServeView } from "./timeline/timeline.js";
+import { sleep } from "../util/time.js";
 
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -131,7 +132,7 @@ export async function closeHttp(
   view.hub.closeAll();
   const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
   const finished = (async () => {
-    while (app.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+    while (app.inFlight > 0) await sleep(20);
   })();
   await Promise.race([finished, grace, cutShort]);
   server.closeAllConnections();

@@ -8,6 +8,7 @@ import { ViewCondition, type Damage } from "./condition.js";
 import { HttpError } from "../http-error.js";
 import type { TweetRecord } from "./model.js";
 import { CURRENT_KEY, isCurrent, isRecordOf, isRepair, REPAIR_KEY, viewKeys } from "./keys.js";
+import { sleep } from "../../util/time.js";
 
 export class Generations {
   /** the generation this instance reads (0: none known yet) */
@@ -110,7 +111,7 @@ export class Generations {
       if (!rec) return 1;
       if (rec.last_seq >= seq) return rec.likes;
       if (Date.now() > deadline) return rec.likes + 1;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 

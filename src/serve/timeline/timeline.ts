@@ -25,6 +25,7 @@ import { natsSource, Writing } from "./writing.js";
 import { StallWatch } from "./stall.js";
 import { Tail } from "./tail.js";
 import { readinessOf, type Boot, type Readiness } from "./readiness.js";
+import { sleep } from "../../util/time.js";
 
 const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
@@ -241,7 +242,7 @@ export class ServeView {
       this.deps.progress(
         `Waiting for the instance that maintains the view (${head?.value.cursor ?? 0} of ${state.last_seq})…`,
       );
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
       this.gens.gen = await this.gens.current();
     }
     this.boot = { phase: "loading", of };

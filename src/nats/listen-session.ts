@@ -1,0 +1,392 @@
+// One run of a listener (see listen.ts): its state as named fields, and its parts apart:
+// the stop (stop), the pulls asked for (startPull, listen-pulls.ts), reading a pull and
+// writing it in bursts (read, flush), recovery after a failed pull (recover).
+
+import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
+import { Burst, NOTHING_YET, readyOrNot } from "../util/bursts.js";
+import { CliError, ExitCode } from "../errors.js";
+import type { StoredMessage } from "../domain/stored-message.js";
+import { createAckLedger, type AckLedger } from "./acks.js";
+import type { Connection } from "./connection.js";
+import { natsErrorCode, toCliError } from "./errors.js";
+import { health, type ListenOptions, type StopReason } from "./listen-consumer.js";
+import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
+import { consumerConfig, toStoredMessage } from "./messages.js";
+import { consumerAnswers } from "./reader-consumer.js";
+import { retryBudgetMs } from "./retry.js";
+import { reportConnectionEvents } from "./status.js";
+
+/** Longest a pull waits on the server; also how fast a lost pull is noticed and replaced. */
+const PULL_MS = 5_000;
+/** On a stop, how long the pulls in progress may take to end by themselves (see stop()). */
+const STOP_WAIT_MS = 2_000;
+/** Pause before pulling again after a failure (cut short by a stop). */
+const RETRY_MS = 1_000;
+
+export interface ListenResult {
+  written: number;
+  /** acks that no consumer leader confirmed within the budget (the events come again) */
+  unconfirmed: number;
+  reason: StopReason;
+  consumer: string;
+}
+
+export interface ListenHooks {
+  /** one message as the text to write (with its newline); may warn about it */
+  render(msg: StoredMessage): string;
+  /** writes rendered messages out; resolves false when they could not be (stdout closed) */
+  write(text: string): Promise<boolean>;
+  /** the consumer is ready (name, whether it resumed an existing durable) */
+  ready?(consumer: string, resumed: boolean): void;
+  /** a warning for the user: lost connection, retries */
+  warn(text: string): void;
+  /** a note for the user: reconnected */
+  info(text: string): void;
+}
+
+export class ListenSession {
+  /** the consumer read from (an ephemeral one gets a new name when recreated) */
+  private name: string;
+  /** its handle, looked up once (an API request), again only after a failure or a new consumer */
+  private consumer: Consumer | undefined;
+  /** its acks, confirmed */
+  private ledger: AckLedger;
+  /** highest consumer (delivery) sequence received; what was delivered before this run is not on its way */
+  private received: number;
+  private readonly pulls: Pulls;
+  /** rendered, not yet written: carried from one pull to the next asked for ahead of it */
+  private readonly burst = new Burst<JsMsg>();
+  /** messages written (and acknowledged), and the stream sequence of the last */
+  private written = 0;
+  private lastSeq = 0;
+  /** why the run stops; null while it runs */
+  private stopping: StopReason | null = null;
+  private stopTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleDeadline = 0;
+  /** a failure was reported and not yet followed by a good pull */
+  private troubled = false;
+  /** ends the pause after a failure early (a stop) */
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly jsm: JetStreamManager,
+    private readonly opts: ListenOptions,
+    private readonly hooks: ListenHooks,
+    /** what a recreated ephemeral consumer is made from */
+    private readonly config: Partial<ConsumerConfig>,
+    info: ConsumerInfo,
+  ) {
+    this.name = info.name;
+    this.received = info.delivered.consumer_seq;
+    this.ledger = this.newLedger(info);
+    this.pulls = new Pulls(opts.slowStart ?? false);
+  }
+
+  get consumerName(): string {
+    return this.name;
+  }
+
+  private newLedger(info: ConsumerInfo): AckLedger {
+    return createAckLedger(this.conn.nc, this.jsm, {
+      stream: this.opts.stream,
+      consumer: () => this.name,
+      initial: info,
+      timeoutMs: this.conn.settings.timeoutMs,
+      budgetMs: this.opts.ackBudgetMs ?? retryBudgetMs(this.conn.settings.timeoutMs),
+      warn: this.hooks.warn,
+    });
+  }
+
+  // On a signal (or stdout closing) the pulls in progress are not cut off at once: the
+  // server may be about to send them (slow under load), and what reaches a closed
+  // subscription is dropped by the client while the server counts it as delivered, so it
+  // would come again only after the ack wait. A pull may end by itself (all it asked for
+  // delivered: a backlog) for up to STOP_WAIT_MS; pulls still waiting on an idle stream
+  // are cut off then, or at once when the server says it has nothing left to send and all
+  // it sent arrived. What they bring is handed back (nak) once they ended, so that nothing
+  // is redelivered into the same pull.
+  stop(reason: StopReason): void {
+    if (this.stopping) return;
+    this.stopping = reason;
+    clearTimeout(this.idleTimer);
+    if (reason === "idle") this.pulls.cutOff();
+    else {
+      this.stopTimer = setTimeout(() => this.pulls.cutOff(), STOP_WAIT_MS).unref();
+      void this.jsm.consumers.info(this.opts.stream, this.name).then(
+        (ci) => {
+          if (ci.num_pending === 0 && ci.delivered.consumer_seq <= this.received)
+            this.pulls.cutOff();
+        },
+        () => undefined,
+      );
+    }
+    this.wake?.();
+  }
+
+  private armIdle(): void {
+    const { idleMs } = this.opts;
+    if (idleMs === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleDeadline = Date.now() + idleMs;
+    this.idleTimer = setTimeout(() => this.stop("idle"), idleMs);
+  }
+
+  /** `why`: the old one was removed by the server, or its server does not answer */
+  private async recreateEphemeral(why: "removed" | "silent"): Promise<void> {
+    const { stream } = this.opts;
+    const resume =
+      this.lastSeq > 0
+        ? { deliver_policy: "by_start_sequence", opt_start_seq: this.lastSeq + 1 }
+        : {};
+    const info = await this.jsm.consumers.add(
+      stream,
+      consumerConfig({ ...this.config, ...resume }),
+    );
+    if (why === "silent") void this.jsm.consumers.delete(stream, this.name).catch(() => undefined);
+    this.name = info.name;
+    this.received = info.delivered.consumer_seq;
+    this.consumer = undefined;
+    // the acks of the removed consumer cannot be confirmed any more; its events are not
+    // redelivered to the new one, which starts after them
+    this.ledger = this.newLedger(info);
+    this.hooks.warn(
+      `the ephemeral consumer ${why === "removed" ? "was removed by the server" : "no longer answers (its server was lost)"}; continuing with a new one after sequence ${this.lastSeq}`,
+    );
+  }
+
+  /**
+   * Asks for a pull: no more than --count still needs beyond the `unwritten` on their way,
+   * and no more than the window holds beside the `inFlight` still to come.
+   */
+  private startPull(unwritten: number, inFlight = 0): Pull | null {
+    if (!this.consumer) return null;
+    const { count, idleMs } = this.opts;
+    const needed = count === undefined ? WINDOW : count - this.written - unwritten;
+    const untilIdle = idleMs === undefined ? PULL_MS : this.idleDeadline - Date.now();
+    const expires = Math.min(PULL_MS, Math.max(1_000, untilIdle));
+    return this.pulls.start(this.consumer, this.name, needed, inFlight, expires);
+  }
+
+  /** Writes a burst, then acknowledges it; a burst stdout refused is handed back. */
+  private async flush(burst: Burst<JsMsg>, handBack: JsMsg[]): Promise<void> {
+    if (burst.length === 0) return;
+    const { text, items } = burst.take();
+    if (!(await this.hooks.write(text))) {
+      handBack.push(...items);
+      this.stop("stdout");
+      return;
+    }
+    this.written += items.length;
+    await this.ledger.acknowledge(items);
+    this.lastSeq = items[items.length - 1]!.info.streamSequence;
+    if (this.opts.count !== undefined && this.written >= this.opts.count) this.stop("count");
+  }
+
+  /**
+   * Reads one pull to its end. Messages are rendered into a burst while more are already
+   * waiting in the client, and the burst is written in one go (then acknowledged) when
+   * none is; a burst still open when the pull ends goes on into the next one if that was
+   * asked for ahead through a backlog (fewer, larger writes), else it is written then. Returns how many
+   * messages the pull brought.
+   */
+  private async read(pull: Pull): Promise<number> {
+    // a pull that failed before it was read: the burst carried into it is written first
+    const messages = await pull.messages.catch(async (err: unknown) => {
+      const refused: JsMsg[] = [];
+      await this.flush(this.burst, refused);
+      for (const m of refused) m.nak();
+      throw err;
+    });
+    /** a pull of a consumer replaced since (an ephemeral one): nothing of it is written */
+    const stale = pull.consumer !== this.name;
+    const burst = this.burst;
+    /** pulled after a stop: handed back once the pull ended */
+    const handBack: JsMsg[] = [];
+    let got = 0;
+    /** read to its end (not cut short by a failure) */
+    let ended = false;
+    const iter = (messages as AsyncIterable<JsMsg>)[Symbol.asyncIterator]();
+    let next = iter.next();
+    try {
+      for (;;) {
+        // a fetch queues nothing but messages after its first pull, so anything pending
+        // here is a message (or the end): only when nothing is may the next take a while
+        let r =
+          burst.length > 0 && messages.getPending() === 0 ? await readyOrNot(next) : await next;
+        if (r === NOTHING_YET) {
+          await this.flush(burst, handBack);
+          r = await next;
+        }
+        if (r.done) {
+          // it brought all it asked for: there may be more, ask while this is written
+          if (got === pull.asked && !this.pulls.ahead && !this.stopping && !stale)
+            this.pulls.ahead = this.startPull(burst.length);
+          ended = true;
+          break;
+        }
+        const m = r.value;
+        got++;
+        this.received = Math.max(this.received, m.info.deliverySequence);
+        next = iter.next();
+        const rest = pull.asked - got;
+        // near the end of a pull through a backlog that fills the rest of it and all of the
+        // next (what the window has room for: WINDOW - rest): ask for the next now, so the
+        // server sends it while this one is written; not while a pipe's slow start still
+        // grows the pulls
+        if (
+          rest <= AHEAD &&
+          this.pulls.nextSize === WINDOW &&
+          !this.pulls.ahead &&
+          !this.stopping &&
+          !stale &&
+          m.info.pending >= WINDOW
+        )
+          this.pulls.ahead = this.startPull(burst.length + 1 + rest, rest);
+        // pulled but not to be written: back to the server at once
+        if (this.stopping || stale) {
+          if (this.ledger.alreadyWritten(m)) this.ledger.ackAgain(m);
+          else handBack.push(m);
+          continue;
+        }
+        this.armIdle();
+        if (this.ledger.alreadyWritten(m)) {
+          // a redelivery (e.g. after a consumer leader change) of what this run wrote
+          this.ledger.ackAgain(m);
+          continue;
+        }
+        let text: string;
+        try {
+          text = this.hooks.render(toStoredMessage(m));
+        } catch (err) {
+          m.nak();
+          throw new CliError(`cannot render message ${m.seq}: ${String(err)}`, ExitCode.Internal);
+        }
+        if (burst.add(m, text)) await this.flush(burst, handBack);
+      }
+    } finally {
+      next.catch(() => undefined);
+      // carried on only once a pipe's slow start is over: until then a write holds no more
+      // than one pull (a reader that stops early has been handed little)
+      const carry = ended && !this.stopping && this.pulls.ahead && this.pulls.nextSize === WINDOW;
+      if (!carry) await this.flush(burst, handBack);
+      this.pulls.ended(messages);
+      // in stream order: a burst the pipe refused is handed back after messages that came
+      // behind it once the stop was seen, and the server redelivers in the order of the naks
+      handBack.sort((a, b) => a.info.streamSequence - b.info.streamSequence);
+      for (const m of handBack) m.nak();
+    }
+    return got;
+  }
+
+  private async pullOnce(): Promise<void> {
+    let pull = this.pulls.takeAhead();
+    if (!pull) {
+      this.consumer ??= await this.conn.js().consumers.get(this.opts.stream, this.name);
+      if (this.stopping) return;
+      pull = this.startPull(0);
+      if (!pull) return;
+    }
+    const got = await this.read(pull);
+    // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
+    // which no server answers for (a durable is replicated with the stream: it moves)
+    if (got === 0 && !this.stopping && !this.opts.durable) {
+      const answer = await consumerAnswers(this.conn, this.opts.stream, this.name);
+      if (answer !== "ok") await this.recreateEphemeral(answer === "gone" ? "removed" : "silent");
+    }
+  }
+
+  /**
+   * After a failed pull: throws what ends the run (the stream or the durable removed,
+   * permission denied, the connection closed), recreates a vanished ephemeral consumer
+   * ("now": pull again at once), or warns once and says "later".
+   */
+  private async recover(err: unknown): Promise<"now" | "later"> {
+    const { stream, durable } = this.opts;
+    if (err instanceof CliError) throw err;
+    if (this.conn.nc.isClosed())
+      throw toCliError(err, { phase: "request", servers: this.conn.settings.servers });
+    const code = natsErrorCode(err);
+    if (code === "PERMISSIONS_VIOLATION") throw toCliError(err, { phase: "request" });
+    // an ephemeral consumer whose node died gets "no responders" from 2.15: asked
+    // once, briefly, rather than through the retry budget of the check below
+    if (
+      !durable &&
+      code === "503" &&
+      (await consumerAnswers(this.conn, stream, this.name)) === "silent"
+    ) {
+      try {
+        await this.recreateEphemeral("silent");
+        return "now";
+      } catch {
+        // the stream may be gone: the check below says
+      }
+    }
+    const h = await health(this.jsm, stream, this.name);
+    if (h === "stream-gone")
+      throw new CliError(`stream ${stream} was removed while listening`, ExitCode.NotFound);
+    if (h === "consumer-gone") {
+      if (durable)
+        throw new CliError(
+          `durable ${durable} was removed from stream ${stream} while listening`,
+          ExitCode.NotFound,
+        );
+      try {
+        await this.recreateEphemeral("removed");
+        return "now";
+      } catch {
+        // fall through to the retry below
+      }
+    }
+    if (!this.troubled)
+      this.hooks.warn(
+        `pulling from ${stream} failed (${err instanceof Error ? err.message : String(err)}); retrying…`,
+      );
+    this.troubled = true;
+    return "later";
+  }
+
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.wake = null;
+  }
+
+  async run(): Promise<ListenResult> {
+    void reportConnectionEvents(this.conn.nc, this.hooks, () => this.stopping !== null).catch(
+      () => undefined,
+    );
+    this.armIdle();
+    let unconfirmed = 0;
+    try {
+      // a pull asked for ahead is still read after a stop: what it brings is handed back
+      while (!this.stopping || this.pulls.ahead) {
+        try {
+          await this.pullOnce();
+          if (this.troubled && !this.stopping) this.troubled = false;
+        } catch (err) {
+          this.consumer = undefined;
+          if (this.stopping) {
+            this.pulls.dropAhead();
+            break;
+          }
+          if ((await this.recover(err)) === "later") await this.pause(RETRY_MS);
+        }
+      }
+      // nothing is reported before every ack is confirmed (or the budget ran out)
+      unconfirmed = await this.ledger.settle();
+    } finally {
+      clearTimeout(this.idleTimer);
+      clearTimeout(this.stopTimer);
+      if (!this.opts.durable)
+        await this.jsm.consumers.delete(this.opts.stream, this.name).catch(() => undefined);
+    }
+    const reason = this.stopping ?? "count";
+    return { written: this.written, unconfirmed, reason, consumer: this.name };
+  }
+}

@@ -1,0 +1,301 @@
+// The listener's recovery with a scripted in-memory consumer (no nats-server, no build):
+// each pull of the fake answers with the next step of a script (messages, nothing, or a
+// failure), and the fake server answers consumer lookups as the scenario says (ok, the
+// consumer gone, the stream gone, or silence). Checked: what listen writes, what it asks
+// the server (a recreated ephemeral consumer starts after the last written sequence), the
+// warnings, and the typed error that ends a run.
+
+import type { JsMsg } from "nats";
+import { describe, expect, it } from "vitest";
+import { CliError, ExitCode } from "../../src/errors.js";
+import type { Connection } from "../../src/nats/connection.js";
+import { createListener, type ListenOptions } from "../../src/nats/listen.js";
+
+/** A failure as nats.js gives it: a client code, or a JetStream API err_code. */
+const natsError = (code: string) => Object.assign(new Error(code), { code });
+const apiError = (errCode: number, text: string) =>
+  Object.assign(new Error(text), {
+    code: "404",
+    api_error: { code: 404, err_code: errCode, description: text },
+  });
+const CONSUMER_NOT_FOUND = apiError(10014, "consumer not found");
+const STREAM_NOT_FOUND = apiError(10059, "stream not found");
+
+/** What the server says when asked about the consumer. */
+type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
+/**
+ * One pull's answer: these stream sequences, none (the pull expired), or a failure; from
+ * then on the server answers lookups of the consumer as `then` says (a new consumer answers).
+ */
+type Step = ({ seqs: number[] } | { fail: Error }) & { then?: Probe };
+
+function fakeServer(script: Step[]) {
+  const stream = "S";
+  let probe: Probe = "ok";
+  let backlog = 0;
+  let created = 0;
+  const adds: Array<Record<string, unknown>> = [];
+  const deletes: string[] = [];
+  const acked: number[] = [];
+  const naked: number[] = [];
+  const info = (name: string) => ({
+    name,
+    stream_name: stream,
+    config: { durable_name: name, ack_policy: "explicit" },
+    delivered: { consumer_seq: 0, stream_seq: 0 },
+    ack_floor: { consumer_seq: 0, stream_seq: 0 },
+    num_pending: backlog,
+  });
+  const consumerInfo = async (_stream: string, name: string) => {
+    const answer = probe;
+    if (answer === "consumer-gone") throw CONSUMER_NOT_FOUND;
+    if (answer === "stream-gone") throw STREAM_NOT_FOUND;
+    if (answer === "silent") throw natsError("TIMEOUT");
+    return info(name);
+  };
+  const jsm = {
+    streams: { info: async () => ({ config: { name: stream } }) },
+    consumers: {
+      info: consumerInfo,
+      add: async (_stream: string, config: Record<string, unknown>) => {
+        adds.push(config);
+        probe = "ok";
+        return info((config.durable_name as string | undefined) ?? `eph${++created}`);
+      },
+      delete: async (_stream: string, name: string) => {
+        deletes.push(name);
+        return true;
+      },
+    },
+  };
+  let delivered = 0;
+  const msg = (seq: number, pending: number): JsMsg =>
+    ({
+      seq,
+      subject: `${stream}.tweet_created`,
+      data: new TextEncoder().encode(`{"n":${seq}}`),
+      headers: undefined,
+      reply: `$JS.ACK.${stream}.c.1.${seq}.${++delivered}.0.${pending}`,
+      info: {
+        stream,
+        streamSequence: seq,
+        deliverySequence: delivered,
+        deliveryCount: 1,
+        redelivered: false,
+        pending,
+        timestampNanos: 1_641_592_800_000_000_000,
+      },
+      ack: () => acked.push(seq),
+      nak: () => naked.push(seq),
+    }) as unknown as JsMsg;
+  const pulls: string[] = [];
+  const consumer = (name: string) => ({
+    async fetch(opts: { max_messages: number }) {
+      pulls.push(name);
+      const step: Step = script.shift() ?? { seqs: [] };
+      if (step.then) probe = step.then;
+      if ("fail" in step) throw step.fail;
+      const seqs = step.seqs.slice(0, opts.max_messages);
+      const queue = seqs.map((s, i) => msg(s, seqs.length - i - 1));
+      let stopped = false;
+      return {
+        getPending: () => queue.length,
+        stop: () => void (stopped = true),
+        async *[Symbol.asyncIterator]() {
+          while (queue.length > 0) yield queue.shift()!;
+          // a pull that is not filled ends when it expires (here: soon, or when stopped)
+          if (seqs.length < opts.max_messages && !stopped)
+            await new Promise((r) => setTimeout(r, 5));
+        },
+      };
+    },
+  });
+  const nc = {
+    isClosed: () => false,
+    status: () => ({ async *[Symbol.asyncIterator]() {} }),
+    jetstreamManager: async () => jsm,
+    // the ack ledger: plain acks, and the last of a burst as a request
+    publish: (subject: string) => acked.push(Number(subject.split(".")[5])),
+    request: async (subject: string) => {
+      acked.push(Number(subject.split(".")[5]));
+      return {};
+    },
+  };
+  const conn = {
+    nc,
+    jsm: async () => jsm,
+    js: () => ({ consumers: { get: async (_s: string, name: string) => consumer(name) } }),
+    settings: { timeoutMs: 200, servers: ["nats://127.0.0.1:4222"] },
+  } as unknown as Connection;
+  return { conn, adds, deletes, acked, naked, pulls, setBacklog: (n: number) => (backlog = n) };
+}
+
+/** A listener over the fake, with what it wrote and warned. */
+async function listenOn(
+  server: ReturnType<typeof fakeServer>,
+  opts: Partial<ListenOptions>,
+  /** padding per line: long lines cut bursts by size rather than by count */
+  pad = "",
+) {
+  const written: number[] = [];
+  const warnings: string[] = [];
+  /** writes (the last sequence of each) and warnings, in order */
+  const log: string[] = [];
+  const listener = await createListener(
+    server.conn,
+    { stream: "S", ackBudgetMs: 500, ...opts },
+    {
+      render: (m) => `${m.seq}${pad}\n`,
+      write: async (text) => {
+        written.push(
+          ...text
+            .trimEnd()
+            .split("\n")
+            .map((l) => parseInt(l, 10)),
+        );
+        log.push(`wrote up to ${written.at(-1)}`);
+        return true;
+      },
+      warn: (t) => {
+        warnings.push(t);
+        log.push(t);
+      },
+      info: () => undefined,
+    },
+  );
+  return { listener, written, warnings, log };
+}
+
+describe("the listener's recovery", () => {
+  it("ends with exit 4 naming the stream when the stream vanished while listening", async () => {
+    const server = fakeServer([
+      { seqs: [1, 2] },
+      { fail: natsError("TIMEOUT"), then: "stream-gone" },
+    ]);
+    const { listener, written } = await listenOn(server, { durable: "d" });
+    const err = await listener.run().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(ExitCode.NotFound);
+    expect((err as CliError).message).toBe("stream S was removed while listening");
+    expect(written).toEqual([1, 2]);
+  });
+
+  it("ends with exit 4 naming the durable when its durable was removed", async () => {
+    const server = fakeServer([
+      { seqs: [1] },
+      { fail: natsError("TIMEOUT"), then: "consumer-gone" },
+    ]);
+    const { listener, written } = await listenOn(server, { durable: "d" });
+    const err = (await listener.run().catch((e: unknown) => e)) as CliError;
+    expect(err).toBeInstanceOf(CliError);
+    expect(err.exitCode).toBe(ExitCode.NotFound);
+    expect(err.message).toBe("durable d was removed from stream S while listening");
+    expect(written).toEqual([1]);
+    // a durable is never recreated: that would restart it from its deliver policy
+    expect(server.adds).toEqual([]);
+  });
+
+  it("recreates a removed ephemeral consumer after the last written sequence and goes on", async () => {
+    // the second pull brings nothing: an idle stream, or a consumer the server removed
+    const server = fakeServer([
+      { seqs: [1, 2, 3] },
+      { seqs: [], then: "consumer-gone" },
+      { seqs: [4, 5] },
+    ]);
+    const { listener, written, warnings } = await listenOn(server, { count: 5 });
+    expect(server.adds).toHaveLength(1);
+    const result = await listener.run();
+    expect(result).toMatchObject({ written: 5, reason: "count", unconfirmed: 0 });
+    expect(written).toEqual([1, 2, 3, 4, 5]);
+    expect(server.adds[1]).toMatchObject({
+      deliver_policy: "by_start_sequence",
+      opt_start_seq: 4,
+    });
+    expect(warnings).toEqual([
+      "the ephemeral consumer was removed by the server; continuing with a new one after sequence 3",
+    ]);
+    // pulled from the first, then the new one; and the new one is removed on exit
+    expect(server.pulls).toEqual(["eph1", "eph1", "eph2"]);
+    expect(server.deletes).toEqual(["eph2"]);
+  });
+
+  it("replaces an ephemeral consumer whose server went silent (no responders), removing the old", async () => {
+    const server = fakeServer([
+      { seqs: [1, 2] },
+      { fail: natsError("503"), then: "silent" },
+      { seqs: [3] },
+    ]);
+    const { listener, written, warnings } = await listenOn(server, { count: 3 });
+    const result = await listener.run();
+    expect(result).toMatchObject({ written: 3, reason: "count" });
+    expect(written).toEqual([1, 2, 3]);
+    expect(server.adds[1]).toMatchObject({ opt_start_seq: 3 });
+    expect(warnings).toEqual([
+      "the ephemeral consumer no longer answers (its server was lost); continuing with a new one after sequence 2",
+    ]);
+    expect(server.deletes).toContain("eph1");
+  });
+
+  it("rides out a failed pull on a durable: one warning, then it goes on where it was", async () => {
+    const server = fakeServer([
+      { seqs: [1] },
+      { fail: natsError("TIMEOUT") },
+      { fail: natsError("TIMEOUT") },
+      { seqs: [2, 3] },
+    ]);
+    const { listener, written, warnings } = await listenOn(server, { durable: "d", count: 3 });
+    const result = await listener.run();
+    expect(result).toMatchObject({ written: 3, reason: "count", consumer: "d" });
+    expect(written).toEqual([1, 2, 3]);
+    expect(warnings).toEqual(["pulling from S failed (TIMEOUT); retrying…"]);
+    // the durable was found (and resumed), never created again
+    expect(server.adds).toEqual([]);
+    expect(server.acked).toEqual([1, 2, 3]);
+  }, 10_000);
+
+  it("ends at once with the typed error when the server refuses the pull (permission)", async () => {
+    const server = fakeServer([{ fail: natsError("PERMISSIONS_VIOLATION") }]);
+    const { listener, written } = await listenOn(server, { durable: "d" });
+    const err = (await listener.run().catch((e: unknown) => e)) as CliError;
+    expect(err).toBeInstanceOf(CliError);
+    expect(err.exitCode).toBe(ExitCode.Connection);
+    expect(err.message).toMatch(/^permission denied/);
+    expect(written).toEqual([]);
+  });
+
+  it("writes the burst carried into a pull asked for ahead when that pull fails, before recovering", async () => {
+    const full = Array.from({ length: 256 }, (_, i) => i + 1);
+    const server = fakeServer([{ seqs: full }, { fail: natsError("TIMEOUT") }, { seqs: [257] }]);
+    // 1 000-byte lines: the 128 KiB burst is cut after 131, the other 125 go on into the next pull
+    const { listener, written, log } = await listenOn(
+      server,
+      { durable: "d", count: 257 },
+      " ".repeat(999),
+    );
+    const result = await listener.run();
+    expect(result).toMatchObject({ written: 257, reason: "count" });
+    expect(written).toEqual([...full, 257]);
+    expect(log).toEqual([
+      "wrote up to 131",
+      "wrote up to 256",
+      "pulling from S failed (TIMEOUT); retrying…",
+      "wrote up to 257",
+    ]);
+  }, 10_000);
+
+  it("in a pipe's slow start writes each pull by itself (1, 2, 4, 8 events), carrying nothing over", async () => {
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    const server = fakeServer([
+      { seqs: range(1, 1) },
+      { seqs: range(2, 3) },
+      { seqs: range(4, 7) },
+      { seqs: range(8, 15) },
+    ]);
+    const { listener, log } = await listenOn(server, { durable: "d", count: 15, slowStart: true });
+    expect(await listener.run()).toMatchObject({ written: 15, reason: "count" });
+    expect(log).toEqual(["wrote up to 1", "wrote up to 3", "wrote up to 7", "wrote up to 15"]);
+  });
+});
