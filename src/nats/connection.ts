@@ -12,7 +12,7 @@ import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
 import { freshReaderConsumers } from "./reader-consumer.js";
-import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
+import { markLeft, onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
@@ -223,9 +223,10 @@ async function open(settings: ConnectSettings): Promise<Connection> {
   order.connected();
   onReconnect(nc, () => order.connected());
   // leaving a stuck node: the others first, for one connect timeout
-  watchStaleServer(nc, settings.timeoutMs, settings.servers.length, () =>
-    order.leaving(settings.timeoutMs),
-  );
+  watchStaleServer(nc, settings.timeoutMs, settings.servers.length, () => {
+    markLeft(nc, nc.info?.server_name);
+    order.leaving(settings.timeoutMs);
+  });
   if (settings.trace)
     (await import("./trace.js")).traceApi(
       nc,

@@ -6,7 +6,7 @@
 // within a short attempt timeout is made again under a fresh name, within the retry
 // budget; the name that got no answer is deleted best-effort.
 
-import type { ConsumerConfig, ConsumerInfo, JetStreamClient } from "nats";
+import type { ConsumerConfig, ConsumerInfo, JetStreamClient, JetStreamManager } from "nats";
 import type { Connection } from "./connection.js";
 import { jsApiOptions } from "./manager.js";
 import { JsErr, jsErrorCode, natsErrorCode } from "./errors.js";
@@ -15,7 +15,7 @@ import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
 type Conn = Pick<Connection, "nc" | "settings">;
 
 /** A live peer creates a reader's consumer in milliseconds; this long is no answer. */
-const ATTEMPT_MS = 2_000;
+export const ATTEMPT_MS = 2_000;
 
 interface ConsumerAdder {
   add(stream: string, cfg: Partial<ConsumerConfig>, action?: unknown): Promise<ConsumerInfo>;
@@ -57,7 +57,7 @@ export async function addReaderConsumer(
 }
 
 /** A manager whose requests wait one short attempt (at most `limitMs`), never retried. */
-function attemptManager(conn: Conn, limitMs = ATTEMPT_MS) {
+export function attemptManager(conn: Conn, limitMs = ATTEMPT_MS): Promise<JetStreamManager> {
   const ms = Math.min(ATTEMPT_MS, conn.settings.timeoutMs, limitMs);
   return conn.nc.jetstreamManager({ ...jsApiOptions(conn.settings, ms), checkAPI: false });
 }
@@ -86,9 +86,10 @@ export async function consumerAnswers(
   conn: Conn,
   stream: string,
   consumer: string,
+  attemptMs = ATTEMPT_MS,
 ): Promise<"ok" | "gone" | "silent"> {
   try {
-    await (await attemptManager(conn)).consumers.info(stream, consumer);
+    await (await attemptManager(conn, attemptMs)).consumers.info(stream, consumer);
     return "ok";
   } catch (err) {
     if (jsErrorCode(err) === JsErr.ConsumerNotFound) return "gone";
