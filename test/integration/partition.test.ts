@@ -26,6 +26,7 @@ import {
 } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
 import { storedMessages } from "../helpers/stored.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
@@ -471,6 +472,35 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
       net.heal();
       await writer.stop("SIGKILL");
     }
+  }, 120_000);
+
+  it("serve's own node cut off, its links held open and silent: writes answered 201 again within 3 s (bound 5 s), each stored once", async () => {
+    const stream = await newR3Stream("PFAIL");
+    // not the stream leader: what is measured is the client leaving a silent node
+    const leader = await cluster.streamLeader(stream);
+    const own = cluster.nodes.find((n) => n.name !== leader)!.name;
+    serve = await startServe(["--stream", stream], { NATS_URL: net.clientUrl(own) }, 60_000);
+    const writes = writeProbes(serve.url);
+    expect(await writes.sequential(5)).toEqual([201, 201, 201, 201, 201]);
+    // TCP still connects and stays open; nothing comes back, from the client link or the routes
+    net.isolate(own);
+    net.cutClient(own);
+    const cutAt = performance.now();
+    let firstMs: number;
+    try {
+      firstMs = await writes.untilWritable(cutAt);
+    } finally {
+      net.heal();
+    }
+    console.log(
+      `failover (partition): first 201 ${Math.round(firstMs)} ms after serve's node was cut off (${own}; nats-server ${version})`,
+    );
+    if (process.env.CLUSTER_DEBUG) console.log(writes.timeline(cutAt), serve.stderr());
+    expect(firstMs).toBeLessThan(FAILOVER_BOUND_MS);
+    expect(writes.probes.filter((p) => p.status === 0)).toEqual([]);
+    const created = writes.probes.filter((p) => p.status === 201).map((p) => p.id!);
+    const replicas = await compareReplicas(stream);
+    judge("serve's node cut off", onceEach(created, await storedIds(stream)), replicas);
   }, 120_000);
 
   it("serve under load on the cut-off stream leader: every 201 stored once, likes never 404", async () => {
