@@ -11,7 +11,6 @@ import { CREDENTIAL_FLAGS, resolveCredential, type CredentialKey } from "../conf
 import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
-import { freshReaderConsumers } from "./reader-consumer.js";
 import { markLeft, onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
@@ -247,10 +246,7 @@ async function open(settings: ConnectSettings): Promise<Connection> {
       return jsm;
     },
     js() {
-      if (!js) {
-        js = nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
-        freshReaderConsumers(js, { nc, settings });
-      }
+      js ??= nc.jetstream(jsApiOptions(settings, settings.timeoutMs));
       return js;
     },
   };

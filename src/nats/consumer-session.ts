@@ -20,9 +20,17 @@ import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { leftRecently } from "./failover.js";
-import { ATTEMPT_MS, attemptManager, consumerAnswers } from "./reader-consumer.js";
+import {
+  ATTEMPT_MS,
+  attemptManager,
+  consumerAnswers,
+  createUnderFreshNames,
+  type CreatePolicy,
+} from "./reader-consumer.js";
+
+export type { CreatePolicy };
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
+import { retryBudgetMs } from "./retry.js";
 import { ExitCode } from "../errors.js";
 
 export type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
@@ -67,13 +75,6 @@ export interface ConsumerServer {
   leftNode(): string | undefined;
 }
 
-export interface CreatePolicy {
-  /** how long attempt `n` (0, 1, …) waits for its answer */
-  attemptMs(attempt: number): number;
-  /** all attempts of one open() together */
-  budgetMs: number;
-}
-
 export class ConsumerSession {
   /** the consumer read from now ("" before the first open) */
   name = "";
@@ -92,26 +93,14 @@ export class ConsumerSession {
   async open(fromSeq: number): Promise<ConsumerHandle> {
     if (this.name) void this.server.remove(this.name).catch(() => undefined);
     const base = `${this.namePrefix}${this.opened++ > 0 ? `r${this.opened - 1}` : ""}`;
-    const created = await withJsRetry(
-      async ({ attempt, remainingMs }) => {
-        const name = attempt === 0 ? base : `${base}-f${attempt}`;
-        try {
-          const made = await this.server.create(
-            name,
-            fromSeq,
-            Math.max(1, Math.min(this.policy.attemptMs(attempt), remainingMs)),
-          );
-          return { ...made, name };
-        } catch (err) {
-          // it may exist where nobody answered: gone at once rather than after its threshold
-          if (isTransient(err)) void this.server.remove(name).catch(() => undefined);
-          throw err;
-        }
-      },
-      { budgetMs: this.policy.budgetMs },
+    const { created, name } = await createUnderFreshNames(
+      base,
+      this.policy,
+      (name, attemptMs) => this.server.create(name, fromSeq, attemptMs),
+      (name) => this.server.remove(name),
     );
     // a failed create keeps the old name (deleted above: the next probe finds it gone)
-    this.name = created.name;
+    this.name = name;
     this.handle = created.handle;
     this.node = created.node;
     return created.handle;

@@ -52,6 +52,19 @@ async function jsz(port: number): Promise<any> {
   return res.json();
 }
 
+/** The node a client named `name` is connected to, as the nodes' /connz say. */
+async function clientNode(name: string): Promise<string | undefined> {
+  for (const n of cluster.nodes) {
+    const res = await fetch(`http://127.0.0.1:${n.monitorPort}/connz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).catch(() => undefined);
+    const connz = (await res?.json().catch(() => undefined)) as
+      { connections?: Array<{ name?: string }> } | undefined;
+    if (connz?.connections?.some((c) => c.name === name)) return n.name;
+  }
+  return undefined;
+}
+
 /** One node's copy of a stream (and its consumers) as its own /jsz reports it. */
 async function replicaState(port: number, stream: string) {
   const j = await jsz(port);
@@ -476,10 +489,21 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
 
   it("serve's own node cut off, its links held open and silent: writes answered 201 again within 3 s (bound 5 s), each stored once", async () => {
     const stream = await newR3Stream("PFAIL");
+    // every node's proxied URL (the servers do not advertise others): the client picks one
+    serve = await startServe(["--stream", stream], { NATS_URL: net.servers }, 60_000);
+    const own = (await waitFor(() => clientNode("tweetstream"), 10_000, "serve's node"))!;
     // not the stream leader: what is measured is the client leaving a silent node
-    const leader = await cluster.streamLeader(stream);
-    const own = cluster.nodes.find((n) => n.name !== leader)!.name;
-    serve = await startServe(["--stream", stream], { NATS_URL: net.clientUrl(own) }, 60_000);
+    await waitFor(
+      async () => {
+        if ((await cluster.streamLeader(stream)) !== own) return true;
+        await nc
+          .request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 2_000 })
+          .catch(() => undefined);
+        return false;
+      },
+      30_000,
+      `a leader of ${stream} other than ${own}`,
+    );
     const writes = writeProbes(serve.url);
     expect(await writes.sequential(5)).toEqual([201, 201, 201, 201, 201]);
     // TCP still connects and stays open; nothing comes back, from the client link or the routes
