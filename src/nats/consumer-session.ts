@@ -15,7 +15,7 @@
 // a scripted in-memory fake in the unit tests. listen could hold its durable the same
 // way: open() would become "create or bind", the probe is the same.
 
-import type { ConsumerMessages } from "nats";
+import type { JsMsg } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
@@ -30,28 +30,30 @@ import {
 
 export type { CreatePolicy };
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { retryBudgetMs } from "./retry.js";
 import { ExitCode } from "../errors.js";
 
 export type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
 
-/** One message as a reader takes it. */
+/** One message as a reader takes it: what it reads of nats.js's JsMsg (no copy per message). */
 export interface ReadMessage {
   seq: number;
-  /** the consumer's delivery sequence (1, 2, … for one consumer: a jump is a gap) */
-  deliverySequence: number;
-  /** messages stored after this one when it was delivered */
-  pending: number;
-  stored(): StoredMessage;
+  info: {
+    /** the consumer's delivery sequence (1, 2, … for one consumer: a jump is a gap) */
+    deliverySequence: number;
+    /** messages stored after this one when it was delivered */
+    pending: number;
+  };
 }
 
-/** One pull: its messages, and stop() to end it early. */
+/** One pull: its messages, and stop() to end it early (nats.js's ConsumerMessages is one). */
 export interface Pull extends AsyncIterable<ReadMessage> {
   stop(): void;
 }
 
 export interface ConsumerHandle {
   pull(max: number, expiresMs: number): Promise<Pull>;
+  /** a message of this handle's pulls as the reader hands it over */
+  stored(m: ReadMessage): StoredMessage;
 }
 
 /** What the session asks of the server (nats.js, or a script in the unit tests). */
@@ -127,14 +129,6 @@ export class ConsumerSession {
 
 export { ATTEMPT_MS };
 
-/** Attempts of 750 ms, then 1.5 s, then ATTEMPT_MS (at most the API timeout), within the retry budget. */
-export function readerCreatePolicy(timeoutMs: number): CreatePolicy {
-  return {
-    attemptMs: (attempt) => Math.min(750 * 2 ** attempt, ATTEMPT_MS, timeoutMs),
-    budgetMs: retryBudgetMs(timeoutMs),
-  };
-}
-
 /** ConsumerServer over nats.js's public API, for reader consumers of `stream`. */
 export function natsConsumerServer(
   conn: Connection,
@@ -167,9 +161,9 @@ export function natsConsumerServer(
       return {
         node: ci.cluster?.leader,
         handle: {
-          async pull(max, expiresMs) {
-            return natsPull(await consumer.fetch({ max_messages: max, expires: expiresMs }));
-          },
+          pull: (max, expiresMs) => consumer.fetch({ max_messages: max, expires: expiresMs }),
+          // its pulls yield nats.js's messages
+          stored: (m) => toStoredMessage(m as JsMsg, false),
         },
       };
     },
@@ -200,19 +194,4 @@ export function natsConsumerServer(
     leftNode: () => leftRecently(conn.nc, 30_000),
   };
   return server;
-}
-
-function natsPull(messages: ConsumerMessages): Pull {
-  return {
-    stop: () => messages.stop(),
-    async *[Symbol.asyncIterator]() {
-      for await (const m of messages)
-        yield {
-          seq: m.seq,
-          deliverySequence: m.info.deliverySequence,
-          pending: m.info.pending,
-          stored: () => toStoredMessage(m, false),
-        };
-    },
-  };
 }

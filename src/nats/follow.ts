@@ -19,15 +19,9 @@ import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
 import { consumerConfig } from "./messages.js";
-import { addReaderConsumer } from "./reader-consumer.js";
+import { addReaderConsumer, steadyCreatePolicy } from "./reader-consumer.js";
 import { onReconnect } from "./failover.js";
-import {
-  ATTEMPT_MS,
-  ConsumerSession,
-  natsConsumerServer,
-  readerCreatePolicy,
-  type Pull,
-} from "./consumer-session.js";
+import { ATTEMPT_MS, ConsumerSession, natsConsumerServer, type Pull } from "./consumer-session.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
@@ -155,20 +149,19 @@ export class StreamFollower {
   }
 
   private async readPull(): Promise<{ taken: number; gap: boolean }> {
-    const pull = (this.pull = await this.session.handle!.pull(
-      this.opts.batch,
-      this.timing.pullExpiresMs,
-    ));
+    const handle = this.session.handle!;
+    const pull = (this.pull = await handle.pull(this.opts.batch, this.timing.pullExpiresMs));
     if (this.stopped) pull.stop();
     let taken = 0;
     for await (const m of pull) {
       taken++;
-      if (m.deliverySequence !== this.delivered + 1 && !(await this.fillGap(m.seq, m.pending)))
+      const { deliverySequence, pending } = m.info;
+      if (deliverySequence !== this.delivered + 1 && !(await this.fillGap(m.seq, pending)))
         return { taken, gap: true };
       if (this.stopped) break;
-      this.delivered = m.deliverySequence;
+      this.delivered = deliverySequence;
       // never twice: a gap's fill may have handed it over already
-      if (m.seq >= this.next) await this.take(m.stored(), m.pending);
+      if (m.seq >= this.next) await this.take(handle.stored(m), pending);
       if (this.stopped) break;
     }
     return { taken, gap: false };
@@ -278,7 +271,8 @@ export async function followStream(
   const session = new ConsumerSession(
     server,
     `${opts.namePrefix}${++followers}`,
-    readerCreatePolicy(conn.settings.timeoutMs),
+    // a steady 2 s each: while a create waits, the stream is read from the cursor
+    steadyCreatePolicy(conn.settings.timeoutMs),
   );
   await session.open(fromSeq).catch((err: unknown) => {
     throw fail(err);
