@@ -134,9 +134,8 @@ export class StreamFollower {
       const { taken, gap } = await this.readPull();
       if (gap || this.stopped || (taken > 0 && !this.suspect)) return gap;
       this.suspect = false;
-      const probe = await this.session.probe(this.timing.probeMs);
-      if (probe === "stream-gone") throw this.opts.fail(new Error("stream not found"));
-      return probe !== "ok";
+      // stream gone too: the create at the cursor fails with the server's own error (exit 4)
+      return (await this.session.probe(this.timing.probeMs)) !== "ok";
     } catch (err) {
       // the callback failed: the caller decides
       if (!isNatsError(err)) throw err;
