@@ -14,13 +14,16 @@
 // The server side is an interface (ConsumerServer): nats.js in natsConsumerServer(),
 // a scripted in-memory fake in the unit tests. listen could hold its durable the same
 // way: open() would become "create or bind", the probe is the same.
+// Also here: checkConsumerCreate (may this user create readers' consumers at all) and
+// deleteConsumers (a clean stop removes a reader's leftovers by name prefix).
 
-import type { JsMsg } from "nats";
+import type { JetStreamManager, JsMsg } from "nats";
 import type { StoredMessage } from "../output/events.js";
 import type { Connection } from "./connection.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { leftRecently } from "./failover.js";
 import {
+  addReaderConsumer,
   ATTEMPT_MS,
   attemptManager,
   consumerAnswers,
@@ -28,9 +31,10 @@ import {
   type CreatePolicy,
 } from "./reader-consumer.js";
 
-export type { CreatePolicy };
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { ExitCode } from "../errors.js";
+import { CliError, ExitCode } from "../errors.js";
+
+export type { CreatePolicy };
 
 export type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
 
@@ -194,4 +198,53 @@ export function natsConsumerServer(
     leftNode: () => leftRecently(conn.nc, 30_000),
   };
   return server;
+}
+
+/**
+ * Fails fast (exit 3, one line) when this user may not create consumers on `stream`:
+ * the ordered consumer would otherwise retry its creation for minutes.
+ */
+export async function checkConsumerCreate(
+  conn: Connection,
+  stream: string,
+  name: string,
+): Promise<void> {
+  const jsm = await conn.jsm();
+  try {
+    name = (
+      await addReaderConsumer(
+        conn,
+        stream,
+        consumerConfig({
+          name,
+          ack_policy: "none",
+          deliver_policy: "new",
+          mem_storage: true,
+          num_replicas: 1,
+          inactive_threshold: 5_000_000_000,
+        }),
+      )
+    ).name;
+  } catch (err) {
+    const e = toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
+    throw new CliError(`cannot create a consumer on stream ${stream}: ${e.message}`, e.exitCode);
+  }
+  await jsm.consumers.delete(stream, name).catch(() => undefined);
+}
+
+/** Deletes the consumers of `stream` whose names start with `prefix` (a clean stop). */
+export async function deleteConsumers(
+  jsm: JetStreamManager,
+  stream: string,
+  prefix: string,
+): Promise<number> {
+  let n = 0;
+  const names: string[] = [];
+  for await (const ci of jsm.consumers.list(stream)) {
+    if (ci.name.startsWith(prefix)) names.push(ci.name);
+  }
+  for (const name of names) {
+    if (await jsm.consumers.delete(stream, name).catch(() => false)) n++;
+  }
+  return n;
 }

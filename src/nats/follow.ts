@@ -13,13 +13,11 @@
 // operator can tell whose they are;
 // stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
-import type { JetStreamManager, Status } from "nats";
-import { CliError } from "../errors.js";
+import type { Status } from "nats";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../output/events.js";
-import { consumerConfig } from "./messages.js";
-import { addReaderConsumer, steadyCreatePolicy } from "./reader-consumer.js";
+import { steadyCreatePolicy } from "./reader-consumer.js";
 import { onReconnect } from "./failover.js";
 import { ATTEMPT_MS, ConsumerSession, natsConsumerServer, type Pull } from "./consumer-session.js";
 
@@ -308,54 +306,8 @@ export async function followStream(
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Fails fast (exit 3, one line) when this user may not create consumers on `stream`:
- * the ordered consumer would otherwise retry its creation for minutes.
- */
-export async function checkConsumerCreate(
-  conn: Connection,
-  stream: string,
-  name: string,
-): Promise<void> {
-  const jsm = await conn.jsm();
-  try {
-    name = (
-      await addReaderConsumer(
-        conn,
-        stream,
-        consumerConfig({
-          name,
-          ack_policy: "none",
-          deliver_policy: "new",
-          mem_storage: true,
-          num_replicas: 1,
-          inactive_threshold: 5_000_000_000,
-        }),
-      )
-    ).name;
-  } catch (err) {
-    const e = toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
-    throw new CliError(`cannot create a consumer on stream ${stream}: ${e.message}`, e.exitCode);
-  }
-  await jsm.consumers.delete(stream, name).catch(() => undefined);
-}
-
-/** Deletes the consumers of `stream` whose names start with `prefix` (a clean stop). */
-export async function deleteConsumers(
-  jsm: JetStreamManager,
-  stream: string,
-  prefix: string,
-): Promise<number> {
-  let n = 0;
-  const names: string[] = [];
-  for await (const ci of jsm.consumers.list(stream)) {
-    if (ci.name.startsWith(prefix)) names.push(ci.name);
-  }
-  for (const name of names) {
-    if (await jsm.consumers.delete(stream, name).catch(() => false)) n++;
-  }
-  return n;
-}
+// where they were: serve imports them from here
+export { checkConsumerCreate, deleteConsumers } from "./consumer-session.js";
 
 function isNatsError(err: unknown): boolean {
   return typeof (err as { code?: unknown } | undefined)?.code === "string";
