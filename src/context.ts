@@ -5,7 +5,6 @@ import type { Command } from "commander";
 import { connectSettings, readGlobals, type GlobalOptions } from "./global-options.js";
 import { createOutput, type Output } from "./output/output.js";
 import { getConnection, type ConnectSettings, type Connection } from "./nats/connection.js";
-import { freshReaderConsumers } from "./nats/reader-consumer.js";
 
 export interface CommandContext {
   globals: GlobalOptions;
@@ -39,6 +38,6 @@ export function commandContext(cmd: Command, options: ContextOptions = {}): Comm
     stream: globals.stream,
     settings,
     // reader consumers are created through addReaderConsumer (see nats/reader-consumer.ts)
-    connect: () => getConnection(settings, freshReaderConsumers),
+    connect: () => getConnection(settings),
   };
 }

@@ -12,7 +12,7 @@ import { redactServers, registerSecret, splitServerEntry } from "../redact.js";
 import { toCliError } from "./errors.js";
 import { jsApiOptions, openManager } from "./manager.js";
 import { timingFor } from "./timing.js";
-import { onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
+import { markLeft, onReconnect, reconnectOrder, type ReconnectOrder } from "./failover.js";
 import { watchStaleServer } from "./stale.js";
 
 export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
@@ -209,16 +209,7 @@ async function buildOptions(s: ConnectSettings, order: ReconnectOrder): Promise<
   return opts;
 }
 
-/**
- * Sets up the JetStream client once, before its first use. The caller chooses (context.ts:
- * reader consumers' creates, nats/reader-consumer.ts), so this module depends on no reader.
- */
-export type PrepareJetStream = (
-  js: JetStreamClient,
-  conn: Pick<Connection, "nc" | "settings">,
-) => void;
-
-async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Promise<Connection> {
+async function open(settings: ConnectSettings): Promise<Connection> {
   const nats = await import("nats");
   const tls = Boolean(settings.tlsCert || settings.tlsKey || settings.tlsCa || settings.tlsFirst);
   const order = reconnectOrder(1000, tls ? RECONNECT_JITTER_TLS_MS : RECONNECT_JITTER_MS);
@@ -232,9 +223,10 @@ async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Pr
   order.connected();
   onReconnect(nc, () => order.connected());
   // leaving a stuck node: the others first, for one connect timeout
-  watchStaleServer(nc, settings.timeoutMs, settings.servers.length, () =>
-    order.leaving(settings.timeoutMs),
-  );
+  watchStaleServer(nc, settings.timeoutMs, settings.servers.length, () => {
+    markLeft(nc, nc.info?.server_name);
+    order.leaving(settings.timeoutMs);
+  });
   if (settings.trace)
     nc = (await import("./trace.js")).tracedConnection(
       nc,
@@ -256,21 +248,15 @@ async function open(settings: ConnectSettings, prepareJs?: PrepareJetStream): Pr
       return jsm;
     },
     js() {
-      if (!js) {
-        js = nc.jetstream(jsApiOptions(settings, timing.requestMs));
-        prepareJs?.(js, { nc, settings });
-      }
+      js ??= nc.jetstream(jsApiOptions(settings, timing.requestMs));
       return js;
     },
   };
 }
 
 /** The process's connection, opened on first call. */
-export function getConnection(
-  settings: ConnectSettings,
-  prepareJs?: PrepareJetStream,
-): Promise<Connection> {
-  pending ??= open(settings, prepareJs).then((c) => {
+export function getConnection(settings: ConnectSettings): Promise<Connection> {
+  pending ??= open(settings).then((c) => {
     current = c;
     return c;
   });

@@ -58,6 +58,27 @@ export function reconnectOrder(
   };
 }
 
+/** The server each connection last left because it stopped answering, and when. */
+const leftServers = new WeakMap<NatsConnection, { server: string; at: number }>();
+
+/** Records that `nc` is leaving `server` because it stopped answering. */
+export function markLeft(nc: NatsConnection, server: string | undefined, now = Date.now()): void {
+  if (server) leftServers.set(nc, { server, at: now });
+}
+
+/**
+ * The server `nc` left in the last `withinMs` because it stopped answering: what lives
+ * only there (a one-replica consumer) is not asked for, and not waited on, meanwhile.
+ */
+export function leftRecently(
+  nc: NatsConnection,
+  withinMs: number,
+  now = Date.now(),
+): string | undefined {
+  const left = leftServers.get(nc);
+  return left && now - left.at < withinMs ? left.server : undefined;
+}
+
 type Listener = () => void;
 const movedListeners = new WeakMap<NatsConnection, Set<Listener>>();
 

@@ -1,23 +1,25 @@
 // Reading a stream from a sequence and then following it, in order, with nothing
-// skipped or repeated: an ephemeral pull consumer (no acks, in memory) read in pulls of
-// `batch` messages, the next pull only once the callback (awaited) took the last one, so
-// a slow callback slows the reading and nothing piles up in memory. The cursor moves
-// only when the callback took a message; a gap in the delivery sequence (lost in a
-// reconnect), a consumer the server removed, one that no longer answers after an empty
-// pull or a reconnect (its node died), or any failed pull recreates the consumer at the
-// cursor. (nats.js's ordered consumer moves its cursor when a message is buffered, and
-// drops the buffer when it resets: with a slow callback that loses messages.)
+// skipped or repeated: a reader consumer (no acks, in memory, one replica; owned by a
+// ConsumerSession, src/nats/consumer-session.ts) read in pulls of `batch` messages, the
+// next pull only once the callback (awaited) took the last one, so a slow callback slows
+// the reading and nothing piles up in memory. The cursor moves only when the callback
+// took a message. The consumer is recreated at the cursor when the delivery sequence
+// jumps (lost in a reconnect), when a pull fails, and when the session's probe (asked
+// after a pull that brought nothing and at once after a reconnect) answers anything but
+// ok: a consumer that lives on the server the client just left as silent is recreated
+// without asking it. (nats.js's ordered consumer moves its cursor when a message is
+// buffered, and drops the buffer when it resets: with a slow callback that loses messages.)
 // The consumers are named `<namePrefix><n>` (`r<k>` added when recreated), so an
 // operator can tell whose they are;
 // stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
-import type { ConsumerMessages, JetStreamManager, Status } from "nats";
-import { CliError, ExitCode } from "../errors.js";
+import type { Status } from "nats";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../domain/stored-message.js";
-import { consumerConfig, toStoredMessage } from "./messages.js";
-import { addReaderConsumer, consumerAnswers } from "./reader-consumer.js";
+import { steadyCreatePolicy } from "./reader-consumer.js";
+import { onReconnect } from "./failover.js";
+import { ATTEMPT_MS, ConsumerSession, natsConsumerServer, type Pull } from "./consumer-session.js";
 
 export interface FollowOptions {
   /** first stream sequence to read (default 1: the whole stream) */
@@ -41,6 +43,199 @@ export interface Follower {
   readonly ended: Promise<void>;
 }
 
+/** Where the follower stands: handing over what was stored before it began, or live. */
+export type ReadState = { kind: "catching-up"; lastSeq: number } | { kind: "live" };
+
+export interface FollowerTiming {
+  /** a pull waits this long for messages (short: heartbeats show a restarted server) */
+  pullExpiresMs: number;
+  /** the probe waits this long for the server's answer */
+  probeMs: number;
+  /** after a failed pull whose consumer still answers, before recreating it */
+  retryPauseMs: number;
+}
+
+/** A gap longer than this (a batch lost, or a range deleted meanwhile) recreates the consumer. */
+const MAX_GAP_FILL = 1024;
+
+/** While a consumer is being created, the stream is asked for its next message this often. */
+const BRIDGE_POLL_MS = 50;
+
+const TIMING: FollowerTiming = { pullExpiresMs: 5000, probeMs: ATTEMPT_MS, retryPauseMs: 500 };
+
+/** The reading loop over a ConsumerSession: its state as named fields, one transition each. */
+export class StreamFollower {
+  /** the next stream sequence to hand over */
+  next: number;
+  /** the consumer's delivery sequence of the last message taken (0: none from this one) */
+  delivered = 0;
+  reading: ReadState;
+  /** to be asked for at the end of this pull: the client reconnected meanwhile */
+  suspect = false;
+  stopped = false;
+  /** the pull being read */
+  private pull: Pull | undefined;
+  readonly caughtUp: Promise<void>;
+  private markCaughtUp!: () => void;
+
+  constructor(
+    readonly session: ConsumerSession,
+    private readonly opts: {
+      fromSeq: number;
+      /** the stream's last sequence and message count when following began */
+      lastSeq: number;
+      stored: number;
+      batch: number;
+      onMessage: FollowOptions["onMessage"];
+      /** the error reading ends with when the stream is gone */
+      fail(err: unknown): Error;
+      timing?: FollowerTiming;
+    },
+  ) {
+    this.next = opts.fromSeq;
+    this.caughtUp = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
+    this.reading = { kind: "catching-up", lastSeq: opts.lastSeq };
+    // nothing to read: past the end, or an empty stream that had messages (purged, aged out)
+    if (opts.lastSeq < this.next || opts.stored === 0) this.becomeLive();
+  }
+
+  private get timing(): FollowerTiming {
+    return this.opts.timing ?? TIMING;
+  }
+
+  /** The client reconnected: the server we were on may have held the consumer. */
+  reconnected(): void {
+    this.suspect = true;
+    this.pull?.stop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pull?.stop();
+  }
+
+  /** Reads until stop(); rejects when the stream is gone or the callback failed. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      if ((await this.turn()) && !this.stopped) await this.reopen();
+    }
+  }
+
+  private becomeLive(): void {
+    this.reading = { kind: "live" };
+    this.markCaughtUp();
+  }
+
+  /** One pull and what it tells; true when the consumer must be recreated at the cursor. */
+  private async turn(): Promise<boolean> {
+    try {
+      const { taken, gap } = await this.readPull();
+      if (gap || this.stopped || (taken > 0 && !this.suspect)) return gap;
+      this.suspect = false;
+      // stream gone too: the create at the cursor fails with the server's own error (exit 4)
+      return (await this.session.probe(this.timing.probeMs)) !== "ok";
+    } catch (err) {
+      // the callback failed: the caller decides
+      if (!isNatsError(err)) throw err;
+      const probe = await this.session.probe(this.timing.probeMs);
+      if (probe === "stream-gone") throw this.opts.fail(err);
+      // a consumer that does not answer is recreated at once; otherwise not in a busy loop
+      if (probe !== "silent") await sleep(this.timing.retryPauseMs);
+      return true;
+    }
+  }
+
+  private async readPull(): Promise<{ taken: number; gap: boolean }> {
+    const handle = this.session.handle!;
+    const pull = (this.pull = await handle.pull(this.opts.batch, this.timing.pullExpiresMs));
+    if (this.stopped) pull.stop();
+    let taken = 0;
+    for await (const m of pull) {
+      taken++;
+      const { deliverySequence, pending } = m.info;
+      if (deliverySequence !== this.delivered + 1 && !(await this.fillGap(m.seq, pending)))
+        return { taken, gap: true };
+      if (this.stopped) break;
+      this.delivered = deliverySequence;
+      // never twice: a gap's fill may have handed it over already
+      if (m.seq >= this.next) await this.take(handle.stored(m), pending);
+      if (this.stopped) break;
+    }
+    return { taken, gap: false };
+  }
+
+  private async take(message: StoredMessage, pending: number): Promise<void> {
+    await this.opts.onMessage(message, pending);
+    this.next = message.seq + 1;
+    // pending 0 also covers a last message deleted since we looked
+    if (
+      this.reading.kind === "catching-up" &&
+      (message.seq >= this.reading.lastSeq || pending === 0)
+    )
+      this.becomeLive();
+  }
+
+  /**
+   * Messages the consumer delivered and we never got (lost in a reconnect), read one by one
+   * from the stream up to `seq`: no new consumer needed (its create waits for the
+   * cluster's meta leader, which may be the node that just went silent). False when it
+   * cannot be done (a long gap, or no answer): the consumer is recreated at the cursor.
+   */
+  private async fillGap(seq: number, pending: number): Promise<boolean> {
+    if (seq - this.next > MAX_GAP_FILL) return false;
+    try {
+      for (let at = this.next; at < seq && !this.stopped; at++) {
+        const message = await this.session.stored(at, this.timing.probeMs);
+        if (message) await this.take(message, pending + seq - at);
+      }
+      return true;
+    } catch (err) {
+      if (!isNatsError(err)) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * A new consumer at the cursor; meanwhile the stream is read message by message, so
+   * writes are seen while the create waits (for the cluster's meta leader, or on a peer
+   * that went silent). A failed create keeps the old consumer (the next probe finds it gone).
+   */
+  private async reopen(): Promise<void> {
+    this.pull?.stop();
+    this.delivered = 0;
+    let settled = false;
+    const opening = this.session.open(this.next).finally(() => (settled = true));
+    opening.catch(() => undefined);
+    await this.bridge(() => settled);
+    try {
+      await opening;
+    } catch (err) {
+      if ((await this.session.probe(this.timing.probeMs)) === "stream-gone")
+        throw this.opts.fail(err);
+    }
+  }
+
+  /** Hands over what the stream stores at the cursor, one by one, until `done()`. */
+  private async bridge(done: () => boolean): Promise<void> {
+    while (!done() && !this.stopped) {
+      let message: StoredMessage | null = null;
+      try {
+        message = await this.session.stored(this.next, this.timing.probeMs);
+      } catch (err) {
+        // the callback failed: the caller decides
+        if (!isNatsError(err)) throw err;
+      }
+      if (!message) {
+        await sleep(BRIDGE_POLL_MS);
+        continue;
+      }
+      // stored after it: as many as when following began while catching up, else none known
+      const last = this.reading.kind === "catching-up" ? this.reading.lastSeq : message.seq;
+      await this.take(message, Math.max(0, last - message.seq));
+    }
+  }
+}
+
 let followers = 0;
 
 /** Follows `stream`; throws exit 4 when it does not exist, 3 when JetStream is unavailable. */
@@ -52,7 +247,7 @@ export async function followStream(
   const jsm = await conn.jsm();
   const fail = (err: unknown) =>
     toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
-  let next = Math.max(opts.fromSeq ?? 1, 1);
+  const fromSeq = Math.max(opts.fromSeq ?? 1, 1);
   let lastSeq: number;
   let stored: number;
   try {
@@ -62,188 +257,57 @@ export async function followStream(
   } catch (err) {
     throw fail(err);
   }
+  const server = natsConsumerServer(conn, stream, {
+    ack_policy: "none",
+    mem_storage: true,
+    num_replicas: 1,
+    // removed by the server this long after its reader is gone (a killed serve)
+    inactive_threshold: 30_000_000_000,
+  });
   // unique in this process: several followers may share a prefix (replays, pages)
-  const id = ++followers;
-  let serial = 0;
-  /** the name of `consumer`, the one read from: both change together, or neither */
-  let name = "";
-  const create = async () => {
-    if (name) void jsm.consumers.delete(stream, name).catch(() => undefined);
-    const ci = await addReaderConsumer(
-      conn,
-      stream,
-      consumerConfig({
-        name: `${opts.namePrefix}${id}${serial++ > 0 ? `r${serial - 1}` : ""}`,
-        ack_policy: "none",
-        deliver_policy: "by_start_sequence",
-        opt_start_seq: next,
-        mem_storage: true,
-        num_replicas: 1,
-        // removed by the server this long after its reader is gone (a killed serve)
-        inactive_threshold: 30_000_000_000,
-      }),
-    );
-    const created = await conn
-      .js()
-      .consumers.get(stream, ci.name)
-      .catch((err: unknown) => {
-        // not read from: gone at once rather than after its inactivity threshold
-        void jsm.consumers.delete(stream, ci.name).catch(() => undefined);
-        throw err;
-      });
-    // a failed create keeps the old pair (deleted above: the next check finds it gone)
-    name = ci.name;
-    return created;
-  };
-  let consumer = await create().catch((err: unknown) => {
+  const session = new ConsumerSession(
+    server,
+    `${opts.namePrefix}${++followers}`,
+    // a steady 2 s each: while a create waits, the stream is read from the cursor
+    steadyCreatePolicy(conn.settings.timeoutMs),
+  );
+  await session.open(fromSeq).catch((err: unknown) => {
     throw fail(err);
   });
-
-  let markCaughtUp!: () => void;
-  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  let done = false;
-  // nothing to read: past the end, or an empty stream that had messages (purged, aged out)
-  if (lastSeq < next || stored === 0) {
-    done = true;
-    markCaughtUp();
-  }
-  let stopped = false;
-  let current: ConsumerMessages | undefined;
-  // after a pull that brought nothing, and at once after a reconnect (the node we were on
-  // may have held it), the consumer is asked for: no answer recreates it
-  let suspect = false;
-  const connection = watchConnection(conn, (up) => {
-    if (!up) return;
-    suspect = true;
-    current?.stop();
+  const follower = new StreamFollower(session, {
+    fromSeq,
+    lastSeq,
+    stored,
+    batch: opts.batch ?? 512,
+    onMessage: opts.onMessage,
+    fail,
+    timing: { ...TIMING, probeMs: Math.min(ATTEMPT_MS, conn.settings.timeoutMs) },
   });
-  const batch = opts.batch ?? 512;
-  /** the consumer's delivery sequence of the last message taken (0: none yet) */
-  let delivered = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      let gap = false;
-      let taken = 0;
-      try {
-        // short pulls: heartbeats every 2.5s, so a restarted server is noticed quickly
-        current = await consumer.fetch({ max_messages: batch, expires: 5000 });
-        if (stopped) current.stop();
-        for await (const m of current) {
-          taken++;
-          if (m.info.deliverySequence !== delivered + 1) {
-            gap = true;
-            break;
-          }
-          delivered = m.info.deliverySequence;
-          await opts.onMessage(toStoredMessage(m, false), m.info.pending);
-          next = m.seq + 1;
-          // pending 0 also covers a last message deleted since we looked
-          if (!done && (m.seq >= lastSeq || m.info.pending === 0)) {
-            done = true;
-            markCaughtUp();
-          }
-          if (stopped) break;
-        }
-        if ((taken === 0 || suspect) && !stopped) {
-          suspect = false;
-          if ((await consumerAnswers(conn, stream, name)) !== "ok") gap = true;
-        }
-      } catch (err) {
-        // the callback failed: the caller decides
-        if (!isNatsError(err)) throw err;
-        if (fail(err).exitCode === ExitCode.NotFound && !(await streamExists(jsm, stream))) {
-          throw fail(err);
-        }
-        gap = true;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      if (gap && !stopped) {
-        current?.stop();
-        delivered = 0;
-        consumer = await create().catch(async (err: unknown) => {
-          if (!(await streamExists(jsm, stream))) throw fail(err);
-          return consumer;
-        });
-      }
-    }
-  })();
-  void loop.then(connection.stop, connection.stop);
+  const unsubscribe = onReconnect(conn.nc, () => follower.reconnected());
+  const loop = follower.run();
+  void loop.then(unsubscribe, unsubscribe);
   const ended = loop.then(() => {
-    if (!stopped) throw new Error(`reading stream ${stream} ended`);
+    if (!follower.stopped) throw new Error(`reading stream ${stream} ended`);
   });
   // a failure before the caller looked must not be an unhandled rejection
   ended.catch(() => undefined);
   return {
-    caughtUp,
+    caughtUp: follower.caughtUp,
     initialLastSeq: lastSeq,
     ended,
     async stop() {
-      stopped = true;
-      current?.stop();
+      follower.stop();
       await loop.catch(() => undefined);
       // do not leave it to the inactivity timeout: `consumer ls` stays tidy
-      await jsm.consumers.delete(stream, name).catch(() => undefined);
+      await session.close();
     },
   };
 }
 
-async function streamExists(jsm: JetStreamManager, stream: string): Promise<boolean> {
-  try {
-    await jsm.streams.info(stream);
-    return true;
-  } catch (err) {
-    return toCliError(err).exitCode !== ExitCode.NotFound;
-  }
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Fails fast (exit 3, one line) when this user may not create consumers on `stream`:
- * the ordered consumer would otherwise retry its creation for minutes.
- */
-export async function checkConsumerCreate(
-  conn: Connection,
-  stream: string,
-  name: string,
-): Promise<void> {
-  const jsm = await conn.jsm();
-  try {
-    name = (
-      await addReaderConsumer(
-        conn,
-        stream,
-        consumerConfig({
-          name,
-          ack_policy: "none",
-          deliver_policy: "new",
-          mem_storage: true,
-          num_replicas: 1,
-          inactive_threshold: 5_000_000_000,
-        }),
-      )
-    ).name;
-  } catch (err) {
-    const e = toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
-    throw new CliError(`cannot create a consumer on stream ${stream}: ${e.message}`, e.exitCode);
-  }
-  await jsm.consumers.delete(stream, name).catch(() => undefined);
-}
-
-/** Deletes the consumers of `stream` whose names start with `prefix` (a clean stop). */
-export async function deleteConsumers(
-  jsm: JetStreamManager,
-  stream: string,
-  prefix: string,
-): Promise<number> {
-  let n = 0;
-  const names: string[] = [];
-  for await (const ci of jsm.consumers.list(stream)) {
-    if (ci.name.startsWith(prefix)) names.push(ci.name);
-  }
-  for (const name of names) {
-    if (await jsm.consumers.delete(stream, name).catch(() => false)) n++;
-  }
-  return n;
-}
+// where they were: serve imports them from here
+export { checkConsumerCreate, deleteConsumers } from "./consumer-session.js";
 
 function isNatsError(err: unknown): boolean {
   return typeof (err as { code?: unknown } | undefined)?.code === "string";

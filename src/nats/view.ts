@@ -1,6 +1,7 @@
-// Reading what a stream stores, oldest first, for `view`: an ordered consumer (ack none,
-// in memory, recreated by the client on a gap) filtered on the server with a single
-// filter_subject string (nats-server 2.9 rejects the 2.10 filter_subjects list).
+// Reading what a stream stores, oldest first, for `view`: a reader consumer (ack none,
+// in memory, one replica; read again from the next sequence under a new one on a gap in
+// its delivery sequence) filtered on the server with a single filter_subject string
+// (nats-server 2.9 rejects the 2.10 filter_subjects list).
 // Messages are pulled in small batches only as fast as they are written out, so a
 // stream of millions is never held in memory and output starts at once.
 //
@@ -10,10 +11,11 @@
 // sequence under a new consumer, after restartMs of silence; only silence that lasts the
 // whole retry budget ends it early, as a stop the command reports (exit 6).
 
-import type { ConsumerMessages, JsMsg, OrderedConsumerOptions } from "nats";
+import type { ConsumerMessages, JsMsg } from "nats";
 import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
-import { countMatching, toStoredMessage, type StartPoint } from "./messages.js";
+import { consumerConfig, countMatching, toStoredMessage, type StartPoint } from "./messages.js";
+import { addReaderConsumer } from "./reader-consumer.js";
 import { CliError, ExitCode } from "../errors.js";
 import { formatBudget, isTransient, toCliError } from "./errors.js";
 import { findStream, streamNotFound } from "./streams.js";
@@ -90,25 +92,23 @@ async function startOfLast(
   return { deliver_policy: "by_start_sequence", opt_start_seq: lo };
 }
 
-function orderedOptions(
-  filter: string | undefined,
-  start: StartPoint,
-): Partial<OrderedConsumerOptions> {
-  const opts: Record<string, unknown> = { inactive_threshold: 30_000 };
-  if (filter) opts.filterSubjects = filter; // a string, not a list: 2.9 compatible
-  switch (start.deliver_policy) {
-    case "by_start_sequence":
-      opts.opt_start_seq = start.opt_start_seq;
-      break;
-    case "by_start_time":
-      opts.opt_start_time = start.opt_start_time;
-      break;
-    case "last":
-    case "new":
-      opts.deliver_policy = start.deliver_policy;
-      break;
-  }
-  return opts as Partial<OrderedConsumerOptions>;
+let reads = 0;
+
+/**
+ * A reader's consumer (ack none, in memory, one replica) from `start`, filtered on the
+ * server with a single filter_subject string (2.9 compatible).
+ */
+function readerConfig(filter: string | undefined, start: StartPoint): Record<string, unknown> {
+  return {
+    // unique in the process, and whose it is for an operator
+    name: `tweetstream-view-${process.pid}-${++reads}`,
+    ack_policy: "none",
+    mem_storage: true,
+    num_replicas: 1,
+    inactive_threshold: 30_000_000_000,
+    ...(filter ? { filter_subject: filter } : {}),
+    ...start,
+  };
 }
 
 /** Checks the stream, counts what matches, and returns the messages to show. */
@@ -163,7 +163,10 @@ export type OpenAttempt = (
   limitMs: number,
 ) => Promise<Attempt | undefined>;
 
-/** OpenAttempt with nats.js's ordered consumer. */
+/**
+ * OpenAttempt with a reader consumer created explicitly (a fresh name when a create gets
+ * no answer: src/nats/reader-consumer.ts) and read with consume().
+ */
 async function openAttempt(
   conn: Connection,
   opts: ViewOptions,
@@ -172,17 +175,29 @@ async function openAttempt(
   limitMs: number,
 ): Promise<Attempt | undefined> {
   const open = async (): Promise<Attempt> => {
-    const consumer = await conn.js().consumers.get(opts.stream, orderedOptions(opts.filter, from));
+    const cfg = consumerConfig(readerConfig(opts.filter, from));
+    const ci = await addReaderConsumer(conn, opts.stream, cfg);
+    const remove = () =>
+      void conn
+        .jsm()
+        .then((jsm) => jsm.consumers.delete(opts.stream, ci.name))
+        .catch(() => undefined);
+    const consumer = await conn
+      .js()
+      .consumers.get(opts.stream, ci.name)
+      .catch((err: unknown) => {
+        remove();
+        throw err;
+      });
     // idle heartbeats every restartMs / 2: nats.js notices a silent server within restartMs
     const expires = pullExpiryMs(opts.restartMs);
     const messages = await consumer.consume({ max_messages: Math.min(BATCH, remaining), expires });
-    const info = await consumer.info(true);
     return {
       messages,
-      nothingLeft: info.num_pending === 0,
+      nothingLeft: ci.num_pending === 0,
       close() {
         messages.stop();
-        consumer.delete().catch(() => undefined);
+        remove();
       },
     };
   };
@@ -249,7 +264,9 @@ export async function* readInAttempts(
     }, 100);
     watchdog.unref();
     const iter = attempt.messages[Symbol.asyncIterator]();
-    // the ordered consumer's queue holds only messages (its pulls run elsewhere)
+    /** this consumer's delivery sequence of the last message taken */
+    let delivered = 0;
+    // the consumer's queue holds only messages (its pulls run elsewhere)
     source.queued = () => attempt.messages.getPending();
     try {
       while (end.shown < total) {
@@ -262,6 +279,10 @@ export async function* readInAttempts(
           throw toCliError(err, { stream: opts.stream, phase: "request" });
         }
         if (next.done) break;
+        // a jump in the delivery sequence: messages lost in a reconnect, read again from the next
+        const delivery = next.value.info.deliverySequence;
+        if (delivery !== undefined && delivery !== delivered + 1) break;
+        delivered = delivery ?? delivered + 1;
         waitingSince = null;
         end.shown++;
         end.lastSeq = next.value.info.streamSequence;

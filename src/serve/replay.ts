@@ -1,18 +1,18 @@
 // GET /events with Last-Event-ID or ?since=N: the events after N, read from the stream
 // itself (so nothing is skipped however far back N is), paced by the client (the next
 // message is read once the last one was taken by the socket), then the client joins the
-// live ones. Every replay is its own short-lived ordered consumer; other requests are
+// live ones. Every replay is its own short-lived reader consumer; other requests are
 // never starved, because nothing is read faster than a client takes it.
 
 import type { ServerResponse } from "node:http";
 import type { TweetEvent } from "../events.js";
 import type { Follower } from "../nats/follow.js";
-import type { StoredMessage } from "../output/events.js";
+import type { StoredMessage } from "../domain/stored-message.js";
 import { frame, type SseHub } from "./sse.js";
 
 export interface ReplayDeps {
   hub: SseHub;
-  /** follows the stream from `fromSeq` (an ordered consumer of this instance) */
+  /** follows the stream from `fromSeq` (a reader consumer of this instance, src/nats/follow.ts) */
   follow(
     fromSeq: number,
     onMessage: (m: StoredMessage, pending: number) => void | Promise<void>,

@@ -108,7 +108,7 @@ async function prepareView(ctx: CommandContext, conn: Connection, name: string) 
     }
     throw err;
   });
-  // fail fast where the ordered consumers would retry their creation for minutes
+  // fail fast where the readers' consumer creates would be retried for the whole budget
   await checkConsumerCreate(conn, stream, `${name}-check`);
   if (state.online < state.replicas)
     out.warn(

@@ -26,6 +26,7 @@ import {
 } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
 import { storedMessages } from "../helpers/stored.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
@@ -49,6 +50,19 @@ async function jsz(port: number): Promise<any> {
     { signal: AbortSignal.timeout(2_000) },
   );
   return res.json();
+}
+
+/** The node a client named `name` is connected to, as the nodes' /connz say. */
+async function clientNode(name: string): Promise<string | undefined> {
+  for (const n of cluster.nodes) {
+    const res = await fetch(`http://127.0.0.1:${n.monitorPort}/connz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).catch(() => undefined);
+    const connz = (await res?.json().catch(() => undefined)) as
+      { connections?: Array<{ name?: string }> } | undefined;
+    if (connz?.connections?.some((c) => c.name === name)) return n.name;
+  }
+  return undefined;
 }
 
 /** One node's copy of a stream (and its consumers) as its own /jsz reports it. */
@@ -471,6 +485,46 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
       net.heal();
       await writer.stop("SIGKILL");
     }
+  }, 120_000);
+
+  it("serve's own node cut off, its links held open and silent: writes answered 201 again within 3 s (bound 5 s), each stored once", async () => {
+    const stream = await newR3Stream("PFAIL");
+    // every node's proxied URL (the servers do not advertise others): the client picks one
+    serve = await startServe(["--stream", stream], { NATS_URL: net.servers }, 60_000);
+    const own = (await waitFor(() => clientNode("tweetstream"), 10_000, "serve's node"))!;
+    // not the stream leader: what is measured is the client leaving a silent node
+    await waitFor(
+      async () => {
+        if ((await cluster.streamLeader(stream)) !== own) return true;
+        await nc
+          .request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 2_000 })
+          .catch(() => undefined);
+        return false;
+      },
+      30_000,
+      `a leader of ${stream} other than ${own}`,
+    );
+    const writes = writeProbes(serve.url);
+    expect(await writes.sequential(5)).toEqual([201, 201, 201, 201, 201]);
+    // TCP still connects and stays open; nothing comes back, from the client link or the routes
+    net.isolate(own);
+    net.cutClient(own);
+    const cutAt = performance.now();
+    let firstMs: number;
+    try {
+      firstMs = await writes.untilWritable(cutAt);
+    } finally {
+      net.heal();
+    }
+    console.log(
+      `failover (partition): first 201 ${Math.round(firstMs)} ms after serve's node was cut off (${own}; nats-server ${version})`,
+    );
+    if (process.env.CLUSTER_DEBUG) console.log(writes.timeline(cutAt), serve.stderr());
+    expect(firstMs).toBeLessThan(FAILOVER_BOUND_MS);
+    expect(writes.probes.filter((p) => p.status === 0)).toEqual([]);
+    const created = writes.probes.filter((p) => p.status === 201).map((p) => p.id!);
+    const replicas = await compareReplicas(stream);
+    judge("serve's node cut off", onceEach(created, await storedIds(stream)), replicas);
   }, 120_000);
 
   it("serve under load on the cut-off stream leader: every 201 stored once, likes never 404", async () => {

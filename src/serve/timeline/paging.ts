@@ -1,5 +1,5 @@
 // Older tweets than memory holds: their ids read from the stream, newest first, through
-// the one range reader the `view` command uses (src/nats/view.ts: an ordered consumer per
+// the one range reader the `view` command uses (src/nats/view.ts: a reader consumer per
 // range, recreated on silence, the read stopped when the budget runs out), their counts
 // from the view's records. A range that gets no answer is a 503 the client may retry.
 

@@ -1,0 +1,61 @@
+// How long serve's writes stay unanswered when its node stops answering: the measurement
+// shared by the SIGSTOP scenario (cluster.test.ts) and the silent partition
+// (partition.test.ts). Lives beside them, not in test/helpers, as it serves these two only.
+
+/** One POST /tweets, timed from before it was sent to its answer (status 0: none). */
+export interface WriteProbe {
+  start: number;
+  end: number;
+  status: number;
+  id?: string;
+}
+
+/** The first 201 is expected within this long (target 3 s; room for two busy cores). */
+export const FAILOVER_BOUND_MS = 5_000;
+
+export function writeProbes(url: string) {
+  const probes: WriteProbe[] = [];
+  let n = 0;
+  const post = async (): Promise<void> => {
+    const start = performance.now();
+    const res = await fetch(`${url}/tweets`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ message: `probe #${n++}`, author: "failover" }),
+      signal: AbortSignal.timeout(20_000),
+    }).catch(() => undefined);
+    const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
+    probes.push({ start, end: performance.now(), status: res?.status ?? 0, id: body.id });
+  };
+  /** ms from `since` to the answers 201 of POSTs sent after it */
+  const recovered = (since: number) =>
+    probes.filter((p) => p.start >= since && p.status === 201).map((p) => p.end - since);
+  return {
+    probes,
+    /** `count` POSTs one after the other; their statuses */
+    async sequential(count: number): Promise<number[]> {
+      for (let i = 0; i < count; i++) await post();
+      return probes.slice(-count).map((p) => p.status);
+    },
+    /**
+     * A new POST every 100 ms (not waiting for the previous one) from `since` until one
+     * is answered 201, for up to 15 s; every answer awaited. The first 201's ms after `since`
+     * (Infinity: none).
+     */
+    async untilWritable(since: number): Promise<number> {
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < 150 && recovered(since).length === 0; i++) {
+        sent.push(post());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await Promise.all(sent);
+      return Math.min(...recovered(since));
+    },
+    /** each answer as `sent→answered status`, ms after `since` */
+    timeline(since: number): string {
+      return probes
+        .map((p) => `${Math.round(p.start - since)}→${Math.round(p.end - since)} ${p.status}`)
+        .join("\n");
+    },
+  };
+}

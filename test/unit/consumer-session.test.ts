@@ -1,0 +1,289 @@
+// The reader consumer session and the follower built on it, against a scripted in-memory
+// server: consumers placed on named nodes, nodes that stop answering, a stream that is
+// deleted. No nats-server.
+import { describe, expect, it } from "vitest";
+import {
+  ConsumerSession,
+  type ConsumerServer,
+  type Pull,
+  type ReadMessage,
+} from "../../src/nats/consumer-session.js";
+import { StreamFollower } from "../../src/nats/follow.js";
+import { waitFor } from "../helpers/cli.js";
+
+const noAnswer = () => Object.assign(new Error("no answer"), { code: "TIMEOUT" });
+const notFound = () =>
+  Object.assign(new Error("consumer not found"), {
+    code: "404",
+    api_error: { code: 404, err_code: 10014, description: "consumer not found" },
+  });
+
+interface FakeConsumer {
+  name: string;
+  node: string;
+  /** the next stream sequence it delivers */
+  cursor: number;
+  delivered: number;
+}
+
+/**
+ * A stream of `count` messages on nodes n1…n3. Each create is placed on the next node of
+ * `placements` (default n1); a node in `silent` answers nothing (creates and infos time
+ * out, pulls bring nothing). Every request is logged.
+ */
+function fakeServer(count: number, placements: string[] = []) {
+  const log: string[] = [];
+  const consumers = new Map<string, FakeConsumer>();
+  const silent = new Set<string>();
+  const state = {
+    streamExists: true,
+    left: undefined as string | undefined,
+    count,
+    /** reads from the stream get no answer */
+    getSilent: false,
+  };
+  /** messages the consumer delivers once and the reader never gets (lost in a reconnect) */
+  const lostOnce = new Set<number>();
+  const stored = (seq: number) => ({
+    stream: "S",
+    seq,
+    subject: "s",
+    time: new Date(0),
+    data: new Uint8Array(),
+  });
+  const server: ConsumerServer = {
+    async create(name, fromSeq, attemptMs) {
+      log.push(`create ${name} @${fromSeq} ${attemptMs}ms`);
+      if (!state.streamExists) throw notFound();
+      const node = placements.shift() ?? "n1";
+      if (silent.has(node)) {
+        // no answer: after the attempt's time (a tenth of it here)
+        await new Promise((r) => setTimeout(r, attemptMs / 10));
+        throw noAnswer();
+      }
+      const c: FakeConsumer = { name, node, cursor: fromSeq, delivered: 0 };
+      consumers.set(name, c);
+      return {
+        node,
+        handle: {
+          pull: async (max, expiresMs) => pull(c, max, expiresMs),
+          stored: (m) => stored(m.seq),
+        },
+      };
+    },
+    async info(name) {
+      log.push(`info ${name}`);
+      const c = consumers.get(name);
+      if (c && silent.has(c.node)) return "silent";
+      return c ? "ok" : "consumer-gone";
+    },
+    async get(seq) {
+      log.push(`get ${seq}`);
+      if (state.getSilent) throw noAnswer();
+      return seq <= state.count ? stored(seq) : null;
+    },
+    async streamExists() {
+      return state.streamExists;
+    },
+    async remove(name) {
+      log.push(`remove ${name}`);
+      consumers.delete(name);
+    },
+    leftNode: () => state.left,
+  };
+  function pull(c: FakeConsumer, max: number, expiresMs: number): Pull {
+    let stopped = false;
+    return {
+      stop: () => void (stopped = true),
+      async *[Symbol.asyncIterator](): AsyncGenerator<ReadMessage> {
+        const until = Date.now() + expiresMs;
+        let sent = 0;
+        while (!stopped && sent < max && Date.now() < until) {
+          const live = consumers.get(c.name) === c && !silent.has(c.node);
+          if (!live || c.cursor > state.count) {
+            await new Promise((r) => setTimeout(r, 2));
+            continue;
+          }
+          const seq = c.cursor++;
+          c.delivered++;
+          if (lostOnce.delete(seq)) continue;
+          sent++;
+          yield { seq, info: { deliverySequence: c.delivered, pending: state.count - seq } };
+        }
+      },
+    };
+  }
+  return { server, log, consumers, silent, state, lostOnce, placements };
+}
+
+const policy = { attemptMs: (n: number) => [750, 1500, 2000][Math.min(n, 2)]!, budgetMs: 6000 };
+const timing = { pullExpiresMs: 30, probeMs: 50, retryPauseMs: 5 };
+
+/** A session opened at 1 on `f` and a follower on it, caught up with the stream's `count`. */
+async function following(f: ReturnType<typeof fakeServer>, count: number, p = policy) {
+  const session = new ConsumerSession(f.server, "R1", p);
+  await session.open(1);
+  const seen: number[] = [];
+  const follower = new StreamFollower(session, {
+    fromSeq: 1,
+    lastSeq: count,
+    stored: count,
+    batch: 4,
+    onMessage: (m) => void seen.push(m.seq),
+    fail: (err) => Object.assign(new Error("stream gone"), { cause: err }),
+    timing,
+  });
+  const run = follower.run();
+  run.catch(() => undefined);
+  await follower.caughtUp;
+  /** stops and resolves with every sequence handed over */
+  const stop = async () => {
+    follower.stop();
+    await run;
+    return seen;
+  };
+  return { session, follower, seen, run, stop };
+}
+
+const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe("ConsumerSession", () => {
+  it("creates again under a fresh name when a create gets no answer, longer each time, and removes the unanswered name", async () => {
+    const f = fakeServer(0, ["n3", "n3", "n2"]);
+    f.silent.add("n3");
+    const session = new ConsumerSession(f.server, "R1", policy);
+    await session.open(7);
+    expect(session.name).toBe("R1-f2");
+    expect(session.node).toBe("n2");
+    expect(f.log).toEqual([
+      "create R1 @7 750ms",
+      "remove R1",
+      "create R1-f1 @7 1500ms",
+      "remove R1-f1",
+      "create R1-f2 @7 2000ms",
+    ]);
+  });
+
+  it("recreates where asked under the next name and removes the previous consumer", async () => {
+    const f = fakeServer(0);
+    const session = new ConsumerSession(f.server, "R1", policy);
+    await session.open(1);
+    await session.open(42);
+    expect(session.name).toBe("R1r1");
+    expect(f.log).toEqual(["create R1 @1 750ms", "remove R1", "create R1r1 @42 750ms"]);
+    expect([...f.consumers.keys()]).toEqual(["R1r1"]);
+  });
+
+  it("probes: ok, consumer gone, stream gone, silent; a consumer on the server the client left is silent without asking", async () => {
+    const f = fakeServer(0, ["n1"]);
+    const session = new ConsumerSession(f.server, "R1", policy);
+    await session.open(1);
+    expect(await session.probe(50)).toBe("ok");
+    f.silent.add("n1");
+    expect(await session.probe(50)).toBe("silent");
+    f.state.left = "n1";
+    f.log.length = 0;
+    expect(await session.probe(50)).toBe("silent");
+    expect(f.log).toEqual([]);
+    f.state.left = undefined;
+    f.silent.clear();
+    f.consumers.clear();
+    expect(await session.probe(50)).toBe("consumer-gone");
+    f.state.streamExists = false;
+    expect(await session.probe(50)).toBe("stream-gone");
+  });
+});
+
+describe("StreamFollower on a ConsumerSession", () => {
+  it("hands over every message once, in order, and is caught up at the stream's end", async () => {
+    const f = fakeServer(10);
+    const { follower, seen, stop } = await following(f, 10);
+    expect(seen).toEqual(oneToN(10));
+    expect(follower.reading).toEqual({ kind: "live" });
+    f.state.count = 12;
+    await waitFor(() => seen.length === 12, 5_000, "two new messages");
+    expect(await stop()).toEqual(oneToN(12));
+  });
+
+  it("after a reconnect away from the consumer's node: recreated at the cursor at once, never asking that node", async () => {
+    const f = fakeServer(5, ["n1", "n1", "n2"]);
+    const { session, follower, seen, stop } = await following(f, 5);
+    // n1 stops answering; the client leaves it and reconnects elsewhere
+    f.silent.add("n1");
+    f.state.left = "n1";
+    f.state.count = 8;
+    f.log.length = 0;
+    follower.reconnected();
+    await waitFor(() => seen.length === 8, 5_000, "the messages stored after the move");
+    expect(await stop()).toEqual(oneToN(8));
+    // no info on R1 (it lives on n1); the first create placed on n1 got no answer
+    expect(f.log.filter((l) => l.startsWith("info"))).toEqual([]);
+    expect(f.log.filter((l) => l.startsWith("create"))).toEqual([
+      "create R1r1 @6 750ms",
+      "create R1r1-f1 @6 1500ms",
+    ]);
+    expect(session.node).toBe("n2");
+  });
+
+  it("while the new consumer's create gets no answer, what the stream stores is read from it and handed over once", async () => {
+    const f = fakeServer(3);
+    const { session, follower, seen, stop } = await following(f, 3, {
+      attemptMs: () => 500,
+      budgetMs: 30_000,
+    });
+    // every create is placed on n1, silent (each gets no answer after 50 ms)
+    f.silent.add("n1");
+    f.state.left = "n1";
+    follower.reconnected();
+    await waitFor(() => f.log.includes("create R1r1 @4 500ms"), 5_000, "the first create");
+    f.state.count = 6;
+    await waitFor(() => seen.length === 6, 5_000, "the messages stored meanwhile");
+    expect(session.name).toBe("R1");
+    f.placements.push("n2");
+    await waitFor(() => session.node === "n2", 10_000, "the consumer on n2");
+    f.state.count = 7;
+    await waitFor(() => seen.length === 7, 5_000, "a message after the new consumer");
+    expect(await stop()).toEqual(oneToN(7));
+    expect(session.name).toMatch(/^R1r1-f\d+$/);
+  });
+
+  it("a consumer the server removed is recreated at the cursor after an empty pull", async () => {
+    const f = fakeServer(3);
+    const { session, seen, stop } = await following(f, 3);
+    f.consumers.clear();
+    f.state.count = 5;
+    await waitFor(() => seen.length === 5, 5_000, "the messages after the removal");
+    expect(await stop()).toEqual(oneToN(5));
+    expect(session.name).toBe("R1r1");
+  });
+
+  it("messages lost between pulls (a jump in the delivery sequence) are read from the stream: nothing skipped, no new consumer", async () => {
+    const f = fakeServer(8);
+    f.lostOnce.add(4).add(5);
+    const { stop } = await following(f, 8);
+    expect(await stop()).toEqual(oneToN(8));
+    expect(f.log.filter((l) => /^(get|create)/.test(l))).toEqual([
+      "create R1 @1 750ms",
+      "get 4",
+      "get 5",
+    ]);
+  });
+
+  it("a gap the stream does not answer for recreates the consumer at the cursor", async () => {
+    const f = fakeServer(8);
+    f.lostOnce.add(4);
+    f.state.getSilent = true;
+    const { stop } = await following(f, 8);
+    expect(await stop()).toEqual(oneToN(8));
+    expect(f.log).toContain("create R1r1 @4 750ms");
+  });
+
+  it("ends with the caller's error when the stream is deleted", async () => {
+    const f = fakeServer(2);
+    const { follower, run } = await following(f, 2);
+    f.state.streamExists = false;
+    f.consumers.clear();
+    await expect(run).rejects.toThrow("stream gone");
+    expect(follower.stopped).toBe(false);
+  });
+});
