@@ -26,7 +26,7 @@ import {
   addReaderConsumer,
   ATTEMPT_MS,
   attemptManager,
-  consumerAnswers,
+  probeConsumer,
   createUnderFreshNames,
   type CreatePolicy,
 } from "./reader-consumer.js";
@@ -172,7 +172,7 @@ export function natsConsumerServer(
       };
     },
     async info(name, attemptMs) {
-      const answer = await consumerAnswers(conn, stream, name, attemptMs);
+      const answer = await probeConsumer(conn, stream, name, attemptMs);
       return answer === "gone" ? "consumer-gone" : answer;
     },
     async get(seq, attemptMs) {

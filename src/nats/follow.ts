@@ -35,8 +35,6 @@ export interface FollowOptions {
 export interface Follower {
   /** resolves once every message stored before following began has been handed over */
   readonly caughtUp: Promise<void>;
-  /** the stream's last sequence when following began */
-  readonly initialLastSeq: number;
   /** stops following; resolves when the loop has ended and the consumer is deleted */
   stop(): Promise<void>;
   /** rejects when reading fails for good (the loop ended without stop()) */
@@ -293,7 +291,6 @@ export async function followStream(
   ended.catch(() => undefined);
   return {
     caughtUp: follower.caughtUp,
-    initialLastSeq: lastSeq,
     ended,
     async stop() {
       follower.stop();

@@ -193,13 +193,13 @@ export async function prepareConsumer(
 }
 
 /** What the server says of a consumer while it is read: a failed pull is looked into with this. */
-export type Health = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
+export type ConsumerState = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
 
-export async function health(
+export async function consumerState(
   jsm: JetStreamManager,
   stream: string,
   consumer: string,
-): Promise<Health> {
+): Promise<ConsumerState> {
   try {
     await jsm.consumers.info(stream, consumer);
     return "ok";

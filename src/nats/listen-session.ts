@@ -9,10 +9,10 @@ import type { StoredMessage } from "../domain/stored-message.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
 import type { Connection } from "./connection.js";
 import { natsErrorCode, toCliError } from "./errors.js";
-import { health, type ListenOptions, type StopReason } from "./listen-consumer.js";
+import { consumerState, type ListenOptions, type StopReason } from "./listen-consumer.js";
 import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { consumerAnswers } from "./reader-consumer.js";
+import { probeConsumer } from "./reader-consumer.js";
 import { retryBudgetMs } from "./retry.js";
 import { reportConnectionEvents } from "./status.js";
 
@@ -292,7 +292,7 @@ export class ListenSession {
     // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
     // which no server answers for (a durable is replicated with the stream: it moves)
     if (got === 0 && !this.stopping && !this.opts.durable) {
-      const answer = await consumerAnswers(this.conn, this.opts.stream, this.name);
+      const answer = await probeConsumer(this.conn, this.opts.stream, this.name);
       if (answer !== "ok") await this.recreateEphemeral(answer === "gone" ? "removed" : "silent");
     }
   }
@@ -314,7 +314,7 @@ export class ListenSession {
     if (
       !durable &&
       code === "503" &&
-      (await consumerAnswers(this.conn, stream, this.name)) === "silent"
+      (await probeConsumer(this.conn, stream, this.name)) === "silent"
     ) {
       try {
         await this.recreateEphemeral("silent");
@@ -323,7 +323,7 @@ export class ListenSession {
         // the stream may be gone: the check below says
       }
     }
-    const h = await health(this.jsm, stream, this.name);
+    const h = await consumerState(this.jsm, stream, this.name);
     if (h === "stream-gone")
       throw new CliError(`stream ${stream} was removed while listening`, ExitCode.NotFound);
     if (h === "consumer-gone") {

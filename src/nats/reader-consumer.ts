@@ -88,7 +88,7 @@ export function attemptManager(conn: Conn, limitMs = ATTEMPT_MS): Promise<JetStr
  * responders". A reader that got nothing, or that failure, asks this and recreates its
  * consumer unless the answer is "ok".
  */
-export async function consumerAnswers(
+export async function probeConsumer(
   conn: Conn,
   stream: string,
   consumer: string,

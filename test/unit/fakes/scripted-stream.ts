@@ -58,7 +58,6 @@ export function scriptedStream(messages: StoredMessage[]) {
       })();
       return {
         caughtUp,
-        initialLastSeq: last,
         ended: new Promise<void>(() => undefined),
         async stop() {
           mine.stopped = true;
