@@ -6,6 +6,7 @@
 import type { Connection } from "../nats/connection.js";
 import { streamState } from "../nats/follow.js";
 import { matchRoute } from "./routes.js";
+import type { Readiness } from "./timeline/readiness.js";
 
 /** Latency buckets, seconds: a GET from memory is ~1 ms, a POST waits for the ack. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -20,6 +21,8 @@ export interface MetricsSample {
   streamSeq?: number;
   /** age of the oldest event the view has not applied, seconds (0 when caught up) */
   lagSeconds?: number;
+  /** while the view is built at start (GET /readyz 503): how far, of the stream's last then */
+  building?: { seq: number; of: number };
 }
 
 export interface ServeMetrics {
@@ -156,12 +159,16 @@ export function createServeMetrics(): ServeMetrics {
       );
       gauge(
         "tweetstream_view_build_progress",
-        "Share of the stream the view has applied, 0 to 1 (1: caught up).",
-        sample.streamSeq === undefined
-          ? undefined
-          : sample.streamSeq === 0
+        "Share of the stream the view has applied, 0 to 1 (1: caught up; during the first build, /readyz's seq of M).",
+        sample.building
+          ? sample.building.of === 0
             ? 1
-            : Math.min(1, sample.viewSeq / sample.streamSeq),
+            : Math.min(1, sample.building.seq / sample.building.of)
+          : sample.streamSeq === undefined
+            ? undefined
+            : sample.streamSeq === 0
+              ? 1
+              : Math.min(1, sample.viewSeq / sample.streamSeq),
       );
       return out.join("");
     },
@@ -172,6 +179,8 @@ export function createServeMetrics(): ServeMetrics {
 export interface ViewFigures {
   readonly lastSeq: number;
   readonly hub: { readonly size: number };
+  /** what GET /readyz says: until ready, the build's progress */
+  readonly readiness?: Readiness;
 }
 
 /**
@@ -191,6 +200,8 @@ export function metricsSampler(
       sseClients: view.hub.size,
       viewSeq: view.lastSeq,
     };
+    const readiness = view.readiness;
+    if (readiness && !readiness.ready) sample.building = readiness.view;
     if (!sample.natsConnected) return sample;
     const state = await streamState(conn, stream).catch(() => undefined);
     if (!state) return sample;

@@ -76,6 +76,14 @@ describe("serve metrics", () => {
     expect(empty.get("tweetstream_view_build_progress")).toBe(1);
   });
 
+  it("during the first build, progress is /readyz's seq of M, not memory's position", () => {
+    const m = createServeMetrics();
+    const v = parse(m.render({ ...base, viewSeq: 0, building: { seq: 30, of: 120 } }));
+    expect(v.get("tweetstream_view_build_progress")).toBe(0.25);
+    const none = parse(m.render({ ...base, viewSeq: 0, building: { seq: 0, of: 0 } }));
+    expect(none.get("tweetstream_view_build_progress")).toBe(1);
+  });
+
   it("labels: a route name or other; values escaped", () => {
     expect(routeLabel("POST", "/tweets/abc/likes")).toBe("likeTweet");
     expect(routeLabel("GET", "/metrics?x")).toBe("metrics");
