@@ -145,13 +145,31 @@ export function ackedPublisher(
       }
     }
   })().catch(() => undefined);
+  // The headers of the common shape (a message id, maybe an expected stream) are one set
+  // reused, its id replaced per message: nc.publish encodes them before it returns. A new
+  // set per message was a Map and the expected stream validated again for every event.
+  let shared: MsgHdrs | undefined;
+  let sharedStream: string | undefined;
+  const headersFor = (opts: AckedPublishOptions): MsgHdrs => {
+    if (!opts.msgID || opts.expectLastSubjectSeq !== undefined) {
+      const h = headers();
+      if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
+      if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+      if (opts.expectLastSubjectSeq !== undefined)
+        h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSeq));
+      return h;
+    }
+    if (shared === undefined || sharedStream !== opts.expectStream) {
+      shared = headers();
+      if (opts.expectStream) shared.set("Nats-Expected-Stream", opts.expectStream);
+      sharedStream = opts.expectStream;
+    }
+    shared.set("Nats-Msg-Id", opts.msgID);
+    return shared;
+  };
   const send: AckedPublish["send"] = (subject, data, opts, done) => {
     const token = String(++next);
-    const h = headers();
-    if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
-    if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
-    if (opts.expectLastSubjectSeq !== undefined)
-      h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSeq));
+    const h = headersFor(opts);
     try {
       nc.publish(subject, data, { reply: inbox + token, headers: h });
     } catch (err) {
