@@ -55,6 +55,8 @@ interface Waiter {
   subject: string;
 }
 
+const utf8 = new TextDecoder();
+
 /** Parses one answer on the ack inbox the way js.publish would. */
 function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
   // no stream listens on the subject (or its leader is away)
@@ -66,7 +68,7 @@ function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
     error?: { code: number; err_code?: number; description: string };
   };
   try {
-    ack = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString("utf8"));
+    ack = JSON.parse(utf8.decode(data));
   } catch (e) {
     return w.done(e instanceof Error ? e : new Error(String(e)), null);
   }
@@ -75,7 +77,10 @@ function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
     return w.done(natsError(description.toLowerCase(), String(ack.error.code), ack.error), null);
   }
   if (!ack.stream) return w.done(natsError("invalid JetStream publish ack", "BAD_JSON"), null);
-  w.done(null, { stream: ack.stream, seq: ack.seq ?? 0, duplicate: ack.duplicate === true });
+  // the parsed answer itself, normalised (no object more per ack)
+  ack.seq ??= 0;
+  ack.duplicate = ack.duplicate === true;
+  w.done(null, ack as JsAck);
 }
 
 /**
@@ -88,7 +93,8 @@ export function ackedPublisher(
   headers: () => MsgHdrs,
 ): AckedPublish {
   const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
-  const waiting = new Map<string, Waiter>();
+  // by the number ending the reply subject (a number key hashes without a string)
+  const waiting = new Map<number, Waiter>();
   let next = 0;
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = () => {
@@ -112,7 +118,7 @@ export function ackedPublisher(
     callback: (err, m) => {
       // the ack inbox may not be subscribed to (permissions): no ack will come
       if (err) return rejectAll(err);
-      const token = m.subject.slice(inbox.length);
+      const token = Number(m.subject.slice(inbox.length));
       const w = waiting.get(token);
       if (!w) return; // timed out already
       waiting.delete(token);
@@ -145,13 +151,31 @@ export function ackedPublisher(
       }
     }
   })().catch(() => undefined);
+  // The headers of the common shape (a message id, maybe an expected stream) are one set
+  // reused, its id replaced per message: nc.publish encodes them before it returns. A new
+  // set per message was a Map and the expected stream validated again for every event.
+  let shared: MsgHdrs | undefined;
+  let sharedStream: string | undefined;
+  const headersFor = (opts: AckedPublishOptions): MsgHdrs => {
+    if (!opts.msgID || opts.expectLastSubjectSeq !== undefined) {
+      const h = headers();
+      if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
+      if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+      if (opts.expectLastSubjectSeq !== undefined)
+        h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSeq));
+      return h;
+    }
+    if (shared === undefined || sharedStream !== opts.expectStream) {
+      shared = headers();
+      if (opts.expectStream) shared.set("Nats-Expected-Stream", opts.expectStream);
+      sharedStream = opts.expectStream;
+    }
+    shared.set("Nats-Msg-Id", opts.msgID);
+    return shared;
+  };
   const send: AckedPublish["send"] = (subject, data, opts, done) => {
-    const token = String(++next);
-    const h = headers();
-    if (opts.msgID) h.set("Nats-Msg-Id", opts.msgID);
-    if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
-    if (opts.expectLastSubjectSeq !== undefined)
-      h.set("Nats-Expected-Last-Subject-Sequence", String(opts.expectLastSubjectSeq));
+    const token = ++next;
+    const h = headersFor(opts);
     try {
       nc.publish(subject, data, { reply: inbox + token, headers: h });
     } catch (err) {

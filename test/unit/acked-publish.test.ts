@@ -86,6 +86,27 @@ describe("acked publisher", () => {
     await expect(b).resolves.toEqual({ stream: "S", seq: 8, duplicate: true });
   });
 
+  it("each publish carries only its own headers, whatever the one before carried", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const send = (opts: { msgID?: string; expectStream?: string }) =>
+      publish.send("S.tweet_created", new Uint8Array(), { timeoutMs: 1000, ...opts }, () => {});
+    send({ msgID: "a", expectStream: "S" });
+    send({ msgID: "b", expectStream: "S" });
+    send({ msgID: "c" });
+    send({});
+    send({ msgID: "d", expectStream: "T" });
+    send({ msgID: "e", expectStream: "S" });
+    expect(f.sent.map((s) => s.headers)).toEqual([
+      { "Nats-Msg-Id": "a", "Nats-Expected-Stream": "S" },
+      { "Nats-Msg-Id": "b", "Nats-Expected-Stream": "S" },
+      { "Nats-Msg-Id": "c", "Nats-Expected-Stream": undefined },
+      { "Nats-Msg-Id": undefined, "Nats-Expected-Stream": undefined },
+      { "Nats-Msg-Id": "d", "Nats-Expected-Stream": "T" },
+      { "Nats-Msg-Id": "e", "Nats-Expected-Stream": "S" },
+    ]);
+  });
+
   it("shapes failures as nats.js does: an API error, no responders, a timeout", async () => {
     const f = fakeConnection();
     const publish = ackedPublisher(f.nc, "_INBOX", headers);
