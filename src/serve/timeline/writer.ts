@@ -146,7 +146,7 @@ export class ViewWriter {
     // every changed record is sent at once (one socket write for many), then the acks awaited
     const written = await Promise.all(
       Array.from(byKey, async ([key, events]) => {
-        const rec = await this.writeOnce(key, events, stored.get(key) ?? null);
+        const rec = await this.writeRecord(key, events, stored.get(key) ?? null);
         for (const { seq, event } of events) {
           const d = totalsDelta(rec, seq, event);
           tweets += d.tweets;
@@ -189,34 +189,17 @@ export class ViewWriter {
     return stored;
   }
 
-  /** `events` applied to `current` and written; on a conflict, read again and retried. */
-  private async writeOnce(
-    key: string,
-    events: Array<{ seq: number; event: TweetEvent }>,
-    current: Versioned<TweetRecord> | null,
-  ): Promise<TweetRecord> {
-    let rec = current?.value ?? null;
-    for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
-    if (rec === (current?.value ?? null)) return rec!;
-    try {
-      const revision = await this.bucket.write(key, rec, current?.revision ?? 0);
-      this.remember(key, { value: rec!, revision });
-      return rec!;
-    } catch (err) {
-      this.cache.delete(key);
-      if (!(err instanceof RevisionConflict)) throw err;
-      return this.writeRecord(key, events);
-    }
-  }
-
-  /** The record of `key` with `events` applied, as stored (read first: after a conflict). */
+  /**
+   * The record of `key` with `events` applied to `known` (what readAll found; null: none),
+   * as stored; after a conflict, read again and retried.
+   */
   private async writeRecord(
     key: string,
     events: Array<{ seq: number; event: TweetEvent }>,
+    known: Versioned<TweetRecord> | null,
   ): Promise<TweetRecord> {
-    for (let attempt = 1; ; attempt++) {
-      const current =
-        this.cache.get(key) ?? (await this.bucket.get(key, isRecordOf(events[0]!.event.id)));
+    let current = known;
+    for (let attempt = 0; ; attempt++) {
       let rec = current?.value ?? null;
       for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
       if (rec === (current?.value ?? null)) return rec!;
@@ -228,6 +211,7 @@ export class ViewWriter {
         this.cache.delete(key);
         if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
       }
+      current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
     }
   }
 
