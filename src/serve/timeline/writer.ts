@@ -216,9 +216,11 @@ export class ViewWriter {
   }
 
   private remember(key: string, entry: Versioned<TweetRecord>): void {
-    this.cache.delete(key);
+    // the oldest goes when a new key would overflow it (a known key only moves to the end)
+    if (!this.cache.delete(key) && this.cache.size >= CACHE_RECORDS) {
+      this.cache.delete(this.cache.keys().next().value!);
+    }
     this.cache.set(key, entry);
-    if (this.cache.size > CACHE_RECORDS) this.cache.delete(this.cache.keys().next().value!);
   }
 
   private async writeHead(next: ViewHead): Promise<void> {
