@@ -24,7 +24,7 @@ export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
 /** Events per batch; one batch is written while the next is queued. */
-const BATCH = 2000;
+const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
 
