@@ -11,7 +11,7 @@ import { ViewWriter } from "../../src/serve/timeline/writer.js";
 import { timelineEvent } from "../../src/events.js";
 import { memoryBucket } from "./fakes/memory-bucket.js";
 import { scriptedStream, STREAM, stored, tweetsAndLikes } from "./fakes/scripted-stream.js";
-import { buildLike } from "../../src/events.js";
+import { buildLike, buildTweet } from "../../src/events.js";
 
 const start = { created: "2026-01-01T00:00:00Z", first_seq: 1 };
 
@@ -86,6 +86,41 @@ describe("the view writer", () => {
       likes: 5,
     });
     expect((await mem.bucket.get(viewKeys(2).record("t1"), isRecordOf("t1")))?.value.likes).toBe(5);
+  });
+
+  it("several batches, each written while the next is queued: totals and records exact", async () => {
+    const mem = memoryBucket();
+    // more than two batches of the writer's, with every like on the first tweet
+    const { w } = writing(mem.bucket, tweetsAndLikes(3000, 2500));
+    await w.begin(1, start, true);
+    const head = await mem.bucket.get(viewKeys(1).head, isHead);
+    expect(head?.value).toMatchObject({ cursor: 5500, tweets: 3000, likes: 2500 });
+    const t1 = await mem.bucket.get(viewKeys(1).record("t1"), isRecordOf("t1"));
+    expect(t1?.value).toMatchObject({ likes: 2500, last_seq: 5500 });
+    expect(t1?.value.liked_by.at(-1)?.author).toBe("u2500");
+    const t3000 = await mem.bucket.get(viewKeys(1).record("t3000"), isRecordOf("t3000"));
+    expect(t3000?.value.tweet?.seq).toBe(3000);
+    await w.stop(true);
+  });
+
+  it("a new tweet's record found stored already (a like before it) is read and kept", async () => {
+    const mem = memoryBucket();
+    const begin = { stream_created: start.created, first_seq: 1 };
+    const like = stored(1, buildLike({ tweetId: "early", author: "fan" }));
+    const first = await ViewWriter.open(mem.bucket, 1, begin);
+    first.add(like.seq, timelineEvent(like.subject, like.data));
+    await first.flush();
+    first.close();
+    // another writer, with nothing cached: the tweet is written as new, refused, read, merged
+    const tweet = stored(2, buildTweet({ id: "early", message: "hi", author: "me" }));
+    const second = await ViewWriter.open(mem.bucket, 1, begin);
+    second.add(tweet.seq, timelineEvent(tweet.subject, tweet.data));
+    await second.flush({ recent: true });
+    second.close();
+    const rec = await mem.bucket.get(viewKeys(1).record("early"), isRecordOf("early"));
+    expect(rec?.value).toMatchObject({ likes: 1, last_seq: 2, tweet: { seq: 2, message: "hi" } });
+    const head = await mem.bucket.get(viewKeys(1).head, isHead);
+    expect(head?.value).toMatchObject({ cursor: 2, tweets: 1, likes: 1 });
   });
 
   it("hands over from its own reading to memory's at the first contiguous message", async () => {

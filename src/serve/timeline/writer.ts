@@ -1,6 +1,8 @@
 // The writer of serve's materialized view: applies the stream's events, in stream order,
 // to the records in the bucket, in batches (a key touched several times in a batch is
-// written once), each record with compare-and-set on its revision; then moves the head
+// written once; the batch's records are sent at once and their acks awaited together,
+// while the next batch is queued), each record with compare-and-set on its revision (a
+// record not cached is read first, except a new tweet's); then moves the head
 // (the last applied sequence and the totals) and, now and then, the list of recent
 // tweets. A crash between those steps is harmless: a record's `last_seq` says which
 // events it already has, so re-applying a batch changes nothing twice.
@@ -21,9 +23,9 @@ import {
 export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
-const BATCH = 1000;
+/** Events per batch; one batch is written while the next is queued. */
+const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
-const CONCURRENT_WRITES = 32;
 const CACHE_RECORDS = 2_000;
 
 export class ViewWriter {
@@ -84,15 +86,22 @@ export class ViewWriter {
   }
 
   /**
-   * Queues a stored message (`event` null: not a tweet event); waits when a batch is full.
-   * Messages must come in stream order; one at or below `queuedTo` is skipped.
+   * Queues a stored message (`event` null: not a tweet event). When a batch is full it is
+   * written, and the promise of the batch before it returned (wait for it: one batch is in
+   * flight while the next is queued). Messages must come in stream order; one at or below
+   * `queuedTo` is skipped.
    */
   add(seq: number, event: TweetEvent | null): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     if (seq <= this.queuedTo) return undefined;
     this.queued = seq;
     this.pending.push({ seq, event });
-    if (this.pending.length >= BATCH) return this.flush();
+    if (this.pending.length >= BATCH) {
+      // the stream is read on while this batch is written: wait only for the one before
+      const before = this.chain;
+      this.flush().catch(() => undefined); // its failure is `failure`: the next add throws it
+      return before;
+    }
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_AFTER_MS);
     return undefined;
   }
@@ -131,22 +140,22 @@ export class ViewWriter {
       if (!list) byKey.set(key, (list = []));
       list.push({ seq: item.seq, event: item.event });
     }
+    const stored = await this.readAll(byKey);
     let tweets = 0;
     let likes = 0;
-    const work = [...byKey];
-    const worker = async () => {
-      for (let next = work.pop(); next; next = work.pop()) {
-        const [key, events] = next;
-        const stored = await this.writeRecord(key, events);
+    // every changed record is sent at once (one socket write for many), then the acks awaited
+    const written = await Promise.all(
+      Array.from(byKey, async ([key, events]) => {
+        const rec = await this.writeRecord(key, events, stored.get(key) ?? null);
         for (const { seq, event } of events) {
-          const d = totalsDelta(stored, seq, event);
+          const d = totalsDelta(rec, seq, event);
           tweets += d.tweets;
           likes += d.likes;
         }
-        this.recent.upsert(stored);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_WRITES, work.length) }, worker));
+        return rec;
+      }),
+    );
+    for (const rec of written) this.recent.upsert(rec);
     await this.writeHead({
       ...this.head,
       cursor: batch[batch.length - 1]!.seq,
@@ -155,17 +164,42 @@ export class ViewWriter {
     });
   }
 
-  /** The record of `key` with `events` applied, as stored. */
+  /**
+   * The stored record of every key the batch touches, as far as it must be read: from the
+   * cache, else read (all at once), except a key whose first event creates its tweet, which
+   * is almost always new (written with revision 0; a conflict reads it then).
+   */
+  private async readAll(
+    byKey: Map<string, Array<{ seq: number; event: TweetEvent }>>,
+  ): Promise<Map<string, Versioned<TweetRecord>>> {
+    const stored = new Map<string, Versioned<TweetRecord>>();
+    const reads: Array<Promise<void>> = [];
+    for (const [key, events] of byKey) {
+      const cached = this.cache.get(key);
+      if (cached) stored.set(key, cached);
+      else if (events[0]!.event.messageType !== "tweet_created") {
+        const read = async () => {
+          const got = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
+          if (got) stored.set(key, got);
+        };
+        reads.push(read());
+      }
+    }
+    await Promise.all(reads);
+    return stored;
+  }
+
+  /**
+   * The record of `key` with `events` applied to `known` (what readAll found; null: none),
+   * as stored; after a conflict, read again and retried.
+   */
   private async writeRecord(
     key: string,
     events: Array<{ seq: number; event: TweetEvent }>,
+    known: Versioned<TweetRecord> | null,
   ): Promise<TweetRecord> {
+    let current = known;
     for (let attempt = 0; ; attempt++) {
-      // a tweet's first event is almost always new: try to create it without reading first
-      const guessNew = attempt === 0 && events[0]!.event.messageType === "tweet_created";
-      const current =
-        this.cache.get(key) ??
-        (guessNew ? null : await this.bucket.get(key, isRecordOf(events[0]!.event.id)));
       let rec = current?.value ?? null;
       for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
       if (rec === (current?.value ?? null)) return rec!;
@@ -177,13 +211,16 @@ export class ViewWriter {
         this.cache.delete(key);
         if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
       }
+      current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
     }
   }
 
   private remember(key: string, entry: Versioned<TweetRecord>): void {
-    this.cache.delete(key);
+    // the oldest goes when a new key would overflow it (a known key only moves to the end)
+    if (!this.cache.delete(key) && this.cache.size >= CACHE_RECORDS) {
+      this.cache.delete(this.cache.keys().next().value!);
+    }
     this.cache.set(key, entry);
-    if (this.cache.size > CACHE_RECORDS) this.cache.delete(this.cache.keys().next().value!);
   }
 
   private async writeHead(next: ViewHead): Promise<void> {
