@@ -43,12 +43,16 @@ function tests(report) {
         message: message.trim().slice(0, 300),
       });
     }
-    // a file that failed before any test ran (an import or a hook threw) has no assertion results
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+    // a file that failed with no failed test (an import or a beforeAll hook threw: its tests
+    // are skipped or absent) counts as one failure of the file itself
+    const anyFailed = (file.assertionResults ?? []).some((t) => t.status === "failed");
+    if (file.status === "failed" && !anyFailed) {
       out.set(`${path} > (the file itself)`, {
         file: path,
         status: "failed",
-        message: (file.message ?? "").split("\n")[0] ?? "",
+        message:
+          (file.message ?? "").split("\n")[0] ||
+          "it failed outside its tests (an import or a beforeAll hook: see the log above)",
       });
     }
   }
