@@ -49,6 +49,27 @@ export class ViewDamage extends Error {
   }
 }
 
+/**
+ * A value read from the bucket, parsed and checked: anyone with rights in the account can
+ * write there, so a value that is not JSON or fails `check` is damage, never data.
+ */
+export function checkedValue<T>(
+  key: string,
+  text: string,
+  revision: number,
+  check: ValueCheck<T>,
+): { value: T; revision: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ViewDamage(key, "not JSON", revision);
+  }
+  const why = check(value);
+  if (why !== undefined) throw new ViewDamage(key, why, revision);
+  return { value: value as T, revision };
+}
+
 export interface ViewBucket {
   readonly name: string;
   /** The key's value if it passes `check` (null: no such key); ViewDamage if it does not. */
@@ -113,15 +134,7 @@ export async function openViewBucket(
       if (!e) return null;
       // the view never deletes a key (it purges whole generations): someone else did
       if (e.operation !== "PUT") throw new ViewDamage(key, "deleted", e.revision);
-      let value: unknown;
-      try {
-        value = JSON.parse(Buffer.from(e.value).toString("utf8"));
-      } catch {
-        throw new ViewDamage(key, "not JSON", e.revision);
-      }
-      const why = check(value);
-      if (why !== undefined) throw new ViewDamage(key, why, e.revision);
-      return { value: value as T, revision: e.revision };
+      return checkedValue(key, Buffer.from(e.value).toString("utf8"), e.revision, check);
     },
     async write(key, value, revision) {
       const data = encode(value);

@@ -3,8 +3,8 @@
 // the real bucket applies them. For unit tests of the timeline without nats-server.
 
 import {
+  checkedValue,
   RevisionConflict,
-  ViewDamage,
   type ValueCheck,
   type ViewBucket,
 } from "../../../src/nats/view-bucket.js";
@@ -18,15 +18,7 @@ export function memoryBucket() {
     async get<T>(key: string, check: ValueCheck<T>) {
       const e = keys.get(key);
       if (!e) return null;
-      let value: unknown;
-      try {
-        value = JSON.parse(e.raw);
-      } catch {
-        throw new ViewDamage(key, "not JSON", e.revision);
-      }
-      const why = check(value);
-      if (why !== undefined) throw new ViewDamage(key, why, e.revision);
-      return { value: value as T, revision: e.revision };
+      return checkedValue<T>(key, e.raw, e.revision, check);
     },
     async write(key, value, revision) {
       if ((keys.get(key)?.revision ?? 0) !== revision) throw new RevisionConflict(key);
