@@ -1,13 +1,13 @@
 // The layering of docs/development.md ("Layers"), checked by `npm run lint:deps` in CI.
 // From the bottom: the domain (types and pure rules) and util; config, worker, input; the
 // NATS layer (src/nats/); rendering (src/output/, src/check/); what actions start from
-// (global options, context, completion); the commands and serve; the program and cli.ts.
+// (global options, invocation, completion); the commands and serve; the program and cli.ts.
 
 /** Bottom of the house: imports only its own kind. */
 const DOMAIN =
   "^src/(domain|util)/|^src/(errors|events|go-date|parse|redact|subjects|signals|confirm)\\.ts$";
 const ABOVE_NATS =
-  "^src/(output|check|commands|serve|completion)/|^src/(cli|program|context|global-options)\\.ts$";
+  "^src/(output|check|commands|serve|completion)/|^src/(cli|program|invocation|global-options)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -57,7 +57,7 @@ module.exports = {
         "command, serve or program.",
       from: { path: "^src/(output|check)/" },
       to: {
-        path: "^src/(commands|serve|completion)/|^src/(cli|program|context|global-options)\\.ts$",
+        path: "^src/(commands|serve|completion)/|^src/(cli|program|invocation|global-options)\\.ts$",
       },
     },
     {
@@ -70,8 +70,8 @@ module.exports = {
     {
       name: "actions-start-below-commands",
       severity: "error",
-      comment: "What an action starts from (options, context, completion) knows no command.",
-      from: { path: "^src/(global-options|context)\\.ts$|^src/completion/" },
+      comment: "What an action starts from (options, invocation, completion) knows no command.",
+      from: { path: "^src/(global-options|invocation)\\.ts$|^src/completion/" },
       to: { path: "^src/(commands|serve)/|^src/(cli|program)\\.ts$" },
     },
     {

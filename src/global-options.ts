@@ -44,7 +44,7 @@ export interface GlobalOptions extends AuthSettings {
   natsContext?: NatsContext;
   /** where each credential in force came from, for errors (`context "prod" field creds`) */
   origins: Partial<Record<CredentialKey, string>>;
-  /** one-line notices about the context (printed on stderr by commandContext) */
+  /** one-line notices about the context (printed on stderr by invocationOf) */
   notices: string[];
   /** the global options given on the command line (not by a variable or default) */
   flagsGiven: GlobalKey[];

@@ -3,7 +3,7 @@
 // worker/handler.ts, the rendering output/worker.ts. Exit 7 when an event was given up.
 
 import { open, type FileHandle } from "node:fs/promises";
-import type { CommandContext } from "../context.js";
+import type { Invocation } from "../invocation.js";
 import { CliError, ExitCode, usageError } from "../errors.js";
 import { createExecWorker } from "../nats/exec-worker.js";
 import type { Connection } from "../nats/connection.js";
@@ -100,17 +100,17 @@ async function deadLettersSince(
 }
 
 export async function runListenExec(
-  ctx: CommandContext,
+  inv: Invocation,
   conn: Connection,
   /** listen's request (commands/listen.ts listenRequest) */
   req: Omit<ListenOptions, "stream">,
   exec: ExecRequest,
 ): Promise<void> {
-  const { out } = ctx;
+  const { out } = inv;
   const deadLetters = await openDeadLetters(exec.deadLetter);
   // the advisories of events given up (by this worker or any other client) are kept, so
   // the summary and consumer info can count them; without the right to, only a warning
-  const captured = await ensureCapture(await conn.jsm(), ctx.stream).then(
+  const captured = await ensureCapture(await conn.jsm(), inv.stream).then(
     () => true,
     (err: unknown) => {
       out.warn(
@@ -121,7 +121,7 @@ export async function runListenExec(
   );
   const worker = await createExecWorker(
     conn,
-    { stream: ctx.stream, ...req, ...exec },
+    { stream: inv.stream, ...req, ...exec },
     {
       ready(name, resumed, attempts) {
         const who = req.durable
@@ -129,7 +129,7 @@ export async function runListenExec(
           : "an ephemeral consumer";
         const tries = Number.isFinite(attempts) ? `${attempts} attempts` : "unlimited attempts";
         out.info(
-          `Running ${exec.command} for each event on ${req.filter ?? ctx.stream} with ${who}, ` +
+          `Running ${exec.command} for each event on ${req.filter ?? inv.stream} with ${who}, ` +
             `${exec.parallel} at a time, ${tries} (backoff ${exec.backoffMs.map(formatDuration).join(",")}); Ctrl-C to stop`,
         );
       },
@@ -167,7 +167,7 @@ export async function runListenExec(
   if (captured) {
     const dead = await deadLettersSince(
       conn,
-      ctx.stream,
+      inv.stream,
       result.consumer,
       result.startedAt,
       summary.given_up,

@@ -4,7 +4,7 @@
 // or `tweetstream --timeout 5s listen …`). SIGINT/SIGTERM stop it cleanly (see README).
 
 import { Command, Option } from "commander";
-import { commandContext } from "../context.js";
+import { invocationOf } from "../invocation.js";
 import { CliError, ExitCode } from "../errors.js";
 import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
 import { getStream } from "../nats/streams.js";
@@ -176,22 +176,22 @@ export const listenCommand = addLeafOptions(
     ),
   ["timeout"],
 ).action(async (flags: ListenFlags, cmd: Command) => {
-  const ctx = commandContext(cmd, { except: ["timeout"], reconnectForever: true });
-  const { out } = ctx;
-  const req = listenRequest(ctx.stream, flags, DEFAULT_DURABLE);
+  const inv = invocationOf(cmd, { except: ["timeout"], reconnectForever: true });
+  const { out } = inv;
+  const req = listenRequest(inv.stream, flags, DEFAULT_DURABLE);
   const exec = execRequest(flags);
-  const conn = await ctx.connect();
+  const conn = await inv.connect();
   if (req.filter) {
-    const info = await getStream(await conn.jsm(), ctx.stream);
-    checkSubjectInStream(req.filter, ctx.stream, info.config.subjects ?? []);
+    const info = await getStream(await conn.jsm(), inv.stream);
+    checkSubjectInStream(req.filter, inv.stream, info.config.subjects ?? []);
   }
-  if (exec) return runListenExec(ctx, conn, req, exec);
+  if (exec) return runListenExec(inv, conn, req, exec);
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,
     // not a terminal: what is written counts as handed over, so a reader that stops
     // early (`| head -1`) must have been handed little (see README "listen in a pipe")
-    { stream: ctx.stream, ...req, slowStart: !out.interactive },
+    { stream: inv.stream, ...req, slowStart: !out.interactive },
     {
       render: messageRenderer(out, () => consumerName),
       write: (text) => out.writeConfirmed(text),
@@ -199,7 +199,7 @@ export const listenCommand = addLeafOptions(
       info: (t) => out.info(t),
       ready(name, resumed) {
         consumerName = name;
-        out.info(listeningLine(ctx.stream, req, name, resumed, out.errWidth));
+        out.info(listeningLine(inv.stream, req, name, resumed, out.errWidth));
       },
     },
   );

@@ -3,7 +3,7 @@
 // server lives in src/serve/ and is imported when the command runs.
 
 import { Command, Option } from "commander";
-import { commandContext } from "../context.js";
+import { invocationOf } from "../invocation.js";
 import { usageError } from "../errors.js";
 import { addLeafOptions } from "../global-options.js";
 import { parseDuration, parsePort, parseSize } from "../parse.js";
@@ -81,7 +81,7 @@ export const serveCommand = addLeafOptions(
       ),
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
-      const ctx = commandContext(cmd, { reconnectForever: true });
+      const inv = invocationOf(cmd, { reconnectForever: true });
       const opts = {
         host: flags.host.trim() || "127.0.0.1",
         port: parsePort(flags.port),
@@ -110,6 +110,6 @@ export const serveCommand = addLeafOptions(
       if (opts.maxBodyBytes < 1) throw usageError("--max-body must be at least 1 byte");
       if (opts.requestTimeoutMs < 1000) throw usageError("--request-timeout must be at least 1s");
       const { runServe } = await import("../serve/run.js");
-      await runServe(ctx, opts);
+      await runServe(inv, opts);
     }),
 );

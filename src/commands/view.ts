@@ -2,7 +2,7 @@
 // Never prompts or pages, so it works the same in a pipe as at a terminal.
 
 import { Command } from "commander";
-import { commandContext } from "../context.js";
+import { invocationOf } from "../invocation.js";
 import { usageError } from "../errors.js";
 import { resolveSubjectOption } from "../subjects.js";
 import { addLeafOptions } from "../global-options.js";
@@ -86,19 +86,19 @@ function buildViewCommand(): Command {
         ),
       )
       .action(async (name: string | undefined, flags: ViewFlags, cmd: Command) => {
-        const ctx = commandContext(cmd);
-        const req = viewRequest(validateStreamName(name ?? ctx.stream), flags);
-        const conn = await ctx.connect();
+        const inv = invocationOf(cmd);
+        const req = viewRequest(validateStreamName(name ?? inv.stream), flags);
+        const conn = await inv.connect();
         const { timeoutMs } = conn.settings;
         const budgetMs = retryBudgetMs(timeoutMs);
         const plan = await planView(conn, { ...req, restartMs: timeoutMs, budgetMs });
         if (plan.total === 0) {
-          ctx.out.info(
+          inv.out.info(
             `No messages${req.filter ? ` on ${req.filter}` : ""} in stream ${req.stream} match`,
           );
           return;
         }
-        const { out } = ctx;
+        const { out } = inv;
         const render = req.raw
           ? (m: StoredMessage) => rawPayload(m) + "\n"
           : out.json

@@ -227,7 +227,7 @@ export function loadContext(name: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** A context as tweetstream shows it: secrets replaced by ***, URLs without credentials. */
-export interface ContextView extends ContextSettings {
+export interface ContextDescription extends ContextSettings {
   name: string;
   path: string;
   selected: boolean;
@@ -259,7 +259,7 @@ function missingFiles(settings: ContextSettings): string[] {
   });
 }
 
-export function describeContext(ctx: NatsContext, env = process.env): ContextView {
+export function describeContext(ctx: NatsContext, env = process.env): ContextDescription {
   const settings: ContextSettings = { ...ctx.settings };
   for (const field of Object.keys(CREDENTIAL_FIELDS) as (keyof typeof CREDENTIAL_FIELDS)[]) {
     const value = settings[field];
@@ -277,7 +277,7 @@ export function describeContext(ctx: NatsContext, env = process.env): ContextVie
 }
 
 /** Every stored context, described; a file that cannot be read is listed with its error. */
-export function describeAllContexts(env = process.env): ContextView[] {
+export function describeAllContexts(env = process.env): ContextDescription[] {
   return listContextNames(env).map((name) => {
     try {
       return describeContext(loadContext(name, env), env);

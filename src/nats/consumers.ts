@@ -52,10 +52,10 @@ export async function addConsumer(
   config: Partial<ConsumerConfig> & { durable_name: string },
 ): Promise<{ info: ConsumerInfo; existed: boolean }> {
   const name = config.durable_name;
-  const ctx = { stream, consumer: `${name} on stream ${stream}`, phase: "request" as const };
+  const scope = { stream, consumer: `${name} on stream ${stream}`, phase: "request" as const };
   const before = await jsm.consumers.info(stream, name).catch((err: unknown) => {
     if (jsErrorCode(err) === JsErr.ConsumerNotFound) return undefined;
-    throw toCliError(err, ctx);
+    throw toCliError(err, scope);
   });
   if (before) {
     // never changed by add (nats-server 2.9 would update it in place): that is edit's job
@@ -73,7 +73,7 @@ export async function addConsumer(
   try {
     return { info: apiShape(await jsm.consumers.add(stream, config)), existed: !!before };
   } catch (err) {
-    throw toCliError(err, ctx);
+    throw toCliError(err, scope);
   }
 }
 

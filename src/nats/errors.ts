@@ -78,8 +78,8 @@ export interface ErrorScope {
   consumer?: string;
 }
 
-function where(ctx: ErrorScope): string {
-  return ctx.servers && ctx.servers.length > 0 ? redactServers(ctx.servers) : "the server";
+function where(scope: ErrorScope): string {
+  return scope.servers && scope.servers.length > 0 ? redactServers(scope.servers) : "the server";
 }
 
 /**
@@ -88,7 +88,7 @@ function where(ctx: ErrorScope): string {
  */
 export function noAnswerError(
   err: RetryBudgetExceeded,
-  ctx: ErrorScope = {},
+  scope: ErrorScope = {},
   subject?: string,
 ): CliError {
   const what =
@@ -104,7 +104,7 @@ export function noAnswerError(
     ? `${subject} may or may not be stored: publishing again with the same id is safe`
     : "a leader election or a paused server usually passes: try again";
   return new CliError(
-    `no JetStream answer within ${formatBudget(err.budgetMs)} from ${where(ctx)} (${tries}); ${advice}`,
+    `no JetStream answer within ${formatBudget(err.budgetMs)} from ${where(scope)} (${tries}); ${advice}`,
     ExitCode.Timeout,
     { cause: err },
   );
@@ -112,13 +112,13 @@ export function noAnswerError(
 
 function apiError(
   api: NonNullable<NatsLikeError["api_error"]>,
-  ctx: ErrorScope,
+  scope: ErrorScope,
 ): CliError | undefined {
   const desc = redact(api.description);
   const code = api.err_code ?? 0;
   if (code === JsErr.StreamStoreFailed || code === JsErr.StreamMessageExceedsMaximum) {
     const limit = limitReached(desc);
-    const stream = ctx.stream ? `stream ${ctx.stream}` : "the stream";
+    const stream = scope.stream ? `stream ${scope.stream}` : "the stream";
     if (limit) {
       return new CliError(
         `${stream} is full: ${desc} (limit ${limit}, discard new); make room with \`tweetstream stream purge\` or raise the limit`,
@@ -129,7 +129,7 @@ function apiError(
   }
   if (code === JsErr.NotEnabledForAccount || code === JsErr.NotEnabled) {
     return new CliError(
-      `JetStream is not enabled for this account on ${where(ctx)} (${desc})`,
+      `JetStream is not enabled for this account on ${where(scope)} (${desc})`,
       ExitCode.Connection,
     );
   }
@@ -144,9 +144,9 @@ function apiError(
 }
 
 /** The server runs no JetStream at all (its INFO says so): exit 3, nothing to retry. */
-export function noJetStreamError(ctx: ErrorScope = {}): CliError {
+export function noJetStreamError(scope: ErrorScope = {}): CliError {
   return new CliError(
-    `JetStream is not enabled on ${where(ctx)} (start nats-server with -js)`,
+    `JetStream is not enabled on ${where(scope)} (start nats-server with -js)`,
     ExitCode.Connection,
   );
 }
@@ -164,40 +164,43 @@ export function withApiCode(message: string, errCode: number | undefined): strin
   return errCode ? `${message} (${errCode})` : message;
 }
 
-export function toCliError(err: unknown, ctx: ErrorScope = {}): CliError {
-  const mapped = mapError(err, ctx);
+export function toCliError(err: unknown, scope: ErrorScope = {}): CliError {
+  const mapped = mapError(err, scope);
   mapped.errCode ??= jsErrorCode(err);
   return mapped;
 }
 
-function mapError(err: unknown, ctx: ErrorScope): CliError {
+function mapError(err: unknown, scope: ErrorScope): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof RetryBudgetExceeded) return noAnswerError(err, ctx);
+  if (err instanceof RetryBudgetExceeded) return noAnswerError(err, scope);
   const e = asNats(err);
   const api = e?.api_error;
   if (api) {
-    const mapped = apiError(api, ctx) ?? apiErrorByCode(api, ctx);
+    const mapped = apiError(api, scope) ?? apiErrorByCode(api, scope);
     return new CliError(withApiCode(mapped.message, api.err_code), mapped.exitCode, {
       cause: err,
     });
   }
-  return clientError(err, e, ctx);
+  return clientError(err, e, scope);
 }
 
 /** An API error apiError() does not single out, by its err_code or HTTP-like code. */
-function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: ErrorScope): CliError {
+function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, scope: ErrorScope): CliError {
   const desc = redact(api.description);
   switch (api.err_code) {
     case JsErr.StreamNotFound:
-      return new CliError(ctx.stream ? `stream ${ctx.stream} not found` : desc, ExitCode.NotFound);
+      return new CliError(
+        scope.stream ? `stream ${scope.stream} not found` : desc,
+        ExitCode.NotFound,
+      );
     case JsErr.ConsumerNotFound:
       return new CliError(
-        ctx.consumer ? `consumer ${ctx.consumer} not found` : desc,
+        scope.consumer ? `consumer ${scope.consumer} not found` : desc,
         ExitCode.NotFound,
       );
     case JsErr.StreamNameInUse:
       return new CliError(
-        `stream ${ctx.stream ?? ""} already exists with a different configuration`.replace(
+        `stream ${scope.stream ?? ""} already exists with a different configuration`.replace(
           "  ",
           " ",
         ),
@@ -221,9 +224,9 @@ function apiErrorByCode(api: NonNullable<NatsLikeError["api_error"]>, ctx: Error
 }
 
 /** A failure of the nats client or the socket (no JetStream answer). */
-function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorScope): CliError {
+function clientError(err: unknown, e: NatsLikeError | undefined, scope: ErrorScope): CliError {
   const code = natsErrorCode(err);
-  const servers = where(ctx);
+  const servers = where(scope);
   switch (code) {
     case "CONNECTION_REFUSED":
       return new CliError(`cannot connect to ${servers}: connection refused`, ExitCode.Connection);
@@ -253,17 +256,17 @@ function clientError(err: unknown, e: NatsLikeError | undefined, ctx: ErrorScope
         ExitCode.Connection,
       );
     case "503":
-      if (ctx.phase === "jetstream" || ctx.phase === "connect") return noJetStreamError(ctx);
+      if (scope.phase === "jetstream" || scope.phase === "connect") return noJetStreamError(scope);
       return new CliError(
         `no responders: JetStream did not answer on ${servers}`,
         ExitCode.Connection,
       );
     case "TIMEOUT":
     case "CONNECTION_TIMEOUT":
-      if (ctx.phase === "connect") {
+      if (scope.phase === "connect") {
         return new CliError(`cannot connect to ${servers}: timed out`, ExitCode.Connection);
       }
-      if (ctx.phase === "jetstream") {
+      if (scope.phase === "jetstream") {
         return new CliError(`JetStream did not answer on ${servers} in time`, ExitCode.Connection);
       }
       return new CliError(`timed out waiting for ${servers}`, ExitCode.Timeout);

@@ -149,11 +149,11 @@ export async function prepareConsumer(
   opts: ListenOptions,
   config: Partial<ConsumerConfig>,
 ): Promise<{ info: ConsumerInfo; resumed: boolean }> {
-  const ctx = { stream: opts.stream, consumer: opts.durable, phase: "request" as const };
+  const scope = { stream: opts.stream, consumer: opts.durable, phase: "request" as const };
   try {
     await jsm.streams.info(opts.stream);
   } catch (err) {
-    throw toCliError(err, ctx);
+    throw toCliError(err, scope);
   }
   if (opts.durable) {
     const existing = await findConsumer(jsm, opts.stream, opts.durable);
@@ -188,7 +188,7 @@ export async function prepareConsumer(
         if (diffs.length === 0) return { info: now, resumed: true };
       }
     }
-    throw toCliError(err, ctx);
+    throw toCliError(err, scope);
   }
 }
 

@@ -2,7 +2,7 @@
 // report. Secrets are already replaced (describeContext).
 
 import type { ChalkInstance } from "chalk";
-import type { ContextView } from "../config/nats-context.js";
+import type { ContextDescription } from "../config/nats-context.js";
 import { renderTable, type Column } from "./table.js";
 
 /** context ls, fitted to a terminal `width` wide (output/table.ts). */
@@ -13,7 +13,7 @@ const LS_COLUMNS: Column[] = [
 ];
 
 export async function renderContextTable(
-  contexts: ContextView[],
+  contexts: ContextDescription[],
   color: ChalkInstance,
   width?: number,
 ): Promise<string> {
@@ -31,9 +31,9 @@ export async function renderContextTable(
   return `${color.bold("Known contexts")}\n${await renderTable(LS_COLUMNS, rows, color, width)}`;
 }
 
-export function renderContextInfo(c: ContextView, color: ChalkInstance): string {
+export function renderContextInfo(c: ContextDescription, color: ChalkInstance): string {
   // a field naming a file that does not exist is marked, as natscli marks it ERROR
-  const file = (field: keyof ContextView, value: string | undefined) =>
+  const file = (field: keyof ContextDescription, value: string | undefined) =>
     value && c.missing_files?.includes(field) ? `${value} ${color.red("(missing)")}` : value;
   const pairs: [string, string | undefined][] = [
     ["Description", c.description],

@@ -24,18 +24,18 @@ import {
   type Publish,
   type ServeTiming,
   type UseCases,
-  type ViewReads,
+  type TimelineReads,
   type Written,
 } from "./use-cases.js";
 import { idempotencyKey, likeAuthor, timelineQuery, tweetIdParam, tweetInput } from "./validate.js";
 
 /**
- * Routes answered while the view is built (the page itself is the front's); the newest
+ * Routes answered while the timeline is built (the page itself is the front's); the newest
  * page of the timeline is read from the stream's tail meanwhile (src/serve/timeline/tail.ts).
  */
 const BEFORE_READY = new Set<RouteName>(["healthz", "readyz", "metrics", "listTweets"]);
 
-export type { PublishResult, ServeTiming, ViewReads } from "./use-cases.js";
+export type { PublishResult, ServeTiming, TimelineReads } from "./use-cases.js";
 
 export interface Health {
   ok: boolean;
@@ -44,7 +44,7 @@ export interface Health {
 
 export interface AppDeps {
   stream: string;
-  view: ViewReads;
+  timeline: TimelineReads;
   /** opens GET /events on `res`: the events after `since` (if given), then live ones */
   events(res: ServerResponse, since: number | undefined): Promise<void>;
   maxBodyBytes: number;
@@ -54,17 +54,17 @@ export interface AppDeps {
   storedEvent(seq: number): Promise<TweetEvent | null>;
   /** false while the NATS connection is down: writes answer 503 before anything else */
   connected(): boolean;
-  /** the stream's last sequence now (a tweet the view lacks may be stored up to it) */
+  /** the stream's last sequence now (a tweet the timeline lacks may be stored up to it) */
   streamLastSeq(): Promise<number>;
   health(): Promise<Health>;
   /** GET /readyz; until ready, every other route but /healthz and /metrics answers 503 */
   readiness?: () => Readiness;
-  /** how long answers wait on the view (default DEFAULT_TIMING) */
+  /** how long answers wait on the timeline (default DEFAULT_TIMING) */
   timing?: ServeTiming;
   /** GET /metrics: the Prometheus text (src/serve/metrics.ts); 404 without */
   metrics?: () => Promise<string>;
   /** one line per failed request, for the operator */
-  logError(text: string, context?: Record<string, unknown>): void;
+  logError(text: string, fields?: Record<string, unknown>): void;
   /** each answered request (the metrics, and --access-log: src/serve/log.ts writes it) */
   accessLog?: (record: AccessRecord) => void;
   /** Host, Origin and write-token checks (src/serve/guard.ts); true when it refused */
@@ -120,11 +120,11 @@ function heldRead<T>(connected: boolean, read: Promise<T>): Promise<T> {
 }
 
 function handlers(deps: AppDeps, use: UseCases): Record<RouteName, Handler> {
-  const { view } = deps;
+  const { timeline } = deps;
   return {
     async listTweets({ query }) {
       const { limit, before } = timelineQuery(query);
-      const page = await heldRead(deps.connected(), view.timeline(limit, before));
+      const page = await heldRead(deps.connected(), timeline.page(limit, before));
       const last = page.tweets[page.tweets.length - 1];
       const body = {
         tweets: page.tweets,
@@ -230,11 +230,11 @@ export function createApp(deps: AppDeps): App {
   /** A failed request: its status and one line; 5xx other than 503 logged for the operator. */
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     const http = httpFailure(err, deps.connected());
-    const context = { method: req.method, path: req.url };
+    const request = { method: req.method, path: req.url };
     if (!http) {
       const why = err instanceof Error ? err.message : String(err);
       deps.logError(`${req.method} ${req.url}: internal error: ${why}`, {
-        ...context,
+        ...request,
         status: 500,
       });
       return sendJson(res, 500, { error: "internal error" });
@@ -243,7 +243,7 @@ export function createApp(deps: AppDeps): App {
     // 503s are the outage the connection watcher already reported, once
     if (http.status >= 500 && http.status !== 503) {
       deps.logError(`${req.method} ${req.url}: ${http.message}`, {
-        ...context,
+        ...request,
         status: http.status,
       });
     }

@@ -12,9 +12,9 @@ import { HttpError, isHttpError } from "./http-error.js";
 export type FailureKind =
   /** a publish failed: the event is not known to be stored (the cause says why) */
   | "not-stored"
-  /** NATS cannot answer now (down, no answer in time, a view still behind): retry */
+  /** NATS cannot answer now (down, no answer in time, a timeline still behind): retry */
   | "unavailable"
-  /** no such tweet, the view having read the whole stream */
+  /** no such tweet, the timeline having read the whole stream */
   | "not-found"
   /** a request with the same Idempotency-Key is being answered: retry later */
   | "in-progress"

@@ -8,7 +8,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { deleteConsumers } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
 import type { App } from "./app.js";
-import type { ServeView } from "./timeline/timeline.js";
+import type { Timeline } from "./timeline/timeline.js";
 import { sleep } from "../util/time.js";
 
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -94,7 +94,7 @@ export async function leaveNats(
   conn: Connection,
   stream: string,
   name: string,
-  stop: { reachable: boolean; viewStopped: boolean; deadline: number },
+  stop: { reachable: boolean; timelineStopped: boolean; deadline: number },
   warn: (text: string) => void,
 ): Promise<void> {
   const deleted =
@@ -109,7 +109,7 @@ export async function leaveNats(
       `this instance's consumers (${name}-…) are left for the server to remove once inactive`,
     );
   }
-  if (!stop.viewStopped) {
+  if (!stop.timelineStopped) {
     left.push("the view's last position was not saved and its writer lease expires by itself");
   }
   if (left.length === 0) return;
@@ -122,14 +122,14 @@ export async function leaveNats(
 export async function closeHttp(
   server: Server,
   app: App,
-  view: ServeView,
+  timeline: Timeline,
   graceMs: number,
   cutShort: Promise<void>,
 ) {
   app.stopAccepting();
   server.close();
   server.closeIdleConnections();
-  view.hub.closeAll();
+  timeline.hub.closeAll();
   const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
   const finished = (async () => {
     while (app.inFlight > 0) await sleep(20);

@@ -41,7 +41,7 @@ export function accessText(r: AccessRecord, time: Date): string {
 export interface ServeLog {
   readonly format: LogFormat;
   access(r: AccessRecord): void;
-  warn(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
 }
 
 export function createServeLog(
@@ -71,22 +71,23 @@ export function createServeLog(
         }),
       ),
     // dropped under --quiet, as every warning is
-    warn: (message, context) =>
+    warn: (message, fields) =>
       out.quiet ||
       write(
         jsonLine({
           time: now().toISOString(),
           level: "warn",
           message: redact(message),
-          ...(context ? { context: redactValues(context) } : {}),
+          // `context`: the documented key (docs/serve.md) for a warning's fields
+          ...(fields ? { context: redactValues(fields) } : {}),
         }),
       ),
   };
 }
 
-function redactValues(context: Record<string, unknown>): Record<string, unknown> {
+function redactValues(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(context)) out[k] = typeof v === "string" ? redact(v) : v;
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === "string" ? redact(v) : v;
   return out;
 }
 

@@ -11,17 +11,17 @@ import type { Readiness } from "./timeline/readiness.js";
 /** Latency buckets, seconds: a GET from memory is ~1 ms, a POST waits for the ack. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** What is read at scrape time (the view's and the stream's figures may be missing). */
+/** What is read at scrape time (the timeline's and the stream's figures may be missing). */
 export interface MetricsSample {
   natsConnected: boolean;
   sseClients: number;
-  /** the stream sequence the view has applied */
-  viewSeq: number;
+  /** the stream sequence the timeline has applied */
+  timelineSeq: number;
   /** the stream's last sequence; undefined when the stream did not answer */
   streamSeq?: number;
-  /** age of the oldest event the view has not applied, seconds (0 when caught up) */
+  /** age of the oldest event the timeline has not applied, seconds (0 when caught up) */
   lagSeconds?: number;
-  /** while the view is built at start (GET /readyz 503): how far, of the stream's last then */
+  /** while the timeline is built at start (GET /readyz 503): how far, of the stream's last then */
   building?: { seq: number; of: number };
 }
 
@@ -142,7 +142,7 @@ export function createServeMetrics(): ServeMetrics {
       gauge(
         "tweetstream_view_applied_seq",
         "The stream sequence the view has applied.",
-        sample.viewSeq,
+        sample.timelineSeq,
       );
       gauge(
         "tweetstream_stream_last_seq",
@@ -150,7 +150,9 @@ export function createServeMetrics(): ServeMetrics {
         sample.streamSeq,
       );
       const behind =
-        sample.streamSeq === undefined ? undefined : Math.max(0, sample.streamSeq - sample.viewSeq);
+        sample.streamSeq === undefined
+          ? undefined
+          : Math.max(0, sample.streamSeq - sample.timelineSeq);
       gauge("tweetstream_view_lag_events", "Events stored but not yet in the view.", behind);
       gauge(
         "tweetstream_view_lag_seconds",
@@ -168,15 +170,15 @@ export function createServeMetrics(): ServeMetrics {
             ? undefined
             : sample.streamSeq === 0
               ? 1
-              : Math.min(1, sample.viewSeq / sample.streamSeq),
+              : Math.min(1, sample.timelineSeq / sample.streamSeq),
       );
       return out.join("");
     },
   };
 }
 
-/** What the sampler reads from the view (ServeView has these). */
-export interface ViewFigures {
+/** What the sampler reads from the timeline (Timeline has these). */
+export interface TimelineFigures {
   readonly lastSeq: number;
   readonly hub: { readonly size: number };
   /** what GET /readyz says: until ready, the build's progress */
@@ -184,7 +186,7 @@ export interface ViewFigures {
 }
 
 /**
- * Reads a sample at scrape time: one stream info request, and when the view is behind,
+ * Reads a sample at scrape time: one stream info request, and when the timeline is behind,
  * the stored time of the first event it has not applied. A request that fails leaves its
  * figures out of the sample (the scrape still answers).
  */
@@ -192,22 +194,22 @@ export function metricsSampler(
   conn: Connection,
   stream: string,
   connected: () => boolean,
-  view: ViewFigures,
+  timeline: TimelineFigures,
 ): () => Promise<MetricsSample> {
   return async () => {
     const sample: MetricsSample = {
       natsConnected: connected(),
-      sseClients: view.hub.size,
-      viewSeq: view.lastSeq,
+      sseClients: timeline.hub.size,
+      timelineSeq: timeline.lastSeq,
     };
-    const readiness = view.readiness;
+    const readiness = timeline.readiness;
     if (readiness && !readiness.ready) sample.building = readiness.view;
     if (!sample.natsConnected) return sample;
     const state = await streamState(conn, stream).catch(() => undefined);
     if (!state) return sample;
     sample.streamSeq = state.last_seq;
-    const next = Math.max(view.lastSeq + 1, state.first_seq);
-    if (view.lastSeq >= state.last_seq || next > state.last_seq) sample.lagSeconds = 0;
+    const next = Math.max(timeline.lastSeq + 1, state.first_seq);
+    if (timeline.lastSeq >= state.last_seq || next > state.last_seq) sample.lagSeconds = 0;
     else {
       const sm = await (
         await conn.jsm()

@@ -1,13 +1,13 @@
 // `serve`'s lifecycle: check the stream and that we may read it, listen (probes, the page
-// and /readyz answer at once), bring the view up to date (src/serve/timeline/), say where
+// and /readyz answer at once), bring the timeline up to date (src/serve/timeline/), say where
 // it listens, and on SIGINT/SIGTERM stop accepting, let in-flight requests finish, end
-// the event streams, stop following and writing the view, and delete this instance's
+// the event streams, stop following and writing the timeline, and delete this instance's
 // consumers (cli.ts then drains NATS). Returns when stopped.
 
 import { createServer } from "node:http";
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
-import type { CommandContext } from "../context.js";
+import type { Invocation } from "../invocation.js";
 import { CliError, ExitCode } from "../errors.js";
 import { timelineEvent, type TweetEvent } from "../events.js";
 import {
@@ -22,7 +22,7 @@ import type { Connection } from "../nats/connection.js";
 import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishableEvent, subjectsOf } from "../publishing/publishable.js";
 import { messagePublisher } from "../publishing/publisher.js";
-import { openViewBucket } from "../nats/view-bucket.js";
+import { openTimelineBucket } from "../nats/timeline-bucket.js";
 import { plural } from "../output/format.js";
 import { redact, redactServers, registerSecret } from "../redact.js";
 import { startSpinner } from "../output/spinner.js";
@@ -30,7 +30,7 @@ import { createApp, type Health, type PublishResult } from "./app.js";
 import { closeHttp, leaveNats, listen, settledBy, stopSignal, urlOf } from "./lifecycle.js";
 import type { CorsPolicy } from "./cors.js";
 import { limited, streamEvents } from "./replay.js";
-import { ServeView } from "./timeline/timeline.js";
+import { Timeline } from "./timeline/timeline.js";
 import { eventOf } from "./timeline/model.js";
 import { webFront } from "./web.js";
 import { createRequestGuard, isLoopbackHost, type AllowedHosts } from "./guard.js";
@@ -41,7 +41,7 @@ import { createServeMetrics, metricsSampler } from "./metrics.js";
 const REPLAYS_STARTING = 4;
 
 /**
- * What stopping may spend on NATS after the grace period (saving the view, giving up the
+ * What stopping may spend on NATS after the grace period (saving the timeline, giving up the
  * lease, deleting this instance's consumers): a NATS that is gone or stalled must not
  * hold the stop past what systemd or Kubernetes wait.
  */
@@ -82,7 +82,7 @@ export interface ListeningInfo {
 }
 
 /**
- * This instance's name, as its consumers and the view's lease show it:
+ * This instance's name, as its consumers and the timeline's lease show it:
  * `tweetstream-serve-<host>-<pid>` (characters a consumer name may not have become `_`).
  */
 export function instanceName(): string {
@@ -94,11 +94,11 @@ export function instanceName(): string {
 }
 
 /**
- * Checks the stream and that we may read it, and opens the view's bucket: the view, not
- * started yet (the port opens first; `startView` brings it up to date behind it).
+ * Checks the stream and that we may read it, and opens the timeline's bucket: the timeline, not
+ * started yet (the port opens first; `startTimeline` brings it up to date behind it).
  */
-async function prepareView(ctx: CommandContext, conn: Connection, name: string) {
-  const { out, stream } = ctx;
+async function prepareTimeline(inv: Invocation, conn: Connection, name: string) {
+  const { out, stream } = inv;
   const state = await streamState(conn, stream).catch((err: unknown) => {
     if (err instanceof CliError && err.exitCode === ExitCode.NotFound) {
       throw new CliError(
@@ -114,12 +114,12 @@ async function prepareView(ctx: CommandContext, conn: Connection, name: string) 
     out.warn(
       `${state.replicas - state.online} of the ${state.replicas} replicas of stream ${stream} offline: the view's bucket, if created now, gets ${state.online}`,
     );
-  const bucket = await openViewBucket(conn, stream, Math.min(state.replicas, state.online));
+  const bucket = await openTimelineBucket(conn, stream, Math.min(state.replicas, state.online));
   const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
   const line = (say: (text: string) => void) => (text: string) =>
     out.spinners ? spinner.log(text) : say(text);
   const note = line((text) => out.info(text));
-  const view = new ServeView({
+  const timeline = new Timeline({
     conn,
     stream,
     bucket,
@@ -128,24 +128,24 @@ async function prepareView(ctx: CommandContext, conn: Connection, name: string) 
     warn: line((text) => out.warn(text)),
     progress: (text) => spinner.text(text),
   });
-  return { view, spinner, note };
+  return { timeline, spinner, note };
 }
 
-/** Brings the view up to date (the port answers meanwhile); false if interrupted. */
-async function startView(
-  view: ServeView,
+/** Brings the timeline up to date (the port answers meanwhile); false if interrupted. */
+async function startTimeline(
+  timeline: Timeline,
   spinner: { stop(): void },
   interrupted: Promise<unknown>,
 ): Promise<boolean> {
   try {
-    if (await view.start(interrupted)) return true;
+    if (await timeline.start(interrupted)) return true;
   } catch (err) {
-    await view.stop().catch(() => undefined);
+    await timeline.stop().catch(() => undefined);
     throw err;
   } finally {
     spinner.stop();
   }
-  await view.stop();
+  await timeline.stop();
   return false;
 }
 
@@ -159,7 +159,7 @@ function publisher(
   conn: Connection,
   stream: string,
   connection: ConnectionWatch,
-  view: ServeView,
+  timeline: Timeline,
   onRetried: () => void,
 ) {
   const publish = messagePublisher(conn, stream);
@@ -170,10 +170,10 @@ function publisher(
       await publish
     )(publishableEvent(subjects, event, msgId)).catch((err: unknown) => {
       // a full stream or account: /healthz says so until a publish is stored
-      view.notePublished(err);
+      timeline.notePublished(err);
       throw err;
     });
-    view.notePublished();
+    timeline.notePublished();
     if (ack.retried) onRetried();
     return { seq: ack.seq, duplicate: ack.duplicate };
   };
@@ -194,24 +194,24 @@ function storedEventAt(conn: Connection, stream: string) {
 
 /**
  * /healthz: connected, and the stream answers (else 503); "degraded" (still 200: reads are
- * served) while the view is being repaired or its bucket takes no writes, with why.
+ * served) while the timeline is being repaired or its bucket takes no writes, with why.
  */
 function healthCheck(
   conn: Connection,
   stream: string,
   connection: ConnectionWatch,
-  view: ServeView,
+  timeline: Timeline,
 ) {
   return async (): Promise<Health> => {
-    const condition = view.condition;
+    const condition = timeline.condition;
     const base = {
       stream,
       nats_servers: redactServers(conn.settings.servers),
-      tweets: view.tweetCount,
-      likes: view.totalLikes,
-      projected_seq: view.lastSeq,
-      sse_clients: view.hub.size,
-      view: { generation: view.generation, writer: view.isWriter, ...condition },
+      tweets: timeline.tweetCount,
+      likes: timeline.totalLikes,
+      projected_seq: timeline.lastSeq,
+      sse_clients: timeline.hub.size,
+      view: { generation: timeline.generation, writer: timeline.isWriter, ...condition },
     };
     if (!connection.connected()) {
       return { ok: false, body: { status: "unavailable", nats: "disconnected", ...base } };
@@ -235,29 +235,29 @@ function warnIfOpen(opts: ServeOptions, addr: AddressInfo, warn: (text: string) 
   );
 }
 
-export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise<void> {
+export async function runServe(inv: Invocation, opts: ServeOptions): Promise<void> {
   // the write token is never logged, even if a client puts it in a URL
   registerSecret(opts.authToken);
-  const log = createServeLog(opts.logFormat ?? "text", ctx.out);
-  ctx = { ...ctx, out: withServeLog(ctx.out, log) };
-  const { out, stream } = ctx;
+  const log = createServeLog(opts.logFormat ?? "text", inv.out);
+  inv = { ...inv, out: withServeLog(inv.out, log) };
+  const { out, stream } = inv;
   const signals = stopSignal();
   const name = instanceName();
   let conn: Connection | undefined;
-  const stopping = { reachable: true, viewStopped: true, deadline: Infinity };
+  const stopping = { reachable: true, timelineStopped: true, deadline: Infinity };
   try {
-    conn = await ctx.connect();
-    const { view, spinner, note } = await prepareView(ctx, conn, name);
+    conn = await inv.connect();
+    const { timeline, spinner, note } = await prepareTimeline(inv, conn, name);
     const c = conn;
     const metrics = createServeMetrics();
     const connection = watchConnection(c, (up) => {
       if (up) metrics.reconnected();
       // the server's host:port (its credentials are never part of it)
-      const context = { nats: up ? "connected" : "disconnected", server: c.nc.getServer() };
-      if (up) log.warn("reconnected to NATS; accepting writes again", context);
-      else log.warn("lost the connection to NATS; writes answer 503 until it is back", context);
+      const fields = { nats: up ? "connected" : "disconnected", server: c.nc.getServer() };
+      if (up) log.warn("reconnected to NATS; accepting writes again", fields);
+      else log.warn("lost the connection to NATS; writes answer 503 until it is back", fields);
     });
-    const sampleMetrics = metricsSampler(c, stream, connection.connected, view);
+    const sampleMetrics = metricsSampler(c, stream, connection.connected, timeline);
     const follow = limited(
       REPLAYS_STARTING,
       (fromSeq: number, onMessage: FollowOptions["onMessage"]) =>
@@ -271,17 +271,17 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     });
     const app = createApp({
       stream,
-      view,
-      events: (res, since) => streamEvents(res, since, { hub: view.hub, eventOf, follow }),
+      timeline,
+      events: (res, since) => streamEvents(res, since, { hub: timeline.hub, eventOf, follow }),
       maxBodyBytes: opts.maxBodyBytes,
-      publish: publisher(c, stream, connection, view, metrics.publishRetried),
+      publish: publisher(c, stream, connection, timeline, metrics.publishRetried),
       storedEvent: storedEventAt(c, stream),
       connected: () => connection.connected(),
       streamLastSeq: async () => (await streamState(c, stream)).last_seq,
-      health: healthCheck(c, stream, connection, view),
-      readiness: () => view.readiness,
+      health: healthCheck(c, stream, connection, timeline),
+      readiness: () => timeline.readiness,
       metrics: async () => metrics.render(await sampleMetrics()),
-      logError: (text, context) => log.warn(text, context),
+      logError: (text, fields) => log.warn(text, fields),
       guard: guard.check,
       front: webFront(opts.cors, (text) => out.warn(text)),
       accessLog: (r) => {
@@ -305,22 +305,24 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     } catch (err) {
       spinner.stop();
       connection.stop();
-      await view.stop();
+      await timeline.stop();
       throw err;
     }
     guard.listening(addr.address, addr.port);
     warnIfOpen(opts, addr, (text) => out.warn(text));
-    // probes and the page get an answer while the view is brought up to date
+    // probes and the page get an answer while the timeline is brought up to date
     note(`answering on ${urlOf(addr)}; GET /readyz says 503 until the view is up to date`);
     const closeNow = () => {
       server.close();
       server.closeAllConnections();
     };
-    const started = await startView(view, spinner, signals.promise).catch((err: unknown) => {
-      connection.stop();
-      closeNow();
-      throw err;
-    });
+    const started = await startTimeline(timeline, spinner, signals.promise).catch(
+      (err: unknown) => {
+        connection.stop();
+        closeNow();
+        throw err;
+      },
+    );
     if (!started) {
       connection.stop();
       closeNow();
@@ -332,9 +334,9 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
       host: addr.address,
       port: addr.port,
       stream,
-      tweets: view.tweetCount,
-      likes: view.totalLikes,
-      last_seq: view.lastSeq,
+      tweets: timeline.tweetCount,
+      likes: timeline.totalLikes,
+      last_seq: timeline.lastSeq,
       nats_servers: redactServers(c.settings.servers),
     };
     if (out.json) await out.printNdjson(info);
@@ -350,12 +352,12 @@ export async function runServe(ctx: CommandContext, opts: ServeOptions): Promise
     const why = await Promise.race([signals.promise, lost]);
     // a second signal cuts the grace period short
     const cutShort = new Promise<void>((resolve) => signals.again(resolve));
-    await closeHttp(server, app, view, opts.gracePeriodMs, cutShort);
+    await closeHttp(server, app, timeline, opts.gracePeriodMs, cutShort);
     stopping.reachable = connection.connected();
     stopping.deadline = Date.now() + (stopping.reachable ? STOP_BUDGET_MS : 0);
     connection.stop();
-    // unreachable: the view stops following and writing, but nothing waits for NATS
-    stopping.viewStopped = await settledBy(view.stop(), stopping.deadline);
+    // unreachable: the timeline stops following and writing, but nothing waits for NATS
+    stopping.timelineStopped = await settledBy(timeline.stop(), stopping.deadline);
     if (why === "lost") throw new CliError("lost the connection to NATS", ExitCode.Connection);
     out.info(`Stopped (${why}).`);
   } finally {

@@ -2,13 +2,13 @@
 // checked input (src/serve/validate.ts) and returns data or throws a typed `Failure`
 // (src/serve/failure.ts); src/serve/app.ts turns requests into calls and results into
 // answers. Idempotency-Keys are guarded in one place (`KeyGuard`), and a write answers
-// only once the view has read it back (read-your-write), within the timing policy.
+// only once the timeline has read it back (read-your-write), within the timing policy.
 
 import { CliError, ExitCode } from "../errors.js";
 import { buildLike, buildTweet, type TweetEvent } from "../events.js";
 import { Failure } from "./failure.js";
 import { likeMessageIdForKey, tweetIdForKey, type TweetInput } from "./validate.js";
-import type { TweetDetail, TweetView } from "./timeline/model.js";
+import type { TweetDetail, TweetSummary } from "./timeline/model.js";
 
 export interface PublishResult {
   seq: number;
@@ -18,29 +18,29 @@ export interface PublishResult {
 /** Publishes (with `msgId`, else the event's own) and waits for the JetStream ack; throws a CliError otherwise. */
 export type Publish = (event: TweetEvent, msgId?: string) => Promise<PublishResult>;
 
-/** What the app reads: the view of the stream (memory, then the bucket and the stream). */
-export interface ViewReads {
+/** What the app reads: the timeline of the stream (memory, then the bucket and the stream). */
+export interface TimelineReads {
   /** `lastSeq`: the stream sequence the page is as of (GET /events?since= continues it) */
-  timeline(
+  page(
     limit: number,
     before?: number,
-  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }>;
+  ): Promise<{ tweets: TweetSummary[]; total: number; lastSeq: number }>;
   tweet(id: string): Promise<TweetDetail | undefined>;
-  /** resolves once the view has read the stream up to `seq` (or after `ms`) */
+  /** resolves once the timeline has read the stream up to `seq` (or after `ms`) */
   waitForSeq(seq: number, ms: number): Promise<void>;
-  /** resolves once the view knows `id` (or after `ms`) */
+  /** resolves once the timeline knows `id` (or after `ms`) */
   waitForTweet(id: string, ms: number): Promise<TweetDetail | undefined>;
   /** the like count of `id` once the like stored at `seq` is counted */
   likesAfter(id: string, seq: number): Promise<number>;
-  /** the last stream sequence the view has read */
+  /** the last stream sequence the timeline has read */
   readonly lastSeq: number;
 }
 
-/** How long serve's answers wait on the view. */
+/** How long serve's answers wait on the timeline. */
 export interface ServeTiming {
-  /** a write, for the view to read back what was stored (then it answers anyway) */
+  /** a write, for the timeline to read back what was stored (then it answers anyway) */
   readBackMs: number;
-  /** a lookup, for a view behind the stream to catch up (then 503) */
+  /** a lookup, for a timeline behind the stream to catch up (then 503) */
   catchUpMs: number;
 }
 
@@ -48,13 +48,13 @@ export const DEFAULT_TIMING: ServeTiming = { readBackMs: 2000, catchUpMs: 1000 }
 
 export interface UseCaseDeps {
   stream: string;
-  view: ViewReads;
+  timeline: TimelineReads;
   publish: Publish;
   /** the event stored at `seq` (null: none, or not an event); a like's retry checks its body */
   storedEvent(seq: number): Promise<TweetEvent | null>;
   /** false while the NATS connection is down */
   connected(): boolean;
-  /** the stream's last sequence now (a tweet the view lacks may be stored up to it) */
+  /** the stream's last sequence now (a tweet the timeline lacks may be stored up to it) */
   streamLastSeq(): Promise<number>;
   timing: ServeTiming;
 }
@@ -110,7 +110,7 @@ function storedTweet(t: StoredTweet): StoredTweet {
 export type UseCases = ReturnType<typeof createUseCases>;
 
 export function createUseCases(deps: UseCaseDeps) {
-  const { view, timing } = deps;
+  const { timeline, timing } = deps;
   const keys = new KeyGuard();
 
   const publish = (event: TweetEvent, msgId?: string) =>
@@ -130,15 +130,15 @@ export function createUseCases(deps: UseCaseDeps) {
   }
 
   /**
-   * The tweet `id`, from the view; when the view lacks it, not found only once the view has
+   * The tweet `id`, from the timeline; when the timeline lacks it, not found only once the timeline has
    * read the stream up to the last sequence it had when asked (nothing later could hold a
    * tweet the client already knew of). A view still behind (a failover, a rebuild) is
    * "unavailable": "not read yet" is never "no such tweet".
    */
   async function knownTweet(id: string): Promise<TweetDetail> {
-    // the view reads what memory lacks from its bucket: NATS unreachable is "not known yet"
+    // the timeline reads what memory lacks from its bucket: NATS unreachable is "not known yet"
     const lookup = () =>
-      view.tweet(id).catch((err: unknown) => {
+      timeline.tweet(id).catch((err: unknown) => {
         const why = err instanceof Error ? err.message : String(err);
         throw new Failure("unavailable", `tweet ${id} could not be looked up (${why}); retry`, {
           cause: err,
@@ -147,23 +147,23 @@ export function createUseCases(deps: UseCaseDeps) {
     const known = await lookup();
     if (known) return known;
     const last = await deps.streamLastSeq().catch(() => undefined);
-    if (last !== undefined) await view.waitForSeq(last, timing.catchUpMs);
+    if (last !== undefined) await timeline.waitForSeq(last, timing.catchUpMs);
     const found = await lookup();
     if (found) return found;
-    if (last !== undefined && view.lastSeq >= last) {
+    if (last !== undefined && timeline.lastSeq >= last) {
       throw new Failure("not-found", `tweet ${id} not found`);
     }
     const where = last === undefined ? "the stream could not be asked" : `stream at ${last}`;
     throw new Failure(
       "unavailable",
-      `tweet ${id} is not in the view yet (read up to ${view.lastSeq}, ${where}); retry`,
+      `tweet ${id} is not in the view yet (read up to ${timeline.lastSeq}, ${where}); retry`,
     );
   }
 
   return {
     /**
      * While NATS is down nothing can be stored: a write fails at once, before any look-up
-     * in the view (which would wait for NATS) and before its body is read.
+     * in the timeline (which would wait for NATS) and before its body is read.
      */
     checkWritable(): void {
       if (!deps.connected()) {
@@ -174,12 +174,12 @@ export function createUseCases(deps: UseCaseDeps) {
 
     /**
      * Posts a tweet. With an Idempotency-Key, the tweet's id is the key's: a retry answers
-     * what is stored (from the view, or JetStream's duplicate window), never a second tweet.
+     * what is stored (from the timeline, or JetStream's duplicate window), never a second tweet.
      */
     async postTweet(input: TweetInput, key?: string): Promise<Written<StoredTweet>> {
       const id = key === undefined ? undefined : tweetIdForKey(deps.stream, key);
       if (id !== undefined) {
-        const known = await view.tweet(id);
+        const known = await timeline.tweet(id);
         if (known) return replayTweet(known, input);
       }
       return keys.with(key, async () => {
@@ -187,11 +187,11 @@ export function createUseCases(deps: UseCaseDeps) {
         const ack = await publish(event);
         if (id !== undefined && ack.duplicate) {
           // stored earlier by a retry of this key (maybe from another serve): answer what is stored
-          const stored = await view.waitForTweet(id, timing.readBackMs);
+          const stored = await timeline.waitForTweet(id, timing.readBackMs);
           if (stored) return replayTweet(stored, input);
         } else {
           // read-your-write: the timeline has it before the client hears 201
-          await view.waitForSeq(ack.seq, timing.readBackMs);
+          await timeline.waitForSeq(ack.seq, timing.readBackMs);
         }
         return {
           value: storedTweet({ ...event, seq: ack.seq }),
@@ -200,9 +200,9 @@ export function createUseCases(deps: UseCaseDeps) {
       });
     },
 
-    /** Likes tweet `id` (known to the view); with an Idempotency-Key, once. */
+    /** Likes tweet `id` (known to the timeline); with an Idempotency-Key, once. */
     async likeTweet(id: string, author: string, key?: string): Promise<Written<StoredLike>> {
-      // 404 only for an id the view, caught up with the stream, does not know
+      // 404 only for an id the timeline, caught up with the stream, does not know
       await knownTweet(id);
       // tweets and likes share no key space: the same key may stand for one of each
       return keys.with(key === undefined ? undefined : `like\u0000${key}`, async () => {
@@ -229,8 +229,8 @@ export function createUseCases(deps: UseCaseDeps) {
           }
           if (stored) event = stored;
         }
-        await view.waitForSeq(ack.seq, timing.readBackMs);
-        const likes = await view.likesAfter(id, ack.seq);
+        await timeline.waitForSeq(ack.seq, timing.readBackMs);
+        const likes = await timeline.likesAfter(id, ack.seq);
         return {
           value: { id, author, date: event.date, seq: ack.seq, likes },
           replayed: ack.duplicate,

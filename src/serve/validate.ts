@@ -143,7 +143,7 @@ export function idempotencyKey(header: string | string[] | undefined): string | 
 /**
  * The tweet id an Idempotency-Key stands for: a UUID-shaped hash of the stream and the
  * key, so every retry publishes the same id (the same Nats-Msg-Id, deduplicated by
- * JetStream inside its window) and the view recognises it beyond the window.
+ * JetStream inside its window) and the timeline recognises it beyond the window.
  */
 export function tweetIdForKey(stream: string, key: string): string {
   const h = createHash("sha256").update(`${stream}\u0000${key}`).digest("hex");

@@ -1,6 +1,6 @@
 // serve's HTTP app against in-memory dependencies (no nats-server, no build): a fake stream
 // that stores what is published (deduplicating by message id, as JetStream's window does)
-// and a view that reads it at once. What a request may be answered, and that a refused
+// and a timeline that reads it at once. What a request may be answered, and that a refused
 // request stores nothing; test/integration/serve.test.ts keeps a few of these end to end.
 
 import { createServer, type Server } from "node:http";
@@ -12,7 +12,7 @@ import { messageIdFor, type TweetEvent } from "../../src/events.js";
 import { createApp, type AppDeps, type PublishResult } from "../../src/serve/app.js";
 import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
-/** A stream in memory and a view that has read all of it. */
+/** A stream in memory and a timeline that has read all of it. */
 function fakeStream() {
   const stored: Array<{ event: TweetEvent; msgId: string }> = [];
   const tweetAt = (i: number): TweetDetail => {
@@ -38,11 +38,11 @@ function fakeStream() {
     const i = stored.findIndex((s) => s.event.messageType === "tweet_created" && s.event.id === id);
     return i < 0 ? undefined : tweetAt(i);
   };
-  const view = {
+  const timeline = {
     get lastSeq() {
       return stored.length;
     },
-    timeline: async (limit: number) => {
+    page: async (limit: number) => {
       const tweets = stored
         .map((s, i) => (s.event.messageType === "tweet_created" ? tweetAt(i) : undefined))
         .filter((t) => t !== undefined)
@@ -62,7 +62,7 @@ function fakeStream() {
     stored.push({ event, msgId: id });
     return { seq: stored.length, duplicate: false };
   };
-  return { stored, view, publish };
+  return { stored, timeline, publish };
 }
 
 type Overrides = Partial<AppDeps>;
@@ -75,7 +75,7 @@ async function serveApp(overrides: Overrides = {}) {
   const logged: string[] = [];
   const deps: AppDeps = {
     stream: "S",
-    view: stream.view,
+    timeline: stream.timeline,
     events: async (res) => void res.end(),
     maxBodyBytes: 16_384,
     publish: stream.publish,
@@ -241,7 +241,7 @@ describe("serve's app: bad requests", () => {
     expect(stored).toEqual([]);
   });
 
-  it("a like of a tweet the view, caught up with the stream, does not know is 404", async () => {
+  it("a like of a tweet the timeline, caught up with the stream, does not know is 404", async () => {
     const { url, stored } = await serveApp();
     const r = await post(`${url}/tweets/nope/likes`, "{}");
     expect(r.status).toBe(404);
@@ -306,11 +306,11 @@ describe("serve's app: writes", () => {
   });
 
   it("a second request with a key being published is 409 with Retry-After", async () => {
-    const { stored, view, publish } = fakeStream();
+    const { stored, timeline, publish } = fakeStream();
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const { url } = await serveApp({
-      view,
+      timeline,
       storedEvent: async (seq) => stored[seq - 1]?.event ?? null,
       publish: async (event, msgId) => {
         await held;
@@ -378,7 +378,7 @@ describe("serve's app: a failure becomes its status in one place", () => {
     expect(await errorOf(r)).toBe("not stored: internal error");
     expect(logged).toHaveLength(1);
     const read = await serveApp({
-      view: { ...fakeStream().view, timeline: () => Promise.reject(new Error("boom")) },
+      timeline: { ...fakeStream().timeline, page: () => Promise.reject(new Error("boom")) },
     });
     const list = await fetch(`${read.url}/tweets`);
     expect(list.status).toBe(500);
@@ -389,7 +389,7 @@ describe("serve's app: a failure becomes its status in one place", () => {
   it("a read NATS did not answer in time is 503 with Retry-After", async () => {
     const timeout = Object.assign(new Error("TIMEOUT"), { code: "TIMEOUT" });
     const { url } = await serveApp({
-      view: { ...fakeStream().view, timeline: () => Promise.reject(timeout) },
+      timeline: { ...fakeStream().timeline, page: () => Promise.reject(timeout) },
     });
     const r = await fetch(`${url}/tweets`);
     expect(r.status).toBe(503);

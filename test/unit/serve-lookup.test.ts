@@ -1,28 +1,28 @@
-// serve never answers "not found" for what it cannot know yet: a tweet the view lacks while
-// the view is behind the stream's last sequence is 503 + Retry-After (or found once the view
-// catches up), 404 only once the view has read up to the stream's last sequence. An in-memory
-// view held behind, driven through the app's real HTTP handler.
+// serve never answers "not found" for what it cannot know yet: a tweet the timeline lacks while
+// the timeline is behind the stream's last sequence is 503 + Retry-After (or found once the timeline
+// catches up), 404 only once the timeline has read up to the stream's last sequence. An in-memory
+// timeline held behind, driven through the app's real HTTP handler.
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type ViewReads } from "../../src/serve/app.js";
+import { createApp, type TimelineReads } from "../../src/serve/app.js";
 import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
-/** A view that has read up to `lastSeq`; `store` adds a tweet seen at a sequence. */
-function fakeView() {
+/** A timeline that has read up to `lastSeq`; `store` adds a tweet seen at a sequence. */
+function fakeTimeline() {
   const tweets = new Map<string, TweetDetail>();
   const waiters: Array<() => void> = [];
-  const view = {
+  const timeline = {
     lastSeq: 0,
     tweet: (id: string) => Promise.resolve(tweets.get(id)),
-    timeline: () => Promise.resolve({ tweets: [], total: 0, lastSeq: view.lastSeq }),
+    page: () => Promise.resolve({ tweets: [], total: 0, lastSeq: timeline.lastSeq }),
     waitForSeq(seq: number, ms: number) {
-      if (view.lastSeq >= seq) return Promise.resolve();
+      if (timeline.lastSeq >= seq) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
         waiters.push(() => {
-          if (view.lastSeq >= seq) {
+          if (timeline.lastSeq >= seq) {
             clearTimeout(t);
             resolve();
           }
@@ -33,8 +33,8 @@ function fakeView() {
     likesAfter: (id: string) => Promise.resolve(tweets.get(id)?.likes ?? 0),
   };
   return {
-    view: view as ViewReads & { lastSeq: number },
-    /** the view reads the tweet stored at `seq` */
+    timeline: timeline as TimelineReads & { lastSeq: number },
+    /** the timeline reads the tweet stored at `seq` */
     read(id: string, seq: number) {
       tweets.set(id, {
         id,
@@ -45,7 +45,7 @@ function fakeView() {
         likes: 0,
         liked_by: [],
       } as unknown as TweetDetail);
-      view.lastSeq = seq;
+      timeline.lastSeq = seq;
       for (const w of waiters) w();
     },
   };
@@ -54,11 +54,11 @@ function fakeView() {
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-async function serveWith(view: ViewReads, streamLast: () => number) {
+async function serveWith(timeline: TimelineReads, streamLast: () => number) {
   let seq = 100;
   const app = createApp({
     stream: "S",
-    view,
+    timeline,
     events: async () => undefined,
     maxBodyBytes: 4096,
     publish: () => Promise.resolve({ seq: ++seq, duplicate: false }),
@@ -73,11 +73,11 @@ async function serveWith(view: ViewReads, streamLast: () => number) {
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
 }
 
-describe("serve: a tweet the view lacks", () => {
-  it("is 503 with Retry-After while the view is behind the stream, not 404", async () => {
-    const { view, read } = fakeView();
+describe("serve: a tweet the timeline lacks", () => {
+  it("is 503 with Retry-After while the timeline is behind the stream, not 404", async () => {
+    const { timeline, read } = fakeTimeline();
     read("old", 5);
-    const base = await serveWith(view, () => 9); // stored at 6..9, not read yet
+    const base = await serveWith(timeline, () => 9); // stored at 6..9, not read yet
     const like = await fetch(`${base}/tweets/new/likes`, { method: "POST" });
     expect(like.status).toBe(503);
     expect(like.headers.get("retry-after")).toBe("1");
@@ -88,20 +88,20 @@ describe("serve: a tweet the view lacks", () => {
     expect(get.status).toBe(503);
   });
 
-  it("is found when the view catches up while the request waits", async () => {
-    const { view, read } = fakeView();
+  it("is found when the timeline catches up while the request waits", async () => {
+    const { timeline, read } = fakeTimeline();
     read("old", 5);
-    const base = await serveWith(view, () => 7);
+    const base = await serveWith(timeline, () => 7);
     const pending = fetch(`${base}/tweets/new/likes`, { method: "POST" });
     setTimeout(() => read("new", 7), 100);
     expect((await pending).status).toBe(202);
     expect((await fetch(`${base}/tweets/new`)).status).toBe(200);
   });
 
-  it("is 404 once the view has read up to the stream's last sequence", async () => {
-    const { view, read } = fakeView();
+  it("is 404 once the timeline has read up to the stream's last sequence", async () => {
+    const { timeline, read } = fakeTimeline();
     read("old", 9);
-    const base = await serveWith(view, () => 9);
+    const base = await serveWith(timeline, () => 9);
     expect((await fetch(`${base}/tweets/nope/likes`, { method: "POST" })).status).toBe(404);
     expect((await fetch(`${base}/tweets/nope`)).status).toBe(404);
     expect((await fetch(`${base}/tweets/old`)).status).toBe(200);

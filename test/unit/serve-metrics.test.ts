@@ -17,7 +17,13 @@ function parse(text: string): Map<string, number> {
   return values;
 }
 
-const base = { natsConnected: true, sseClients: 2, viewSeq: 40, streamSeq: 50, lagSeconds: 1.5 };
+const base = {
+  natsConnected: true,
+  sseClients: 2,
+  timelineSeq: 40,
+  streamSeq: 50,
+  lagSeconds: 1.5,
+};
 
 describe("serve metrics", () => {
   it("counts requests by route and status, with a cumulative latency histogram", () => {
@@ -66,21 +72,21 @@ describe("serve metrics", () => {
 
   it("leaves out what the stream did not answer; an empty stream is built", () => {
     const m = createServeMetrics();
-    const text = m.render({ natsConnected: false, sseClients: 0, viewSeq: 7 });
+    const text = m.render({ natsConnected: false, sseClients: 0, timelineSeq: 7 });
     const v = parse(text);
     expect(v.get("tweetstream_nats_connected")).toBe(0);
     expect(text).not.toContain("tweetstream_stream_last_seq");
     expect(text).not.toContain("tweetstream_view_lag_events");
     expect(text).toContain("# TYPE tweetstream_http_requests_total counter\n");
-    const empty = parse(m.render({ ...base, viewSeq: 0, streamSeq: 0, lagSeconds: 0 }));
+    const empty = parse(m.render({ ...base, timelineSeq: 0, streamSeq: 0, lagSeconds: 0 }));
     expect(empty.get("tweetstream_view_build_progress")).toBe(1);
   });
 
   it("during the first build, progress is /readyz's seq of M, not memory's position", () => {
     const m = createServeMetrics();
-    const v = parse(m.render({ ...base, viewSeq: 0, building: { seq: 30, of: 120 } }));
+    const v = parse(m.render({ ...base, timelineSeq: 0, building: { seq: 30, of: 120 } }));
     expect(v.get("tweetstream_view_build_progress")).toBe(0.25);
-    const none = parse(m.render({ ...base, viewSeq: 0, building: { seq: 0, of: 0 } }));
+    const none = parse(m.render({ ...base, timelineSeq: 0, building: { seq: 0, of: 0 } }));
     expect(none.get("tweetstream_view_build_progress")).toBe(1);
   });
 

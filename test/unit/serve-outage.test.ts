@@ -1,5 +1,5 @@
-// The app while NATS is down (issue 18, item 5), with an in-memory view that never
-// answers what it does not hold: writes are 503 + Retry-After before the view is asked,
+// The app while NATS is down (issue 18, item 5), with an in-memory timeline that never
+// answers what it does not hold: writes are 503 + Retry-After before the timeline is asked,
 // reads answer from memory or 503 at once.
 
 import { createServer, type Server } from "node:http";
@@ -25,8 +25,8 @@ function downDeps(asked: string[]): AppDeps {
     stream: "S",
     maxBodyBytes: 1024,
     connected: () => false,
-    view: {
-      timeline: async () => ({ tweets: [held], total: 1, lastSeq: 1 }),
+    timeline: {
+      page: async () => ({ tweets: [held], total: 1, lastSeq: 1 }),
       tweet: (id) => {
         asked.push(id);
         return id === "held" ? Promise.resolve(held) : never();
@@ -56,7 +56,7 @@ async function serveApp(deps: AppDeps): Promise<string> {
 }
 
 describe("serve while NATS is down", () => {
-  it("answers every write 503 + Retry-After without asking the view", async () => {
+  it("answers every write 503 + Retry-After without asking the timeline", async () => {
     const asked: string[] = [];
     const url = await serveApp(downDeps(asked));
     const json = { "Content-Type": "application/json" };

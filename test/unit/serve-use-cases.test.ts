@@ -1,5 +1,5 @@
 // serve's use-cases (src/serve/use-cases.ts) without HTTP: what a retry with an
-// Idempotency-Key answers when JetStream says "duplicate" but the view has not read it yet,
+// Idempotency-Key answers when JetStream says "duplicate" but the timeline has not read it yet,
 // what a like's retry answers when its stored body cannot be read back, and that a key is
 // free again after a failed publish. Failures are typed (kind and cause), not statuses.
 
@@ -11,7 +11,7 @@ import {
   createUseCases,
   DEFAULT_TIMING,
   type UseCaseDeps,
-  type ViewReads,
+  type TimelineReads,
 } from "../../src/serve/use-cases.js";
 import type { TweetDetail } from "../../src/serve/timeline/model.js";
 
@@ -26,10 +26,10 @@ const detail = (over: Partial<TweetDetail> = {}): TweetDetail => ({
   ...over,
 });
 
-function view(over: Partial<ViewReads> = {}): ViewReads {
+function timeline(over: Partial<TimelineReads> = {}): TimelineReads {
   return {
     lastSeq: 0,
-    timeline: async () => ({ tweets: [], total: 0, lastSeq: 0 }),
+    page: async () => ({ tweets: [], total: 0, lastSeq: 0 }),
     tweet: async () => undefined,
     waitForSeq: async () => undefined,
     waitForTweet: async () => undefined,
@@ -41,7 +41,7 @@ function view(over: Partial<ViewReads> = {}): ViewReads {
 function useCases(over: Partial<UseCaseDeps> = {}) {
   return createUseCases({
     stream: "S",
-    view: view(),
+    timeline: timeline(),
     publish: async () => ({ seq: 1, duplicate: false }),
     storedEvent: async () => null,
     connected: () => true,
@@ -58,11 +58,11 @@ const failureOf = (p: Promise<unknown>) =>
   );
 
 describe("serve's use-cases", () => {
-  it("a duplicate the view has not read yet is waited for, within the read-back time, and replayed", async () => {
+  it("a duplicate the timeline has not read yet is waited for, within the read-back time, and replayed", async () => {
     const waited: number[] = [];
     const use = useCases({
       publish: async () => ({ seq: 7, duplicate: true }),
-      view: view({
+      timeline: timeline({
         waitForTweet: async (id, ms) => {
           waited.push(ms);
           return detail({ id, seq: 7 });
@@ -80,7 +80,7 @@ describe("serve's use-cases", () => {
     const waited: Array<[number, number]> = [];
     const use = useCases({
       publish: async () => ({ seq: 3, duplicate: false }),
-      view: view({ waitForSeq: async (seq, ms) => void waited.push([seq, ms]) }),
+      timeline: timeline({ waitForSeq: async (seq, ms) => void waited.push([seq, ms]) }),
       timing: { readBackMs: 4321, catchUpMs: 1 },
     });
     const w = await use.postTweet({ message: "m", author: "a" });
@@ -91,7 +91,7 @@ describe("serve's use-cases", () => {
   it("a like's retry whose stored like cannot be read back is 'unavailable', with the cause", async () => {
     const cause = new CliError("timed out", ExitCode.Timeout);
     const use = useCases({
-      view: view({ tweet: async (id) => detail({ id }) }),
+      timeline: timeline({ tweet: async (id) => detail({ id }) }),
       publish: async () => ({ seq: 9, duplicate: true }),
       storedEvent: () => Promise.reject(cause),
     });
@@ -113,7 +113,7 @@ describe("serve's use-cases", () => {
       message: "",
     };
     const use = useCases({
-      view: view({ tweet: async (id) => detail({ id }), likesAfter: async () => 1 }),
+      timeline: timeline({ tweet: async (id) => detail({ id }), likesAfter: async () => 1 }),
       publish: async () => ({ seq: 2, duplicate: true }),
       storedEvent: async () => first,
     });
@@ -152,10 +152,10 @@ describe("serve's use-cases", () => {
     expect(((err as Failure).cause as CliError).exitCode).toBe(ExitCode.Connection);
   });
 
-  it("a tweet the view lacks: 'not-found' once caught up, 'unavailable' while behind", async () => {
-    const caughtUp = useCases({ view: view({ lastSeq: 5 }), streamLastSeq: async () => 5 });
+  it("a tweet the timeline lacks: 'not-found' once caught up, 'unavailable' while behind", async () => {
+    const caughtUp = useCases({ timeline: timeline({ lastSeq: 5 }), streamLastSeq: async () => 5 });
     expect((await failureOf(caughtUp.knownTweet("x")))!.kind).toBe("not-found");
-    const behind = useCases({ view: view({ lastSeq: 4 }), streamLastSeq: async () => 5 });
+    const behind = useCases({ timeline: timeline({ lastSeq: 4 }), streamLastSeq: async () => 5 });
     const err = await failureOf(behind.knownTweet("x"));
     expect([err!.kind, err!.message]).toEqual([
       "unavailable",

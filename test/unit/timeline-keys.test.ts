@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
-import { ViewDamage, viewLease, type ValueCheck } from "../../src/nats/view-bucket.js";
+import { TimelineDamage, timelineLease, type ValueCheck } from "../../src/nats/timeline-bucket.js";
 import { memoryBucket } from "./fakes/memory-bucket.js";
 import {
   isCurrent,
@@ -11,9 +11,9 @@ import {
   isRecentList,
   isRecordOf,
   isRepair,
-  viewKeys,
+  timelineKeys,
 } from "../../src/serve/timeline/keys.js";
-import { ViewCondition } from "../../src/serve/timeline/condition.js";
+import { TimelineCondition } from "../../src/serve/timeline/condition.js";
 
 const record = {
   id: "t1",
@@ -54,7 +54,7 @@ describe("the checks of what the bucket holds", () => {
   });
 
   it("a generation that passed makes key names of letters, digits and dots only", () => {
-    const keys = viewKeys(12);
+    const keys = timelineKeys(12);
     expect([keys.head, keys.recent, keys.record("a b>*")]).toEqual([
       "g12.head",
       "g12.recent",
@@ -65,11 +65,11 @@ describe("the checks of what the bucket holds", () => {
   it("a value that is not JSON, or not the shape, is damage with its revision", async () => {
     const { bucket, put } = memoryBucket();
     put("g1.head", "{");
-    await expect(bucket.get("g1.head", isHead)).rejects.toBeInstanceOf(ViewDamage);
+    await expect(bucket.get("g1.head", isHead)).rejects.toBeInstanceOf(TimelineDamage);
     put("_current", '{"gen":">"}');
     const err = await bucket.get("_current", isCurrent).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ViewDamage);
-    expect((err as ViewDamage).revision).toBe(2);
+    expect(err).toBeInstanceOf(TimelineDamage);
+    expect((err as TimelineDamage).revision).toBe(2);
   });
 });
 
@@ -79,7 +79,7 @@ describe("the writer's lease", () => {
   it("a lease nobody renews is taken after the TTL of the reader's clock, whatever `until` says", async () => {
     const { bucket, put, raw } = memoryBucket();
     let now = 0;
-    const lease = viewLease(bucket, "_writer", "me", TTL, () => now);
+    const lease = timelineLease(bucket, "_writer", "me", TTL, () => now);
     put("_writer", JSON.stringify({ owner: "x", until: 9_999_999_999_999 }));
     expect(await lease.refresh()).toBe(false);
     now = TTL - 1;
@@ -92,7 +92,7 @@ describe("the writer's lease", () => {
   it("a lease its holder renews is never taken", async () => {
     const { bucket, put } = memoryBucket();
     let now = 0;
-    const lease = viewLease(bucket, "_writer", "me", TTL, () => now);
+    const lease = timelineLease(bucket, "_writer", "me", TTL, () => now);
     for (let i = 0; i < 20; i++) {
       // renewed every second, with `until` in the past (a holder whose clock is behind)
       put("_writer", JSON.stringify({ owner: "x", until: 1 }));
@@ -103,7 +103,7 @@ describe("the writer's lease", () => {
 
   it("a lease given up, absent or not a lease is taken at once; the holder keeps it", async () => {
     const { bucket, put } = memoryBucket();
-    const lease = viewLease(bucket, "_writer", "me", TTL, () => 0);
+    const lease = timelineLease(bucket, "_writer", "me", TTL, () => 0);
     expect(await lease.refresh()).toBe(true);
     expect(await lease.refresh()).toBe(true);
     put("_writer", JSON.stringify({ owner: "", until: 0 }));
@@ -116,8 +116,8 @@ describe("the writer's lease", () => {
 
   it("release gives it up for the next instance at once", async () => {
     const { bucket } = memoryBucket();
-    const a = viewLease(bucket, "_writer", "a", TTL, () => 0);
-    const b = viewLease(bucket, "_writer", "b", TTL, () => 0);
+    const a = timelineLease(bucket, "_writer", "a", TTL, () => 0);
+    const b = timelineLease(bucket, "_writer", "b", TTL, () => 0);
     expect(await a.refresh()).toBe(true);
     expect(await b.refresh()).toBe(false);
     await a.release();
@@ -128,10 +128,10 @@ describe("the writer's lease", () => {
 describe("the view's condition", () => {
   it("damage until a newer generation, the bucket full until a write is stored", () => {
     const warnings: string[] = [];
-    const c = new ViewCondition((t) => warnings.push(t));
+    const c = new TimelineCondition((t) => warnings.push(t));
     expect(c.state).toEqual({ state: "ok" });
     expect(c.noteDamage(new Error("not damage"), 3)).toBe(false);
-    const found = c.noteDamage(new ViewDamage("g3.head", "not JSON", 7), 3);
+    const found = c.noteDamage(new TimelineDamage("g3.head", "not JSON", 7), 3);
     expect(found).toMatchObject({ gen: 3 });
     // once per episode
     expect(c.noteDamage("g3.recent is missing", 3)).toBeUndefined();
@@ -142,12 +142,12 @@ describe("the view's condition", () => {
     expect(c.state).toEqual({ state: "ok" });
 
     const full = new CliError("limit reached: insufficient resources", ExitCode.Conflict);
-    c.noteViewWrite(new CliError("timeout", ExitCode.Timeout));
+    c.noteTimelineWrite(new CliError("timeout", ExitCode.Timeout));
     expect(c.state.state).toBe("ok");
-    c.noteViewWrite(full);
+    c.noteTimelineWrite(full);
     expect(c.state).toEqual({ state: "full", reason: full.message });
     expect(c.full).toBe(full.message);
-    c.noteViewWrite();
+    c.noteTimelineWrite();
     expect(c.state.state).toBe("ok");
     c.notePublished(full);
     expect(c.state.state).toBe("full");

@@ -8,7 +8,7 @@ import {
   tweetKey,
   type TweetRecord,
 } from "../../src/serve/timeline/model.js";
-import { viewBucketName } from "../../src/nats/view-bucket.js";
+import { timelineBucketName } from "../../src/nats/timeline-bucket.js";
 import { limited } from "../../src/serve/replay.js";
 
 const tweet = (id: string, message = id): TweetEvent => ({
@@ -87,8 +87,8 @@ describe("RecentWindow", () => {
 
 describe("serve helpers", () => {
   it("names the view's bucket after the stream, hashing names a bucket may not have", () => {
-    expect(viewBucketName("TWITTERCLONE")).toBe("tweetstream_view_TWITTERCLONE");
-    expect(viewBucketName("a!b")).toMatch(/^tweetstream_view_[0-9a-f]{32}$/);
+    expect(timelineBucketName("TWITTERCLONE")).toBe("tweetstream_view_TWITTERCLONE");
+    expect(timelineBucketName("a!b")).toMatch(/^tweetstream_view_[0-9a-f]{32}$/);
   });
 
   it("limited runs at most n at once and all of them in the end", async () => {

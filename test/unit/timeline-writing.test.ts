@@ -3,11 +3,11 @@
 // reading to memory's, a rebuild after a trim, and the lease's hand-off between instances.
 
 import { describe, expect, it } from "vitest";
-import { isHead, isRecordOf, viewKeys, CURRENT_KEY } from "../../src/serve/timeline/keys.js";
+import { isHead, isRecordOf, timelineKeys, CURRENT_KEY } from "../../src/serve/timeline/keys.js";
 import { LeaseKeeper } from "../../src/serve/timeline/lease.js";
 import { TimelineMemory } from "../../src/serve/timeline/memory.js";
 import { Writing } from "../../src/serve/timeline/writing.js";
-import { ViewWriter } from "../../src/serve/timeline/writer.js";
+import { TimelineWriter } from "../../src/serve/timeline/writer.js";
 import { timelineEvent } from "../../src/events.js";
 import { memoryBucket } from "./fakes/memory-bucket.js";
 import { scriptedStream, STREAM, stored, tweetsAndLikes } from "./fakes/scripted-stream.js";
@@ -47,9 +47,9 @@ describe("the view writer", () => {
     const { w } = writing(mem.bucket);
     await w.begin(1, start, true);
     expect(w.leadership).toBe("caught-up");
-    const head = await mem.bucket.get(viewKeys(1).head, isHead);
+    const head = await mem.bucket.get(timelineKeys(1).head, isHead);
     expect(head?.value).toMatchObject({ cursor: 50, tweets: 30, likes: 20, first_seq: 1 });
-    const t1 = await mem.bucket.get(viewKeys(1).record("t1"), isRecordOf("t1"));
+    const t1 = await mem.bucket.get(timelineKeys(1).record("t1"), isRecordOf("t1"));
     expect(t1?.value.likes).toBe(20);
     expect(t1?.value.last_seq).toBe(50);
     await w.stop(true);
@@ -63,7 +63,7 @@ describe("the view writer", () => {
     await w.begin(1, start, true);
     await w.stop(true);
     // a writer that crashed before its head moved: the same batch again, on a stale head
-    const writer = await ViewWriter.open(mem.bucket, 1, {
+    const writer = await TimelineWriter.open(mem.bucket, 1, {
       stream_created: start.created,
       first_seq: 1,
     });
@@ -71,21 +71,23 @@ describe("the view writer", () => {
     for (const m of messages) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush({ recent: true });
     writer.close();
-    const head = (await mem.bucket.get(viewKeys(1).head, isHead))?.value;
+    const head = (await mem.bucket.get(timelineKeys(1).head, isHead))?.value;
     expect(head).toMatchObject({ cursor: 10, tweets: 5, likes: 5 });
     // records with last_seq at or past an event keep their counts when it comes again
-    const fresh = await ViewWriter.open(mem.bucket, 2, {
+    const fresh = await TimelineWriter.open(mem.bucket, 2, {
       stream_created: start.created,
       first_seq: 1,
     });
     for (const m of [...messages, ...messages]) fresh.add(m.seq, timelineEvent(m.subject, m.data));
     await fresh.flush({ recent: true });
     fresh.close();
-    expect((await mem.bucket.get(viewKeys(2).head, isHead))?.value).toMatchObject({
+    expect((await mem.bucket.get(timelineKeys(2).head, isHead))?.value).toMatchObject({
       tweets: 5,
       likes: 5,
     });
-    expect((await mem.bucket.get(viewKeys(2).record("t1"), isRecordOf("t1")))?.value.likes).toBe(5);
+    expect(
+      (await mem.bucket.get(timelineKeys(2).record("t1"), isRecordOf("t1")))?.value.likes,
+    ).toBe(5);
   });
 
   it("several batches, each written while the next is queued: totals and records exact", async () => {
@@ -93,12 +95,12 @@ describe("the view writer", () => {
     // more than two batches of the writer's, with every like on the first tweet
     const { w } = writing(mem.bucket, tweetsAndLikes(3000, 2500));
     await w.begin(1, start, true);
-    const head = await mem.bucket.get(viewKeys(1).head, isHead);
+    const head = await mem.bucket.get(timelineKeys(1).head, isHead);
     expect(head?.value).toMatchObject({ cursor: 5500, tweets: 3000, likes: 2500 });
-    const t1 = await mem.bucket.get(viewKeys(1).record("t1"), isRecordOf("t1"));
+    const t1 = await mem.bucket.get(timelineKeys(1).record("t1"), isRecordOf("t1"));
     expect(t1?.value).toMatchObject({ likes: 2500, last_seq: 5500 });
     expect(t1?.value.liked_by.at(-1)?.author).toBe("u2500");
-    const t3000 = await mem.bucket.get(viewKeys(1).record("t3000"), isRecordOf("t3000"));
+    const t3000 = await mem.bucket.get(timelineKeys(1).record("t3000"), isRecordOf("t3000"));
     expect(t3000?.value.tweet?.seq).toBe(3000);
     await w.stop(true);
   });
@@ -107,19 +109,19 @@ describe("the view writer", () => {
     const mem = memoryBucket();
     const begin = { stream_created: start.created, first_seq: 1 };
     const like = stored(1, buildLike({ tweetId: "early", author: "fan" }));
-    const first = await ViewWriter.open(mem.bucket, 1, begin);
+    const first = await TimelineWriter.open(mem.bucket, 1, begin);
     first.add(like.seq, timelineEvent(like.subject, like.data));
     await first.flush();
     first.close();
     // another writer, with nothing cached: the tweet is written as new, refused, read, merged
     const tweet = stored(2, buildTweet({ id: "early", message: "hi", author: "me" }));
-    const second = await ViewWriter.open(mem.bucket, 1, begin);
+    const second = await TimelineWriter.open(mem.bucket, 1, begin);
     second.add(tweet.seq, timelineEvent(tweet.subject, tweet.data));
     await second.flush({ recent: true });
     second.close();
-    const rec = await mem.bucket.get(viewKeys(1).record("early"), isRecordOf("early"));
+    const rec = await mem.bucket.get(timelineKeys(1).record("early"), isRecordOf("early"));
     expect(rec?.value).toMatchObject({ likes: 1, last_seq: 2, tweet: { seq: 2, message: "hi" } });
-    const head = await mem.bucket.get(viewKeys(1).head, isHead);
+    const head = await mem.bucket.get(timelineKeys(1).head, isHead);
     expect(head?.value).toMatchObject({ cursor: 2, tweets: 1, likes: 1 });
   });
 
@@ -143,8 +145,10 @@ describe("the view writer", () => {
     expect(w.leadership).toBe("fed");
     // the writer's own reading is stopped: one reading of each event
     await until(() => stream.followers[0]!.stopped);
-    await until(async () => (await mem.bucket.get(viewKeys(1).head, isHead))?.value.cursor === 11);
-    expect((await mem.bucket.get(viewKeys(1).head, isHead))?.value.likes).toBe(1);
+    await until(
+      async () => (await mem.bucket.get(timelineKeys(1).head, isHead))?.value.cursor === 11,
+    );
+    expect((await mem.bucket.get(timelineKeys(1).head, isHead))?.value.likes).toBe(1);
     // memory ahead of the writer (it restarted from another writer's list): start over
     const far = stored(20, buildLike({ tweetId: "t3", author: "y" }));
     memory.reset({ records: [], coversFrom: 0, tweets: 0, likes: 0, countedTo: 0, cursor: 18 });
@@ -166,7 +170,7 @@ describe("the view writer", () => {
     expect(next).toBe(2);
     expect(again.w.leadership).toBe("caught-up");
     expect(JSON.parse(mem.raw(CURRENT_KEY)!)).toEqual({ gen: 2 });
-    const head = (await mem.bucket.get(viewKeys(2).head, isHead))?.value;
+    const head = (await mem.bucket.get(timelineKeys(2).head, isHead))?.value;
     // t16…t20 and 10 likes of t1 (stored before the trim: the like counts, its tweet is gone)
     expect(head).toMatchObject({ first_seq: 16, cursor: 30, tweets: 5, likes: 10 });
     expect(mem.keys().some((k) => k.startsWith("g1."))).toBe(false);

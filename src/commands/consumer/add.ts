@@ -44,7 +44,7 @@ export const consumerAddCommand = addCreateOptions(
         durable_name: t.name,
       } as Parameters<typeof addConsumer>[2];
       const { info, existed } = await addConsumer(t.jsm, t.stream, config);
-      const out = t.ctx.out;
+      const out = t.inv.out;
       if (out.json) return out.printJson({ ...info, ...(existed ? {} : { did_create: true }) });
       await out.result(
         existed

@@ -76,7 +76,7 @@ export const consumerCheckCommand = cmd
     async (stream: string | undefined, name: string | undefined, flags: CheckFlags, c: Command) => {
       const thresholds = thresholdsFrom(flags);
       const t = await resolveTarget(c, stream, name);
-      const out = t.ctx.out;
+      const out = t.inv.out;
       const format: CheckFormat =
         (flags.format as CheckFormat | undefined) ?? (out.json ? "json" : "human");
       const result = checkConsumer(await getConsumer(t.jsm, t.stream, t.name), thresholds);

@@ -3,7 +3,7 @@
 // `--capture` creates that stream (see nats/dead-letters.ts for why one is needed).
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { captureStreamName, ensureCapture, readDeadLetters } from "../../nats/dead-letters.js";
 import { renderDeadLetterLine } from "../../output/dead-letters.js";
@@ -30,10 +30,10 @@ export const consumerDeadLettersCommand = addLeafOptions(
     opts: { capture?: boolean },
     cmd: Command,
   ) => {
-    const ctx = commandContext(cmd);
-    const streamName = validateStreamName(stream ?? ctx.stream);
-    const conn = await ctx.connect();
-    const out = ctx.out;
+    const inv = invocationOf(cmd);
+    const streamName = validateStreamName(stream ?? inv.stream);
+    const conn = await inv.connect();
+    const out = inv.out;
     if (opts.capture) {
       const done = await ensureCapture(await conn.jsm(), streamName);
       out.info(

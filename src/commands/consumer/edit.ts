@@ -37,7 +37,7 @@ export const consumerEditCommand = addChangeableOptions(
       const current = await getConsumer(t.jsm, t.stream, t.name);
       const changes = configChanges(current.config, requested);
       await runEdit(
-        t.ctx.out,
+        t.inv.out,
         {
           subject: `Consumer ${t.name}`,
           action: `edit consumer ${t.name} of stream ${t.stream}`,

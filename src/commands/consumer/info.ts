@@ -24,12 +24,12 @@ export const consumerInfoCommand = consumerCommand(
       const t = await resolveTarget(cmd, stream, name);
       const info = await getConsumer(t.jsm, t.stream, t.name);
       // the events it gave up on, when the stream's advisories are captured (dead-letters.ts)
-      const dead = await readDeadLetters(await t.ctx.connect(), t.stream, { consumer: t.name });
+      const dead = await readDeadLetters(await t.inv.connect(), t.stream, { consumer: t.name });
       const field = deadLetterField(dead);
-      if (t.ctx.out.json)
-        return t.ctx.out.printJson(field ? { ...info, dead_letters: field } : info);
-      await t.ctx.out.result(
-        renderConsumerInfo(info, t.ctx.out.color) + "\n" + deadLetterSummary(dead),
+      if (t.inv.out.json)
+        return t.inv.out.printJson(field ? { ...info, dead_letters: field } : info);
+      await t.inv.out.result(
+        renderConsumerInfo(info, t.inv.out.color) + "\n" + deadLetterSummary(dead),
       );
     },
   );

@@ -1,7 +1,7 @@
 // `consumer ls [stream]`: the stream's consumers, like `nats consumer ls`.
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { listConsumers } from "../../nats/consumers.js";
 import { renderConsumerTable } from "../../output/consumers.js";
@@ -25,19 +25,19 @@ export const consumerLsCommand = addLeafOptions(
       ),
     )
     .action(async (stream: string | undefined, opts: { names?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const streamName = validateStreamName(stream ?? ctx.stream);
-      const conn = await ctx.connect();
+      const inv = invocationOf(cmd);
+      const streamName = validateStreamName(stream ?? inv.stream);
+      const conn = await inv.connect();
       const consumers = await listConsumers(await conn.jsm(), streamName);
       if (opts.names) {
         const names = consumers.map((c) => c.name);
-        if (ctx.out.json) return ctx.out.printJson(names);
-        if (names.length > 0) await ctx.out.result(names.join("\n"));
+        if (inv.out.json) return inv.out.printJson(names);
+        if (names.length > 0) await inv.out.result(names.join("\n"));
         return;
       }
-      if (ctx.out.json) return ctx.out.printJson(consumers);
-      await ctx.out.result(
-        await renderConsumerTable(streamName, consumers, ctx.out.color, ctx.out.width),
+      if (inv.out.json) return inv.out.printJson(consumers);
+      await inv.out.result(
+        await renderConsumerTable(streamName, consumers, inv.out.color, inv.out.width),
       );
     }),
 );

@@ -32,8 +32,8 @@ export const consumerNextCommand = consumerCommand(
     ) => {
       const count = parseCount(opts.count, "--count");
       const t = await resolveTarget(cmd, stream, name);
-      const out = t.ctx.out;
-      const conn = await t.ctx.connect();
+      const out = t.inv.out;
+      const conn = await t.inv.connect();
       const waitMs = conn.settings.timeoutMs;
       const result = await nextMessages(conn, {
         stream: t.stream,

@@ -42,12 +42,12 @@ export const consumerRmCommand = consumerCommand(
         opts.force,
       );
       if (!ok) {
-        t.ctx.out.info("Cancelled; nothing was deleted");
+        t.inv.out.info("Cancelled; nothing was deleted");
         return;
       }
       await removeConsumer(t.jsm, t.stream, t.name);
-      if (t.ctx.out.json)
-        return t.ctx.out.printJson({ stream: t.stream, consumer: t.name, deleted: true });
-      await t.ctx.out.result(`Consumer ${t.name} of stream ${t.stream} deleted`);
+      if (t.inv.out.json)
+        return t.inv.out.printJson({ stream: t.stream, consumer: t.name, deleted: true });
+      await t.inv.out.result(`Consumer ${t.name} of stream ${t.stream} deleted`);
     },
   );

@@ -4,14 +4,14 @@
 
 import { Command } from "commander";
 import type { JetStreamManager } from "nats";
-import { commandContext, type CommandContext } from "../../context.js";
+import { invocationOf, type Invocation } from "../../invocation.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { listConsumers } from "../../nats/consumers.js";
 import { validateConsumerName, validateStreamName } from "../../parse.js";
 
 export interface ConsumerTarget {
-  ctx: CommandContext;
+  inv: Invocation;
   jsm: JetStreamManager;
   stream: string;
   name: string;
@@ -38,10 +38,10 @@ export async function resolveTarget(
   name: string | undefined,
   except: string[] = [],
 ): Promise<ConsumerTarget> {
-  const ctx = commandContext(cmd, { except });
-  const streamName = validateStreamName(stream ?? ctx.stream);
+  const inv = invocationOf(cmd, { except });
+  const streamName = validateStreamName(stream ?? inv.stream);
   if (name) validateConsumerName(name);
-  const jsm = await (await ctx.connect()).jsm();
+  const jsm = await (await inv.connect()).jsm();
   if (name === undefined || name === "") {
     const names = (await listConsumers(jsm, streamName)).map((c) => c.name);
     const which =
@@ -50,5 +50,5 @@ export async function resolveTarget(
       `name the consumer of stream ${streamName}: tweetstream consumer ${cmd.name()} STREAM NAME${which}`,
     );
   }
-  return { ctx, jsm, stream: streamName, name };
+  return { inv, jsm, stream: streamName, name };
 }

@@ -56,7 +56,7 @@ export const consumerWaitCommand = consumerCommand(
           ExitCode.Timeout,
         );
       }
-      const out = t.ctx.out;
+      const out = t.inv.out;
       if (out.json) return out.printJson(r.info);
       await out.result(`${what} ${goal}: ${consumerStateText(r.info)}`);
     },

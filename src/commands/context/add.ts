@@ -20,7 +20,7 @@ import {
   loadContext,
   unknownContext,
 } from "../../config/nats-context.js";
-import { commandContext, type CommandContext } from "../../context.js";
+import { invocationOf, type Invocation } from "../../invocation.js";
 import { DEFAULT_SERVER } from "../../nats/connection.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions, contextFieldsFromFlags } from "../../global-options.js";
@@ -34,22 +34,22 @@ interface WriteOptions {
 }
 
 /** Shows the context written, as `context info` does. */
-export async function showWritten(ctx: CommandContext, name: string): Promise<void> {
+export async function showWritten(inv: Invocation, name: string): Promise<void> {
   const view = describeContext(loadContext(name));
-  if (ctx.out.json) return ctx.out.printJson(view);
-  await ctx.out.result(renderContextInfo(view, ctx.out.color));
+  if (inv.out.json) return inv.out.printJson(view);
+  await inv.out.result(renderContextInfo(view, inv.out.color));
 }
 
 async function write(
-  ctx: CommandContext,
+  inv: Invocation,
   name: string,
   raw: RawContext,
   opts: WriteOptions,
 ): Promise<void> {
   const path = await saveContext(name, raw, opts.embed);
-  ctx.out.info(`Saved context "${name}" in ${path}`);
+  inv.out.info(`Saved context "${name}" in ${path}`);
   if (opts.select) selectContext(name);
-  await showWritten(ctx, name);
+  await showWritten(inv, name);
 }
 
 /** The context's JSON edited by a person in $VISUAL / $EDITOR (only on a terminal). */
@@ -97,13 +97,13 @@ export const contextAddCommand = addLeafOptions(
       ),
     )
     .action(async (name: string, opts: WriteOptions, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       checkContextName(name);
-      const raw = { ...readRawContext(name), ...contextFieldsFromFlags(ctx.globals) };
+      const raw = { ...readRawContext(name), ...contextFieldsFromFlags(inv.globals) };
       // a new context without --server gets the default URL, as natscontext gives it
       if (!raw.url) raw.url = DEFAULT_SERVER;
       if (opts.description !== undefined) raw.description = opts.description;
-      await write(ctx, name, raw, opts);
+      await write(inv, name, raw, opts);
     }),
 );
 
@@ -121,16 +121,16 @@ export const contextEditCommand = addLeafOptions(
       ),
     )
     .action(async (name: string, opts: WriteOptions, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       checkContextName(name);
       if (!contextExists(name)) throw unknownContext(name);
-      const changes = contextFieldsFromFlags(ctx.globals);
+      const changes = contextFieldsFromFlags(inv.globals);
       if (opts.description !== undefined) changes.description = opts.description;
       const before = readRawContext(name);
       const raw =
         Object.keys(changes).length > 0 || opts.embed || opts.select
           ? { ...before, ...changes }
           : editInEditor(name, before);
-      await write(ctx, name, raw, opts);
+      await write(inv, name, raw, opts);
     }),
 );

@@ -7,7 +7,7 @@ import {
   loadContext,
   selectedContextName,
 } from "../../config/nats-context.js";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { renderContextInfo } from "../../output/contexts.js";
@@ -24,8 +24,8 @@ export const contextInfoCommand = addLeafOptions(
       examples("tweetstream context info", "tweetstream context info local --json"),
     )
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
-      const which = name ?? (ctx.globals.context || undefined) ?? selectedContextName();
+      const inv = invocationOf(cmd, { useContext: false });
+      const which = name ?? (inv.globals.context || undefined) ?? selectedContextName();
       if (which === undefined) {
         const known = listContextNames();
         throw usageError(
@@ -33,8 +33,8 @@ export const contextInfoCommand = addLeafOptions(
         );
       }
       const view = describeContext(loadContext(which));
-      warnOverrides(ctx, view.name);
-      if (ctx.out.json) return ctx.out.printJson(view);
-      await ctx.out.result(renderContextInfo(view, ctx.out.color));
+      warnOverrides(inv, view.name);
+      if (inv.out.json) return inv.out.printJson(view);
+      await inv.out.result(renderContextInfo(view, inv.out.color));
     }),
 );

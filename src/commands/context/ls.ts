@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { describeAllContexts } from "../../config/nats-context.js";
 import { warnOverrides } from "./overrides.js";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { renderContextTable } from "../../output/contexts.js";
 import { examples } from "../help.js";
@@ -17,10 +17,10 @@ export const contextLsCommand = addLeafOptions(
       examples("tweetstream context ls", "tweetstream context ls --json | jq -r '.[].name'"),
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       const contexts = describeAllContexts();
-      warnOverrides(ctx, contexts.find((c) => c.selected)?.name);
-      if (ctx.out.json) return ctx.out.printJson(contexts);
-      await ctx.out.result(await renderContextTable(contexts, ctx.out.color, ctx.out.width));
+      warnOverrides(inv, contexts.find((c) => c.selected)?.name);
+      if (inv.out.json) return inv.out.printJson(contexts);
+      await inv.out.result(await renderContextTable(contexts, inv.out.color, inv.out.width));
     }),
 );

@@ -2,10 +2,10 @@
 // the context says (natscli: "Shell environment overrides in place").
 
 import { overridingVariables } from "../../config/nats-context.js";
-import type { CommandContext } from "../../context.js";
+import type { Invocation } from "../../invocation.js";
 
-export function warnOverrides(ctx: CommandContext, contextName: string | undefined): void {
+export function warnOverrides(inv: Invocation, contextName: string | undefined): void {
   const vars = overridingVariables();
   if (contextName === undefined || vars.length === 0) return;
-  ctx.out.warn(`${vars.join(", ")} override the context "${contextName}"'s settings`);
+  inv.out.warn(`${vars.join(", ")} override the context "${contextName}"'s settings`);
 }

@@ -11,7 +11,7 @@ import {
   unknownContext,
 } from "../../config/nats-context.js";
 import { confirmOrRefuse } from "../../confirm.js";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { usageError } from "../../errors.js";
 import { addLeafOptions } from "../../global-options.js";
 import { examples } from "../help.js";
@@ -24,7 +24,7 @@ export const contextSelectCommand = addLeafOptions(
     .argument("[name]", "context name")
     .addHelpText("after", examples("tweetstream context select prod"))
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       if (name === undefined) {
         const known = listContextNames();
         throw usageError(
@@ -35,7 +35,7 @@ export const contextSelectCommand = addLeafOptions(
       }
       checkContextName(name);
       selectContext(name);
-      await showWritten(ctx, name);
+      await showWritten(inv, name);
     }),
 );
 
@@ -44,10 +44,10 @@ export const contextUnselectCommand = addLeafOptions(
     .description("select no context: commands use their flags and NATS_* only")
     .addHelpText("after", examples("tweetstream context unselect"))
     .action(async (_opts: unknown, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       const before = unselectContext();
-      if (ctx.out.json) return ctx.out.printJson({ unselected: before ?? null });
-      await ctx.out.result(
+      if (inv.out.json) return inv.out.printJson({ unselected: before ?? null });
+      await inv.out.result(
         before === undefined
           ? "No context currently selected"
           : `Unselected the "${before}" context`,
@@ -63,7 +63,7 @@ export const contextRmCommand = addLeafOptions(
     .option("-f, --force", "do not ask; required when there is no terminal")
     .addHelpText("after", examples("tweetstream context rm old --force"))
     .action(async (name: string, opts: { force?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd, { useContext: false });
+      const inv = invocationOf(cmd, { useContext: false });
       checkContextName(name);
       if (!contextExists(name)) throw unknownContext(name);
       if (selectedContextName() === name && !opts.force)
@@ -76,11 +76,11 @@ export const contextRmCommand = addLeafOptions(
         opts.force,
       );
       if (!ok) {
-        ctx.out.info("Cancelled; nothing was removed");
+        inv.out.info("Cancelled; nothing was removed");
         return;
       }
       removeContext(name);
-      if (ctx.out.json) return ctx.out.printJson({ context: name, removed: true });
-      await ctx.out.result(`Removed context "${name}"`);
+      if (inv.out.json) return inv.out.printJson({ context: name, removed: true });
+      await inv.out.result(`Removed context "${name}"`);
     }),
 );

@@ -1,7 +1,7 @@
 // `like <tweetId>`: publish a tweet_liked event, as the article's POST /tweets/:id/likes does.
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { buildLike, validateEventId } from "../../events.js";
 import { addLeafOptions } from "../../global-options.js";
 import { examples } from "../help.js";
@@ -23,8 +23,8 @@ export const likeCommand = addLeafOptions(
       ),
     )
     .action(async (tweetId: string, opts: { author?: string }, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       const author = resolveAuthor(opts.author);
-      await publishOne(ctx, buildLike({ tweetId: validateEventId(tweetId), author }));
+      await publishOne(inv, buildLike({ tweetId: validateEventId(tweetId), author }));
     }),
 );

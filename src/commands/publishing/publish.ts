@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { CliError, usageError } from "../../errors.js";
 import type { EventDefaults } from "../../events.js";
 import { addLeafOptions } from "../../global-options.js";
@@ -90,13 +90,13 @@ export const publishCommand = addLeafOptions(
         ),
     )
     .action(async (opts: PublishOptions, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       const defaults: EventDefaults = { author: resolveAuthor(opts.author), now: () => new Date() };
       const input = await openInput(opts.file);
       try {
-        const conn = await ctx.connect();
+        const conn = await inv.connect();
         const max = maxPayloadOf(conn);
-        const subjects = subjectsOf(ctx.stream);
+        const subjects = subjectsOf(inv.stream);
         const itemFor = (line: Line): BulkItem => {
           if ("overLimit" in line)
             return { ref: line.lineNo, error: payloadTooLarge(line.overLimit, max, "line") };
@@ -123,7 +123,7 @@ export const publishCommand = addLeafOptions(
           stoppedEarly && !ended && opts.file !== "-"
             ? countLines(opts.file, max)
             : { events: read, blank: counts.blank };
-        await publishMany(ctx, conn, batches(), itemFor, {
+        await publishMany(inv, conn, batches(), itemFor, {
           noun: "line",
           refKey: "line",
           window: opts.window,

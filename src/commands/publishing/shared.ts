@@ -5,7 +5,7 @@
 
 import { Option } from "commander";
 import { userInfo } from "node:os";
-import type { CommandContext } from "../../context.js";
+import type { Invocation } from "../../invocation.js";
 import { CliError, usageError } from "../../errors.js";
 import type { TweetEvent } from "../../events.js";
 import type { BulkItem } from "../../nats/bulk-publish.js";
@@ -81,14 +81,14 @@ export function bulkItem(ref: number, message: Publishable, maxPayload: number):
 }
 
 /** tweet, like: publish one event, wait for its ack, print the result. */
-export async function publishOne(ctx: CommandContext, event: TweetEvent): Promise<void> {
-  const conn = await ctx.connect();
-  const message = publishableEvent(ctx.stream, event);
+export async function publishOne(inv: Invocation, event: TweetEvent): Promise<void> {
+  const conn = await inv.connect();
+  const message = publishableEvent(inv.stream, event);
   const max = maxPayloadOf(conn);
   if (message.payload.length > max) throw payloadTooLarge(message.payload.length, max);
-  const outcome = await (await messagePublisher(conn, ctx.stream))(message);
-  if (ctx.out.json) return ctx.out.printJson(publishedJson(outcome, event));
-  await ctx.out.result(renderPublished(outcome, event, ctx.out.color, ctx.out.width));
+  const outcome = await (await messagePublisher(conn, inv.stream))(message);
+  if (inv.out.json) return inv.out.printJson(publishedJson(outcome, event));
+  await inv.out.result(renderPublished(outcome, event, inv.out.color, inv.out.width));
 }
 
 export interface BulkRun {
@@ -111,7 +111,7 @@ export interface BulkRun {
 
 /** publish --file, tweet --count: the pipelined run, its progress, failures and summary. */
 export async function publishMany<T>(
-  ctx: CommandContext,
+  inv: Invocation,
   conn: Connection,
   batches: AsyncIterable<T[]> | Iterable<T[]>,
   toItem: (input: T) => BulkItem,
@@ -120,10 +120,10 @@ export async function publishMany<T>(
   const { publishPipelined, bulkError, bulkTotal } = await import("../../nats/bulk-publish.js");
   const { connectionPublisher } = await import("../../nats/acked-publish.js");
   const via = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
-  const out = ctx.out;
+  const out = inv.out;
   const label = (ref: number) => `${run.noun} ${ref}`;
   const started = performance.now();
-  const spinner = await startSpinner(out, `Publishing to ${ctx.stream}…`);
+  const spinner = await startSpinner(out, `Publishing to ${inv.stream}…`);
   const failures: BulkFacts["failures"] = [];
   let failuresOmitted = 0;
   let lastDraw = 0;
@@ -140,8 +140,8 @@ export async function publishMany<T>(
     signal: stop.signal,
     via,
     window: run.window,
-    timeoutMs: ctx.settings.timeoutMs,
-    expectStream: ctx.stream,
+    timeoutMs: inv.settings.timeoutMs,
+    expectStream: inv.stream,
     failFast: run.failFast,
     onFailure(f) {
       spinner.log(out.errColor.red("error: ") + safeText(`${label(f.ref)}: ${f.error.message}`));
@@ -154,7 +154,7 @@ export async function publishMany<T>(
       const now = performance.now();
       if (now - lastDraw < 100) return;
       lastDraw = now;
-      spinner.text(renderBulkProgress(s, ctx.stream, run.expected, out.errWidth));
+      spinner.text(renderBulkProgress(s, inv.stream, run.expected, out.errWidth));
     },
   }).finally(unsignal);
   spinner.stop();
@@ -166,7 +166,7 @@ export async function publishMany<T>(
   const counted = await run.inputLines?.(summary.aborted || summary.interrupted);
   if (counted) summary.notRead = Math.max(0, counted.events - handed);
   const facts: BulkFacts = {
-    stream: ctx.stream,
+    stream: inv.stream,
     elapsedMs,
     lines: run.inputLines ? handed + summary.notRead : undefined,
     blankLines: counted?.blank,

@@ -2,7 +2,7 @@
 // `--count N` publishes N of them, pipelined, for load generation.
 
 import { Command } from "commander";
-import { commandContext, type CommandContext } from "../../context.js";
+import { invocationOf, type Invocation } from "../../invocation.js";
 import { usageError } from "../../errors.js";
 import {
   buildTweet,
@@ -63,14 +63,14 @@ function checkMessage(message: string): string {
   return message;
 }
 
-async function tweetMany(ctx: CommandContext, message: string, author: string, opts: TweetOptions) {
+async function tweetMany(inv: Invocation, message: string, author: string, opts: TweetOptions) {
   if (opts.id !== undefined && !hasTemplate(opts.id))
     throw usageError(
       `--id with --count needs ${TEMPLATE_INDEX} in it (e.g. --id 'load-${TEMPLATE_INDEX}'): otherwise every tweet would have the same id`,
     );
-  const conn = await ctx.connect();
+  const conn = await inv.connect();
   const max = maxPayloadOf(conn);
-  const subjects = subjectsOf(ctx.stream);
+  const subjects = subjectsOf(inv.stream);
   // the indexes 1…count, a batch at a time; each tweet is built when it is sent
   function* batches(): Generator<number[]> {
     for (let first = 1; first <= opts.count; first += BATCH) {
@@ -87,7 +87,7 @@ async function tweetMany(ctx: CommandContext, message: string, author: string, o
     });
     return bulkItem(n, publishableEvent(subjects, event), max);
   };
-  await publishMany(ctx, conn, batches(), itemFor, {
+  await publishMany(inv, conn, batches(), itemFor, {
     noun: "tweet",
     refKey: "index",
     window: opts.window,
@@ -126,12 +126,12 @@ export const tweetCommand = addLeafOptions(
       ),
     )
     .action(async (text: string, opts: TweetOptions, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       const author = resolveAuthor(opts.author);
       if (opts.id !== undefined) validateEventId(opts.id);
       const message = checkMessage(text === "-" ? await readMessageFromStdin() : text);
-      if (opts.count > 1) return tweetMany(ctx, message, author, opts);
+      if (opts.count > 1) return tweetMany(inv, message, author, opts);
       const id = opts.id === undefined ? undefined : fillTemplate(opts.id, 1);
-      await publishOne(ctx, buildTweet({ message: fillTemplate(message, 1), author, id }));
+      await publishOne(inv, buildTweet({ message: fillTemplate(message, 1), author, id }));
     }),
 );

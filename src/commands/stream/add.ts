@@ -1,7 +1,7 @@
 // `stream add [name]`: create the stream, or confirm it exists with the same configuration.
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import {
@@ -62,25 +62,25 @@ export const addCommand = addLeafOptions(
       ),
     )
     .action(async (name: string | undefined, opts: ConfigOptions, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       const given = requestedConfig(opts);
-      const streamName = validateStreamName(name ?? given.name ?? ctx.stream);
+      const streamName = validateStreamName(name ?? given.name ?? inv.stream);
       const request = withDefaults(streamName, given);
-      const conn = await ctx.connect();
+      const conn = await inv.connect();
       const result = await addStream(await conn.jsm(), request);
       // a name stream ls hides: said now, not discovered when the stream seems to be gone
       const system = systemStreamKind(streamName);
       if (system) {
-        ctx.out.warn(
+        inv.out.warn(
           `stream ls lists ${streamName} only with --all (${system.prefix}* names are JetStream's ${system.what})`,
         );
       }
       const note = replicaSafetyNote(conn.nc.info?.version, result.info.config.num_replicas);
-      if (note) ctx.out.warn(note);
-      if (ctx.out.json)
-        return ctx.out.printJson(apiStreamInfo(result.info, result.status === "created"));
-      const c = ctx.out.color;
-      await ctx.out.result(
+      if (note) inv.out.warn(note);
+      if (inv.out.json)
+        return inv.out.printJson(apiStreamInfo(result.info, result.status === "created"));
+      const c = inv.out.color;
+      await inv.out.result(
         result.status === "created"
           ? c.green(`Stream ${streamName} created`) + "\n\n" + renderStreamInfo(result.info, c)
           : `Stream ${streamName} already exists with this configuration; nothing changed`,

@@ -4,7 +4,7 @@
 // natscli's drift check).
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { changeImpacts } from "../../nats/edit-impact.js";
 import { configChanges } from "../../domain/config-change.js";
@@ -40,10 +40,10 @@ export const editCommand = addLeafOptions(
       ),
     )
     .action(async (name: string | undefined, opts: EditFlags, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       const given = requestedConfig(opts);
-      const streamName = validateStreamName(name ?? given.name ?? ctx.stream);
-      const conn = await ctx.connect();
+      const streamName = validateStreamName(name ?? given.name ?? inv.stream);
+      const conn = await inv.connect();
       const jsm = await conn.jsm();
       const current = await getStream(jsm, streamName);
       const changes = await changeImpacts(
@@ -52,7 +52,7 @@ export const editCommand = addLeafOptions(
         configChanges(current.config, { ...given, name: streamName } as StreamRequest),
       );
       await runEdit(
-        ctx.out,
+        inv.out,
         {
           subject: `Stream ${streamName}`,
           action: `edit stream ${streamName}`,

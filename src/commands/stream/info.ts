@@ -1,7 +1,7 @@
 // `stream info [name]`: configuration and state of one stream.
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import { apiStreamInfo, getStream } from "../../nats/streams.js";
@@ -21,15 +21,15 @@ export const infoCommand = addLeafOptions(
       ),
     )
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const streamName = validateStreamName(name ?? ctx.stream);
-      const conn = await ctx.connect();
+      const inv = invocationOf(cmd);
+      const streamName = validateStreamName(name ?? inv.stream);
+      const conn = await inv.connect();
       const info = await getStream(await conn.jsm(), streamName);
       const note = replicaSafetyNote(conn.nc.info?.version, info.config.num_replicas);
-      if (ctx.out.json) {
-        if (note) ctx.out.warn(note); // the JSON keeps the API's shape
-        return ctx.out.printJson(apiStreamInfo(info));
+      if (inv.out.json) {
+        if (note) inv.out.warn(note); // the JSON keeps the API's shape
+        return inv.out.printJson(apiStreamInfo(info));
       }
-      await ctx.out.result(renderStreamInfo(info, ctx.out.color, note));
+      await inv.out.result(renderStreamInfo(info, inv.out.color, note));
     }),
 );

@@ -1,7 +1,7 @@
 // `stream ls`: every stream with its size and last activity, like `nats stream ls`.
 
 import { Command } from "commander";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { replicaSafetyNote } from "../../nats/replica-safety.js";
 import { apiStreamInfo, isSystemStream, listStreams } from "../../nats/streams.js";
@@ -30,8 +30,8 @@ export const lsCommand = addLeafOptions(
       ),
     )
     .action(async (opts: { names?: boolean; all?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const conn = await ctx.connect();
+      const inv = invocationOf(cmd);
+      const conn = await inv.connect();
       const every = await listStreams(await conn.jsm());
       const streams = opts.all ? every : every.filter((s) => !isSystemStream(s.config.name));
       const replicated = streams.filter((s) => s.config.num_replicas > 1);
@@ -40,18 +40,18 @@ export const lsCommand = addLeafOptions(
         Math.max(1, ...replicated.map((s) => s.config.num_replicas)),
       );
       if (note)
-        ctx.out.warn(
+        inv.out.warn(
           `${note}; replicated here: ${replicated.map((s) => s.config.name).join(", ")}`,
         );
       if (opts.names) {
         const names = streams.map((s) => s.config.name);
-        if (ctx.out.json) return ctx.out.printJson(names);
-        if (names.length > 0) await ctx.out.result(names.join("\n"));
+        if (inv.out.json) return inv.out.printJson(names);
+        if (names.length > 0) await inv.out.result(names.join("\n"));
         return;
       }
-      if (ctx.out.json) return ctx.out.printJson(streams.map((s) => apiStreamInfo(s)));
+      if (inv.out.json) return inv.out.printJson(streams.map((s) => apiStreamInfo(s)));
       if (streams.length === 0 && every.length > 0)
-        return ctx.out.result("No streams defined, pass -a to include system streams");
-      await ctx.out.result(await renderStreamTable(streams, ctx.out.color, ctx.out.width));
+        return inv.out.result("No streams defined, pass -a to include system streams");
+      await inv.out.result(await renderStreamTable(streams, inv.out.color, inv.out.width));
     }),
 );

@@ -3,7 +3,7 @@
 
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { checkSubjectInStream, resolveSubjectOption } from "../../subjects.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, purgeStream } from "../../nats/streams.js";
@@ -33,16 +33,16 @@ export const purgeCommand = addLeafOptions(
         opts: { subject?: string; force?: boolean },
         cmd: Command,
       ) => {
-        const ctx = commandContext(cmd);
+        const inv = invocationOf(cmd);
         requireNameWithForce(
           opts.force,
           [name],
           "--force requires a stream name: tweetstream stream purge NAME --force",
         );
-        const streamName = validateStreamName(name ?? ctx.stream);
+        const streamName = validateStreamName(name ?? inv.stream);
         const subject =
           opts.subject === undefined ? undefined : resolveSubjectOption(streamName, opts.subject);
-        const conn = await ctx.connect();
+        const conn = await inv.connect();
         const jsm = await conn.jsm();
         const info = await getStream(jsm, streamName);
         if (subject) checkSubjectInStream(subject, streamName, info.config.subjects ?? []);
@@ -50,18 +50,18 @@ export const purgeCommand = addLeafOptions(
           ? `messages on ${subject} from stream ${streamName}`
           : `all messages from stream ${streamName}`;
         // the question fits the terminal (with its " [y/N] ")
-        const width = ctx.out.errWidth === undefined ? undefined : ctx.out.errWidth - 7;
+        const width = inv.out.errWidth === undefined ? undefined : inv.out.errWidth - 7;
         const question = subject
           ? fitting(width, `Purge ${subject} from stream ${streamName}?`, `Purge ${subject}?`)
           : `Purge all messages of stream ${streamName}?`;
         if (!(await confirmOrRefuse(`purge ${what}`, question, opts.force))) {
-          ctx.out.info("Cancelled; nothing was purged");
+          inv.out.info("Cancelled; nothing was purged");
           return;
         }
         const purged = await purgeStream(jsm, streamName, subject);
-        if (ctx.out.json)
-          return ctx.out.printJson({ stream: streamName, subject: subject ?? null, purged });
-        await ctx.out.result(`Purged ${plural(purged, "message")} from stream ${streamName}`);
+        if (inv.out.json)
+          return inv.out.printJson({ stream: streamName, subject: subject ?? null, purged });
+        await inv.out.result(`Purged ${plural(purged, "message")} from stream ${streamName}`);
       },
     ),
 );

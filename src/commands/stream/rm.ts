@@ -3,7 +3,7 @@
 
 import { Command } from "commander";
 import { confirmOrRefuse } from "../../confirm.js";
-import { commandContext } from "../../context.js";
+import { invocationOf } from "../../invocation.js";
 import { addLeafOptions } from "../../global-options.js";
 import { getStream, removeStream } from "../../nats/streams.js";
 import { plural } from "../../output/format.js";
@@ -21,14 +21,14 @@ export const rmCommand = addLeafOptions(
       examples("tweetstream stream rm", "tweetstream stream rm TWITTERCLONE --force --json"),
     )
     .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const inv = invocationOf(cmd);
       requireNameWithForce(
         opts.force,
         [name],
         "--force requires a stream name: tweetstream stream rm NAME --force",
       );
-      const streamName = validateStreamName(name ?? ctx.stream);
-      const conn = await ctx.connect();
+      const streamName = validateStreamName(name ?? inv.stream);
+      const conn = await inv.connect();
       const jsm = await conn.jsm();
       const stream = await getStream(jsm, streamName);
       const ok = await confirmOrRefuse(
@@ -37,16 +37,16 @@ export const rmCommand = addLeafOptions(
         opts.force,
       );
       if (!ok) {
-        ctx.out.info("Cancelled; nothing was deleted");
+        inv.out.info("Cancelled; nothing was deleted");
         return;
       }
       await removeStream(jsm, streamName);
-      if (ctx.out.json)
-        return ctx.out.printJson({
+      if (inv.out.json)
+        return inv.out.printJson({
           stream: streamName,
           deleted: true,
           messages: stream.state.messages,
         });
-      await ctx.out.result(`Stream ${streamName} deleted`);
+      await inv.out.result(`Stream ${streamName} deleted`);
     }),
 );

@@ -4,10 +4,10 @@
 // is one method; the warnings go to the operator once per episode. No I/O.
 
 import { CliError, ExitCode } from "../../errors.js";
-import { ViewDamage } from "../../nats/view-bucket.js";
+import { TimelineDamage } from "../../nats/timeline-bucket.js";
 import { safeText } from "../../output/safe-text.js";
 
-export type ViewState =
+export type TimelineState =
   | { state: "ok" }
   /** damage found (why): a new generation is being built from the stream */
   | { state: "repairing"; reason: string }
@@ -25,7 +25,7 @@ export function isRoomRefused(err: unknown): err is CliError {
   return err instanceof CliError && err.exitCode === ExitCode.Conflict;
 }
 
-export class ViewCondition {
+export class TimelineCondition {
   private found: Damage | undefined;
   /** why the view's last write was refused for want of room */
   private bucketFull: string | undefined;
@@ -34,7 +34,7 @@ export class ViewCondition {
 
   constructor(private readonly warn: (text: string) => void) {}
 
-  get state(): ViewState {
+  get state(): TimelineState {
     const full = this.bucketFull ?? this.refused;
     if (full) return { state: "full", reason: full };
     if (this.found) return { state: "repairing", reason: this.found.reason };
@@ -51,12 +51,12 @@ export class ViewCondition {
   }
 
   /**
-   * Notes damage found in generation `gen` (a ViewDamage or a reason); the new damage
+   * Notes damage found in generation `gen` (a TimelineDamage or a reason); the new damage
    * when this is the first since the last repair, else undefined. False: `err` is no damage.
    */
   noteDamage(err: unknown, gen: number): Damage | undefined | false {
     const reason =
-      typeof err === "string" ? err : err instanceof ViewDamage ? err.message : undefined;
+      typeof err === "string" ? err : err instanceof TimelineDamage ? err.message : undefined;
     if (reason === undefined) return false;
     if (this.found) return undefined;
     this.warn(`view: ${safeText(reason)}; building a new generation from the stream`);
@@ -72,7 +72,7 @@ export class ViewCondition {
   }
 
   /** How a write of the view ended (`err` undefined: stored). */
-  noteViewWrite(err?: unknown): void {
+  noteTimelineWrite(err?: unknown): void {
     if (err === undefined) {
       if (this.bucketFull) this.warn("view: the bucket takes writes again");
       this.bucketFull = undefined;

@@ -1,28 +1,32 @@
 // Which generation of the view is in use (`_current`), and damage: a value that does not
 // pass its check, a key gone missing, a removed bucket. Damage is noted once per episode
-// (ViewCondition) and, by an instance that does not write, passed on to the writer
+// (TimelineCondition) and, by an instance that does not write, passed on to the writer
 // through `_repair`; the writer answers it by building a new generation.
 
-import { RevisionConflict, ViewDamage, type ViewBucket } from "../../nats/view-bucket.js";
-import { ViewCondition, type Damage } from "./condition.js";
+import {
+  RevisionConflict,
+  TimelineDamage,
+  type TimelineBucket,
+} from "../../nats/timeline-bucket.js";
+import { TimelineCondition, type Damage } from "./condition.js";
 import { HttpError } from "../http-error.js";
 import type { TweetRecord } from "./model.js";
-import { CURRENT_KEY, isCurrent, isRecordOf, isRepair, REPAIR_KEY, viewKeys } from "./keys.js";
+import { CURRENT_KEY, isCurrent, isRecordOf, isRepair, REPAIR_KEY, timelineKeys } from "./keys.js";
 import { sleep } from "../../util/time.js";
 
 export class Generations {
   /** the generation this instance reads (0: none known yet) */
   gen = 0;
   /** damage found, the bucket or the account full: what /healthz says */
-  readonly health: ViewCondition;
+  readonly health: TimelineCondition;
 
   constructor(
-    private readonly bucket: ViewBucket,
+    private readonly bucket: TimelineBucket,
     warn: (text: string) => void,
     /** whether this instance holds the writer lease (then it repairs damage itself) */
     private readonly holding: () => boolean,
   ) {
-    this.health = new ViewCondition(warn);
+    this.health = new TimelineCondition(warn);
   }
 
   /**
@@ -58,7 +62,7 @@ export class Generations {
     }
   }
 
-  /** Notes damage (a ViewDamage or a reason); false when `err` is no damage. */
+  /** Notes damage (a TimelineDamage or a reason); false when `err` is no damage. */
   noteDamage(err: unknown): boolean {
     const found = this.health.noteDamage(err, this.gen);
     if (found === false) return false;
@@ -71,7 +75,7 @@ export class Generations {
   async repairRequested(): Promise<void> {
     // not itself damage: a rebuild would leave it as it is
     const asked = await this.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
-      if (err instanceof ViewDamage) return null;
+      if (err instanceof TimelineDamage) return null;
       throw err;
     });
     if (asked && asked.value.gen === this.gen) {
@@ -89,7 +93,7 @@ export class Generations {
   async record(id: string): Promise<TweetRecord | undefined> {
     let rec;
     try {
-      rec = await this.bucket.get(viewKeys(this.gen).record(id), isRecordOf(id));
+      rec = await this.bucket.get(timelineKeys(this.gen).record(id), isRecordOf(id));
     } catch (err) {
       // no 500: damage is repaired (a removed bucket created again) within a rebuild
       const why = err instanceof Error ? err.message : String(err);
@@ -117,7 +121,7 @@ export class Generations {
 
   private async requestRepair(damage: Damage): Promise<void> {
     const current = await this.bucket.get(REPAIR_KEY, isRepair).catch((err: unknown) => {
-      if (err instanceof ViewDamage) return { revision: err.revision };
+      if (err instanceof TimelineDamage) return { revision: err.revision };
       throw err;
     });
     await this.bucket.write(REPAIR_KEY, damage, current?.revision ?? 0);

@@ -1,21 +1,21 @@
 // Every key of serve's view bucket (the generation prefix included) and the shape each value must have. The bucket is
 // shared with everyone who has JetStream rights in the account, so a value read from it
-// is untrusted input: each read names the check its value must pass (src/nats/view-bucket.ts
-// throws ViewDamage otherwise), and a generation number only becomes part of a key name
+// is untrusted input: each read names the check its value must pass (src/nats/timeline-bucket.ts
+// throws TimelineDamage otherwise), and a generation number only becomes part of a key name
 // once it passed `isCurrent`. Pure: no I/O.
 
-import type { ValueCheck } from "../../nats/view-bucket.js";
+import type { ValueCheck } from "../../nats/timeline-bucket.js";
 import { LIKED_BY_KEPT, tweetKey, type TweetRecord } from "./model.js";
 
 /** The generation in use (`{"gen":N}`). */
 export const CURRENT_KEY = "_current";
 /** Damage an instance that does not write found, for the writer to repair (`{"gen","reason"}`). */
 export const REPAIR_KEY = "_repair";
-/** The writer's lease (src/nats/view-bucket.ts `viewLease`). */
+/** The writer's lease (src/nats/timeline-bucket.ts `timelineLease`). */
 export const LEASE_KEY = "_writer";
 
 /** Where a generation of the view stands: written after every batch. */
-export interface ViewHead {
+export interface TimelineHead {
   /** the stream's creation time: another stream with the same name is another view */
   stream_created: string;
   /** the stream's first sequence when this generation was built */
@@ -46,7 +46,7 @@ export interface RepairRequest {
 export const generationPrefix = (gen: number): string => `g${gen}`;
 
 /** A generation's keys (`gen` must have passed `isCurrent`, or be one this instance made). */
-export const viewKeys = (gen: number) => {
+export const timelineKeys = (gen: number) => {
   const prefix = generationPrefix(gen);
   return {
     head: `${prefix}.head`,
@@ -75,7 +75,7 @@ export const isCurrent: Check<CurrentGen> = (v) =>
 export const isRepair: Check<RepairRequest> = (v) =>
   isObj(v) && isCurrent(v) === undefined && text(v.reason, 1000) ? undefined : "not {gen, reason}";
 
-export const isHead: Check<ViewHead> = (v) =>
+export const isHead: Check<TimelineHead> = (v) =>
   !isObj(v)
     ? "not an object"
     : firstFailing([

@@ -1,15 +1,15 @@
 // The view's writer lease as this instance keeps it: renewed on its own timer (a long first
 // build must not lose it), one renewal at a time, and `holding` as of the last answer (a
 // renewal that failed keeps what was known). How the lease itself works (compare-and-set,
-// expiry on this instance's clock) is src/nats/view-bucket.ts `viewLease`.
+// expiry on this instance's clock) is src/nats/timeline-bucket.ts `timelineLease`.
 
-import { viewLease, type ViewBucket } from "../../nats/view-bucket.js";
+import { timelineLease, type TimelineBucket } from "../../nats/timeline-bucket.js";
 import { LEASE_KEY } from "./keys.js";
 
 export const LEASE_TTL_MS = 5000;
 
 export interface LeaseKeeperOptions {
-  bucket: ViewBucket;
+  bucket: TimelineBucket;
   owner: string;
   /** each renewal's outcome (`err` undefined: the bucket took the write) */
   noteWrite(err?: unknown): void;
@@ -26,7 +26,7 @@ export class LeaseKeeper {
 
   constructor(private readonly opts: LeaseKeeperOptions) {
     const ttl = opts.ttlMs ?? LEASE_TTL_MS;
-    this.lease = viewLease(opts.bucket, LEASE_KEY, opts.owner, ttl, opts.now);
+    this.lease = timelineLease(opts.bucket, LEASE_KEY, opts.owner, ttl, opts.now);
   }
 
   /** Whether this instance held the lease at the last renewal. */

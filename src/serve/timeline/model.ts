@@ -14,7 +14,7 @@ export const LIKED_BY_KEPT = 20;
 /** How many of the newest tweets each instance keeps in memory. */
 export const WINDOW_TWEETS = 1000;
 
-export interface LikeView {
+export interface LikeEntry {
   author: string;
   date: string;
   seq: number;
@@ -34,11 +34,11 @@ export interface TweetRecord {
   tweet: StoredTweet | null;
   likes: number;
   /** the newest likes, oldest first, at most LIKED_BY_KEPT */
-  liked_by: LikeView[];
+  liked_by: LikeEntry[];
   last_seq: number;
 }
 
-export interface TweetView {
+export interface TweetSummary {
   id: string;
   message: string;
   author: string;
@@ -47,8 +47,8 @@ export interface TweetView {
   likes: number;
 }
 
-export interface TweetDetail extends TweetView {
-  liked_by: LikeView[];
+export interface TweetDetail extends TweetSummary {
+  liked_by: LikeEntry[];
 }
 
 /** A stored event with its sequence, as SSE sends it. */
@@ -98,15 +98,15 @@ export function totalsDelta(
   return { tweets: applied.tweet?.seq === seq ? 1 : 0, likes: 0 };
 }
 
-export function tweetView(rec: TweetRecord): TweetView | undefined {
+export function tweetSummary(rec: TweetRecord): TweetSummary | undefined {
   if (!rec.tweet) return undefined;
   const { message, author, date, seq } = rec.tweet;
   return { id: rec.id, message, author, date, seq, likes: rec.likes };
 }
 
 export function tweetDetail(rec: TweetRecord): TweetDetail | undefined {
-  const view = tweetView(rec);
-  return view && { ...view, liked_by: [...rec.liked_by] };
+  const summary = tweetSummary(rec);
+  return summary && { ...summary, liked_by: [...rec.liked_by] };
 }
 
 /**
@@ -203,11 +203,11 @@ export class RecentWindow {
   }
 
   /** Newest first, tweets stored before `beforeSeq`, at most `limit`. */
-  timeline(limit: number, beforeSeq = Infinity): TweetView[] {
-    const out: TweetView[] = [];
+  timeline(limit: number, beforeSeq = Infinity): TweetSummary[] {
+    const out: TweetSummary[] = [];
     for (let i = this.order.length - 1; i >= 0 && out.length < limit; i--) {
       const rec = this.order[i]!;
-      if (rec.tweet!.seq < beforeSeq) out.push(tweetView(rec)!);
+      if (rec.tweet!.seq < beforeSeq) out.push(tweetSummary(rec)!);
     }
     return out;
   }

@@ -9,7 +9,7 @@ import { planView } from "../../nats/view.js";
 import type { StoredMessage } from "../../output/events.js";
 import { timelineEvent } from "../../events.js";
 import { HttpError } from "../http-error.js";
-import { tweetView, type TweetRecord, type TweetView } from "./model.js";
+import { tweetSummary, type TweetRecord, type TweetSummary } from "./model.js";
 
 /** silence after which a range is read again from where it stood, and the whole budget */
 const RESTART_MS = 1_000;
@@ -60,7 +60,7 @@ export async function olderTweets(
   deps: PagingDeps,
   before: number,
   limit: number,
-): Promise<TweetView[]> {
+): Promise<TweetSummary[]> {
   const state = await streamState(deps.conn, deps.stream);
   const found: Array<{ seq: number; id: string }> = [];
   let end = Math.min(before - 1, state.last_seq);
@@ -77,11 +77,11 @@ export async function olderTweets(
     span *= 4;
   }
   const records = await Promise.all(found.map((f) => deps.record(f.id)));
-  const out: TweetView[] = [];
+  const out: TweetSummary[] = [];
   for (let i = 0; i < found.length && out.length < limit; i++) {
     const rec = records[i];
     // a tweet id stored again later is shown once, at its first event
-    if (rec?.tweet?.seq === found[i]!.seq) out.push(tweetView(rec)!);
+    if (rec?.tweet?.seq === found[i]!.seq) out.push(tweetSummary(rec)!);
   }
   return out;
 }

@@ -8,7 +8,7 @@
 import type { Connection } from "../../nats/connection.js";
 import { timelineEvent, subjectFor, type TweetEvent } from "../../events.js";
 import { HttpError } from "../http-error.js";
-import { RecentWindow, type TweetView } from "./model.js";
+import { RecentWindow, type TweetSummary } from "./model.js";
 import { readRange } from "./paging.js";
 
 /** The page size the tail is read for (the page's own first page). */
@@ -19,7 +19,7 @@ const MAX_TAIL_EVENTS = 200_000;
 const FRESH_MS = 1_000;
 
 export interface TailPage {
-  tweets: TweetView[];
+  tweets: TweetSummary[];
   total: number;
   lastSeq: number;
 }
@@ -77,7 +77,7 @@ export class Tail {
   async timeline(
     limit: number,
     before: number,
-  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }> {
+  ): Promise<{ tweets: TweetSummary[]; total: number; lastSeq: number }> {
     if (before !== Infinity || limit > TAIL_TWEETS) {
       throw notYet(`the view is being built; only the newest ${TAIL_TWEETS} tweets are served`);
     }

@@ -11,11 +11,11 @@
 import type { Connection } from "../../nats/connection.js";
 import { followStream, streamState, type Follower } from "../../nats/follow.js";
 import { CliError, ExitCode } from "../../errors.js";
-import type { ViewBucket } from "../../nats/view-bucket.js";
+import type { TimelineBucket } from "../../nats/timeline-bucket.js";
 import { SseHub } from "../sse.js";
-import { eventOf, tweetDetail, type TweetDetail, type TweetView } from "./model.js";
-import type { ViewState } from "./condition.js";
-import { isHead, isRecentList, viewKeys, type RecentList, type ViewHead } from "./keys.js";
+import { eventOf, tweetDetail, type TweetDetail, type TweetSummary } from "./model.js";
+import type { TimelineState } from "./condition.js";
+import { isHead, isRecentList, timelineKeys, type RecentList, type TimelineHead } from "./keys.js";
 import { Generations } from "./generations.js";
 import { LeaseKeeper } from "./lease.js";
 import { rebuildReason } from "./leadership.js";
@@ -31,10 +31,10 @@ const TICK_MS = 1000;
 /** A stream whose limits remove its oldest messages gets its view rebuilt this often at most. */
 const TRIM_REBUILD_MS = 60_000;
 
-export interface ViewDeps {
+export interface TimelineDeps {
   conn: Connection;
   stream: string;
-  bucket: ViewBucket;
+  bucket: TimelineBucket;
   /** this instance's name (the lease owner) */
   owner: string;
   /** the start of this instance's consumer names */
@@ -44,7 +44,7 @@ export interface ViewDeps {
   progress(text: string): void;
 }
 
-export class ServeView {
+export class Timeline {
   readonly memory = new TimelineMemory();
   readonly hub = new SseHub(() => this.memory.cursor);
   private readonly gens: Generations;
@@ -64,13 +64,13 @@ export class ServeView {
   private stopped = false;
   private boot: Boot = { phase: "starting", of: 0 };
 
-  constructor(private readonly deps: ViewDeps) {
+  constructor(private readonly deps: TimelineDeps) {
     this.gens = new Generations(deps.bucket, deps.warn, () => this.lease.holding);
     const health = this.gens.health;
     this.lease = new LeaseKeeper({
       bucket: deps.bucket,
       owner: deps.owner,
-      noteWrite: (err) => health.noteViewWrite(err),
+      noteWrite: (err) => health.noteTimelineWrite(err),
     });
     this.writing = new Writing({
       ...deps,
@@ -114,7 +114,7 @@ export class ServeView {
     return this.gens.gen;
   }
 
-  get condition(): ViewState {
+  get condition(): TimelineState {
     return this.gens.health.state;
   }
 
@@ -158,10 +158,10 @@ export class ServeView {
   }
 
   /** Newest first, `limit` tweets stored before `before`; older ones from the stream and bucket. */
-  async timeline(
+  async page(
     limit: number,
     before = Infinity,
-  ): Promise<{ tweets: TweetView[]; total: number; lastSeq: number }> {
+  ): Promise<{ tweets: TweetSummary[]; total: number; lastSeq: number }> {
     // before the view is up to date: the newest page from the stream's tail (./tail.ts)
     if (this.boot.phase !== "ready") return this.tail.timeline(limit, before);
     // the newest tweets and the totals as of the follower's position, read together
@@ -235,7 +235,7 @@ export class ServeView {
       // another instance writes it: wait until it has what the stream held when we started
       const gen = this.gens.gen;
       const head = await this.gens.readChecked(() =>
-        this.deps.bucket.get(viewKeys(gen).head, isHead),
+        this.deps.bucket.get(timelineKeys(gen).head, isHead),
       );
       this.waitedSeq = head?.value.cursor ?? 0;
       if (head && head.value.cursor >= state.last_seq) break;
@@ -251,7 +251,7 @@ export class ServeView {
 
   private async becomeWriter(wait: boolean): Promise<void> {
     const state = await streamState(this.deps.conn, this.deps.stream);
-    const keys = viewKeys(this.gens.gen);
+    const keys = timelineKeys(this.gens.gen);
     const head = (await this.gens.readChecked(() => this.deps.bucket.get(keys.head, isHead)))
       ?.value;
     // any message removed counts here: a writer starting over has nothing to spare
@@ -380,8 +380,8 @@ export class ServeView {
    * stream, and memory starts from the stream's first message instead (counting
    * everything itself), while the writer builds a new generation.
    */
-  private async memoryStart(): Promise<{ head?: ViewHead; recent?: RecentList }> {
-    const keys = viewKeys(this.gens.gen);
+  private async memoryStart(): Promise<{ head?: TimelineHead; recent?: RecentList }> {
+    const keys = timelineKeys(this.gens.gen);
     const read = this.gens.readChecked.bind(this.gens);
     const head = (await read(() => this.deps.bucket.get(keys.head, isHead)))?.value;
     const recent = (await read(() => this.deps.bucket.get(keys.recent, isRecentList)))?.value;

@@ -8,15 +8,19 @@
 // events it already has, so re-applying a batch changes nothing twice.
 
 import type { TweetEvent } from "../../events.js";
-import { RevisionConflict, type Versioned, type ViewBucket } from "../../nats/view-bucket.js";
+import {
+  RevisionConflict,
+  type Versioned,
+  type TimelineBucket,
+} from "../../nats/timeline-bucket.js";
 import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./model.js";
 import {
   isHead,
   isRecentList,
   isRecordOf,
-  viewKeys,
+  timelineKeys,
   type RecentList,
-  type ViewHead,
+  type TimelineHead,
 } from "./keys.js";
 
 /** Tweets kept in the persisted recent list (a new instance's first page). */
@@ -28,7 +32,7 @@ const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
 
-export class ViewWriter {
+export class TimelineWriter {
   private pending: Array<{ seq: number; event: TweetEvent | null }> = [];
   private readonly cache = new Map<string, Versioned<TweetRecord>>();
   private chain: Promise<void> = Promise.resolve();
@@ -39,28 +43,28 @@ export class ViewWriter {
   private recentRev = 0;
   private recentCursor = -1;
   private queued = 0;
-  readonly keys: ReturnType<typeof viewKeys>;
+  readonly keys: ReturnType<typeof timelineKeys>;
 
   private constructor(
-    private readonly bucket: ViewBucket,
+    private readonly bucket: TimelineBucket,
     readonly gen: number,
-    public head: ViewHead,
+    public head: TimelineHead,
     private headRev: number,
     private readonly recent: RecentWindow,
   ) {
-    this.keys = viewKeys(gen);
+    this.keys = timelineKeys(gen);
   }
 
   /** The writer of generation `gen`, from where it stands (a new generation: from `start`). */
   static async open(
-    bucket: ViewBucket,
+    bucket: TimelineBucket,
     gen: number,
-    start: Pick<ViewHead, "stream_created" | "first_seq">,
-  ): Promise<ViewWriter> {
-    const keys = viewKeys(gen);
+    start: Pick<TimelineHead, "stream_created" | "first_seq">,
+  ): Promise<TimelineWriter> {
+    const keys = timelineKeys(gen);
     const head = await bucket.get(keys.head, isHead);
     const recent = await bucket.get(keys.recent, isRecentList);
-    const fresh: ViewHead = {
+    const fresh: TimelineHead = {
       ...start,
       cursor: Math.max(0, start.first_seq - 1),
       tweets: 0,
@@ -73,7 +77,7 @@ export class ViewWriter {
       ),
     );
     const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
-    const w = new ViewWriter(bucket, gen, head?.value ?? fresh, head?.revision ?? 0, window);
+    const w = new TimelineWriter(bucket, gen, head?.value ?? fresh, head?.revision ?? 0, window);
     w.recentRev = recent?.revision ?? 0;
     // a new generation says at once where it stands (other instances wait for it)
     if (!head) await w.writeHead(fresh);
@@ -223,7 +227,7 @@ export class ViewWriter {
     this.cache.set(key, entry);
   }
 
-  private async writeHead(next: ViewHead): Promise<void> {
+  private async writeHead(next: TimelineHead): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         this.headRev = await this.bucket.write(this.keys.head, next, this.headRev);

@@ -1,13 +1,13 @@
-// This instance's part in writing the view, while it holds the lease: a ViewWriter and
+// This instance's part in writing the view, while it holds the lease: a TimelineWriter and
 // its own reading of the stream, moving through the states of ./leadership.ts (catching
 // up, caught up, fed by memory, rebuilding the next generation). The timeline decides
 // when to write and when to rebuild; this file does it.
 
 import type { Connection } from "../../nats/connection.js";
 import { followStream, streamState, type Follower, type FollowOptions } from "../../nats/follow.js";
-import { ViewDamage, type ViewBucket } from "../../nats/view-bucket.js";
+import { TimelineDamage, type TimelineBucket } from "../../nats/timeline-bucket.js";
 import { timelineEvent } from "../../events.js";
-import { CURRENT_KEY, generationPrefix, isCurrent, type ViewHead } from "./keys.js";
+import { CURRENT_KEY, generationPrefix, isCurrent, type TimelineHead } from "./keys.js";
 import {
   buildProgress,
   fed,
@@ -22,7 +22,7 @@ import {
   type Leadership,
 } from "./leadership.js";
 import type { Applied } from "./memory.js";
-import { ViewWriter } from "./writer.js";
+import { TimelineWriter } from "./writer.js";
 
 /** How often the build's progress is noted (state) and said (stderr). */
 const NOTE_EVERY_MS = 250;
@@ -44,7 +44,7 @@ export function natsSource(conn: Connection, stream: string): StreamSource {
 export interface WritingDeps {
   source: StreamSource;
   stream: string;
-  bucket: ViewBucket;
+  bucket: TimelineBucket;
   namePrefix: string;
   warn(text: string): void;
   progress(text: string): void;
@@ -53,7 +53,7 @@ export interface WritingDeps {
 }
 
 export interface WriterRun {
-  writer: ViewWriter;
+  writer: TimelineWriter;
   /** the writer's own reading of the stream, until memory feeds it */
   follower: Follower;
 }
@@ -75,7 +75,7 @@ export class Writing {
     return this.state.kind;
   }
 
-  get writer(): ViewWriter | undefined {
+  get writer(): TimelineWriter | undefined {
     return runOf(this.state)?.writer;
   }
 
@@ -104,7 +104,7 @@ export class Writing {
     if (runOf(this.state) !== run) return undefined;
     const current = await this.deps.bucket.get(CURRENT_KEY, isCurrent).catch((err: unknown) => {
       // written over, whatever it holds
-      if (err instanceof ViewDamage) return { revision: err.revision };
+      if (err instanceof TimelineDamage) return { revision: err.revision };
       throw err;
     });
     await this.deps.bucket.write(CURRENT_KEY, { gen: next }, current?.revision ?? 0);
@@ -151,11 +151,11 @@ export class Writing {
   }
 
   private async open(gen: number, stream: StreamState, rebuild: boolean): Promise<WriterRun> {
-    const start: Pick<ViewHead, "stream_created" | "first_seq"> = {
+    const start: Pick<TimelineHead, "stream_created" | "first_seq"> = {
       stream_created: stream.created,
       first_seq: firstSeq(stream),
     };
-    const writer = await ViewWriter.open(this.deps.bucket, gen, start);
+    const writer = await TimelineWriter.open(this.deps.bucket, gen, start);
     const of = await this.deps.source.lastSeq();
     let noted = 0;
     let said = 0;

@@ -1,4 +1,4 @@
-// A view bucket in memory (the ViewBucket interface of src/nats/view-bucket.ts): raw
+// A view bucket in memory (the TimelineBucket interface of src/nats/timeline-bucket.ts): raw
 // strings per key, compare-and-set on one revision counter, checks applied on read as
 // the real bucket applies them. For unit tests of the timeline without nats-server.
 
@@ -6,14 +6,14 @@ import {
   checkedValue,
   RevisionConflict,
   type ValueCheck,
-  type ViewBucket,
-} from "../../../src/nats/view-bucket.js";
+  type TimelineBucket,
+} from "../../../src/nats/timeline-bucket.js";
 
 export function memoryBucket() {
   const keys = new Map<string, { raw: string; revision: number }>();
   let seq = 0;
   let writes = 0;
-  const bucket: ViewBucket = {
+  const bucket: TimelineBucket = {
     name: "mem",
     async get<T>(key: string, check: ValueCheck<T>) {
       const e = keys.get(key);

@@ -1,7 +1,7 @@
 // The JetStream key-value bucket that holds serve's materialized view of a stream:
 // JSON values written with compare-and-set on the key's revision (so two writers never
 // overwrite each other's work unseen), a lease key naming the one instance that
-// maintains the view, and purging a generation of keys. Works on nats-server 2.9.
+// maintains the timeline, and purging a generation of keys. Works on nats-server 2.9.
 
 import type { KV, KvEntry } from "nats";
 import { createHash } from "node:crypto";
@@ -12,7 +12,7 @@ import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
 
 /** `tweetstream_view_<STREAM>` (a stream name with characters a bucket may not have: a hash). */
-export function viewBucketName(stream: string): string {
+export function timelineBucketName(stream: string): string {
   const safe = /^[A-Za-z0-9_-]+$/.test(stream) && stream.length <= 200;
   return `tweetstream_view_${safe ? stream : createHash("sha256").update(stream).digest("hex").slice(0, 32)}`;
 }
@@ -36,8 +36,8 @@ export class RevisionConflict extends Error {
  */
 export type ValueCheck<T> = ((v: unknown) => string | undefined) & { readonly __type?: T };
 
-/** A key holds something that is not what the view wrote there: the view must be rebuilt. */
-export class ViewDamage extends Error {
+/** A key holds something that is not what the timeline wrote there: the timeline must be rebuilt. */
+export class TimelineDamage extends Error {
   constructor(
     readonly key: string,
     readonly why: string,
@@ -45,7 +45,7 @@ export class ViewDamage extends Error {
     readonly revision: number,
   ) {
     super(`the view's key ${key} holds no valid value (${why})`);
-    this.name = "ViewDamage";
+    this.name = "TimelineDamage";
   }
 }
 
@@ -63,16 +63,16 @@ export function checkedValue<T>(
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ViewDamage(key, "not JSON", revision);
+    throw new TimelineDamage(key, "not JSON", revision);
   }
   const why = check(value);
-  if (why !== undefined) throw new ViewDamage(key, why, revision);
+  if (why !== undefined) throw new TimelineDamage(key, why, revision);
   return { value: value as T, revision };
 }
 
-export interface ViewBucket {
+export interface TimelineBucket {
   readonly name: string;
-  /** The key's value if it passes `check` (null: no such key); ViewDamage if it does not. */
+  /** The key's value if it passes `check` (null: no such key); TimelineDamage if it does not. */
   get<T>(key: string, check: ValueCheck<T>): Promise<Versioned<T> | null>;
   /** Writes `value` if the key is still at `revision` (0: does not exist); the new revision. */
   write(key: string, value: unknown, revision: number): Promise<number>;
@@ -83,16 +83,16 @@ export interface ViewBucket {
 }
 
 /**
- * Opens (creating when missing) the view's bucket of `stream`, with `replicas` (the
+ * Opens (creating when missing) the timeline's bucket of `stream`, with `replicas` (the
  * stream's replicas that are online: nats-server 2.10+ does not answer the creation of an
- * R3 stream while a node is down, and the view is rebuilt from the stream if it is lost).
+ * R3 stream while a node is down, and the timeline is rebuilt from the stream if it is lost).
  */
-export async function openViewBucket(
+export async function openTimelineBucket(
   conn: Connection,
   stream: string,
   replicas: number,
-): Promise<ViewBucket> {
-  const name = viewBucketName(stream);
+): Promise<TimelineBucket> {
+  const name = timelineBucketName(stream);
   const budgetMs = retryBudgetMs(conn.settings.timeoutMs);
   const bucketOptions = {
     history: 1,
@@ -132,8 +132,8 @@ export async function openViewBucket(
         throw toCliError(err, { phase: "request", servers: conn.settings.servers });
       }
       if (!e) return null;
-      // the view never deletes a key (it purges whole generations): someone else did
-      if (e.operation !== "PUT") throw new ViewDamage(key, "deleted", e.revision);
+      // the timeline never deletes a key (it purges whole generations): someone else did
+      if (e.operation !== "PUT") throw new TimelineDamage(key, "deleted", e.revision);
       return checkedValue(key, Buffer.from(e.value).toString("utf8"), e.revision, check);
     },
     async write(key, value, revision) {
@@ -208,7 +208,7 @@ const isLeaseValue: ValueCheck<LeaseValue> = (v) =>
     : "not {owner: a name}";
 
 /**
- * A lease in the bucket: the instance holding `key` maintains the view. Taken with
+ * A lease in the bucket: the instance holding `key` maintains the timeline. Taken with
  * compare-and-set and renewed every refresh (each renewal is a new revision of the key).
  * It expires when this instance has seen the same revision for `ttlMs` of its own
  * monotonic clock: no timestamp in the value counts, so a holder's clock (skewed, or a
@@ -216,8 +216,8 @@ const isLeaseValue: ValueCheck<LeaseValue> = (v) =>
  * free. Correctness does not depend on it (writes are idempotent and compare-and-set); it
  * only keeps two instances from doing the same work.
  */
-export function viewLease(
-  bucket: ViewBucket,
+export function timelineLease(
+  bucket: TimelineBucket,
   key: string,
   owner: string,
   ttlMs: number,
@@ -230,7 +230,7 @@ export function viewLease(
     try {
       return await bucket.get(key, isLeaseValue);
     } catch (err) {
-      if (err instanceof ViewDamage) return { value: { owner: "" }, revision: err.revision };
+      if (err instanceof TimelineDamage) return { value: { owner: "" }, revision: err.revision };
       throw err;
     }
   };
