@@ -5,7 +5,11 @@
 // beside `view --json > /dev/null` over the same stream in the same run.
 // First start: serve builds its view (the KV bucket tweetstream_view_<STREAM>) from the
 // whole stream. Restart: it resumes from the view. Both check the counts it prints.
-// BENCH_SERVE_SIZES=100000,1000000 changes the sizes.
+// BENCH_SERVE_SIZES=100000,1000000 changes the sizes. BENCH_VIEW_ROUNDS=N repeats the
+// first start N times (the view's bucket removed before each), each round beside its own
+// `view --json`, so a load drift on a shared machine hits both alike; BENCH_VIEW_COMPARE=
+// another build's bin/tweetstream.js (a copy of bin/ and dist/ made before a change) adds
+// its first start to every round, in alternating order.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,6 +20,8 @@ import { connect } from "nats";
 export const name = "serve-view";
 
 const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_VIEW_ROUNDS ?? 1) || 1);
+const COMPARE = process.env.BENCH_VIEW_COMPARE;
 const SIZES = (process.env.BENCH_SERVE_SIZES ?? "100000,1000000")
   .split(",")
   .map(Number)
@@ -111,12 +117,12 @@ async function viewTime(url, stream) {
  * @param {string} url
  * @param {string} stream
  */
-async function start(url, stream) {
+async function start(url, stream, bin = BIN) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [BIN, "serve", "--port", String(port), "--json", "--stream", stream],
+    [bin, "serve", "--port", String(port), "--json", "--stream", stream],
     {
       env: { ...process.env, NATS_URL: url },
       stdio: ["ignore", "pipe", "inherit"],
@@ -145,6 +151,14 @@ async function start(url, stream) {
   return { ms, portMs, newestMs, rssMiB: hwm ? Number(hwm[1]) / 1024 : NaN, line };
 }
 
+/** Removes the view's bucket of `stream` if there is one. @param {string} url @param {string} stream */
+async function removeView(url, stream) {
+  const nc = await connect({ servers: url });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.delete(`KV_tweetstream_view_${stream}`).catch(() => undefined);
+  await nc.close();
+}
+
 /** @param {{ url: string, report: (rows: Array<Record<string, string | number>>) => void }} ctx */
 export async function run(ctx) {
   const rows = [];
@@ -153,27 +167,37 @@ export async function run(ctx) {
     const t = performance.now();
     const expected = await fill(ctx.url, stream, n);
     console.log(`${n} events stored in ${Math.round(performance.now() - t)} ms`);
-    const viewMs = await viewTime(ctx.url, stream);
-    for (const phase of ["first start (builds the view)", "restart (resumes from the view)"]) {
-      const r = await start(ctx.url, stream);
-      const exact = r.line.tweets === expected.tweets && r.line.likes === expected.likes;
-      rows.push({
-        events: n,
-        phase,
-        "port open (ms)": Math.round(r.portMs),
-        "newest page (ms)": Math.round(r.newestMs),
-        "to listening (ms)": Math.round(r.ms),
-        "view --json (ms)": Math.round(viewMs),
-        "listening / view": (r.ms / viewMs).toFixed(1),
-        "peak RSS (MiB)": Math.round(r.rssMiB),
-        counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
-      });
-      console.log(JSON.stringify(rows[rows.length - 1]));
+    const builds = [{ label: "", bin: BIN }];
+    if (COMPARE) builds.push({ label: " (compared build)", bin: COMPARE });
+    for (let round = 1; round <= ROUNDS; round++) {
+      const viewMs = await viewTime(ctx.url, stream);
+      const order = round % 2 === 1 ? builds : [...builds].reverse();
+      for (const build of order) {
+        await removeView(ctx.url, stream);
+        const phases = ["first start (builds the view)"];
+        // a restart costs the same whatever the stream's length: measured once
+        if (round === 1 && build.bin === BIN) phases.push("restart (resumes from the view)");
+        for (const phase of phases) {
+          const r = await start(ctx.url, stream, build.bin);
+          const exact = r.line.tweets === expected.tweets && r.line.likes === expected.likes;
+          rows.push({
+            events: n,
+            phase: phase + build.label + (ROUNDS > 1 ? `, round ${round}` : ""),
+            "port open (ms)": Math.round(r.portMs),
+            "newest page (ms)": Math.round(r.newestMs),
+            "to listening (ms)": Math.round(r.ms),
+            "view --json (ms)": Math.round(viewMs),
+            "listening / view": (r.ms / viewMs).toFixed(1),
+            "peak RSS (MiB)": Math.round(r.rssMiB),
+            counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
+          });
+          console.log(JSON.stringify(rows[rows.length - 1]));
+        }
+      }
     }
+    await removeView(ctx.url, stream);
     const nc = await connect({ servers: ctx.url });
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.delete(stream);
-    await jsm.streams.delete(`KV_tweetstream_view_${stream}`);
+    await (await nc.jetstreamManager()).streams.delete(stream);
     await nc.close();
   }
   ctx.report(rows);
