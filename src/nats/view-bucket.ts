@@ -70,12 +70,24 @@ export function checkedValue<T>(
   return { value: value as T, revision };
 }
 
+/** One compare-and-set write: `value` if `key` is still at `revision` (0: does not exist). */
+export interface WriteItem {
+  key: string;
+  value: unknown;
+  revision: number;
+}
+
 export interface ViewBucket {
   readonly name: string;
   /** The key's value if it passes `check` (null: no such key); ViewDamage if it does not. */
   get<T>(key: string, check: ValueCheck<T>): Promise<Versioned<T> | null>;
   /** Writes `value` if the key is still at `revision` (0: does not exist); the new revision. */
   write(key: string, value: unknown, revision: number): Promise<number>;
+  /**
+   * Writes every item as `write` does, all sent at once; each item's new revision, or its
+   * error (RevisionConflict: the key is no longer at its revision).
+   */
+  writeMany(items: readonly WriteItem[]): Promise<Array<number | Error>>;
   /** Removes every key under `prefix.` (a generation that was replaced). */
   purgePrefix(prefix: string): Promise<void>;
   /** Creates the bucket again if it was removed; true when it had to. */
@@ -135,6 +147,36 @@ export async function openViewBucket(
   };
   const editSubject = (key: string) => subjectFor(key, true);
   const readSubject = (key: string) => subjectFor(key, false);
+  const writeError = (key: string, err: unknown): Error =>
+    isWrongRevision(err)
+      ? new RevisionConflict(key)
+      : toCliError(err, { phase: "request", servers: conn.settings.servers });
+  const writeMany: ViewBucket["writeMany"] = (items) => {
+    // one callback per write, no promise each: a first build writes one record per event
+    const results: Array<number | Error> = new Array(items.length);
+    if (items.length === 0) return Promise.resolve(results);
+    let left = items.length;
+    return new Promise((resolve) => {
+      const settle = (i: number, result: number | Error) => {
+        results[i] = result;
+        if (--left === 0) resolve(results);
+      };
+      items.forEach(({ key, value, revision }, i) => {
+        const data = encode(value);
+        const opts = { timeoutMs: conn.settings.timeoutMs, expectLastSubjectSeq: revision };
+        publish.send(editSubject(key), data, opts, (err, ack) => {
+          if (!err) return settle(i, ack!.seq);
+          // a key deleted or purged has a marker kv.create writes over: its slow path knows how
+          const slow =
+            revision === 0 && isWrongRevision(err) ? kv.create(key, data) : Promise.reject(err);
+          slow.then(
+            (rev) => settle(i, rev),
+            (e: unknown) => settle(i, writeError(key, e)),
+          );
+        });
+      });
+    });
+  };
   return {
     name,
     async get<T>(key: string, check: ValueCheck<T>) {
@@ -150,24 +192,11 @@ export async function openViewBucket(
       return checkedValue(key, Buffer.from(e.value).toString("utf8"), e.revision, check);
     },
     async write(key, value, revision) {
-      const data = encode(value);
-      try {
-        try {
-          const ack = await publish(editSubject(key), data, {
-            timeoutMs: conn.settings.timeoutMs,
-            expectLastSubjectSeq: revision,
-          });
-          return ack.seq;
-        } catch (err) {
-          // a key deleted or purged has a marker kv.create writes over: its slow path knows how
-          if (revision === 0 && isWrongRevision(err)) return await kv.create(key, data);
-          throw err;
-        }
-      } catch (err) {
-        if (isWrongRevision(err)) throw new RevisionConflict(key);
-        throw toCliError(err, { phase: "request", servers: conn.settings.servers });
-      }
+      const [result] = await writeMany([{ key, value, revision }]);
+      if (result instanceof Error) throw result;
+      return result!;
     },
+    writeMany,
     async purgePrefix(prefix) {
       const jsm = await conn.jsm();
       await jsm.streams.purge(`KV_${name}`, { filter: `$KV.${name}.${prefix}.>` });
