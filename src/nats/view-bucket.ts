@@ -286,7 +286,7 @@ function directReader(nc: NatsConnection, inboxPrefix: string, getPrefix: string
         if (status === 404) return resolve(null);
         if (status === 503) return reject(natsError("no responders", "503"));
         const revision = Number(m.headers?.last("Nats-Sequence"));
-        if (status !== 0 || !Number.isSafeInteger(revision)) {
+        if (status !== 0 || !Number.isSafeInteger(revision) || revision < 1) {
           return reject(
             natsError(m.headers?.description || "invalid direct get answer", String(status)),
           );
