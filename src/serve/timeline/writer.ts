@@ -33,11 +33,11 @@ const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
 
+/** A key's events in a batch, in stream order. */
+type Events = Array<{ seq: number; event: TweetEvent }>;
+
 /** `events` applied to `rec` in order (`rec` itself when every one is in it already). */
-function applyAll(
-  rec: TweetRecord | null,
-  events: Array<{ seq: number; event: TweetEvent }>,
-): TweetRecord {
+function applyAll(rec: TweetRecord | null, events: Events): TweetRecord {
   let out = rec;
   for (const { seq, event } of events) out = applyEvent(out, seq, event) ?? out;
   return out!;
@@ -147,7 +147,7 @@ export class ViewWriter {
   }
 
   private async apply(batch: Array<{ seq: number; event: TweetEvent | null }>): Promise<void> {
-    const byKey = new Map<string, Array<{ seq: number; event: TweetEvent }>>();
+    const byKey = new Map<string, Events>();
     for (const item of batch) {
       if (!item.event) continue;
       const key = this.keys.record(item.event.id);
@@ -157,7 +157,6 @@ export class ViewWriter {
     }
     const stored = await this.readAll(byKey);
     // every changed record is sent at once (one socket write for many), then the acks awaited
-    type Events = Array<{ seq: number; event: TweetEvent }>;
     const written: Array<{ rec: TweetRecord; events: Events }> = [];
     const sent: Array<{ key: string; events: Events }> = [];
     const items: WriteItem[] = [];
@@ -208,9 +207,7 @@ export class ViewWriter {
    * cache, else read (all at once), except a key whose first event creates its tweet, which
    * is almost always new (written with revision 0; a conflict reads it then).
    */
-  private async readAll(
-    byKey: Map<string, Array<{ seq: number; event: TweetEvent }>>,
-  ): Promise<Map<string, Versioned<TweetRecord>>> {
+  private async readAll(byKey: Map<string, Events>): Promise<Map<string, Versioned<TweetRecord>>> {
     const stored = new Map<string, Versioned<TweetRecord>>();
     const reads: Array<Promise<void>> = [];
     for (const [key, events] of byKey) {
@@ -229,10 +226,7 @@ export class ViewWriter {
   }
 
   /** The record of `key` as stored, read again, with `events` applied (retried on a conflict). */
-  private async writeRecord(
-    key: string,
-    events: Array<{ seq: number; event: TweetEvent }>,
-  ): Promise<TweetRecord> {
+  private async writeRecord(key: string, events: Events): Promise<TweetRecord> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
       const rec = applyAll(current?.value ?? null, events);
