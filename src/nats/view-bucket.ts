@@ -241,7 +241,7 @@ const natsError = (message: string, code: string): Error =>
  * to seven times the client CPU of the read itself, measured over 20 000 reads (a first build
  * reads back every record a like changes that its cache lacks). Null: no such key.
  */
-function directReader(nc: NatsConnection, inboxPrefix: string, getPrefix: string) {
+export function directReader(nc: NatsConnection, inboxPrefix: string, getPrefix: string) {
   const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
   const waiting = new Map<number, { done(err: Error | null, m?: Msg): void; deadline: number }>();
   let next = 0;
