@@ -130,9 +130,10 @@ export async function openViewBucket(
   const encode = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8");
   const publish = await connectionPublisher(conn.nc, conn.settings.inboxPrefix);
   // a bucket that allows direct gets (every bucket nats.js makes on 2.9+) is read through them
+  // as nats.js makes it: the domain's, else the prefix given (without a trailing dot)
   const apiPrefix = conn.settings.jsDomain
     ? `$JS.${conn.settings.jsDomain}.API`
-    : (conn.settings.jsApiPrefix ?? "$JS.API");
+    : (conn.settings.jsApiPrefix || "$JS.API").replace(/\.$/, "");
   const direct = (await bucketAllowsDirect(conn, name))
     ? directReader(
         conn.nc,
