@@ -5,10 +5,15 @@
 // beside `view --json > /dev/null` over the same stream in the same run.
 // First start: serve builds its view (the KV bucket tweetstream_view_<STREAM>) from the
 // whole stream. Restart: it resumes from the view. Both check the counts it prints.
-// BENCH_SERVE_SIZES=100000,1000000 changes the sizes.
+// BENCH_SERVE_SIZES=100000,1000000 changes the sizes. BENCH_VIEW_ROUNDS=N repeats the
+// first start N times (the view's bucket removed before each), each round beside its own
+// `view --json`, so a load drift on a shared machine hits both alike; BENCH_VIEW_COMPARE=
+// another build's bin/tweetstream.js (a copy of bin/ and dist/ made before a change) adds
+// its first start to every round, in alternating order. The CPU columns (serve's until it
+// listens, view's, and nats-server's during each) are what other load stretches least.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { connect } from "nats";
@@ -16,6 +21,8 @@ import { connect } from "nats";
 export const name = "serve-view";
 
 const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_VIEW_ROUNDS ?? 1) || 1);
+const COMPARE = process.env.BENCH_VIEW_COMPARE;
 const SIZES = (process.env.BENCH_SERVE_SIZES ?? "100000,1000000")
   .split(",")
   .map(Number)
@@ -93,30 +100,63 @@ async function answered(url, status, since, done) {
   return NaN;
 }
 
-/** ms `view --json > /dev/null` takes over `stream`. @param {string} url @param {string} stream */
-async function viewTime(url, stream) {
+/**
+ * CPU time (user + system, ms) process `pid` used so far, from /proc (NaN elsewhere); a figure
+ * other load on a shared machine barely changes, where it stretches the wall time.
+ * @param {number | undefined} pid
+ */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * `view --json > /dev/null` over `stream`: its wall time and CPU time (ms; the CPU time from
+ * /usr/bin/time where there is one), and nats-server's CPU time meanwhile.
+ * @param {string} url
+ * @param {string} stream
+ * @param {number | undefined} serverPid
+ */
+async function viewTime(url, stream, serverPid) {
+  const server0 = cpuMs(serverPid);
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, "view", "--stream", stream, "--json"], {
+  const argv = [process.execPath, BIN, "view", "--stream", stream, "--json"];
+  const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "CPU %U %S"] : [];
+  const cmd = [...time, ...argv];
+  const child = spawn(/** @type {string} */ (cmd[0]), cmd.slice(1), {
     env: { ...process.env, NATS_URL: url },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", "pipe"],
   });
-  const code = await new Promise((r) => child.once("exit", r));
-  if (code !== 0) throw new Error(`view exited ${code}`);
-  return performance.now() - started;
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const code = await new Promise((r) => child.once("close", r));
+  if (code !== 0) throw new Error(`view exited ${code}: ${err}`);
+  const ms = performance.now() - started;
+  const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(err);
+  const cpuOf = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
+  return { ms, cpuMs: cpuOf, serverCpuMs: cpuMs(serverPid) - server0 };
 }
 
 /**
  * Starts serve, resolves when it printed where it listens: ms since spawn to the port
- * answering, to the newest page, to the listening line, and peak RSS so far.
+ * answering, to the newest page, to the listening line, peak RSS so far, and the CPU time
+ * serve and nats-server (`serverPid`) used until then.
  * @param {string} url
  * @param {string} stream
+ * @param {string} [bin] the CLI to start (another build's, compared)
+ * @param {number} [serverPid]
  */
-async function start(url, stream) {
+async function start(url, stream, bin = BIN, serverPid = undefined) {
   const port = await freePort();
+  const server0 = cpuMs(serverPid);
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [BIN, "serve", "--port", String(port), "--json", "--stream", stream],
+    [bin, "serve", "--port", String(port), "--json", "--stream", stream],
     {
       env: { ...process.env, NATS_URL: url },
       stdio: ["ignore", "pipe", "inherit"],
@@ -135,6 +175,8 @@ async function start(url, stream) {
     child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
   });
   const ms = performance.now() - started;
+  const cpu = cpuMs(child.pid);
+  const serverCpu = cpuMs(serverPid) - server0;
   // polled while it was not listening yet; NaN: it listened first (then it is ms)
   const portMs = (await portOpen) || ms;
   const newestMs = (await newest) || ms;
@@ -142,10 +184,19 @@ async function start(url, stream) {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
-  return { ms, portMs, newestMs, rssMiB: hwm ? Number(hwm[1]) / 1024 : NaN, line };
+  const rssMiB = hwm ? Number(hwm[1]) / 1024 : NaN;
+  return { ms, portMs, newestMs, rssMiB, line, cpuMs: cpu, serverCpuMs: serverCpu };
 }
 
-/** @param {{ url: string, report: (rows: Array<Record<string, string | number>>) => void }} ctx */
+/** Removes the view's bucket of `stream` if there is one. @param {string} url @param {string} stream */
+async function removeView(url, stream) {
+  const nc = await connect({ servers: url });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.delete(`KV_tweetstream_view_${stream}`).catch(() => undefined);
+  await nc.close();
+}
+
+/** @param {{ url: string, server?: { pid: number }, report: (rows: Array<Record<string, string | number>>) => void }} ctx */
 export async function run(ctx) {
   const rows = [];
   for (const n of SIZES) {
@@ -153,27 +204,41 @@ export async function run(ctx) {
     const t = performance.now();
     const expected = await fill(ctx.url, stream, n);
     console.log(`${n} events stored in ${Math.round(performance.now() - t)} ms`);
-    const viewMs = await viewTime(ctx.url, stream);
-    for (const phase of ["first start (builds the view)", "restart (resumes from the view)"]) {
-      const r = await start(ctx.url, stream);
-      const exact = r.line.tweets === expected.tweets && r.line.likes === expected.likes;
-      rows.push({
-        events: n,
-        phase,
-        "port open (ms)": Math.round(r.portMs),
-        "newest page (ms)": Math.round(r.newestMs),
-        "to listening (ms)": Math.round(r.ms),
-        "view --json (ms)": Math.round(viewMs),
-        "listening / view": (r.ms / viewMs).toFixed(1),
-        "peak RSS (MiB)": Math.round(r.rssMiB),
-        counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
-      });
-      console.log(JSON.stringify(rows[rows.length - 1]));
+    const builds = [{ label: "", bin: BIN }];
+    if (COMPARE) builds.push({ label: " (compared build)", bin: COMPARE });
+    for (let round = 1; round <= ROUNDS; round++) {
+      const view = await viewTime(ctx.url, stream, ctx.server?.pid);
+      const order = round % 2 === 1 ? builds : [...builds].reverse();
+      for (const build of order) {
+        await removeView(ctx.url, stream);
+        const phases = ["first start (builds the view)"];
+        // a restart costs the same whatever the stream's length: measured once
+        if (round === 1 && build.bin === BIN) phases.push("restart (resumes from the view)");
+        for (const phase of phases) {
+          const r = await start(ctx.url, stream, build.bin, ctx.server?.pid);
+          const exact = r.line.tweets === expected.tweets && r.line.likes === expected.likes;
+          rows.push({
+            events: n,
+            phase: phase + build.label + (ROUNDS > 1 ? `, round ${round}` : ""),
+            "port open (ms)": Math.round(r.portMs),
+            "newest page (ms)": Math.round(r.newestMs),
+            "to listening (ms)": Math.round(r.ms),
+            "view --json (ms)": Math.round(view.ms),
+            "listening / view": (r.ms / view.ms).toFixed(1),
+            // CPU time (serve's + nats-server's) over view's: what load stretches less
+            "CPU: serve + server (ms)": `${Math.round(r.cpuMs)} + ${Math.round(r.serverCpuMs)}`,
+            "CPU: view + server (ms)": `${Math.round(view.cpuMs)} + ${Math.round(view.serverCpuMs)}`,
+            "CPU / view": ((r.cpuMs + r.serverCpuMs) / (view.cpuMs + view.serverCpuMs)).toFixed(1),
+            "peak RSS (MiB)": Math.round(r.rssMiB),
+            counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
+          });
+          console.log(JSON.stringify(rows[rows.length - 1]));
+        }
+      }
     }
+    await removeView(ctx.url, stream);
     const nc = await connect({ servers: ctx.url });
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.delete(stream);
-    await jsm.streams.delete(`KV_tweetstream_view_${stream}`);
+    await (await nc.jetstreamManager()).streams.delete(stream);
     await nc.close();
   }
   ctx.report(rows);

@@ -125,6 +125,57 @@ describe("the view writer", () => {
     expect(head?.value).toMatchObject({ cursor: 2, tweets: 1, likes: 1 });
   });
 
+  it("a record another writer changed since it was cached is read again, never written over", async () => {
+    const mem = memoryBucket();
+    const begin = { stream_created: start.created, first_seq: 1 };
+    const add = (w: TimelineWriter, m: ReturnType<typeof stored>) =>
+      w.add(m.seq, timelineEvent(m.subject, m.data));
+    const writer = await TimelineWriter.open(mem.bucket, 1, begin);
+    add(writer, stored(1, buildTweet({ id: "t", message: "hi", author: "me" })));
+    await writer.flush();
+    // another writer applies a like the first one has not seen: a new revision of the record
+    const key = timelineKeys(1).record("t");
+    const theirs = { ...(mem.json(key) as object), likes: 1, last_seq: 3 };
+    Object.assign(theirs, {
+      liked_by: [{ author: "other", date: "2026-01-01T00:00:00Z", seq: 3 }],
+    });
+    mem.put(key, JSON.stringify(theirs));
+    const writes = mem.writes();
+    add(writer, stored(4, buildLike({ tweetId: "t", author: "fan" })));
+    await writer.flush();
+    // the cached revision was refused: read, the like applied on top of the other writer's
+    const after = await mem.bucket.get(key, isRecordOf("t"));
+    expect(after?.value).toMatchObject({ likes: 2, last_seq: 4 });
+    expect(after?.value.liked_by.map((l) => l.author)).toEqual(["other", "fan"]);
+    // and cached as read: the next like is written on that revision at once
+    add(writer, stored(5, buildLike({ tweetId: "t", author: "fan2" })));
+    await writer.flush({ recent: true });
+    writer.close();
+    expect((await mem.bucket.get(key, isRecordOf("t")))?.value).toMatchObject({ likes: 3 });
+    // stored (a refused write is none): the record read again and the head, twice; the list
+    expect(mem.writes() - writes).toBe(5);
+    const head = await mem.bucket.get(timelineKeys(1).head, isHead);
+    expect(head?.value).toMatchObject({ cursor: 5, tweets: 1, likes: 2 });
+  });
+
+  it("a write the bucket refuses for another reason stops the writer before its head moves", async () => {
+    const mem = memoryBucket();
+    const begin = { stream_created: start.created, first_seq: 1 };
+    const refusing = {
+      ...mem.bucket,
+      writeMany: async (items: Parameters<typeof mem.bucket.writeMany>[0]) => {
+        const results = await mem.bucket.writeMany(items.slice(1));
+        return [new Error("maximum bytes exceeded"), ...results];
+      },
+    };
+    const writer = await TimelineWriter.open(refusing, 1, begin);
+    for (const m of tweetsAndLikes(3, 0)) writer.add(m.seq, timelineEvent(m.subject, m.data));
+    await expect(writer.flush()).rejects.toThrow("maximum bytes exceeded");
+    expect(() => writer.add(4, null)).toThrow("maximum bytes exceeded");
+    writer.close();
+    expect((await mem.bucket.get(timelineKeys(1).head, isHead))?.value.cursor).toBe(0);
+  });
+
   it("hands over from its own reading to memory's at the first contiguous message", async () => {
     const mem = memoryBucket();
     const { w, stream, messages } = writing(mem.bucket, tweetsAndLikes(10, 0));

@@ -12,6 +12,7 @@ import {
   RevisionConflict,
   type Versioned,
   type TimelineBucket,
+  type WriteItem,
 } from "../../nats/timeline-bucket.js";
 import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./model.js";
 import {
@@ -31,6 +32,16 @@ const RECENT_EVERY_MS = 500;
 const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
+
+/** A key's events in a batch, in stream order. */
+type Events = Array<{ seq: number; event: TweetEvent }>;
+
+/** `events` applied to `rec` in order (`rec` itself when every one is in it already). */
+function applyAll(rec: TweetRecord | null, events: Events): TweetRecord {
+  let out = rec;
+  for (const { seq, event } of events) out = applyEvent(out, seq, event) ?? out;
+  return out!;
+}
 
 export class TimelineWriter {
   private pending: Array<{ seq: number; event: TweetEvent | null }> = [];
@@ -136,7 +147,7 @@ export class TimelineWriter {
   }
 
   private async apply(batch: Array<{ seq: number; event: TweetEvent | null }>): Promise<void> {
-    const byKey = new Map<string, Array<{ seq: number; event: TweetEvent }>>();
+    const byKey = new Map<string, Events>();
     for (const item of batch) {
       if (!item.event) continue;
       const key = this.keys.record(item.event.id);
@@ -145,21 +156,44 @@ export class TimelineWriter {
       list.push({ seq: item.seq, event: item.event });
     }
     const stored = await this.readAll(byKey);
-    let tweets = 0;
-    let likes = 0;
     // every changed record is sent at once (one socket write for many), then the acks awaited
-    const written = await Promise.all(
-      Array.from(byKey, async ([key, events]) => {
-        const rec = await this.writeRecord(key, events, stored.get(key) ?? null);
-        for (const { seq, event } of events) {
-          const d = totalsDelta(rec, seq, event);
-          tweets += d.tweets;
-          likes += d.likes;
+    const written: Array<{ rec: TweetRecord; events: Events }> = [];
+    const sent: Array<{ key: string; events: Events }> = [];
+    const items: WriteItem[] = [];
+    for (const [key, events] of byKey) {
+      const known = stored.get(key);
+      const rec = applyAll(known?.value ?? null, events);
+      if (rec === known?.value) written.push({ rec, events });
+      else {
+        sent.push({ key, events });
+        items.push({ key, value: rec, revision: known?.revision ?? 0 });
+      }
+    }
+    const results = await this.bucket.writeMany(items);
+    await Promise.all(
+      results.map(async (result, i) => {
+        const { key, events } = sent[i]!;
+        if (typeof result === "number") {
+          const rec = items[i]!.value as TweetRecord;
+          this.remember(key, { value: rec, revision: result });
+          return written.push({ rec, events });
         }
-        return rec;
+        this.cache.delete(key);
+        if (!(result instanceof RevisionConflict)) throw result;
+        // another writer wrote it since it was read (or it was not new): read, apply, again
+        written.push({ rec: await this.writeRecord(key, events), events });
       }),
     );
-    for (const rec of written) this.recent.upsert(rec);
+    let tweets = 0;
+    let likes = 0;
+    for (const { rec, events } of written) {
+      for (const { seq, event } of events) {
+        const d = totalsDelta(rec, seq, event);
+        tweets += d.tweets;
+        likes += d.likes;
+      }
+      this.recent.upsert(rec);
+    }
     await this.writeHead({
       ...this.head,
       cursor: batch[batch.length - 1]!.seq,
@@ -173,9 +207,7 @@ export class TimelineWriter {
    * cache, else read (all at once), except a key whose first event creates its tweet, which
    * is almost always new (written with revision 0; a conflict reads it then).
    */
-  private async readAll(
-    byKey: Map<string, Array<{ seq: number; event: TweetEvent }>>,
-  ): Promise<Map<string, Versioned<TweetRecord>>> {
+  private async readAll(byKey: Map<string, Events>): Promise<Map<string, Versioned<TweetRecord>>> {
     const stored = new Map<string, Versioned<TweetRecord>>();
     const reads: Array<Promise<void>> = [];
     for (const [key, events] of byKey) {
@@ -193,29 +225,19 @@ export class TimelineWriter {
     return stored;
   }
 
-  /**
-   * The record of `key` with `events` applied to `known` (what readAll found; null: none),
-   * as stored; after a conflict, read again and retried.
-   */
-  private async writeRecord(
-    key: string,
-    events: Array<{ seq: number; event: TweetEvent }>,
-    known: Versioned<TweetRecord> | null,
-  ): Promise<TweetRecord> {
-    let current = known;
+  /** The record of `key` as stored, read again, with `events` applied (retried on a conflict). */
+  private async writeRecord(key: string, events: Events): Promise<TweetRecord> {
     for (let attempt = 0; ; attempt++) {
-      let rec = current?.value ?? null;
-      for (const { seq, event } of events) rec = applyEvent(rec, seq, event) ?? rec;
-      if (rec === (current?.value ?? null)) return rec!;
+      const current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
+      const rec = applyAll(current?.value ?? null, events);
+      if (rec === current?.value) return rec;
       try {
         const revision = await this.bucket.write(key, rec, current?.revision ?? 0);
-        this.remember(key, { value: rec!, revision });
-        return rec!;
+        this.remember(key, { value: rec, revision });
+        return rec;
       } catch (err) {
-        this.cache.delete(key);
         if (!(err instanceof RevisionConflict) || attempt >= 10) throw err;
       }
-      current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
     }
   }
 

@@ -26,6 +26,13 @@ export function memoryBucket() {
       keys.set(key, { raw: JSON.stringify(value), revision: ++seq });
       return seq;
     },
+    async writeMany(items) {
+      return Promise.all(
+        items.map(({ key, value, revision }) =>
+          bucket.write(key, value, revision).catch((err: Error) => err),
+        ),
+      );
+    },
     async purgePrefix(prefix) {
       for (const k of [...keys.keys()]) if (k.startsWith(`${prefix}.`)) keys.delete(k);
     },
