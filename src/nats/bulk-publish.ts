@@ -17,7 +17,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../util/count.js";
 import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
-import { publishMessage, sendMessage } from "./publish.js";
+import { publishLane, publishMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
 export type BulkItem =
@@ -174,41 +174,29 @@ export async function publishPipelined<T>(
         : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
     fail(ref, error, true);
   };
-  const publish = (item: Extract<BulkItem, { msgID: string }>) => {
+  type Sendable = Extract<BulkItem, { msgID: string }>;
+  const publishOpts = {
+    timeoutMs: opts.timeoutMs,
+    budgetMs: opts.budgetMs,
+    expectStream: opts.expectStream,
+    signal: opts.signal,
+  };
+  // with the acked publisher: one callback for every event, called from the ack's own
+  // callback (the count is up to date before the next send), told the item it is about
+  const send = opts.via
+    ? publishLane<Sendable>(js, { ...publishOpts, via: opts.via }, (err, ack, item) => {
+        try {
+          if (err === null) stored(ack!);
+          else failed(item.ref, err);
+        } finally {
+          settled();
+        }
+      })
+    : undefined;
+  const publish = (item: Sendable) => {
     inFlight++;
-    const via = opts.via;
-    if (via) {
-      // called from the ack's own callback: the count is up to date before the next send
-      sendMessage(
-        js,
-        item.subject,
-        item.payload,
-        {
-          msgID: item.msgID,
-          timeoutMs: opts.timeoutMs,
-          budgetMs: opts.budgetMs,
-          expectStream: opts.expectStream,
-          signal: opts.signal,
-          via,
-        },
-        (err, ack) => {
-          try {
-            if (err === null) stored(ack!);
-            else failed(item.ref, err);
-          } finally {
-            settled();
-          }
-        },
-      );
-      return;
-    }
-    publishMessage(js, item.subject, item.payload, {
-      msgID: item.msgID,
-      timeoutMs: opts.timeoutMs,
-      budgetMs: opts.budgetMs,
-      expectStream: opts.expectStream,
-      signal: opts.signal,
-    }).then(
+    if (send) return send(item);
+    publishMessage(js, item.subject, item.payload, { ...publishOpts, msgID: item.msgID }).then(
       // each handler ends with settled(): no promise more per event for a `finally`
       (ack) => {
         stored(ack);
