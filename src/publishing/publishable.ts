@@ -3,13 +3,16 @@
 // publish --file and serve's POSTs alike. Pure: no I/O, no NATS.
 
 import {
+  buildTweet,
   completeEvent,
   hasCompleteEvent,
   encodeEvent,
   eventForPublish,
   messageIdFor,
+  newTweetId,
   parseEventLine,
   subjectFor,
+  TEMPLATE_INDEX,
   type EventDefaults,
   type MessageType,
   type TweetEvent,
@@ -93,4 +96,54 @@ export function publishableLine(
   if (isCanonical(text, value))
     return { subject: subjects[value.messageType], payload: line, msgID: messageIdFor(value) };
   return publishableEvent(subjects, completeEvent(value)!);
+}
+
+/** A string's JSON without its quotes. */
+const jsonInner = (text: string) => JSON.stringify(text).slice(1, -1);
+
+/**
+ * tweet --count's messages: the n-th tweet of `message` (and of `id`, both templates where
+ * {{n}} is the index), as publishableEvent(buildTweet(...)) makes it, byte for byte, at a
+ * fraction of the cost. The first is built by buildTweet, so every check runs on it; the
+ * others differ only by the digits of n in place of {{n}} (which change no check's
+ * outcome), their id (a new UUID when there is no `id`) and their date (toISOString, once
+ * per millisecond). Their JSON is the template's, escaped once, with n written in.
+ */
+export function tweetSeries(
+  subjects: Record<MessageType, string>,
+  input: { message: string; author: string; id?: string },
+  now: () => number = Date.now,
+): (n: number) => Publishable {
+  const fill = (template: string, n: number) => template.split(TEMPLATE_INDEX).join(String(n));
+  // throws what `tweet` would throw for this input
+  buildTweet({
+    message: fill(input.message, 1),
+    author: input.author,
+    id: input.id === undefined ? undefined : fill(input.id, 1),
+  });
+  const subject = subjects.tweet_created;
+  const messageParts = input.message.split(TEMPLATE_INDEX).map(jsonInner);
+  const idParts = input.id?.split(TEMPLATE_INDEX);
+  const idJsonParts = idParts?.map(jsonInner);
+  const tail = `","author":${JSON.stringify(input.author)}}`;
+  let lastMs = NaN;
+  let date = "";
+  return (n) => {
+    const digits = String(n);
+    const id = idParts ? idParts.join(digits) : newTweetId();
+    const ms = now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      date = new Date(ms).toISOString();
+    }
+    const json =
+      '{"messageType":"tweet_created","id":"' +
+      (idJsonParts ? idJsonParts.join(digits) : id) +
+      '","message":"' +
+      messageParts.join(digits) +
+      '","date":"' +
+      date +
+      tail;
+    return { subject, payload: Buffer.from(json, "utf8"), msgID: id };
+  };
 }
