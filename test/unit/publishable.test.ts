@@ -105,6 +105,13 @@ describe("publishableLine", () => {
   ])("%s: the same as the general path", (_what, text) => {
     const line = utf8(text);
     expect(fast(line)).toEqual(slow(line));
+    // a line that is a Uint8Array, not a Buffer
+    expect(fast(new Uint8Array(line))).toEqual(slow(line));
+  });
+
+  it("a line starting with a byte order mark: the same as the general path", () => {
+    const line = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(JSON.stringify(tweet))]);
+    expect(fast(line)).toEqual(slow(line));
   });
 
   it.each([
@@ -117,8 +124,20 @@ describe("publishableLine", () => {
     ["ten fraction digits", JSON.stringify({ ...tweet, date: "2022-01-07T22:01:27.1234567890Z" })],
     ["a bad type", JSON.stringify({ ...tweet, messageType: "other" })],
     ["a number for a message", JSON.stringify({ ...tweet, message: 5 })],
+    ...[
+      ["a byte 0xff", [0xff]],
+      ["an encoded surrogate", [0xed, 0xa0, 0x80]],
+      ["an overlong slash", [0xc0, 0xaf]],
+      ["a cut sequence", [0xe2, 0x82]],
+    ].map(([what, bad]): [string, Uint8Array] => {
+      const [head, tail] = JSON.stringify(tweet).split("hello");
+      return [
+        `invalid UTF-8: ${what}`,
+        Buffer.concat([utf8(head!), Buffer.from(bad as number[]), utf8(tail!)]),
+      ];
+    }),
   ])("%s: refused with exit 2 and the general path's reason", (_what, text) => {
-    const line = utf8(text);
+    const line = typeof text === "string" ? utf8(text) : text;
     const reason = (f: () => unknown) => {
       try {
         f();
