@@ -4,7 +4,8 @@
 // Error built for a stack trace, its own header handling): about three times the client
 // CPU of the publish itself. The answers are shaped as nats.js shapes them (`code`,
 // `api_error`), so errors.ts classifies them in the one place, and retry.ts retries them.
-// One publisher per connection; it holds only the acks still awaited.
+// One publisher per connection; it holds only the acks still awaited, in preallocated
+// slots (a bulk run's lane allocates nothing of ours per publish).
 
 import type { MsgHdrs, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";

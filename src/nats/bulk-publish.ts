@@ -1,8 +1,8 @@
 // Pipelined publishing of many events over the one connection (publish --file,
 // tweet --count): up to `window` publishes wait for their JetStream ack at once instead
-// of one round trip each. Every event still goes through publish.ts (sendMessage, the
-// callback form of publishMessage: no promise per event), so each one is acknowledged,
-// carries its Nats-Msg-Id and is retried with it after a timeout.
+// of one round trip each. Every event still goes through publish.ts (publishLane: one
+// callback for the run, no promise, closure or options object per event), so each one is
+// acknowledged, carries its Nats-Msg-Id and is retried with it after a timeout.
 // Transient failures (an election, a paused server) are retried by publish.ts within
 // the retry budget, so a run waits through them and goes on. Every failure is counted and
 // reported with its reason; a permanent one on one subject (permission denied, no stream,
