@@ -9,6 +9,7 @@
 
 import type { MsgHdrs, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
+import { PendingAcks, type AwaitedAck, type Receiver } from "./pending-acks.js";
 
 /** What the stream answered: where the message is stored. */
 export interface JsAck {
@@ -100,143 +101,11 @@ function parseAnswer(status: number | undefined, data: Uint8Array): Error | JsAc
   return ack as JsAck;
 }
 
-/** Where an awaited ack goes: a lane's callback with the publish's tag. */
-interface Receiver {
-  timeoutMs: number;
-  settle(err: Error | null, ack: JsAck | null, tag: unknown, sentAt: number): void;
-}
-
 /** The callback form's receiver: the tag is the callback itself. */
-const byCallback: Receiver = {
+const byCallback: Receiver<JsAck> = {
   timeoutMs: 0, // each publish has its own (its deadline is kept per publish)
   settle: (err, ack, tag) => (tag as AckCallback)(err, ack),
 };
-
-/** An awaited ack that lost its slot to a newer one (more in flight than the table holds). */
-interface Overflow {
-  token: number;
-  deadline: number;
-  receiver: Receiver;
-  tag: unknown;
-  subject: string;
-}
-
-/**
- * The publishes awaiting their ack, by token. A bulk run keeps a window of them in flight
- * and a waiter object (and its closures) per publish lived until its ack: at each scavenge
- * the window's were alive and promoted, ten times the raw publisher's promotions. Here a
- * token owns the slot `token & mask` of preallocated arrays: nothing is allocated per
- * publish. A slot still taken by an older token (a publish awaiting a late ack while the
- * others went on) sends that one to a map, or doubles the table when it is half full.
- */
-class Pending {
-  private size = 256;
-  private tokens = new Float64Array(this.size); // 0: a free slot
-  private deadlines = new Float64Array(this.size);
-  private receivers: (Receiver | undefined)[] = new Array<Receiver | undefined>(this.size);
-  private tags: unknown[] = new Array<unknown>(this.size);
-  private subjects: (string | undefined)[] = new Array<string | undefined>(this.size);
-  private overflow = new Map<number, Overflow>();
-  count = 0;
-
-  add(token: number, deadline: number, receiver: Receiver, tag: unknown, subject: string): void {
-    let slot = token & (this.size - 1);
-    if (this.tokens[slot] !== 0) {
-      if (this.count >= this.size / 2) {
-        this.grow();
-        slot = token & (this.size - 1);
-      }
-      if (this.tokens[slot] !== 0) this.evict(slot);
-    }
-    this.tokens[slot] = token;
-    this.deadlines[slot] = deadline;
-    this.receivers[slot] = receiver;
-    this.tags[slot] = tag;
-    this.subjects[slot] = subject;
-    this.count++;
-  }
-
-  /** Settles `token` with its answer; nothing when it is not awaited (any more). */
-  settle(token: number, status: number | undefined, data: Uint8Array): void {
-    const slot = token & (this.size - 1);
-    if (this.tokens[slot] === token) {
-      const receiver = this.receivers[slot]!;
-      const tag = this.tags[slot];
-      const sentAt = this.deadlines[slot]! - receiver.timeoutMs;
-      this.free(slot);
-      return deliver(receiver, tag, sentAt, parseAnswer(status, data));
-    }
-    const o = this.overflow.get(token);
-    if (!o) return; // timed out already, or answered twice
-    this.overflow.delete(token);
-    this.count--;
-    deliver(o.receiver, o.tag, o.deadline - o.receiver.timeoutMs, parseAnswer(status, data));
-  }
-
-  /** Removes and returns the awaited publishes that `pick` chooses, oldest first. */
-  take(pick: (deadline: number, subject: string) => boolean, first = false): Overflow[] {
-    const out: Overflow[] = [];
-    for (const o of this.overflow.values()) if (pick(o.deadline, o.subject)) out.push(o);
-    for (let slot = 0; slot < this.size; slot++) {
-      if (this.tokens[slot] === 0 || !pick(this.deadlines[slot]!, this.subjects[slot]!)) continue;
-      out.push(this.entry(slot));
-    }
-    out.sort((a, b) => a.token - b.token);
-    const taken = first ? out.slice(0, 1) : out;
-    for (const o of taken) {
-      const slot = o.token & (this.size - 1);
-      if (this.tokens[slot] === o.token) this.free(slot);
-      else if (this.overflow.delete(o.token)) this.count--;
-    }
-    return taken;
-  }
-
-  private entry(slot: number): Overflow {
-    return {
-      token: this.tokens[slot]!,
-      deadline: this.deadlines[slot]!,
-      receiver: this.receivers[slot]!,
-      tag: this.tags[slot],
-      subject: this.subjects[slot]!,
-    };
-  }
-
-  private free(slot: number): void {
-    this.tokens[slot] = 0;
-    this.receivers[slot] = undefined;
-    this.tags[slot] = undefined;
-    this.subjects[slot] = undefined;
-    this.count--;
-  }
-
-  private evict(slot: number): void {
-    const o = this.entry(slot);
-    this.free(slot);
-    this.count++; // still awaited, in the map
-    this.overflow.set(o.token, o);
-  }
-
-  private grow(): void {
-    const entries: Overflow[] = [...this.overflow.values()];
-    for (let slot = 0; slot < this.size; slot++)
-      if (this.tokens[slot] !== 0) entries.push(this.entry(slot));
-    this.size *= 2;
-    this.tokens = new Float64Array(this.size);
-    this.deadlines = new Float64Array(this.size);
-    this.receivers = new Array<Receiver | undefined>(this.size);
-    this.tags = new Array<unknown>(this.size);
-    this.subjects = new Array<string | undefined>(this.size);
-    this.overflow = new Map();
-    this.count = 0;
-    entries.sort((a, b) => a.token - b.token);
-    for (const o of entries) this.add(o.token, o.deadline, o.receiver, o.tag, o.subject);
-  }
-}
-
-function deliver(receiver: Receiver, tag: unknown, sentAt: number, answer: Error | JsAck): void {
-  if (answer instanceof Error) receiver.settle(answer, null, tag, sentAt);
-  else receiver.settle(null, answer, tag, sentAt);
-}
 
 /** The number ending a reply subject after `prefix`, read without a string more. */
 function tokenOf(subject: string, prefix: number): number {
@@ -259,10 +128,10 @@ export function ackedPublisher(
   headers: () => MsgHdrs,
 ): AckedPublish {
   const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
-  const pending = new Pending();
+  const pending = new PendingAcks<JsAck>(parseAnswer);
   let next = 0;
   let sweeper: NodeJS.Timeout | undefined;
-  const fail = (all: Overflow[], err: () => Error) => {
+  const fail = (all: AwaitedAck<JsAck>[], err: () => Error) => {
     for (const o of all) o.receiver.settle(err(), null, o.tag, o.deadline - o.receiver.timeoutMs);
   };
   const sweep = () => {
@@ -340,7 +209,7 @@ export function ackedPublisher(
     data: Uint8Array,
     h: MsgHdrs,
     timeoutMs: number,
-    receiver: Receiver,
+    receiver: Receiver<JsAck>,
     tag: unknown,
   ) => {
     const token = ++next;
@@ -365,9 +234,9 @@ export function ackedPublisher(
     opts: LaneOptions,
     done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
   ) => {
-    const receiver: Receiver = {
+    const receiver: Receiver<JsAck> = {
       timeoutMs: opts.timeoutMs,
-      settle: done as Receiver["settle"],
+      settle: done as Receiver<JsAck>["settle"],
     };
     // the lane's own header set: only its message id changes from one publish to the next
     const h = headers();
