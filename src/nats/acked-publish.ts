@@ -4,10 +4,12 @@
 // Error built for a stack trace, its own header handling): about three times the client
 // CPU of the publish itself. The answers are shaped as nats.js shapes them (`code`,
 // `api_error`), so errors.ts classifies them in the one place, and retry.ts retries them.
-// One publisher per connection; it holds only the acks still awaited.
+// One publisher per connection; it holds only the acks still awaited, in preallocated
+// slots (a bulk run's lane allocates nothing of ours per publish).
 
 import type { MsgHdrs, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
+import { PendingAcks, type AwaitedAck, type Receiver } from "./pending-acks.js";
 
 /** What the stream answered: where the message is stored. */
 export interface JsAck {
@@ -30,6 +32,19 @@ export interface AckedPublishOptions {
 /** How a publish ends: an error (shaped as nats.js shapes it), or the stream's ack. */
 export type AckCallback = (err: Error | null, ack: JsAck | null) => void;
 
+/** What every publish of a lane shares: its ack timeout and expected stream. */
+export interface LaneOptions {
+  /** no ack within this → a TIMEOUT error */
+  timeoutMs: number;
+  /** Nats-Expected-Stream: refuse to store in any other stream */
+  expectStream?: string;
+}
+
+/** Many publishes of one kind: per publish only its subject, data, message id and tag. */
+export interface AckedLane<T> {
+  send(subject: string, data: Uint8Array, msgID: string, tag: T): void;
+}
+
 export interface AckedPublish {
   (subject: string, data: Uint8Array, opts: AckedPublishOptions): Promise<JsAck>;
   /**
@@ -38,6 +53,15 @@ export interface AckedPublish {
    * ack and the next send) costs more than the publish.
    */
   send(subject: string, data: Uint8Array, opts: AckedPublishOptions, done: AckCallback): void;
+  /**
+   * A lane for a bulk run: one callback for all its publishes, told each one's `tag` (the
+   * caller's own record of it) and when it was sent. Nothing is allocated per publish: no
+   * callback, no options, no header set (the lane's is reused).
+   */
+  lane<T>(
+    opts: LaneOptions,
+    done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
+  ): AckedLane<T>;
 }
 
 /** An error as nats.js shapes it (src/nats/errors.ts maps it by `code` and `api_error`). */
@@ -49,18 +73,12 @@ function natsError(
   return Object.assign(new Error(message), { code, api_error: api });
 }
 
-interface Waiter {
-  done: AckCallback;
-  deadline: number;
-  subject: string;
-}
-
 const utf8 = new TextDecoder();
 
-/** Parses one answer on the ack inbox the way js.publish would. */
-function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
+/** Parses one answer on the ack inbox the way js.publish would: an error, or the ack. */
+function parseAnswer(status: number | undefined, data: Uint8Array): Error | JsAck {
   // no stream listens on the subject (or its leader is away)
-  if (status === 503) return w.done(natsError("no responders", "503"), null);
+  if (status === 503) return natsError("no responders", "503");
   let ack: {
     stream?: string;
     seq?: number;
@@ -70,17 +88,34 @@ function settle(w: Waiter, status: number | undefined, data: Uint8Array): void {
   try {
     ack = JSON.parse(utf8.decode(data));
   } catch (e) {
-    return w.done(e instanceof Error ? e : new Error(String(e)), null);
+    return e instanceof Error ? e : new Error(String(e));
   }
   if (ack.error) {
     const description = ack.error.description ?? "";
-    return w.done(natsError(description.toLowerCase(), String(ack.error.code), ack.error), null);
+    return natsError(description.toLowerCase(), String(ack.error.code), ack.error);
   }
-  if (!ack.stream) return w.done(natsError("invalid JetStream publish ack", "BAD_JSON"), null);
+  if (!ack.stream) return natsError("invalid JetStream publish ack", "BAD_JSON");
   // the parsed answer itself, normalised (no object more per ack)
   ack.seq ??= 0;
   ack.duplicate = ack.duplicate === true;
-  w.done(null, ack as JsAck);
+  return ack as JsAck;
+}
+
+/** The callback form's receiver: the tag is the callback itself. */
+const byCallback: Receiver<JsAck> = {
+  timeoutMs: 0, // each publish has its own (its deadline is kept per publish)
+  settle: (err, ack, tag) => (tag as AckCallback)(err, ack),
+};
+
+/** The number ending a reply subject after `prefix`, read without a string more. */
+function tokenOf(subject: string, prefix: number): number {
+  let token = 0;
+  for (let i = prefix; i < subject.length; i++) {
+    const digit = subject.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return 0;
+    token = token * 10 + digit;
+  }
+  return token;
 }
 
 /**
@@ -93,36 +128,33 @@ export function ackedPublisher(
   headers: () => MsgHdrs,
 ): AckedPublish {
   const inbox = `${inboxPrefix}.${randomBytes(11).toString("hex")}.`;
-  // by the number ending the reply subject (a number key hashes without a string)
-  const waiting = new Map<number, Waiter>();
+  const pending = new PendingAcks<JsAck>(parseAnswer);
   let next = 0;
   let sweeper: NodeJS.Timeout | undefined;
+  const fail = (all: AwaitedAck<JsAck>[], err: () => Error) => {
+    for (const o of all) o.receiver.settle(err(), null, o.tag, o.deadline - o.receiver.timeoutMs);
+  };
   const sweep = () => {
     const now = Date.now();
-    for (const [token, w] of waiting) {
-      if (w.deadline > now) continue;
-      waiting.delete(token);
-      w.done(natsError("timeout", "TIMEOUT"), null);
-    }
-    if (waiting.size === 0) {
+    fail(
+      pending.take((deadline) => deadline <= now),
+      () => natsError("timeout", "TIMEOUT"),
+    );
+    if (pending.count === 0) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
   };
-  const rejectAll = (err: Error) => {
-    const all = [...waiting.values()];
-    waiting.clear();
-    for (const w of all) w.done(err, null);
-  };
+  const rejectAll = (err: Error) =>
+    fail(
+      pending.take(() => true),
+      () => err,
+    );
   const sub = nc.subscribe(`${inbox}*`, {
     callback: (err, m) => {
       // the ack inbox may not be subscribed to (permissions): no ack will come
       if (err) return rejectAll(err);
-      const token = Number(m.subject.slice(inbox.length));
-      const w = waiting.get(token);
-      if (!w) return; // timed out already
-      waiting.delete(token);
-      settle(w, m.headers?.code, m.data);
+      pending.settle(tokenOf(m.subject, inbox.length), m.headers?.code, m.data);
     },
   });
   // the connection closed: nothing awaited will be answered
@@ -139,16 +171,14 @@ export function ackedPublisher(
       }
       const denied = s.permissionContext;
       if (s.data !== "PERMISSIONS_VIOLATION" || denied?.operation !== "publish") continue;
-      for (const [token, w] of waiting) {
-        if (w.subject !== denied.subject) continue;
-        waiting.delete(token);
-        const message = `Permissions Violation for Publish to "${denied.subject}"`;
-        w.done(
-          Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), { permissionContext: denied }),
-          null,
-        );
-        break;
-      }
+      // the oldest publish to that subject is the one refused
+      const [refused] = pending.take((_, subject) => subject === denied.subject, true);
+      if (!refused) continue;
+      const message = `Permissions Violation for Publish to "${denied.subject}"`;
+      const err = Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), {
+        permissionContext: denied,
+      });
+      fail([refused], () => err);
     }
   })().catch(() => undefined);
   // The headers of the common shape (a message id, maybe an expected stream) are one set
@@ -173,23 +203,56 @@ export function ackedPublisher(
     shared.set("Nats-Msg-Id", opts.msgID);
     return shared;
   };
-  const send: AckedPublish["send"] = (subject, data, opts, done) => {
+  /** Sends one publish; false (and `receiver` told) when nats.js refused it at once. */
+  const sendOne = (
+    subject: string,
+    data: Uint8Array,
+    h: MsgHdrs,
+    timeoutMs: number,
+    receiver: Receiver<JsAck>,
+    tag: unknown,
+  ) => {
     const token = ++next;
-    const h = headersFor(opts);
+    const sentAt = Date.now();
     try {
       nc.publish(subject, data, { reply: inbox + token, headers: h });
     } catch (err) {
-      return done(err instanceof Error ? err : new Error(String(err)), null);
+      return receiver.settle(
+        err instanceof Error ? err : new Error(String(err)),
+        null,
+        tag,
+        sentAt,
+      );
     }
-    waiting.set(token, { done, deadline: Date.now() + opts.timeoutMs, subject });
+    pending.add(token, sentAt + timeoutMs, receiver, tag, subject);
     // a quarter of the timeout: an ack is given up at most 25% late
-    sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, opts.timeoutMs / 4))).unref();
+    sweeper ??= setInterval(sweep, Math.max(10, Math.min(250, timeoutMs / 4))).unref();
+  };
+  const send: AckedPublish["send"] = (subject, data, opts, done) =>
+    sendOne(subject, data, headersFor(opts), opts.timeoutMs, byCallback, done);
+  const lane: AckedPublish["lane"] = <T>(
+    opts: LaneOptions,
+    done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
+  ) => {
+    const receiver: Receiver<JsAck> = {
+      timeoutMs: opts.timeoutMs,
+      settle: done as Receiver<JsAck>["settle"],
+    };
+    // the lane's own header set: only its message id changes from one publish to the next
+    const h = headers();
+    if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+    return {
+      send(subject: string, data: Uint8Array, msgID: string, tag: T) {
+        h.set("Nats-Msg-Id", msgID);
+        sendOne(subject, data, h, opts.timeoutMs, receiver, tag);
+      },
+    };
   };
   const publish = (subject: string, data: Uint8Array, opts: AckedPublishOptions) =>
     new Promise<JsAck>((resolve, reject) =>
       send(subject, data, opts, (err, ack) => (err ? reject(err) : resolve(ack!))),
     );
-  return Object.assign(publish, { send });
+  return Object.assign(publish, { send, lane });
 }
 
 const byConnection = new WeakMap<NatsConnection, AckedPublish>();

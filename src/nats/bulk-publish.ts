@@ -1,8 +1,8 @@
 // Pipelined publishing of many events over the one connection (publish --file,
 // tweet --count): up to `window` publishes wait for their JetStream ack at once instead
-// of one round trip each. Every event still goes through publish.ts (sendMessage, the
-// callback form of publishMessage: no promise per event), so each one is acknowledged,
-// carries its Nats-Msg-Id and is retried with it after a timeout.
+// of one round trip each. Every event still goes through publish.ts (publishLane: one
+// callback for the run, no promise, closure or options object per event), so each one is
+// acknowledged, carries its Nats-Msg-Id and is retried with it after a timeout.
 // Transient failures (an election, a paused server) are retried by publish.ts within
 // the retry budget, so a run waits through them and goes on. Every failure is counted and
 // reported with its reason; a permanent one on one subject (permission denied, no stream,
@@ -17,7 +17,7 @@ import { CliError, ExitCode } from "../errors.js";
 import { formatCount } from "../util/count.js";
 import type { AckedPublish } from "./acked-publish.js";
 import { isPermissionDenied } from "./errors.js";
-import { publishMessage, sendMessage } from "./publish.js";
+import { publishLane, publishMessage } from "./publish.js";
 
 /** One unit of input: an event ready to publish, or the reason it cannot be. */
 export type BulkItem =
@@ -174,41 +174,29 @@ export async function publishPipelined<T>(
         : new CliError(err instanceof Error ? err.message : String(err), ExitCode.Internal);
     fail(ref, error, true);
   };
-  const publish = (item: Extract<BulkItem, { msgID: string }>) => {
+  type Sendable = Extract<BulkItem, { msgID: string }>;
+  const publishOpts = {
+    timeoutMs: opts.timeoutMs,
+    budgetMs: opts.budgetMs,
+    expectStream: opts.expectStream,
+    signal: opts.signal,
+  };
+  // with the acked publisher: one callback for every event, called from the ack's own
+  // callback (the count is up to date before the next send), told the item it is about
+  const send = opts.via
+    ? publishLane<Sendable>(js, { ...publishOpts, via: opts.via }, (err, ack, item) => {
+        try {
+          if (err === null) stored(ack!);
+          else failed(item.ref, err);
+        } finally {
+          settled();
+        }
+      })
+    : undefined;
+  const publish = (item: Sendable) => {
     inFlight++;
-    const via = opts.via;
-    if (via) {
-      // called from the ack's own callback: the count is up to date before the next send
-      sendMessage(
-        js,
-        item.subject,
-        item.payload,
-        {
-          msgID: item.msgID,
-          timeoutMs: opts.timeoutMs,
-          budgetMs: opts.budgetMs,
-          expectStream: opts.expectStream,
-          signal: opts.signal,
-          via,
-        },
-        (err, ack) => {
-          try {
-            if (err === null) stored(ack!);
-            else failed(item.ref, err);
-          } finally {
-            settled();
-          }
-        },
-      );
-      return;
-    }
-    publishMessage(js, item.subject, item.payload, {
-      msgID: item.msgID,
-      timeoutMs: opts.timeoutMs,
-      budgetMs: opts.budgetMs,
-      expectStream: opts.expectStream,
-      signal: opts.signal,
-    }).then(
+    if (send) return send(item);
+    publishMessage(js, item.subject, item.payload, { ...publishOpts, msgID: item.msgID }).then(
       // each handler ends with settled(): no promise more per event for a `finally`
       (ack) => {
         stored(ack);

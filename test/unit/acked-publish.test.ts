@@ -166,4 +166,54 @@ describe("acked publisher", () => {
       [null, 4],
     ]);
   });
+
+  it("lane: one header set, each ack to its own tag, in any order, past the table's size", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard = new Map<number, number | string>();
+    const lane = publish.lane<number>({ timeoutMs: 60_000, expectStream: "S" }, (err, ack, tag) => {
+      expect(heard.has(tag)).toBe(false);
+      heard.set(tag, err ? (err as Error & { code: string }).code : ack!.seq);
+    });
+    // 1 000 in flight (the table starts at 256 slots), the first one answered last
+    for (let i = 0; i < 1000; i++) lane.send("S.tweet_created", new Uint8Array(), `id-${i}`, i);
+    expect(f.sent[999]!.headers).toEqual({ "Nats-Msg-Id": "id-999", "Nats-Expected-Stream": "S" });
+    for (let i = 999; i >= 1; i--) f.answer(f.sent[i]!.reply, { stream: "S", seq: 10_000 + i });
+    expect(heard.size).toBe(999);
+    // while the first awaits its ack, thousands more come and go around it
+    for (let i = 1000; i < 5000; i++) {
+      lane.send("S.tweet_created", new Uint8Array(), `id-${i}`, i);
+      if (i % 3 === 0) f.answer(f.sent[i]!.reply, undefined, 503);
+      else f.answer(f.sent[i]!.reply, { stream: "S", seq: 10_000 + i });
+    }
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 10_000 });
+    f.answer(f.sent[0]!.reply, { stream: "S", seq: 1 }); // a second answer is ignored
+    expect(heard.size).toBe(5000);
+    for (let i = 0; i < 5000; i++) {
+      const want = i >= 1000 && i % 3 === 0 ? "503" : 10_000 + i;
+      expect(heard.get(i)).toBe(want);
+    }
+  });
+
+  it("lane: a publish past its deadline times out, and only that one", async () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard: Array<[number, string | number, number]> = [];
+    const lane = publish.lane<number>({ timeoutMs: 30 }, (err, ack, tag, sentAt) =>
+      heard.push([tag, err ? (err as Error & { code: string }).code : ack!.seq, sentAt]),
+    );
+    const before = Date.now();
+    lane.send("S.x", new Uint8Array(), "a", 1);
+    lane.send("S.x", new Uint8Array(), "b", 2);
+    f.answer(f.sent[1]!.reply, { stream: "S", seq: 5 });
+    const deadline = Date.now() + 10_000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(heard.map(([tag, outcome]) => [tag, outcome])).toEqual([
+      [2, 5],
+      [1, "TIMEOUT"],
+    ]);
+    // when it was sent: the retry counts the time spent in its budget
+    expect(heard[1]![2]).toBeGreaterThanOrEqual(before);
+    expect(heard[1]![2]).toBeLessThanOrEqual(Date.now());
+  });
 });

@@ -34,7 +34,18 @@ function scriptedPublisher(script: (msgID: string, attempt: number) => Answer) {
       new Promise<JsAck>((resolve, reject) =>
         send(subject, data, opts, (err, ack) => (err ? reject(err) : resolve(ack!))),
       ),
-    { send },
+    {
+      send,
+      lane: <T>(
+        _opts: { timeoutMs: number },
+        done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
+      ) => ({
+        send(subject: string, data: Uint8Array, msgID: string, tag: T) {
+          const sentAt = Date.now();
+          send(subject, data, { msgID }, (err, ack) => done(err, ack, tag, sentAt));
+        },
+      }),
+    },
   ) as AckedPublish;
   return { via, sent, maxInFlight: () => maxInFlight };
 }

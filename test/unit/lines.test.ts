@@ -36,4 +36,17 @@ describe("readLines", () => {
       [2, "0123456789"],
     ]);
   });
+  it("cuts a chunk's lines into batches of at most 256, in order, blank lines counted", async () => {
+    const text = Array.from({ length: 1000 }, (_, i) => (i % 10 === 9 ? "" : `l${i}`)).join("\n");
+    const counts = { blank: 0 };
+    const sizes: number[] = [];
+    const lines: number[] = [];
+    for await (const batch of readLines(Readable.from([Buffer.from(text + "\n")]), 10, counts)) {
+      sizes.push(batch.length);
+      for (const l of batch) lines.push(l.lineNo);
+    }
+    expect(sizes).toEqual([256, 256, 256, 132]);
+    expect(lines).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1).filter((n) => n % 10));
+    expect(counts.blank).toBe(100);
+  });
 });

@@ -8,13 +8,19 @@ import {
   buildLike,
   buildTweet,
   completeEvent,
+  fillTemplate,
   decodeEventLine,
   encodeEvent,
   goDateProblem,
   isGoDate,
   messageIdFor,
 } from "../../src/events.js";
-import { publishableEvent, publishableLine, subjectsOf } from "../../src/publishing/publishable.js";
+import {
+  publishableEvent,
+  publishableLine,
+  subjectsOf,
+  tweetSeries,
+} from "../../src/publishing/publishable.js";
 
 const defaults = { author: "dflt", now: () => new Date("2024-05-06T07:08:09.010Z") };
 const subjects = subjectsOf("S");
@@ -99,6 +105,13 @@ describe("publishableLine", () => {
   ])("%s: the same as the general path", (_what, text) => {
     const line = utf8(text);
     expect(fast(line)).toEqual(slow(line));
+    // a line that is a Uint8Array, not a Buffer
+    expect(fast(new Uint8Array(line))).toEqual(slow(line));
+  });
+
+  it("a line starting with a byte order mark: the same as the general path", () => {
+    const line = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(JSON.stringify(tweet))]);
+    expect(fast(line)).toEqual(slow(line));
   });
 
   it.each([
@@ -111,8 +124,20 @@ describe("publishableLine", () => {
     ["ten fraction digits", JSON.stringify({ ...tweet, date: "2022-01-07T22:01:27.1234567890Z" })],
     ["a bad type", JSON.stringify({ ...tweet, messageType: "other" })],
     ["a number for a message", JSON.stringify({ ...tweet, message: 5 })],
+    ...[
+      ["a byte 0xff", [0xff]],
+      ["an encoded surrogate", [0xed, 0xa0, 0x80]],
+      ["an overlong slash", [0xc0, 0xaf]],
+      ["a cut sequence", [0xe2, 0x82]],
+    ].map(([what, bad]): [string, Uint8Array] => {
+      const [head, tail] = JSON.stringify(tweet).split("hello");
+      return [
+        `invalid UTF-8: ${what}`,
+        Buffer.concat([utf8(head!), Buffer.from(bad as number[]), utf8(tail!)]),
+      ];
+    }),
   ])("%s: refused with exit 2 and the general path's reason", (_what, text) => {
-    const line = utf8(text);
+    const line = typeof text === "string" ? utf8(text) : text;
     const reason = (f: () => unknown) => {
       try {
         f();
@@ -182,5 +207,51 @@ describe("isGoDate agrees with goDateProblem", () => {
     expect(completeEvent({ message: "m" })).toBeNull();
     expect(completeEvent(null)).toBeNull();
     expect(completeEvent([tweet])).toBeNull();
+  });
+});
+
+describe("tweetSeries (tweet --count)", () => {
+  const templates = [
+    { message: "hello {{n}} !", author: "alice" },
+    { message: "{{n}}", author: "bob", id: "seed-{{n}}" },
+    { message: 'quote " back \\ slash {{n}}{{n}} tab\t nl\n ctl\u0001 {{n', author: 'é "x"' },
+    { message: "emoji 🐦 {{n}} ü \u2028 \u2029 </script>", author: "ziggornif", id: 'i-{{n}}-ü"' },
+    { message: "no template", author: "x", id: "{{n}}" },
+  ];
+  for (const t of templates) {
+    it(`builds what buildTweet + publishableEvent build: ${JSON.stringify(t)}`, () => {
+      let clock = Date.parse("2024-05-06T07:08:09.010Z");
+      const series = tweetSeries(subjects, t, () => clock);
+      for (const n of [1, 2, 9, 10, 99, 12345, 1_000_000]) {
+        clock += n % 3; // the same millisecond now and then
+        const got = series(n);
+        const event = buildTweet({
+          message: fillTemplate(t.message, n),
+          author: t.author,
+          id:
+            t.id === undefined
+              ? JSON.parse(Buffer.from(got.payload).toString()).id
+              : fillTemplate(t.id, n),
+          date: new Date(clock),
+        });
+        const want = publishableEvent(subjects, event);
+        expect(got.subject).toBe(want.subject);
+        expect(Buffer.from(got.payload).toString("utf8")).toBe(
+          Buffer.from(want.payload).toString("utf8"),
+        );
+        expect(got.msgID).toBe(want.msgID);
+      }
+    });
+  }
+  it("a new UUID per tweet without --id; the checks of tweet run on the first", () => {
+    const series = tweetSeries(subjects, { message: "m {{n}}", author: "a" });
+    const ids = new Set(Array.from({ length: 1000 }, (_, i) => series(i + 1).msgID));
+    expect(ids.size).toBe(1000);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(() => tweetSeries(subjects, { message: "m", author: " " })).toThrow(/author/);
+    expect(() => tweetSeries(subjects, { message: "m", author: "a", id: "a b{{n}}" })).toThrow(
+      /whitespace/,
+    );
   });
 });

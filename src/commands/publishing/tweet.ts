@@ -14,7 +14,7 @@ import {
 import { addLeafOptions } from "../../global-options.js";
 import type { BulkItem } from "../../nats/bulk-publish.js";
 import { parseCount } from "../../parse.js";
-import { publishableEvent, subjectsOf } from "../../publishing/publishable.js";
+import { subjectsOf, tweetSeries } from "../../publishing/publishable.js";
 import { examples } from "../help.js";
 import {
   authorOption,
@@ -79,14 +79,8 @@ async function tweetMany(inv: Invocation, message: string, author: string, opts:
       yield batch;
     }
   }
-  const itemFor = (n: number): BulkItem => {
-    const event = buildTweet({
-      message: fillTemplate(message, n),
-      author,
-      ...(opts.id !== undefined ? { id: fillTemplate(opts.id, n) } : {}),
-    });
-    return bulkItem(n, publishableEvent(subjects, event), max);
-  };
+  const tweetN = tweetSeries(subjects, { message, author, id: opts.id });
+  const itemFor = (n: number): BulkItem => bulkItem(n, tweetN(n), max);
   await publishMany(inv, conn, batches(), itemFor, {
     noun: "tweet",
     refKey: "index",
