@@ -52,7 +52,8 @@ function fakeServer(count: number, placements: string[] = []) {
     data: new Uint8Array(),
   });
   const server: ConsumerServer = {
-    async create(name, fromSeq, attemptMs) {
+    async create(name, from, attemptMs) {
+      const fromSeq = from.deliver_policy === "by_start_sequence" ? from.opt_start_seq : 1;
       log.push(`create ${name} @${fromSeq} ${attemptMs}ms`);
       if (!state.streamExists) throw notFound();
       const node = placements.shift() ?? "n1";
@@ -66,7 +67,9 @@ function fakeServer(count: number, placements: string[] = []) {
       return {
         node,
         handle: {
+          pending: Math.max(0, state.count - fromSeq + 1),
           pull: async (max, expiresMs) => pull(c, max, expiresMs),
+          consume: async (max, expiresMs) => ({ ...pull(c, max, expiresMs), getPending: () => 0 }),
           stored: (m) => stored(m.seq),
         },
       };
@@ -121,7 +124,7 @@ const timing = { pullExpiresMs: 30, probeMs: 50, retryPauseMs: 5 };
 
 /** A session opened at 1 on `f` and a follower on it, caught up with the stream's `count`. */
 async function following(f: ReturnType<typeof fakeServer>, count: number, p = policy) {
-  const session = new ConsumerSession(f.server, "R1", p);
+  const session = ConsumerSession.reader(f.server, "R1", p);
   await session.open(1);
   const seen: number[] = [];
   const follower = new StreamFollower(session, {
@@ -151,7 +154,7 @@ describe("ConsumerSession", () => {
   it("creates again under a fresh name when a create gets no answer, longer each time, and removes the unanswered name", async () => {
     const f = fakeServer(0, ["n3", "n3", "n2"]);
     f.silent.add("n3");
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(7);
     expect(session.name).toBe("R1-f2");
     expect(session.node).toBe("n2");
@@ -166,7 +169,7 @@ describe("ConsumerSession", () => {
 
   it("recreates where asked under the next name and removes the previous consumer", async () => {
     const f = fakeServer(0);
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(1);
     await session.open(42);
     expect(session.name).toBe("R1r1");
@@ -176,7 +179,7 @@ describe("ConsumerSession", () => {
 
   it("probes: ok, consumer gone, stream gone, silent; a consumer on the server the client left is silent without asking", async () => {
     const f = fakeServer(0, ["n1"]);
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(1);
     expect(await session.probe(50)).toBe("ok");
     f.silent.add("n1");
