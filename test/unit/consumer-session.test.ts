@@ -2,8 +2,10 @@
 // server: consumers placed on named nodes, nodes that stop answering, a stream that is
 // deleted. No nats-server.
 import { describe, expect, it } from "vitest";
+import type { Connection } from "../../src/nats/connection.js";
 import {
   ConsumerSession,
+  natsConsumerServer,
   type ConsumerServer,
   type Pull,
   type ReadMessage,
@@ -41,6 +43,8 @@ function fakeServer(count: number, placements: string[] = []) {
     count,
     /** reads from the stream get no answer */
     getSilent: false,
+    /** a create that is answered, this late */
+    createDelayMs: 0,
   };
   /** messages the consumer delivers once and the reader never gets (lost in a reconnect) */
   const lostOnce = new Set<number>();
@@ -62,6 +66,7 @@ function fakeServer(count: number, placements: string[] = []) {
         await new Promise((r) => setTimeout(r, attemptMs / 10));
         throw noAnswer();
       }
+      if (state.createDelayMs > 0) await new Promise((r) => setTimeout(r, state.createDelayMs));
       const c: FakeConsumer = { name, node, cursor: fromSeq, delivered: 0 };
       consumers.set(name, c);
       return {
@@ -76,6 +81,8 @@ function fakeServer(count: number, placements: string[] = []) {
     },
     async info(name) {
       log.push(`info ${name}`);
+      // as nats-server answers a consumer info on a deleted stream: stream not found
+      if (!state.streamExists) return "stream-gone";
       const c = consumers.get(name);
       if (c && silent.has(c.node)) return "silent";
       return c ? "ok" : "consumer-gone";
@@ -86,6 +93,7 @@ function fakeServer(count: number, placements: string[] = []) {
       return seq <= state.count ? stored(seq) : null;
     },
     async streamExists() {
+      log.push("stream info");
       return state.streamExists;
     },
     async remove(name) {
@@ -194,6 +202,125 @@ describe("ConsumerSession", () => {
     expect(await session.probe(50)).toBe("consumer-gone");
     f.state.streamExists = false;
     expect(await session.probe(50)).toBe("stream-gone");
+  });
+});
+
+describe("ConsumerSession: giving up on a create, and the observed mode", () => {
+  it("openWithin: no answer within the limit is undefined; the consumer made later is removed, never taken", async () => {
+    const f = fakeServer(3);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    f.state.createDelayMs = 100;
+    expect(await session.openWithin(1, 20)).toBeUndefined();
+    await waitFor(() => f.log.includes("remove R1"), 5_000, "the late consumer removed");
+    expect(session.name).toBe("");
+    expect(session.handle).toBeUndefined();
+    expect([...f.consumers.keys()]).toEqual([]);
+    // the next open is taken, under the next name
+    f.state.createDelayMs = 0;
+    const handle = await session.openWithin(1, 1_000);
+    expect(handle?.pending).toBe(3);
+    expect(session.name).toBe("R1r1");
+  });
+
+  it("a newer open wins: the consumer of an older one answered later is removed", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    f.state.createDelayMs = 100;
+    const older = session.open(1);
+    older.catch(() => undefined);
+    f.state.createDelayMs = 0;
+    await session.open(5);
+    await expect(older).rejects.toThrow("gave up");
+    expect(session.name).toBe("R1r1");
+    expect([...f.consumers.keys()]).toEqual(["R1r1"]);
+  });
+
+  it("close removes the current consumer and gives up an open in flight", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    await session.open(1);
+    f.state.createDelayMs = 50;
+    const opening = session.open(2);
+    opening.catch(() => undefined);
+    await session.close();
+    await expect(opening).rejects.toThrow("gave up");
+    expect(session.name).toBe("");
+    expect([...f.consumers.keys()]).toEqual([]);
+  });
+
+  it("probes: the consumer's info saying the stream is gone is stream-gone, the stream not asked again", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    await session.open(1);
+    f.state.streamExists = false;
+    f.log.length = 0;
+    expect(await session.probe(50)).toBe("stream-gone");
+    expect(f.log).toEqual(["info R1"]);
+  });
+
+  it("observed (listen's consumers): probed under the name its owner gives, never made, recreated or removed here", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.observing(f.server, "durable");
+    expect(session.mode).toEqual({ kind: "observed" });
+    expect(await session.probe(50)).toBe("consumer-gone");
+    expect(f.log).toEqual(["info durable", "stream info"]);
+    await expect(session.open(1)).rejects.toThrow("observed");
+    await session.close();
+    expect(f.log.filter((l) => /^(create|remove)/.test(l))).toEqual([]);
+    // its owner made a new one (listen's ephemeral): the probe asks after that one
+    f.consumers.set("eph2", { name: "eph2", node: "n1", cursor: 1, delivered: 0 });
+    session.adopt("eph2");
+    f.log.length = 0;
+    expect(await session.probe(50)).toBe("ok");
+    expect(f.log).toEqual(["info eph2"]);
+    expect(() => ConsumerSession.reader(f.server, "R", policy).adopt("x")).toThrow();
+  });
+});
+
+describe("the probe's one request over nats.js (natsConsumerServer)", () => {
+  /** a connection whose consumer info answers with `answer` (a thrown error, or info) */
+  const answering = (answer: () => unknown) => {
+    const asked: Array<{ timeout: number }> = [];
+    const jsm = {
+      consumers: {
+        info: async () => {
+          const a = answer();
+          if (a instanceof Error) throw a;
+          return a;
+        },
+      },
+    };
+    const conn = {
+      nc: {
+        jetstreamManager: async (opts: { timeout: number }) => {
+          asked.push(opts);
+          return jsm;
+        },
+      },
+      settings: { timeoutMs: 5_000 },
+    } as unknown as Connection;
+    return { server: natsConsumerServer(conn, "S"), asked };
+  };
+  const apiError = (errCode: number) =>
+    Object.assign(new Error(String(errCode)), {
+      code: "404",
+      api_error: { code: 404, err_code: errCode, description: String(errCode) },
+    });
+
+  it("answers ok, consumer gone (10014), stream gone (10059), silent (no answer); one request of the attempt's time", async () => {
+    expect(await answering(() => ({ name: "c" })).server.info("c", 300)).toBe("ok");
+    expect(await answering(() => apiError(10014)).server.info("c", 300)).toBe("consumer-gone");
+    expect(await answering(() => apiError(10059)).server.info("c", 300)).toBe("stream-gone");
+    const silent = answering(() => noAnswer());
+    expect(await silent.server.info("c", 300)).toBe("silent");
+    expect(silent.asked.map((o) => o.timeout)).toEqual([300]);
+  });
+
+  it("a user who may not ask about consumers gets ok: nothing to go on, nothing to recreate", async () => {
+    const denied = Object.assign(new Error("Permissions Violation"), {
+      code: "PERMISSIONS_VIOLATION",
+    });
+    expect(await answering(() => denied).server.info("c", 300)).toBe("ok");
   });
 });
 
