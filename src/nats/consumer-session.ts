@@ -18,9 +18,11 @@
 //   session only probes it.
 //
 // probe() answers "ok", "consumer-gone" (the server says so, the stream is there),
-// "stream-gone" or "silent" (no answer in one attempt, or the consumer lives on the server
-// the client just left because it stopped answering: not asked, not waited on). A user
-// who may not ask about consumers gets "ok": nothing to go on, nothing to recreate.
+// "stream-gone" (the stream's own info says so: a consumer's info answering "stream not
+// found" is asked again of the stream, retried, before a reader ends for good) or "silent"
+// (no answer in one attempt, or the consumer lives on the server the client just left
+// because it stopped answering: not asked, not waited on). A user who may not ask about
+// consumers gets "ok": nothing to go on, nothing to recreate.
 //
 // The server side is an interface (ConsumerServer): nats.js in natsConsumerServer(),
 // a scripted in-memory fake in the unit tests.
@@ -87,8 +89,9 @@ export interface ConsumerServer {
     from: StartPoint,
     attemptMs: number,
   ): Promise<{ handle: ConsumerHandle; node?: string }>;
-  /** one info request within `attemptMs` ("consumer-gone": the server says so) */
-  info(name: string, attemptMs: number): Promise<Probe>;
+  /** one info request within `attemptMs` ("consumer-gone": the server says it is not
+   *  there, or its stream is not) */
+  info(name: string, attemptMs: number): Promise<"ok" | "consumer-gone" | "silent">;
   /** the message stored at `seq` read from the stream (not through the consumer), null when
    *  there is none (deleted, or not stored yet) */
   get(seq: number, attemptMs: number): Promise<StoredMessage | null>;
@@ -276,9 +279,10 @@ export function natsConsumerServer(
         await (await manager(attemptMs)).consumers.info(stream, name);
         return "ok";
       } catch (err) {
+        // the stream's own info tells a deleted stream (see probe())
         const code = jsErrorCode(err);
-        if (code === JsErr.ConsumerNotFound) return "consumer-gone";
-        if (code === JsErr.StreamNotFound) return "stream-gone";
+        if (code === JsErr.ConsumerNotFound || code === JsErr.StreamNotFound)
+          return "consumer-gone";
         // a user who may not ask cannot tell: nothing to go on, nothing to recreate
         if (natsErrorCode(err) === "PERMISSIONS_VIOLATION") return "ok";
         return "silent";

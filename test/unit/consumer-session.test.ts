@@ -81,8 +81,8 @@ function fakeServer(count: number, placements: string[] = []) {
     },
     async info(name) {
       log.push(`info ${name}`);
-      // as nats-server answers a consumer info on a deleted stream: stream not found
-      if (!state.streamExists) return "stream-gone";
+      // a consumer info on a deleted stream: "stream not found", told as not there
+      if (!state.streamExists) return "consumer-gone";
       const c = consumers.get(name);
       if (c && silent.has(c.node)) return "silent";
       return c ? "ok" : "consumer-gone";
@@ -248,14 +248,14 @@ describe("ConsumerSession: giving up on a create, and the observed mode", () => 
     expect([...f.consumers.keys()]).toEqual([]);
   });
 
-  it("probes: the consumer's info saying the stream is gone is stream-gone, the stream not asked again", async () => {
+  it("probes: stream gone only once the stream's own info says so", async () => {
     const f = fakeServer(0);
     const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(1);
     f.state.streamExists = false;
     f.log.length = 0;
     expect(await session.probe(50)).toBe("stream-gone");
-    expect(f.log).toEqual(["info R1"]);
+    expect(f.log).toEqual(["info R1", "stream info"]);
   });
 
   it("observed (listen's consumers): probed under the name its owner gives, never made, recreated or removed here", async () => {
@@ -307,10 +307,10 @@ describe("the probe's one request over nats.js (natsConsumerServer)", () => {
       api_error: { code: 404, err_code: errCode, description: String(errCode) },
     });
 
-  it("answers ok, consumer gone (10014), stream gone (10059), silent (no answer); one request of the attempt's time", async () => {
+  it("answers ok, not there (10014 consumer, 10059 stream not found), silent (no answer); one request of the attempt's time", async () => {
     expect(await answering(() => ({ name: "c" })).server.info("c", 300)).toBe("ok");
     expect(await answering(() => apiError(10014)).server.info("c", 300)).toBe("consumer-gone");
-    expect(await answering(() => apiError(10059)).server.info("c", 300)).toBe("stream-gone");
+    expect(await answering(() => apiError(10059)).server.info("c", 300)).toBe("consumer-gone");
     const silent = answering(() => noAnswer());
     expect(await silent.server.info("c", 300)).toBe("silent");
     expect(silent.asked.map((o) => o.timeout)).toEqual([300]);

@@ -55,7 +55,12 @@ function fakeServer(script: Step[]) {
     return info(name);
   };
   const jsm = {
-    streams: { info: async () => ({ config: { name: stream } }) },
+    streams: {
+      info: async () => {
+        if (probe === "stream-gone") throw STREAM_NOT_FOUND;
+        return { config: { name: stream } };
+      },
+    },
     consumers: {
       info: consumerInfo,
       add: async (_stream: string, config: Record<string, unknown>) => {
