@@ -11,6 +11,7 @@ import {
   type ReadMessage,
 } from "../../src/nats/consumer-session.js";
 import { StreamFollower } from "../../src/nats/follow.js";
+import { StallWatch } from "../../src/serve/timeline/stall.js";
 import { waitFor } from "../helpers/cli.js";
 
 const noAnswer = () => Object.assign(new Error("no answer"), { code: "TIMEOUT" });
@@ -415,5 +416,62 @@ describe("StreamFollower on a ConsumerSession", () => {
     f.consumers.clear();
     await expect(run).rejects.toThrow("stream gone");
     expect(follower.stopped).toBe(false);
+  });
+});
+
+describe("a follower standing still while the stream grows (the stall serve's watch catches)", () => {
+  it("a callback that never returns holds the follower; the stall watch sees the stream grow past it and a follower from the cursor reads on", async () => {
+    const f = fakeServer(3);
+    /** memory: the last sequence applied, each sequence once */
+    let cursor = 0;
+    const applied: number[] = [];
+    const apply = (seq: number) => {
+      if (seq <= cursor) return;
+      cursor = seq;
+      applied.push(seq);
+    };
+    const start = (fromSeq: number, hold?: number) => {
+      const session = ConsumerSession.reader(f.server, `R${fromSeq}-`, policy);
+      const follower = new StreamFollower(session, {
+        fromSeq,
+        lastSeq: f.state.count,
+        stored: f.state.count,
+        batch: 4,
+        // the writer's batch that never ends: the follower waits for it, as serve's does
+        onMessage: (m) => {
+          apply(m.seq);
+          return m.seq === hold ? new Promise<void>(() => undefined) : undefined;
+        },
+        fail: (err) => Object.assign(new Error("stream gone"), { cause: err }),
+        timing,
+      });
+      return { session, follower, opened: session.open(fromSeq).then(() => follower.run()) };
+    };
+    const first = start(1, 4);
+    first.opened.catch(() => undefined);
+    await waitFor(() => cursor === 3, 5_000, "the stream read to its end");
+    f.state.count = 8;
+    await waitFor(() => cursor === 4, 5_000, "message 4 taken, its callback holding on");
+    const watch = new StallWatch(() => cursor, Date.now, 50);
+    let fired = 0;
+    let second: ReturnType<typeof start> | undefined;
+    await waitFor(
+      () => {
+        // writes go on meanwhile
+        if (f.state.count < 12) f.state.count++;
+        if (watch.stalled(true) && watch.grewPast(f.state.count)) {
+          fired++;
+          first.follower.stop();
+          second = start(cursor + 1);
+        }
+        return cursor === 12;
+      },
+      10_000,
+      "the stall seen and the stream read on by a new follower",
+    );
+    expect(fired).toBe(1);
+    expect(applied).toEqual(oneToN(12));
+    second!.follower.stop();
+    await second!.opened;
   });
 });
