@@ -256,14 +256,16 @@ export async function followStream(
     throw fail(err);
   }
   const server = natsConsumerServer(conn, stream, {
-    ack_policy: "none",
-    mem_storage: true,
-    num_replicas: 1,
-    // removed by the server this long after its reader is gone (a killed serve)
-    inactive_threshold: 30_000_000_000,
+    config: {
+      ack_policy: "none",
+      mem_storage: true,
+      num_replicas: 1,
+      // removed by the server this long after its reader is gone (a killed serve)
+      inactive_threshold: 30_000_000_000,
+    },
   });
   // unique in this process: several followers may share a prefix (replays, pages)
-  const session = new ConsumerSession(
+  const session = ConsumerSession.reader(
     server,
     `${opts.namePrefix}${++followers}`,
     // a steady 2 s each: while a create waits, the stream is read from the cursor

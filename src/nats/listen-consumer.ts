@@ -1,11 +1,14 @@
 // listen's consumer: the options a listener is asked for, the consumer configuration
-// they make, and the durable found and checked (or created) or a new ephemeral one.
+// they make, the durable found and checked (or created) or a new ephemeral one, and what
+// a listener does about it when its session's probe (consumer-session.ts, observed mode:
+// listen makes its consumers itself) says it is gone or silent.
 // Shared by listen (listen.ts) and its --exec workers (exec-worker.ts).
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import type { DeliverSpec } from "../parse.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
+import type { Probe } from "./consumer-session.js";
 import { consumerConfig, deliverConfig } from "./messages.js";
 import { NS_PER_MS } from "../util/time.js";
 
@@ -192,21 +195,53 @@ export async function prepareConsumer(
   }
 }
 
-/** What the server says of a consumer while it is read: a failed pull is looked into with this. */
-export type ConsumerState = "ok" | "consumer-gone" | "stream-gone" | "unreachable";
+/**
+ * What a listener does about its consumer once its session's probe answered: after a
+ * pull that brought nothing (asked for an ephemeral consumer only: a durable is
+ * replicated with the stream and moves with it), or after a pull that failed. A durable
+ * is the user's and never made again (that would restart it from its deliver policy); an
+ * ephemeral one is made again after the last written sequence, by listen (its acks start
+ * over with it).
+ */
+export type ListenRecovery =
+  | { kind: "go-on" }
+  | { kind: "recreate"; why: "removed" | "silent" }
+  | { kind: "end"; error: CliError };
 
-export async function consumerState(
-  jsm: JetStreamManager,
-  stream: string,
-  consumer: string,
-): Promise<ConsumerState> {
-  try {
-    await jsm.consumers.info(stream, consumer);
-    return "ok";
-  } catch (err) {
-    const code = jsErrorCode(err);
-    if (code === JsErr.ConsumerNotFound) return "consumer-gone";
-    if (code === JsErr.StreamNotFound) return "stream-gone";
-    return "unreachable";
+const streamRemoved = (stream: string): ListenRecovery => ({
+  kind: "end",
+  error: new CliError(`stream ${stream} was removed while listening`, ExitCode.NotFound),
+});
+
+/** After a pull of an ephemeral consumer that brought nothing: an idle stream, or not. */
+export function afterEmptyPull(probe: Probe, stream: string): ListenRecovery {
+  if (probe === "stream-gone") return streamRemoved(stream);
+  if (probe === "ok") return { kind: "go-on" };
+  return { kind: "recreate", why: probe === "consumer-gone" ? "removed" : "silent" };
+}
+
+/**
+ * After a failed pull (go-on: pull again after a pause). An ephemeral consumer that does
+ * not answer is made again only when the pull got "no responders" (2.15's answer for a
+ * one-replica consumer whose node died); a pull that timed out rides out a reconnect.
+ */
+export function afterFailedPull(
+  probe: Probe,
+  opts: Pick<ListenOptions, "stream" | "durable">,
+  noResponders: boolean,
+): ListenRecovery {
+  const { stream, durable } = opts;
+  if (probe === "stream-gone") return streamRemoved(stream);
+  if (probe === "consumer-gone") {
+    if (!durable) return { kind: "recreate", why: "removed" };
+    return {
+      kind: "end",
+      error: new CliError(
+        `durable ${durable} was removed from stream ${stream} while listening`,
+        ExitCode.NotFound,
+      ),
+    };
   }
+  if (probe === "silent" && !durable && noResponders) return { kind: "recreate", why: "silent" };
+  return { kind: "go-on" };
 }

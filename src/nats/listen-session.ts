@@ -9,10 +9,15 @@ import type { StoredMessage } from "../domain/stored-message.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
 import type { Connection } from "./connection.js";
 import { natsErrorCode, toCliError } from "./errors.js";
-import { consumerState, type ListenOptions, type StopReason } from "./listen-consumer.js";
+import { ATTEMPT_MS, ConsumerSession, natsConsumerServer } from "./consumer-session.js";
+import {
+  afterEmptyPull,
+  afterFailedPull,
+  type ListenOptions,
+  type StopReason,
+} from "./listen-consumer.js";
 import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
-import { probeConsumer } from "./reader-consumer.js";
 import { retryBudgetMs } from "./retry.js";
 import { reportConnectionEvents } from "./status.js";
 
@@ -45,8 +50,12 @@ export interface ListenHooks {
 }
 
 export class ListenSession {
-  /** the consumer read from (an ephemeral one gets a new name when recreated) */
-  private name: string;
+  /** the consumer read from (an ephemeral one gets a new name when recreated), observed
+   *  through its session's probe; listen makes it (listen-consumer.ts) */
+  private readonly consumerSession: ConsumerSession;
+  private get name(): string {
+    return this.consumerSession.name;
+  }
   /** its handle, looked up once (an API request), again only after a failure or a new consumer */
   private consumer: Consumer | undefined;
   /** its acks, confirmed */
@@ -78,7 +87,10 @@ export class ListenSession {
     private readonly config: Partial<ConsumerConfig>,
     info: ConsumerInfo,
   ) {
-    this.name = info.name;
+    this.consumerSession = ConsumerSession.observing(
+      natsConsumerServer(conn, opts.stream),
+      info.name,
+    );
     this.received = info.delivered.consumer_seq;
     this.ledger = this.newLedger(info);
     this.pulls = new Pulls(opts.slowStart ?? false);
@@ -145,7 +157,7 @@ export class ListenSession {
       consumerConfig({ ...this.config, ...resume }),
     );
     if (why === "silent") void this.jsm.consumers.delete(stream, this.name).catch(() => undefined);
-    this.name = info.name;
+    this.consumerSession.adopt(info.name);
     this.received = info.delivered.consumer_seq;
     this.consumer = undefined;
     // the acks of the removed consumer cannot be confirmed any more; its events are not
@@ -292,8 +304,9 @@ export class ListenSession {
     // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
     // which no server answers for (a durable is replicated with the stream: it moves)
     if (got === 0 && !this.stopping && !this.opts.durable) {
-      const answer = await probeConsumer(this.conn, this.opts.stream, this.name);
-      if (answer !== "ok") await this.recreateEphemeral(answer === "gone" ? "removed" : "silent");
+      const next = afterEmptyPull(await this.consumerSession.probe(ATTEMPT_MS), this.opts.stream);
+      if (next.kind === "end") throw next.error;
+      if (next.kind === "recreate") await this.recreateEphemeral(next.why);
     }
   }
 
@@ -303,40 +316,25 @@ export class ListenSession {
    * ("now": pull again at once), or warns once and says "later".
    */
   private async recover(err: unknown): Promise<"now" | "later"> {
-    const { stream, durable } = this.opts;
+    const { stream } = this.opts;
     if (err instanceof CliError) throw err;
     if (this.conn.nc.isClosed())
       throw toCliError(err, { phase: "request", servers: this.conn.settings.servers });
     const code = natsErrorCode(err);
     if (code === "PERMISSIONS_VIOLATION") throw toCliError(err, { phase: "request" });
-    // an ephemeral consumer whose node died gets "no responders" from 2.15: asked
-    // once, briefly, rather than through the retry budget of the check below
-    if (
-      !durable &&
-      code === "503" &&
-      (await probeConsumer(this.conn, stream, this.name)) === "silent"
-    ) {
+    // asked once, briefly: an ephemeral consumer whose node died gets "no responders" from 2.15
+    const next = afterFailedPull(
+      await this.consumerSession.probe(ATTEMPT_MS),
+      this.opts,
+      code === "503",
+    );
+    if (next.kind === "end") throw next.error;
+    if (next.kind === "recreate") {
       try {
-        await this.recreateEphemeral("silent");
+        await this.recreateEphemeral(next.why);
         return "now";
       } catch {
-        // the stream may be gone: the check below says
-      }
-    }
-    const h = await consumerState(this.jsm, stream, this.name);
-    if (h === "stream-gone")
-      throw new CliError(`stream ${stream} was removed while listening`, ExitCode.NotFound);
-    if (h === "consumer-gone") {
-      if (durable)
-        throw new CliError(
-          `durable ${durable} was removed from stream ${stream} while listening`,
-          ExitCode.NotFound,
-        );
-      try {
-        await this.recreateEphemeral("removed");
-        return "now";
-      } catch {
-        // fall through to the retry below
+        // the stream may be gone: the next failure's probe says
       }
     }
     if (!this.troubled)

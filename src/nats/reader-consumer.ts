@@ -1,16 +1,17 @@
-// Creating a reader's consumer (named, ack none, in memory, R1: view's, serve's followers'
-// through their ConsumerSession) on a cluster with a node down, explicitly: nats.js is
-// used through its public API, the retry policy is a parameter. nats-server 2.9 may place a new R1
-// consumer of a replicated stream on the peer that is down: its create never gets an
-// answer, and asking again under the same name asks the same dead peer (nats.js's
-// ordered consumer does exactly that, for minutes: view no longer uses it). So an attempt
-// that gets no answer within its attempt time is made again under a fresh name, within
-// the retry budget; the name that got no answer is deleted best-effort.
+// Creating a reader's consumer (named, ack none, in memory, R1: view's reads and serve's
+// followers through their ConsumerSession, view's counts here) on a cluster with a node
+// down, explicitly: nats.js is used through its public API, the retry policy is a
+// parameter. nats-server 2.9 may place a new R1 consumer of a replicated stream on the
+// peer that is down: its create never gets an answer, and asking again under the same
+// name asks the same dead peer (nats.js's ordered consumer does exactly that, for
+// minutes: view no longer uses it). So an attempt that gets no answer within its attempt
+// time is made again under a fresh name, within the retry budget; the name that got no
+// answer is deleted best-effort. What became of a consumer is asked through its session's
+// probe (consumer-session.ts), the only one.
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "nats";
 import type { Connection } from "./connection.js";
 import { jsApiOptions } from "./manager.js";
-import { JsErr, jsErrorCode, natsErrorCode } from "./errors.js";
 import { isTransient, retryBudgetMs, withJsRetry } from "./retry.js";
 
 type Conn = Pick<Connection, "nc" | "settings">;
@@ -77,30 +78,4 @@ export async function addReaderConsumer(
 export function attemptManager(conn: Conn, limitMs = ATTEMPT_MS): Promise<JetStreamManager> {
   const ms = Math.min(ATTEMPT_MS, conn.settings.timeoutMs, limitMs);
   return conn.nc.jetstreamManager({ ...jsApiOptions(conn.settings, ms), checkAPI: false });
-}
-
-/**
- * Whether the server holding `consumer` still answers for it, asked once within 2 s (no
- * retry): "ok", "gone" (the server says it does not exist) or "silent" (no answer). An
- * empty pull cannot tell an idle stream from a one-replica consumer whose node died: on
- * nats-server 2.9 every server takes the pull request (their JetStream API listens on its
- * subject) and none answers it, so it just expires, again and again; 2.15 says "no
- * responders". A reader that got nothing, or that failure, asks this and recreates its
- * consumer unless the answer is "ok".
- */
-export async function probeConsumer(
-  conn: Conn,
-  stream: string,
-  consumer: string,
-  attemptMs = ATTEMPT_MS,
-): Promise<"ok" | "gone" | "silent"> {
-  try {
-    await (await attemptManager(conn, attemptMs)).consumers.info(stream, consumer);
-    return "ok";
-  } catch (err) {
-    if (jsErrorCode(err) === JsErr.ConsumerNotFound) return "gone";
-    // a user who may not ask cannot tell: nothing to go on, nothing to recreate
-    if (natsErrorCode(err) === "PERMISSIONS_VIOLATION") return "ok";
-    return "silent";
-  }
 }

@@ -1,7 +1,8 @@
 // Reading what a stream stores, oldest first, for `view`: a reader consumer (ack none,
 // in memory, one replica; read again from the next sequence under a new one on a gap in
 // its delivery sequence) filtered on the server with a single filter_subject string
-// (nats-server 2.9 rejects the 2.10 filter_subjects list).
+// (nats-server 2.9 rejects the 2.10 filter_subjects list). A read's consumers are made
+// by one ConsumerSession (consumer-session.ts): named, made again under the next name.
 // Messages are pulled in small batches only as fast as they are written out, so a
 // stream of millions is never held in memory and output starts at once.
 //
@@ -11,11 +12,16 @@
 // sequence under a new consumer, after restartMs of silence; only silence that lasts the
 // whole retry budget ends it early, as a stop the command reports (exit 6).
 
-import type { ConsumerMessages, JsMsg } from "nats";
 import type { StoredMessage } from "../domain/stored-message.js";
 import type { Connection } from "./connection.js";
-import { consumerConfig, countMatching, toStoredMessage, type StartPoint } from "./messages.js";
-import { addReaderConsumer } from "./reader-consumer.js";
+import {
+  ConsumerSession,
+  natsConsumerServer,
+  type ReadMessage,
+  type Reading,
+} from "./consumer-session.js";
+import { countMatching, type StartPoint } from "./messages.js";
+import { steadyCreatePolicy } from "./reader-consumer.js";
 import { CliError, ExitCode } from "../errors.js";
 import { formatBudget, isTransient, toCliError } from "./errors.js";
 import { findStream, streamNotFound } from "./streams.js";
@@ -95,20 +101,23 @@ async function startOfLast(
 let reads = 0;
 
 /**
- * A reader's consumer (ack none, in memory, one replica) from `start`, filtered on the
- * server with a single filter_subject string (2.9 compatible).
+ * A read's consumers: ack none, in memory, one replica, filtered on the server with a
+ * single filter_subject string (2.9 compatible), shown with their headers.
  */
-function readerConfig(filter: string | undefined, start: StartPoint): Record<string, unknown> {
-  return {
-    // unique in the process, and whose it is for an operator
-    name: `tweetstream-view-${process.pid}-${++reads}`,
-    ack_policy: "none",
-    mem_storage: true,
-    num_replicas: 1,
-    inactive_threshold: 30_000_000_000,
-    ...(filter ? { filter_subject: filter } : {}),
-    ...start,
-  };
+function readerSession(conn: Connection, opts: ViewOptions): ConsumerSession {
+  const server = natsConsumerServer(conn, opts.stream, {
+    config: {
+      ack_policy: "none",
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: 30_000_000_000,
+      ...(opts.filter ? { filter_subject: opts.filter } : {}),
+    },
+    headers: true,
+  });
+  // unique in the process, and whose it is for an operator (`r1`, `r2` … when made again)
+  const name = `tweetstream-view-${process.pid}-${++reads}`;
+  return ConsumerSession.reader(server, name, steadyCreatePolicy(conn.settings.timeoutMs));
 }
 
 /** Checks the stream, counts what matches, and returns the messages to show. */
@@ -135,8 +144,9 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
   }
   if (opts.count !== undefined) total = Math.min(total, opts.count);
   const source = { queued: () => 0 };
+  const session = readerSession(conn, opts);
   const open: OpenAttempt = (from, remaining, limitMs) =>
-    openAttempt(conn, opts, from, remaining, limitMs);
+    openAttempt(session, opts, from, remaining, limitMs);
   return {
     total,
     messages: readInAttempts(open, opts, start, total, source),
@@ -146,7 +156,9 @@ export async function planView(conn: Connection, opts: ViewOptions): Promise<Vie
 
 /** One consumer's part of a read: from `from` on, until it ends or is stopped. */
 export interface Attempt {
-  messages: Pick<ConsumerMessages, "stop" | "getPending" | typeof Symbol.asyncIterator>;
+  messages: Reading;
+  /** a message of `messages` as it is shown */
+  stored(m: ReadMessage): StoredMessage;
   /** the server counted nothing left to read from `from` on */
   nothingLeft: boolean;
   close(): void;
@@ -164,58 +176,35 @@ export type OpenAttempt = (
 ) => Promise<Attempt | undefined>;
 
 /**
- * OpenAttempt with a reader consumer created explicitly (a fresh name when a create gets
- * no answer: src/nats/reader-consumer.ts) and read with consume().
+ * OpenAttempt through the read's session (a fresh name when a create gets no answer:
+ * src/nats/reader-consumer.ts), read with consume().
  */
 async function openAttempt(
-  conn: Connection,
+  session: ConsumerSession,
   opts: ViewOptions,
   from: StartPoint,
   remaining: number,
   limitMs: number,
 ): Promise<Attempt | undefined> {
-  const open = async (): Promise<Attempt> => {
-    const cfg = consumerConfig(readerConfig(opts.filter, from));
-    const ci = await addReaderConsumer(conn, opts.stream, cfg);
-    const remove = () =>
-      void conn
-        .jsm()
-        .then((jsm) => jsm.consumers.delete(opts.stream, ci.name))
-        .catch(() => undefined);
-    const consumer = await conn
-      .js()
-      .consumers.get(opts.stream, ci.name)
-      .catch((err: unknown) => {
-        remove();
-        throw err;
-      });
+  try {
+    const handle = await session.openWithin(from, limitMs);
+    if (!handle) return undefined;
     // idle heartbeats every restartMs / 2: nats.js notices a silent server within restartMs
     const expires = pullExpiryMs(opts.restartMs);
-    const messages = await consumer.consume({ max_messages: Math.min(BATCH, remaining), expires });
+    const messages = await handle.consume(Math.min(BATCH, remaining), expires);
     return {
       messages,
-      nothingLeft: ci.num_pending === 0,
+      stored: (m) => handle.stored(m),
+      nothingLeft: handle.pending === 0,
       close() {
         messages.stop();
-        remove();
+        void session.close();
       },
     };
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), limitMs);
-  });
-  const opening = open();
-  try {
-    const attempt = await Promise.race([opening, late]);
-    // no answer in time: whatever the server makes later is not read, and removed
-    if (!attempt) void opening.then((a) => a.close()).catch(() => undefined);
-    return attempt;
   } catch (err) {
     if (isTransient(err) || isTransient((err as { cause?: unknown }).cause)) return undefined;
+    void session.close();
     throw toCliError(err, { stream: opts.stream, phase: "request" });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -270,7 +259,7 @@ export async function* readInAttempts(
     source.queued = () => attempt.messages.getPending();
     try {
       while (end.shown < total) {
-        let next: IteratorResult<JsMsg>;
+        let next: IteratorResult<ReadMessage>;
         try {
           next = await iter.next();
         } catch (err) {
@@ -285,9 +274,9 @@ export async function* readInAttempts(
         delivered = delivery ?? delivered + 1;
         waitingSince = null;
         end.shown++;
-        end.lastSeq = next.value.info.streamSequence;
+        end.lastSeq = next.value.seq;
         const pending = next.value.info.pending;
-        yield toStoredMessage(next.value);
+        yield attempt.stored(next.value);
         waitingSince = Date.now();
         // nothing stored after this one (for this filter): done even if the count was high
         if (pending === 0) return end;

@@ -2,13 +2,16 @@
 // server: consumers placed on named nodes, nodes that stop answering, a stream that is
 // deleted. No nats-server.
 import { describe, expect, it } from "vitest";
+import type { Connection } from "../../src/nats/connection.js";
 import {
   ConsumerSession,
+  natsConsumerServer,
   type ConsumerServer,
   type Pull,
   type ReadMessage,
 } from "../../src/nats/consumer-session.js";
 import { StreamFollower } from "../../src/nats/follow.js";
+import { StallWatch } from "../../src/serve/timeline/stall.js";
 import { waitFor } from "../helpers/cli.js";
 
 const noAnswer = () => Object.assign(new Error("no answer"), { code: "TIMEOUT" });
@@ -41,6 +44,8 @@ function fakeServer(count: number, placements: string[] = []) {
     count,
     /** reads from the stream get no answer */
     getSilent: false,
+    /** a create that is answered, this late */
+    createDelayMs: 0,
   };
   /** messages the consumer delivers once and the reader never gets (lost in a reconnect) */
   const lostOnce = new Set<number>();
@@ -52,7 +57,8 @@ function fakeServer(count: number, placements: string[] = []) {
     data: new Uint8Array(),
   });
   const server: ConsumerServer = {
-    async create(name, fromSeq, attemptMs) {
+    async create(name, from, attemptMs) {
+      const fromSeq = from.deliver_policy === "by_start_sequence" ? from.opt_start_seq : 1;
       log.push(`create ${name} @${fromSeq} ${attemptMs}ms`);
       if (!state.streamExists) throw notFound();
       const node = placements.shift() ?? "n1";
@@ -61,18 +67,23 @@ function fakeServer(count: number, placements: string[] = []) {
         await new Promise((r) => setTimeout(r, attemptMs / 10));
         throw noAnswer();
       }
+      if (state.createDelayMs > 0) await new Promise((r) => setTimeout(r, state.createDelayMs));
       const c: FakeConsumer = { name, node, cursor: fromSeq, delivered: 0 };
       consumers.set(name, c);
       return {
         node,
         handle: {
+          pending: Math.max(0, state.count - fromSeq + 1),
           pull: async (max, expiresMs) => pull(c, max, expiresMs),
+          consume: async (max, expiresMs) => ({ ...pull(c, max, expiresMs), getPending: () => 0 }),
           stored: (m) => stored(m.seq),
         },
       };
     },
     async info(name) {
       log.push(`info ${name}`);
+      // a consumer info on a deleted stream: "stream not found", told as not there
+      if (!state.streamExists) return "consumer-gone";
       const c = consumers.get(name);
       if (c && silent.has(c.node)) return "silent";
       return c ? "ok" : "consumer-gone";
@@ -83,6 +94,7 @@ function fakeServer(count: number, placements: string[] = []) {
       return seq <= state.count ? stored(seq) : null;
     },
     async streamExists() {
+      log.push("stream info");
       return state.streamExists;
     },
     async remove(name) {
@@ -121,7 +133,7 @@ const timing = { pullExpiresMs: 30, probeMs: 50, retryPauseMs: 5 };
 
 /** A session opened at 1 on `f` and a follower on it, caught up with the stream's `count`. */
 async function following(f: ReturnType<typeof fakeServer>, count: number, p = policy) {
-  const session = new ConsumerSession(f.server, "R1", p);
+  const session = ConsumerSession.reader(f.server, "R1", p);
   await session.open(1);
   const seen: number[] = [];
   const follower = new StreamFollower(session, {
@@ -151,7 +163,7 @@ describe("ConsumerSession", () => {
   it("creates again under a fresh name when a create gets no answer, longer each time, and removes the unanswered name", async () => {
     const f = fakeServer(0, ["n3", "n3", "n2"]);
     f.silent.add("n3");
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(7);
     expect(session.name).toBe("R1-f2");
     expect(session.node).toBe("n2");
@@ -166,7 +178,7 @@ describe("ConsumerSession", () => {
 
   it("recreates where asked under the next name and removes the previous consumer", async () => {
     const f = fakeServer(0);
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(1);
     await session.open(42);
     expect(session.name).toBe("R1r1");
@@ -176,7 +188,7 @@ describe("ConsumerSession", () => {
 
   it("probes: ok, consumer gone, stream gone, silent; a consumer on the server the client left is silent without asking", async () => {
     const f = fakeServer(0, ["n1"]);
-    const session = new ConsumerSession(f.server, "R1", policy);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
     await session.open(1);
     expect(await session.probe(50)).toBe("ok");
     f.silent.add("n1");
@@ -191,6 +203,125 @@ describe("ConsumerSession", () => {
     expect(await session.probe(50)).toBe("consumer-gone");
     f.state.streamExists = false;
     expect(await session.probe(50)).toBe("stream-gone");
+  });
+});
+
+describe("ConsumerSession: giving up on a create, and the observed mode", () => {
+  it("openWithin: no answer within the limit is undefined; the consumer made later is removed, never taken", async () => {
+    const f = fakeServer(3);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    f.state.createDelayMs = 100;
+    expect(await session.openWithin(1, 20)).toBeUndefined();
+    await waitFor(() => f.log.includes("remove R1"), 5_000, "the late consumer removed");
+    expect(session.name).toBe("");
+    expect(session.handle).toBeUndefined();
+    expect([...f.consumers.keys()]).toEqual([]);
+    // the next open is taken, under the next name
+    f.state.createDelayMs = 0;
+    const handle = await session.openWithin(1, 1_000);
+    expect(handle?.pending).toBe(3);
+    expect(session.name).toBe("R1r1");
+  });
+
+  it("a newer open wins: the consumer of an older one answered later is removed", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    f.state.createDelayMs = 100;
+    const older = session.open(1);
+    older.catch(() => undefined);
+    f.state.createDelayMs = 0;
+    await session.open(5);
+    await expect(older).rejects.toThrow("gave up");
+    expect(session.name).toBe("R1r1");
+    expect([...f.consumers.keys()]).toEqual(["R1r1"]);
+  });
+
+  it("close removes the current consumer and gives up an open in flight", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    await session.open(1);
+    f.state.createDelayMs = 50;
+    const opening = session.open(2);
+    opening.catch(() => undefined);
+    await session.close();
+    await expect(opening).rejects.toThrow("gave up");
+    expect(session.name).toBe("");
+    expect([...f.consumers.keys()]).toEqual([]);
+  });
+
+  it("probes: stream gone only once the stream's own info says so", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.reader(f.server, "R1", policy);
+    await session.open(1);
+    f.state.streamExists = false;
+    f.log.length = 0;
+    expect(await session.probe(50)).toBe("stream-gone");
+    expect(f.log).toEqual(["info R1", "stream info"]);
+  });
+
+  it("observed (listen's consumers): probed under the name its owner gives, never made, recreated or removed here", async () => {
+    const f = fakeServer(0);
+    const session = ConsumerSession.observing(f.server, "durable");
+    expect(session.mode).toEqual({ kind: "observed" });
+    expect(await session.probe(50)).toBe("consumer-gone");
+    expect(f.log).toEqual(["info durable", "stream info"]);
+    await expect(session.open(1)).rejects.toThrow("observed");
+    await session.close();
+    expect(f.log.filter((l) => /^(create|remove)/.test(l))).toEqual([]);
+    // its owner made a new one (listen's ephemeral): the probe asks after that one
+    f.consumers.set("eph2", { name: "eph2", node: "n1", cursor: 1, delivered: 0 });
+    session.adopt("eph2");
+    f.log.length = 0;
+    expect(await session.probe(50)).toBe("ok");
+    expect(f.log).toEqual(["info eph2"]);
+    expect(() => ConsumerSession.reader(f.server, "R", policy).adopt("x")).toThrow();
+  });
+});
+
+describe("the probe's one request over nats.js (natsConsumerServer)", () => {
+  /** a connection whose consumer info answers with `answer` (a thrown error, or info) */
+  const answering = (answer: () => unknown) => {
+    const asked: Array<{ timeout: number }> = [];
+    const jsm = {
+      consumers: {
+        info: async () => {
+          const a = answer();
+          if (a instanceof Error) throw a;
+          return a;
+        },
+      },
+    };
+    const conn = {
+      nc: {
+        jetstreamManager: async (opts: { timeout: number }) => {
+          asked.push(opts);
+          return jsm;
+        },
+      },
+      settings: { timeoutMs: 5_000 },
+    } as unknown as Connection;
+    return { server: natsConsumerServer(conn, "S"), asked };
+  };
+  const apiError = (errCode: number) =>
+    Object.assign(new Error(String(errCode)), {
+      code: "404",
+      api_error: { code: 404, err_code: errCode, description: String(errCode) },
+    });
+
+  it("answers ok, not there (10014 consumer, 10059 stream not found), silent (no answer); one request of the attempt's time", async () => {
+    expect(await answering(() => ({ name: "c" })).server.info("c", 300)).toBe("ok");
+    expect(await answering(() => apiError(10014)).server.info("c", 300)).toBe("consumer-gone");
+    expect(await answering(() => apiError(10059)).server.info("c", 300)).toBe("consumer-gone");
+    const silent = answering(() => noAnswer());
+    expect(await silent.server.info("c", 300)).toBe("silent");
+    expect(silent.asked.map((o) => o.timeout)).toEqual([300]);
+  });
+
+  it("a user who may not ask about consumers gets ok: nothing to go on, nothing to recreate", async () => {
+    const denied = Object.assign(new Error("Permissions Violation"), {
+      code: "PERMISSIONS_VIOLATION",
+    });
+    expect(await answering(() => denied).server.info("c", 300)).toBe("ok");
   });
 });
 
@@ -285,5 +416,62 @@ describe("StreamFollower on a ConsumerSession", () => {
     f.consumers.clear();
     await expect(run).rejects.toThrow("stream gone");
     expect(follower.stopped).toBe(false);
+  });
+});
+
+describe("a follower standing still while the stream grows (the stall serve's watch catches)", () => {
+  it("a callback that never returns holds the follower; the stall watch sees the stream grow past it and a follower from the cursor reads on", async () => {
+    const f = fakeServer(3);
+    /** memory: the last sequence applied, each sequence once */
+    let cursor = 0;
+    const applied: number[] = [];
+    const apply = (seq: number) => {
+      if (seq <= cursor) return;
+      cursor = seq;
+      applied.push(seq);
+    };
+    const start = (fromSeq: number, hold?: number) => {
+      const session = ConsumerSession.reader(f.server, `R${fromSeq}-`, policy);
+      const follower = new StreamFollower(session, {
+        fromSeq,
+        lastSeq: f.state.count,
+        stored: f.state.count,
+        batch: 4,
+        // the writer's batch that never ends: the follower waits for it, as serve's does
+        onMessage: (m) => {
+          apply(m.seq);
+          return m.seq === hold ? new Promise<void>(() => undefined) : undefined;
+        },
+        fail: (err) => Object.assign(new Error("stream gone"), { cause: err }),
+        timing,
+      });
+      return { session, follower, opened: session.open(fromSeq).then(() => follower.run()) };
+    };
+    const first = start(1, 4);
+    first.opened.catch(() => undefined);
+    await waitFor(() => cursor === 3, 5_000, "the stream read to its end");
+    f.state.count = 8;
+    await waitFor(() => cursor === 4, 5_000, "message 4 taken, its callback holding on");
+    const watch = new StallWatch(() => cursor, Date.now, 50);
+    let fired = 0;
+    let second: ReturnType<typeof start> | undefined;
+    await waitFor(
+      () => {
+        // writes go on meanwhile
+        if (f.state.count < 12) f.state.count++;
+        if (watch.stalled(true) && watch.grewPast(f.state.count)) {
+          fired++;
+          first.follower.stop();
+          second = start(cursor + 1);
+        }
+        return cursor === 12;
+      },
+      10_000,
+      "the stall seen and the stream read on by a new follower",
+    );
+    expect(fired).toBe(1);
+    expect(applied).toEqual(oneToN(12));
+    second!.follower.stop();
+    await second!.opened;
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import type { Connection } from "../../src/nats/connection.js";
 import { createListener, type ListenOptions } from "../../src/nats/listen.js";
+import { afterEmptyPull, afterFailedPull } from "../../src/nats/listen-consumer.js";
 
 /** A failure as nats.js gives it: a client code, or a JetStream API err_code. */
 const natsError = (code: string) => Object.assign(new Error(code), { code });
@@ -54,7 +55,12 @@ function fakeServer(script: Step[]) {
     return info(name);
   };
   const jsm = {
-    streams: { info: async () => ({ config: { name: stream } }) },
+    streams: {
+      info: async () => {
+        if (probe === "stream-gone") throw STREAM_NOT_FOUND;
+        return { config: { name: stream } };
+      },
+    },
     consumers: {
       info: consumerInfo,
       add: async (_stream: string, config: Record<string, unknown>) => {
@@ -239,6 +245,43 @@ describe("the listener's recovery", () => {
     expect(server.deletes).toContain("eph1");
   });
 
+  it("ends with exit 4 when the stream of its ephemeral consumer is removed while idle, without making a new one", async () => {
+    const server = fakeServer([{ seqs: [1] }, { seqs: [], then: "stream-gone" }]);
+    const { listener, written } = await listenOn(server, {});
+    const err = (await listener.run().catch((e: unknown) => e)) as CliError;
+    expect(err).toBeInstanceOf(CliError);
+    expect(err.exitCode).toBe(ExitCode.NotFound);
+    expect(err.message).toBe("stream S was removed while listening");
+    expect(written).toEqual([1]);
+    expect(server.adds).toHaveLength(1);
+  });
+
+  it("rides out a timed-out pull of an ephemeral whose server is silent: not made again, one warning", async () => {
+    const server = fakeServer([
+      { seqs: [1] },
+      { fail: natsError("TIMEOUT"), then: "silent" },
+      { seqs: [2], then: "ok" },
+    ]);
+    const { listener, written, warnings } = await listenOn(server, { count: 2 });
+    expect(await listener.run()).toMatchObject({ written: 2, reason: "count" });
+    expect(written).toEqual([1, 2]);
+    expect(server.adds).toHaveLength(1);
+    expect(warnings).toEqual(["pulling from S failed (TIMEOUT); retrying…"]);
+  }, 10_000);
+
+  it("never makes a durable again, even when its server is silent with no responders", async () => {
+    const server = fakeServer([
+      { seqs: [1] },
+      { fail: natsError("503"), then: "silent" },
+      { seqs: [2], then: "ok" },
+    ]);
+    const { listener, written } = await listenOn(server, { durable: "d", count: 2 });
+    expect(await listener.run()).toMatchObject({ written: 2, reason: "count", consumer: "d" });
+    expect(written).toEqual([1, 2]);
+    expect(server.adds).toEqual([]);
+    expect(server.deletes).toEqual([]);
+  }, 10_000);
+
   it("rides out a failed pull on a durable: one warning, then it goes on where it was", async () => {
     const server = fakeServer([
       { seqs: [1] },
@@ -297,5 +340,45 @@ describe("the listener's recovery", () => {
     const { listener, log } = await listenOn(server, { durable: "d", count: 15, slowStart: true });
     expect(await listener.run()).toMatchObject({ written: 15, reason: "count" });
     expect(log).toEqual(["wrote up to 1", "wrote up to 3", "wrote up to 7", "wrote up to 15"]);
+  });
+});
+
+describe("what a listener does about its consumer, by the session's probe", () => {
+  const ephemeral = { stream: "S" };
+  const durable = { stream: "S", durable: "d" };
+  const ended = (r: ReturnType<typeof afterFailedPull>) =>
+    r.kind === "end" ? [r.error.exitCode, r.error.message] : r;
+
+  it("after an empty pull of an ephemeral consumer", () => {
+    expect(afterEmptyPull("ok", "S")).toEqual({ kind: "go-on" });
+    expect(afterEmptyPull("consumer-gone", "S")).toEqual({ kind: "recreate", why: "removed" });
+    expect(afterEmptyPull("silent", "S")).toEqual({ kind: "recreate", why: "silent" });
+    expect(ended(afterEmptyPull("stream-gone", "S"))).toEqual([
+      ExitCode.NotFound,
+      "stream S was removed while listening",
+    ]);
+  });
+
+  it("after a failed pull", () => {
+    for (const opts of [ephemeral, durable]) {
+      for (const noResponders of [false, true]) {
+        expect(afterFailedPull("ok", opts, noResponders)).toEqual({ kind: "go-on" });
+        expect(ended(afterFailedPull("stream-gone", opts, noResponders))).toEqual([
+          ExitCode.NotFound,
+          "stream S was removed while listening",
+        ]);
+      }
+    }
+    expect(afterFailedPull("consumer-gone", ephemeral, false)).toEqual({
+      kind: "recreate",
+      why: "removed",
+    });
+    expect(ended(afterFailedPull("consumer-gone", durable, false))).toEqual([
+      ExitCode.NotFound,
+      "durable d was removed from stream S while listening",
+    ]);
+    expect(afterFailedPull("silent", ephemeral, true)).toEqual({ kind: "recreate", why: "silent" });
+    expect(afterFailedPull("silent", ephemeral, false)).toEqual({ kind: "go-on" });
+    expect(afterFailedPull("silent", durable, true)).toEqual({ kind: "go-on" });
   });
 });

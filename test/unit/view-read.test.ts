@@ -2,8 +2,8 @@
 // the server side: silence starts the read again from the next sequence, and only silence
 // for the whole budget stops it, as a stop the command turns into exit 6.
 
-import type { JsMsg } from "nats";
 import { describe, expect, it } from "vitest";
+import type { ReadMessage } from "../../src/nats/consumer-session.js";
 import type { StartPoint } from "../../src/nats/messages.js";
 import {
   readInAttempts,
@@ -14,14 +14,10 @@ import {
 
 const opts = { stream: "S", restartMs: 200, budgetMs: 900 };
 
-/** A stored message as the ordered consumer delivers it; `pending`: left after it. */
-function msg(seq: number, pending: number): JsMsg {
-  return {
-    subject: "S.tweet_created",
-    data: new TextEncoder().encode(`{"n":${seq}}`),
-    headers: undefined,
-    info: { stream: "S", streamSequence: seq, pending, timestampNanos: 0, deliveryCount: 1 },
-  } as unknown as JsMsg;
+/** A stored message as the consumer delivers it; `pending`: left after it. */
+function msg(seq: number, pending: number): ReadMessage {
+  // no delivery sequence: the read then counts on its own
+  return { seq, info: { pending } } as ReadMessage;
 }
 
 /** An attempt that delivers `seqs` (of a stream ending at `last`), then stays silent. */
@@ -40,6 +36,13 @@ function attempt(seqs: number[], last: number, nothingLeft = false): Attempt {
       stop: () => stopped!(),
       getPending: () => 0,
     } as Attempt["messages"],
+    stored: (m) => ({
+      stream: "S",
+      seq: m.seq,
+      subject: "S.tweet_created",
+      time: new Date(0),
+      data: new TextEncoder().encode(`{"n":${m.seq}}`),
+    }),
     close: () => stopped!(),
   };
 }
