@@ -10,7 +10,7 @@
 //     as unconfirmed once the retry budget ran out.
 // Memory: only the acks above the floor (a few seconds' worth) are kept.
 
-import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { natsErrorCode } from "./errors.js";
 import { sleep } from "../util/time.js";
@@ -39,13 +39,20 @@ export interface AckLedgerOptions {
   warn(text: string): void;
 }
 
+/** What the ledger reads of a message: its stream sequence, whether it is a redelivery, its ack subject. */
+export interface AckableMessage {
+  info: { streamSequence: number; redelivered: boolean };
+  /** the ack subject ($JS.ACK.…) */
+  reply: string;
+}
+
 export interface AckLedger {
   /** true when this message must not be printed: written earlier in this run, or at/below the ack floor */
-  alreadyWritten(m: JsMsg): boolean;
+  alreadyWritten(m: AckableMessage): boolean;
   /** acknowledges again a redelivery of something already written (not printed again) */
-  ackAgain(m: JsMsg): void;
+  ackAgain(m: AckableMessage): void;
   /** acknowledges written messages (confirmed in the background; waits when too many are unanswered) */
-  acknowledge(msgs: JsMsg[]): Promise<void>;
+  acknowledge(msgs: AckableMessage[]): Promise<void>;
   /** end of a run: every ack confirmed, or the number that could not be */
   settle(): Promise<number>;
 }
@@ -58,11 +65,6 @@ export function ackDeniedError(stream: string, unacked: number, cause: unknown):
     ExitCode.Connection,
     { cause },
   );
-}
-
-/** The message's ack subject ($JS.ACK.…): nats.js has it on every JsMsg, outside the interface. */
-function ackSubject(m: JsMsg): string {
-  return (m as unknown as { reply: string }).reply;
 }
 
 export function createAckLedger(
@@ -185,7 +187,7 @@ export function createAckLedger(
     },
 
     async acknowledge(msgs) {
-      const entries = msgs.map((m): [number, string] => [m.info.streamSequence, ackSubject(m)]);
+      const entries = msgs.map((m): [number, string] => [m.info.streamSequence, m.reply]);
       for (const [seq, subject] of entries) written.set(seq, subject);
       void send(entries);
       if (inFlight.size > MAX_IN_FLIGHT) await Promise.race(inFlight);
@@ -194,8 +196,8 @@ export function createAckLedger(
     },
 
     ackAgain(m) {
-      written.set(m.info.streamSequence, ackSubject(m));
-      void send([[m.info.streamSequence, ackSubject(m)]]);
+      written.set(m.info.streamSequence, m.reply);
+      void send([[m.info.streamSequence, m.reply]]);
     },
 
     async settle() {

@@ -3,10 +3,10 @@
 // print twice, what it re-sends and when, and what the end of a run reports.
 // (The ack floor going back under a new leader: ack-floor.test.ts.)
 
-import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
-import { createAckLedger } from "../../src/nats/acks.js";
+import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
 
 type Answer = "ok" | "timeout" | "denied" | "hold";
 
@@ -50,7 +50,7 @@ const msg = (seq: number, redelivered = false) =>
   ({
     info: { streamSequence: seq, redelivered },
     reply: `$JS.ACK.S.D.1.${seq}.${seq}.0.${seq}`,
-  }) as unknown as JsMsg;
+  }) as AckableMessage;
 const msgs = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
 
