@@ -101,6 +101,30 @@ describe("listen's ack ledger", () => {
     expect(server.sent).toEqual([{ seq: 12, request: true }]);
   });
 
+  it("remembers what was written out of stream order (a redelivery after the ack wait) among the rest", async () => {
+    const server = fakeServer();
+    const { ledger } = ledgerOn(server);
+    await ledger.acknowledge(msgs(5, 8));
+    await ledger.acknowledge([msg(2), msg(10)]);
+    await ledger.acknowledge([msg(9)]);
+    for (const seq of [2, 5, 6, 7, 8, 9, 10]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
+    for (const seq of [1, 3, 4, 11]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
+    // the floor passes 6 under the same leader for a whole check: 2, 5 and 6 are forgotten
+    server.state.floor = 6;
+    now += 2_500;
+    await ledger.acknowledge([msg(11)]);
+    now += 2_500;
+    await ledger.acknowledge([msg(12)]);
+    for (const seq of [2, 5, 6]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
+    for (const seq of [7, 8, 9, 10, 11, 12]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
+    // a leader change re-sends what is above its floor, in order
+    server.state.leader = "n2";
+    server.sent.length = 0;
+    now += 2_500;
+    await ledger.acknowledge([msg(13)]);
+    expect(server.sent.slice(1).map((a) => a.seq)).toEqual([7, 8, 9, 10, 11, 12, 13]);
+  });
+
   it("forgets what the floor passed under the same leader for a whole check, not before", async () => {
     const server = fakeServer();
     const { ledger } = ledgerOn(server);
