@@ -149,10 +149,12 @@ export function readStoredEvent(subject: string, data: Uint8Array | string): Sto
   let value = object;
   let typeInferred = false;
   const stated = object.messageType;
-  const inferred = typeFromSubject(subject);
-  if ((stated === undefined || stated === null || stated === "") && inferred) {
-    value = { ...object, messageType: inferred };
-    typeInferred = true;
+  if (stated === undefined || stated === null || stated === "") {
+    const inferred = typeFromSubject(subject);
+    if (inferred) {
+      value = { ...object, messageType: inferred };
+      typeInferred = true;
+    }
   }
   const problem = eventProblem(value);
   if (problem) return { event: null, problem, object };

@@ -19,7 +19,7 @@ import { parseAckSubject, PulledMessage } from "./pulled.js";
 /** Most messages pulled but not yet read at any time: what a stop may have to hand back. */
 export const WINDOW = 256;
 /** The next pull is asked for when this many messages of the one being read are still to come. */
-export const AHEAD = WINDOW / 4;
+export const AHEAD = WINDOW / 2;
 /** Pulls still unanswered this long after they expired (and after the last message) are given up. */
 const GRACE_MS = 1_000;
 const PENDING_MESSAGES = "Nats-Pending-Messages";
