@@ -106,13 +106,13 @@ export class ListenSession {
   }
 
   // On a signal (or stdout closing) the pulls in progress are not cut off at once: the
-  // server may be about to send them (slow under load), and what reaches a closed
-  // subscription is dropped by the client while the server counts it as delivered, so it
-  // would come again only after the ack wait. A pull may end by itself (all it asked for
-  // delivered: a backlog) for up to STOP_WAIT_MS; pulls still waiting on an idle stream
+  // server may be about to send them (slow under load), and what reaches the inbox once the
+  // run unsubscribed is dropped by the client while the server counts it as delivered, so
+  // it would come again only after the ack wait. A pull may end by itself (all it asked
+  // for delivered: a backlog) for up to STOP_WAIT_MS; pulls still waiting on an idle stream
   // are cut off then, or at once when the server says it has nothing left to send and all
   // it sent arrived. What they bring is handed back (nak) once they ended, so that nothing
-  // is redelivered into the same pull.
+  // is redelivered into the same pull; what still arrives before the run unsubscribes, too.
   stop(reason: StopReason): void {
     if (this.stopping) return;
     this.stopping = reason;
