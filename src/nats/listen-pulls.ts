@@ -14,7 +14,7 @@
 
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { randomBytes } from "node:crypto";
-import { parseAckSubject, PulledMessage } from "./pulled.js";
+import { PulledMessage } from "./pulled.js";
 
 /** Most messages pulled but not yet read at any time: what a stop may have to hand back. */
 export const WINDOW = 256;
@@ -194,9 +194,9 @@ export class Pulls {
     this.lastSign = Date.now();
     // a status answers a request on its own reply subject; a message carries its ack subject
     if (!m.reply) return this.status(m);
-    const info = parseAckSubject(m.reply);
-    if (!info) return;
-    this.queue.push(new PulledMessage(m, info, this.nc));
+    const pulled = PulledMessage.from(m, this.nc);
+    if (!pulled) return;
+    this.queue.push(pulled);
     if (this.outstanding > 0 && --this.outstanding === 0) {
       this.full = true;
       this.requests = [];
