@@ -7,9 +7,9 @@
 // end says it will not bring (a 408 or 409 status with Nats-Pending-Messages). At most two
 // pulls are outstanding: the one being read and the next, asked for near its end when the
 // backlog can fill both, never more than one window (WINDOW messages) together: no more
-// is in flight when a stop comes. A status saying the pulls cannot be answered (no
-// responders, the consumer deleted, a bad request) is a failure, shaped as nats.js shapes
-// it (errors.ts classifies it); pulls that nothing answers by the time they expire (a lost
+// is in flight when a stop comes. A status refusing the pulls (no responders, the consumer
+// deleted, a bad request, a request over the consumer's limits) is a failure, shaped as
+// nats.js shapes it (errors.ts classifies it); pulls that nothing answers by the time they expire (a lost
 // connection, a silent server) are given up: nothing is outstanding any more.
 
 import type { Msg, NatsConnection, Subscription } from "nats";
@@ -216,14 +216,20 @@ export class Pulls {
     if (left) {
       // it ended (expired, or cut short) without bringing this many
       this.outstanding = Math.max(0, this.outstanding - Number(left));
-    } else if (code === 400 || code === 503 || description === "consumer deleted") {
+    } else if (
+      code === 400 ||
+      code === 503 ||
+      (code === 409 && description !== "leadership change")
+    ) {
+      // refused: the consumer deleted (or its stream), a request over the consumer's limits
+      // (max batch, max expires, max waiting), a push consumer: asking again at once would
+      // be refused again
       return this.fail(natsError(code === 503 ? "no responders" : description, String(code)));
-    } else {
-      // it ended, or was refused, without saying what it did not bring: no more than the
-      // requests still open can bring is outstanding
+    } else if (request || code === 408 || code === 404 || code === 409) {
+      // it ended without saying what it did not bring: no more than the requests still
+      // open can bring is outstanding
       const open = this.requests.reduce((n, r) => n + r.asked, 0);
-      if (request || code === 408 || code === 404 || code === 409)
-        this.outstanding = Math.min(this.outstanding, open);
+      this.outstanding = Math.min(this.outstanding, open);
     }
     if (this.outstanding === 0) this.requests = [];
     this.wake();

@@ -121,11 +121,12 @@ describe("listen's pulls", () => {
     pulls.close();
   });
 
-  it("fails on a status that no pull can be answered: no responders, consumer deleted, bad request", () => {
+  it("fails on a status refusing the pulls: no responders, consumer deleted, bad request, over a limit", () => {
     for (const [code, description, message] of [
       [503, "", "no responders"],
       [409, "Consumer Deleted", "consumer deleted"],
       [400, "Bad Request", "bad request"],
+      [409, "Exceeded MaxRequestBatch of 100", "exceeded maxrequestbatch of 100"],
     ] as const) {
       const f = fakeConnection();
       const pulls = pullsOn(f);
@@ -139,6 +140,21 @@ describe("listen's pulls", () => {
       expect(() => pulls.throwIfFailed()).not.toThrow();
       pulls.close();
     }
+  });
+
+  it("ends a pull the server ended without saying what it did not bring (a leadership change)", () => {
+    const f = fakeConnection();
+    const pulls = pullsOn(f);
+    pulls.ask("C", 10, 5_000);
+    pulls.ask("C", 20, 5_000);
+    f.message();
+    f.status(f.requests[0]!.reply, 409, "Leadership Change");
+    // no more than the other pull can bring
+    expect(pulls.outstanding).toBe(20);
+    f.status(f.requests[1]!.reply, 409, "Leadership Change");
+    expect(pulls.outstanding).toBe(0);
+    expect(() => pulls.throwIfFailed()).not.toThrow();
+    pulls.close();
   });
 
   it("after a stop asks for nothing more; what arrives later is handed back by close()", () => {
