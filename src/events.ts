@@ -59,6 +59,10 @@ export function newTweetId(): string {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
+function isRfc3339Date(date: string): boolean {
+  return RFC3339.test(date) && !Number.isNaN(Date.parse(date));
+}
+
 /** Why a value is not an event, or null when it is one. */
 export function eventProblem(value: unknown): string | null {
   if (value === null || typeof value !== "object" || Array.isArray(value))
@@ -71,7 +75,8 @@ export function eventProblem(value: unknown): string | null {
   if (typeof v.message !== "string") return "message must be a string";
   if (v.messageType === "tweet_created" && v.message.trim().length === 0)
     return "message must not be empty";
-  if (typeof v.date !== "string" || !RFC3339.test(v.date) || Number.isNaN(Date.parse(v.date))) {
+  // isGoDate: one pass without allocating, for the dates tweetstream itself writes
+  if (typeof v.date !== "string" || !(isGoDate(v.date) || isRfc3339Date(v.date))) {
     return "date must be an RFC 3339 timestamp, e.g. 2022-01-07T22:01:27.000Z";
   }
   if (typeof v.author !== "string") return "author must be a string";
@@ -149,10 +154,12 @@ export function readStoredEvent(subject: string, data: Uint8Array | string): Sto
   let value = object;
   let typeInferred = false;
   const stated = object.messageType;
-  const inferred = typeFromSubject(subject);
-  if ((stated === undefined || stated === null || stated === "") && inferred) {
-    value = { ...object, messageType: inferred };
-    typeInferred = true;
+  if (stated === undefined || stated === null || stated === "") {
+    const inferred = typeFromSubject(subject);
+    if (inferred) {
+      value = { ...object, messageType: inferred };
+      typeInferred = true;
+    }
   }
   const problem = eventProblem(value);
   if (problem) return { event: null, problem, object };

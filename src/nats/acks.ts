@@ -10,7 +10,7 @@
 //     as unconfirmed once the retry budget ran out.
 // Memory: only the acks above the floor (a few seconds' worth) are kept.
 
-import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { natsErrorCode } from "./errors.js";
 import { sleep } from "../util/time.js";
@@ -39,13 +39,20 @@ export interface AckLedgerOptions {
   warn(text: string): void;
 }
 
+/** What the ledger reads of a message: its stream sequence, whether it is a redelivery, its ack subject. */
+export interface AckableMessage {
+  info: { streamSequence: number; redelivered: boolean };
+  /** the ack subject ($JS.ACK.…) */
+  reply: string;
+}
+
 export interface AckLedger {
   /** true when this message must not be printed: written earlier in this run, or at/below the ack floor */
-  alreadyWritten(m: JsMsg): boolean;
+  alreadyWritten(m: AckableMessage): boolean;
   /** acknowledges again a redelivery of something already written (not printed again) */
-  ackAgain(m: JsMsg): void;
+  ackAgain(m: AckableMessage): void;
   /** acknowledges written messages (confirmed in the background; waits when too many are unanswered) */
-  acknowledge(msgs: JsMsg[]): Promise<void>;
+  acknowledge(msgs: AckableMessage[]): Promise<void>;
   /** end of a run: every ack confirmed, or the number that could not be */
   settle(): Promise<number>;
 }
@@ -60,9 +67,75 @@ export function ackDeniedError(stream: string, unacked: number, cause: unknown):
   );
 }
 
-/** The message's ack subject ($JS.ACK.…): nats.js has it on every JsMsg, outside the interface. */
-function ackSubject(m: JsMsg): string {
-  return (m as unknown as { reply: string }).reply;
+/**
+ * The stream sequences written, each with its ack subject, in ascending order: appended as
+ * they are written (a backlog comes in order), put in place otherwise (a redelivery), and
+ * dropped from the front as the ack floor passes them. Arrays, not a Map: the written
+ * message's check and entry cost a comparison and a push.
+ */
+class WrittenAcks {
+  private seqs: number[] = [];
+  private subjects: string[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.seqs.length - this.head;
+  }
+
+  /** index of the first remembered sequence ≥ seq (the length when none is) */
+  private find(seq: number): number {
+    let lo = this.head;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.seqs[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  has(seq: number): boolean {
+    const last = this.seqs.length - 1;
+    if (last < this.head || seq > this.seqs[last]! || seq < this.seqs[this.head]!) return false;
+    return this.seqs[this.find(seq)] === seq;
+  }
+
+  set(seq: number, subject: string): void {
+    const last = this.seqs.length - 1;
+    if (last < this.head || seq > this.seqs[last]!) {
+      this.seqs.push(seq);
+      this.subjects.push(subject);
+      return;
+    }
+    const i = this.find(seq);
+    if (this.seqs[i] === seq) this.subjects[i] = subject;
+    else {
+      this.seqs.splice(i, 0, seq);
+      this.subjects.splice(i, 0, subject);
+    }
+  }
+
+  /** forgets every sequence ≤ floor */
+  dropUpTo(floor: number): void {
+    this.head = this.find(floor + 1);
+    if (this.head === this.seqs.length) {
+      this.seqs = [];
+      this.subjects = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.seqs.length) {
+      this.seqs = this.seqs.slice(this.head);
+      this.subjects = this.subjects.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** the sequences above floor, with their ack subjects */
+  above(floor: number): Array<[number, string]> {
+    const out: Array<[number, string]> = [];
+    for (let i = this.find(floor + 1); i < this.seqs.length; i++)
+      out.push([this.seqs[i]!, this.subjects[i]!]);
+    return out;
+  }
 }
 
 export function createAckLedger(
@@ -70,8 +143,8 @@ export function createAckLedger(
   jsm: JetStreamManager,
   opts: AckLedgerOptions,
 ): AckLedger {
-  /** written in this run, not yet known to be safely past the ack floor: seq → ack subject */
-  const written = new Map<number, string>();
+  /** written in this run, not yet known to be safely past the ack floor, with their ack subjects */
+  const written = new WrittenAcks();
   /** acks whose confirmation failed (no leader, timeout): seq → ack subject */
   const unconfirmed = new Map<number, string>();
   const inFlight = new Set<Promise<void>>();
@@ -91,17 +164,17 @@ export function createAckLedger(
    * run (a leader change in between is caught by check()). One request per burst, not
    * per message.
    */
-  const send = (entries: Array<[number, string]>): Promise<void> => {
-    const lastEntry = entries[entries.length - 1];
-    if (!lastEntry) return Promise.resolve();
-    for (let i = 0; i < entries.length - 1; i++) nc.publish(entries[i]![1], ACK);
-    const p = nc.request(lastEntry[1], ACK, { timeout: opts.timeoutMs }).then(
+  const send = (seqs: number[], subjects: string[]): Promise<void> => {
+    const last = subjects.length - 1;
+    if (last < 0) return Promise.resolve();
+    for (let i = 0; i < last; i++) nc.publish(subjects[i]!, ACK);
+    const p = nc.request(subjects[last]!, ACK, { timeout: opts.timeoutMs }).then(
       () => {
-        for (const [seq] of entries) unconfirmed.delete(seq);
+        if (unconfirmed.size > 0) for (const seq of seqs) unconfirmed.delete(seq);
       },
       (err: unknown) => {
         if (natsErrorCode(err) === "PERMISSIONS_VIOLATION") denied ??= err;
-        for (const [seq, subject] of entries) unconfirmed.set(seq, subject);
+        for (let i = 0; i < seqs.length; i++) unconfirmed.set(seqs[i]!, subjects[i]!);
       },
     );
     inFlight.add(p);
@@ -125,13 +198,19 @@ export function createAckLedger(
   const resend = async (entries: Array<[number, string]>) => {
     const runs: Promise<void>[] = [];
     for (let i = 0; i < entries.length; i += RESEND_RUN) {
-      runs.push(send(entries.slice(i, i + RESEND_RUN)));
+      const run = entries.slice(i, i + RESEND_RUN);
+      runs.push(
+        send(
+          run.map(([seq]) => seq),
+          run.map(([, subject]) => subject),
+        ),
+      );
       if (runs.length >= MAX_IN_FLIGHT) await Promise.all(runs.splice(0));
     }
     await Promise.all(runs);
   };
 
-  const above = (floor: number) => [...written].filter(([seq]) => seq > floor);
+  const above = (floor: number) => written.above(floor);
 
   /**
    * A floor lower than the last one seen: a consumer leader confirmed acks that did not
@@ -168,10 +247,10 @@ export function createAckLedger(
         );
         await resend(lost);
       }
-      for (const seq of written.keys()) if (seq <= floor) written.delete(seq);
+      written.dropUpTo(floor);
     } else {
       // the floor of the previous check, still under the same leader, is replicated
-      for (const seq of written.keys()) if (seq <= last.floor) written.delete(seq);
+      written.dropUpTo(last.floor);
     }
     last = { leader, floor };
     if (unconfirmed.size > 0) await resend([...unconfirmed]);
@@ -185,17 +264,23 @@ export function createAckLedger(
     },
 
     async acknowledge(msgs) {
-      const entries = msgs.map((m): [number, string] => [m.info.streamSequence, ackSubject(m)]);
-      for (const [seq, subject] of entries) written.set(seq, subject);
-      void send(entries);
+      const seqs: number[] = new Array<number>(msgs.length);
+      const subjects: string[] = new Array<string>(msgs.length);
+      for (let i = 0; i < msgs.length; i++) {
+        const m = msgs[i]!;
+        seqs[i] = m.info.streamSequence;
+        subjects[i] = m.reply;
+        written.set(seqs[i]!, subjects[i]!);
+      }
+      void send(seqs, subjects);
       if (inFlight.size > MAX_IN_FLIGHT) await Promise.race(inFlight);
       throwIfDenied();
       await check();
     },
 
     ackAgain(m) {
-      written.set(m.info.streamSequence, ackSubject(m));
-      void send([[m.info.streamSequence, ackSubject(m)]]);
+      written.set(m.info.streamSequence, m.reply);
+      void send([m.info.streamSequence], [m.reply]);
     },
 
     async settle() {

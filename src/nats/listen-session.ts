@@ -1,9 +1,9 @@
 // One run of a listener (see listen.ts): its state as named fields, and its parts apart:
-// the stop (stop), the pulls asked for (startPull, listen-pulls.ts), reading a pull and
-// writing it in bursts (read, flush), recovery after a failed pull (recover).
+// the stop (stop), the pulls asked for (startPull, listen-pulls.ts), reading what they bring
+// and writing it in bursts (read, flush), recovery after a failed pull (recover).
 
-import type { Consumer, ConsumerConfig, ConsumerInfo, JetStreamManager, JsMsg } from "nats";
-import { Burst, NOTHING_YET, readyOrNot } from "../util/bursts.js";
+import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "nats";
+import { Burst } from "../util/bursts.js";
 import { CliError, ExitCode } from "../errors.js";
 import type { StoredMessage } from "../domain/stored-message.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
@@ -16,8 +16,10 @@ import {
   type ListenOptions,
   type StopReason,
 } from "./listen-consumer.js";
-import { AHEAD, Pulls, WINDOW, type Pull } from "./listen-pulls.js";
+import { AHEAD, Pulls, WINDOW } from "./listen-pulls.js";
+import { jsApiSubjectPrefix } from "./manager.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
+import type { PulledMessage } from "./pulled.js";
 import { retryBudgetMs } from "./retry.js";
 import { reportConnectionEvents } from "./status.js";
 
@@ -56,15 +58,13 @@ export class ListenSession {
   private get name(): string {
     return this.consumerSession.name;
   }
-  /** its handle, looked up once (an API request), again only after a failure or a new consumer */
-  private consumer: Consumer | undefined;
   /** its acks, confirmed */
   private ledger: AckLedger;
   /** highest consumer (delivery) sequence received; what was delivered before this run is not on its way */
   private received: number;
   private readonly pulls: Pulls;
   /** rendered, not yet written: carried from one pull to the next asked for ahead of it */
-  private readonly burst = new Burst<JsMsg>();
+  private readonly burst = new Burst<PulledMessage>();
   /** messages written (and acknowledged), and the stream sequence of the last */
   private written = 0;
   private lastSeq = 0;
@@ -93,7 +93,13 @@ export class ListenSession {
     );
     this.received = info.delivered.consumer_seq;
     this.ledger = this.newLedger(info);
-    this.pulls = new Pulls(opts.slowStart ?? false);
+    this.pulls = new Pulls(
+      conn.nc,
+      jsApiSubjectPrefix(conn.settings),
+      opts.stream,
+      conn.settings.inboxPrefix ?? "_INBOX",
+      opts.slowStart ?? false,
+    );
   }
 
   get consumerName(): string {
@@ -112,13 +118,13 @@ export class ListenSession {
   }
 
   // On a signal (or stdout closing) the pulls in progress are not cut off at once: the
-  // server may be about to send them (slow under load), and what reaches a closed
-  // subscription is dropped by the client while the server counts it as delivered, so it
-  // would come again only after the ack wait. A pull may end by itself (all it asked for
-  // delivered: a backlog) for up to STOP_WAIT_MS; pulls still waiting on an idle stream
+  // server may be about to send them (slow under load), and what reaches the inbox once the
+  // run unsubscribed is dropped by the client while the server counts it as delivered, so
+  // it would come again only after the ack wait. A pull may end by itself (all it asked
+  // for delivered: a backlog) for up to STOP_WAIT_MS; pulls still waiting on an idle stream
   // are cut off then, or at once when the server says it has nothing left to send and all
   // it sent arrived. What they bring is handed back (nak) once they ended, so that nothing
-  // is redelivered into the same pull.
+  // is redelivered into the same pull; what still arrives before the run unsubscribes, too.
   stop(reason: StopReason): void {
     if (this.stopping) return;
     this.stopping = reason;
@@ -159,7 +165,8 @@ export class ListenSession {
     if (why === "silent") void this.jsm.consumers.delete(stream, this.name).catch(() => undefined);
     this.consumerSession.adopt(info.name);
     this.received = info.delivered.consumer_seq;
-    this.consumer = undefined;
+    // what the old one was asked for is not waited for (what it still sends is handed back)
+    this.pulls.giveUp();
     // the acks of the removed consumer cannot be confirmed any more; its events are not
     // redelivered to the new one, which starts after them
     this.ledger = this.newLedger(info);
@@ -170,19 +177,18 @@ export class ListenSession {
 
   /**
    * Asks for a pull: no more than --count still needs beyond the `unwritten` on their way,
-   * and no more than the window holds beside the `inFlight` still to come.
+   * and no more than the window holds beside what is outstanding. Returns how many.
    */
-  private startPull(unwritten: number, inFlight = 0): Pull | null {
-    if (!this.consumer) return null;
+  private startPull(unwritten: number): number {
     const { count, idleMs } = this.opts;
     const needed = count === undefined ? WINDOW : count - this.written - unwritten;
     const untilIdle = idleMs === undefined ? PULL_MS : this.idleDeadline - Date.now();
     const expires = Math.min(PULL_MS, Math.max(1_000, untilIdle));
-    return this.pulls.start(this.consumer, this.name, needed, inFlight, expires);
+    return this.pulls.ask(this.name, needed, expires);
   }
 
   /** Writes a burst, then acknowledges it; a burst stdout refused is handed back. */
-  private async flush(burst: Burst<JsMsg>, handBack: JsMsg[]): Promise<void> {
+  private async flush(burst: Burst<PulledMessage>, handBack: PulledMessage[]): Promise<void> {
     if (burst.length === 0) return;
     const { text, items } = burst.take();
     if (!(await this.hooks.write(text))) {
@@ -197,66 +203,52 @@ export class ListenSession {
   }
 
   /**
-   * Reads one pull to its end. Messages are rendered into a burst while more are already
-   * waiting in the client, and the burst is written in one go (then acknowledged) when
-   * none is; a burst still open when the pull ends goes on into the next one if that was
-   * asked for ahead through a backlog (fewer, larger writes), else it is written then. Returns how many
-   * messages the pull brought.
+   * Reads what the pulls bring until nothing is outstanding. Messages are rendered into a
+   * burst while more are already waiting in the client, and the burst is written in one go
+   * (then acknowledged) when none is. A pull that brought all it asked for is followed by
+   * the next at once (there may be more); once a pipe's slow start is over the burst goes
+   * on into it (fewer, larger writes), else it is written first. Returns how many messages
+   * came.
    */
-  private async read(pull: Pull): Promise<number> {
-    // a pull that failed before it was read: the burst carried into it is written first
-    const messages = await pull.messages.catch(async (err: unknown) => {
-      const refused: JsMsg[] = [];
-      await this.flush(this.burst, refused);
-      for (const m of refused) m.nak();
-      throw err;
-    });
-    /** a pull of a consumer replaced since (an ephemeral one): nothing of it is written */
-    const stale = pull.consumer !== this.name;
-    const burst = this.burst;
-    /** pulled after a stop: handed back once the pull ended */
-    const handBack: JsMsg[] = [];
+  private async read(): Promise<number> {
+    const { pulls, burst } = this;
+    /** pulled after a stop: handed back once the pulls ended */
+    const handBack: PulledMessage[] = [];
     let got = 0;
-    /** read to its end (not cut short by a failure) */
-    let ended = false;
-    const iter = (messages as AsyncIterable<JsMsg>)[Symbol.asyncIterator]();
-    let next = iter.next();
     try {
       for (;;) {
-        // a fetch queues nothing but messages after its first pull, so anything pending
-        // here is a message (or the end): only when nothing is may the next take a while
-        let r =
-          burst.length > 0 && messages.getPending() === 0 ? await readyOrNot(next) : await next;
-        if (r === NOTHING_YET) {
-          await this.flush(burst, handBack);
-          r = await next;
+        const m = pulls.take();
+        if (m === undefined) {
+          pulls.throwIfFailed();
+          if (pulls.outstanding === 0) {
+            const more = pulls.full && !this.stopping && this.startPull(burst.length) > 0;
+            if (more && pulls.nextSize === WINDOW) continue;
+            break;
+          }
+          // only when nothing is waiting in the client may the next take a while
+          if (burst.length === 0) await pulls.arrival(false);
+          else if (!(await pulls.arrival(true))) await this.flush(burst, handBack);
+          continue;
         }
-        if (r.done) {
-          // it brought all it asked for: there may be more, ask while this is written
-          if (got === pull.asked && !this.pulls.ahead && !this.stopping && !stale)
-            this.pulls.ahead = this.startPull(burst.length);
-          ended = true;
-          break;
-        }
-        const m = r.value;
         got++;
-        this.received = Math.max(this.received, m.info.deliverySequence);
-        next = iter.next();
-        const rest = pull.asked - got;
+        if (m.info.deliverySequence > this.received) this.received = m.info.deliverySequence;
+        /** of a consumer replaced since (an ephemeral one): nothing of it is written */
+        const stale = m.info.consumer !== this.name;
+        const rest = pulls.outstanding;
         // near the end of a pull through a backlog that fills the rest of it and all of the
         // next (what the window has room for: WINDOW - rest): ask for the next now, so the
         // server sends it while this one is written; not while a pipe's slow start still
         // grows the pulls
         if (
+          rest > 0 &&
           rest <= AHEAD &&
-          this.pulls.nextSize === WINDOW &&
-          !this.pulls.ahead &&
+          pulls.nextSize === WINDOW &&
           !this.stopping &&
           !stale &&
           m.info.pending >= WINDOW
         )
-          this.pulls.ahead = this.startPull(burst.length + 1 + rest, rest);
-        // pulled but not to be written: back to the server at once
+          this.startPull(burst.length + 1 + rest);
+        // pulled but not to be written: back to the server once the pulls ended
         if (this.stopping || stale) {
           if (this.ledger.alreadyWritten(m)) this.ledger.ackAgain(m);
           else handBack.push(m);
@@ -278,12 +270,7 @@ export class ListenSession {
         if (burst.add(m, text)) await this.flush(burst, handBack);
       }
     } finally {
-      next.catch(() => undefined);
-      // carried on only once a pipe's slow start is over: until then a write holds no more
-      // than one pull (a reader that stops early has been handed little)
-      const carry = ended && !this.stopping && this.pulls.ahead && this.pulls.nextSize === WINDOW;
-      if (!carry) await this.flush(burst, handBack);
-      this.pulls.ended(messages);
+      await this.flush(burst, handBack);
       // in stream order: a burst the pipe refused is handed back after messages that came
       // behind it once the stop was seen, and the server redelivers in the order of the naks
       handBack.sort((a, b) => a.info.streamSequence - b.info.streamSequence);
@@ -293,14 +280,10 @@ export class ListenSession {
   }
 
   private async pullOnce(): Promise<void> {
-    let pull = this.pulls.takeAhead();
-    if (!pull) {
-      this.consumer ??= await this.conn.js().consumers.get(this.opts.stream, this.name);
-      if (this.stopping) return;
-      pull = this.startPull(0);
-      if (!pull) return;
+    if (this.pulls.outstanding === 0 && this.pulls.queued === 0) {
+      if (this.stopping || this.startPull(0) === 0) return;
     }
-    const got = await this.read(pull);
+    const got = await this.read();
     // nothing came: an idle stream, or an ephemeral (one-replica) consumer whose node died,
     // which no server answers for (a durable is replicated with the stream: it moves)
     if (got === 0 && !this.stopping && !this.opts.durable) {
@@ -355,6 +338,16 @@ export class ListenSession {
     this.wake = null;
   }
 
+  /** what arrived after the pulls were given up or cut off goes back (written ones acked again) */
+  private handBackLeft(): void {
+    const left = this.pulls.close();
+    left.sort((a, b) => a.info.streamSequence - b.info.streamSequence);
+    for (const m of left) {
+      if (this.ledger.alreadyWritten(m)) this.ledger.ackAgain(m);
+      else m.nak();
+    }
+  }
+
   async run(): Promise<ListenResult> {
     void reportConnectionEvents(this.conn.nc, this.hooks, () => this.stopping !== null).catch(
       () => undefined,
@@ -362,25 +355,23 @@ export class ListenSession {
     this.armIdle();
     let unconfirmed = 0;
     try {
-      // a pull asked for ahead is still read after a stop: what it brings is handed back
-      while (!this.stopping || this.pulls.ahead) {
+      // the pulls outstanding are still read after a stop: what they bring is handed back
+      while (!this.stopping || this.pulls.outstanding > 0) {
         try {
           await this.pullOnce();
           if (this.troubled && !this.stopping) this.troubled = false;
         } catch (err) {
-          this.consumer = undefined;
-          if (this.stopping) {
-            this.pulls.dropAhead();
-            break;
-          }
+          if (this.stopping) break;
           if ((await this.recover(err)) === "later") await this.pause(RETRY_MS);
         }
       }
+      this.handBackLeft();
       // nothing is reported before every ack is confirmed (or the budget ran out)
       unconfirmed = await this.ledger.settle();
     } finally {
       clearTimeout(this.idleTimer);
       clearTimeout(this.stopTimer);
+      this.pulls.close();
       if (!this.opts.durable)
         await this.jsm.consumers.delete(this.opts.stream, this.name).catch(() => undefined);
     }

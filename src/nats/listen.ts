@@ -1,14 +1,15 @@
 // Durable processing for `listen`: a pull consumer with explicit acks. Each message is
 // handed to the writer and acknowledged only once it was written out; what was pulled
 // but not written when listening stops is handed back at once (nak). Pulls are bounded
-// fetches (never more than --count still needs), so `listen --count 1` in a loop does
-// not strand messages until the ack wait; through a backlog the next pull travels while
-// the previous one is written and acknowledged, and at most one window is in flight.
+// requests answered on one inbox (never more than --count still needs), so `listen
+// --count 1` in a loop does not strand messages until the ack wait; through a backlog the
+// next pull travels while the previous one is written and acknowledged, and at most one
+// window is in flight.
 // Lost connections and server restarts are ridden out: the loop retries, a vanished
 // ephemeral consumer is recreated after the last acknowledged message.
 //
 // The parts: listen-consumer.ts (options, the consumer found or created), listen-pulls.ts
-// (the pulls outstanding), acks.ts (confirmed acks; no sequence written twice),
+// (the pulls outstanding, on one inbox; pulled.ts the messages they bring), acks.ts (confirmed acks; no sequence written twice),
 // listen-session.ts (one run: reading, writing in bursts, stopping, recovering).
 
 import type { Connection } from "./connection.js";

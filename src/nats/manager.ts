@@ -21,6 +21,12 @@ export function jsApiOptions(
   };
 }
 
+/** The subject prefix of the JetStream API these settings reach (what nats.js derives from the same options). */
+export function jsApiSubjectPrefix(settings: { jsDomain?: string; jsApiPrefix?: string }): string {
+  if (settings.jsDomain) return `$JS.${settings.jsDomain}.API`;
+  return (settings.jsApiPrefix ?? "$JS.API").replace(/\.$/, "");
+}
+
 /** How a wrapped API's calls are retried (retry.ts withJsRetry's options). */
 export type RetryPolicy = Pick<RetryOptions, "budgetMs" | "onRetry" | "signal">;
 

@@ -3,17 +3,25 @@
 // and the ephemeral probe consumers view uses to count what matches before reading.
 
 import { randomUUID } from "node:crypto";
-import type { ConsumerConfig, JsMsg } from "nats";
+import type { ConsumerConfig, DeliveryInfo, JsMsg, MsgHdrs } from "nats";
 import type { StoredMessage } from "../domain/stored-message.js";
 import type { DeliverSpec } from "../parse.js";
 import type { Connection } from "./connection.js";
 import { addReaderConsumer } from "./reader-consumer.js";
 
+/** What is read of a delivered message: nats.js's JsMsg, or listen's PulledMessage (pulled.ts). */
+export interface DeliveredMessage {
+  subject: string;
+  data: Uint8Array;
+  headers?: MsgHdrs;
+  info: Pick<DeliveryInfo, "stream" | "streamSequence" | "timestampNanos" | "deliveryCount">;
+}
+
 /**
  * `withHeaders` false: no headers (serve reads subject and data only; decoding a tweet's
  * Nats-Msg-Id header for every followed message cost more than reading its event).
  */
-export function toStoredMessage(m: JsMsg, withHeaders = true): StoredMessage {
+export function toStoredMessage(m: DeliveredMessage | JsMsg, withHeaders = true): StoredMessage {
   const info = m.info;
   const msg: StoredMessage = {
     stream: info.stream,

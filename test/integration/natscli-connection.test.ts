@@ -242,6 +242,39 @@ describe("natscli connection flags", () => {
     expect(denied.code).not.toBe(0);
   });
 
+  it("listen pulls through --js-domain, answered on the --inbox-prefix inbox", async () => {
+    const name = uniqueStream("LSN");
+    const limited = [
+      "-s",
+      server.url,
+      "--user",
+      "limited",
+      "--password",
+      "limitedpw",
+      "--inbox-prefix",
+      "myinbox",
+      "--js-domain",
+      "hub",
+      "--stream",
+      name,
+    ];
+    expect((await runCli(["stream", "add", ...limited])).code).toBe(0);
+    expect((await runCli(["tweet", "hello {{n}}", "--count", "3", ...limited])).code).toBe(0);
+    const listen = ["listen", "--durable", "w", "--count", "3", "--json", "--timeout", "30s"];
+    const r = await runCli([...listen, "--trace", ...limited]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; event: { message: string } });
+    expect(lines.map((l) => [l.seq, l.event.message])).toEqual([
+      [1, "hello 1"],
+      [2, "hello 2"],
+      [3, "hello 3"],
+    ]);
+    expect(r.stderr).toContain(`>>> $JS.hub.API.CONSUMER.MSG.NEXT.${name}.w`);
+  });
+
   it("a context supplies jetstream_domain and inbox_prefix", async () => {
     const home = configHome({
       lim: {

@@ -2,9 +2,9 @@
 // ack floor goes back below what this run saw confirmed (an isolated leader's acks lost) is
 // named in a warning with the sequences that may be delivered again.
 
-import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAckLedger } from "../../src/nats/acks.js";
+import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
 
 function fakeServer(initial: { leader: string; floor: number }) {
   let state = { ...initial };
@@ -34,7 +34,7 @@ const msg = (seq: number) =>
   ({
     info: { streamSequence: seq, redelivered: false },
     reply: `$JS.ACK.S.D.1.${seq}`,
-  }) as unknown as JsMsg;
+  }) as AckableMessage;
 
 /** listen's ledger over the fake, with the warnings it gave */
 function ledgerOn(server: ReturnType<typeof fakeServer>) {

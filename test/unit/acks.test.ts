@@ -3,10 +3,10 @@
 // print twice, what it re-sends and when, and what the end of a run reports.
 // (The ack floor going back under a new leader: ack-floor.test.ts.)
 
-import type { ConsumerInfo, JetStreamManager, JsMsg, NatsConnection } from "nats";
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
-import { createAckLedger } from "../../src/nats/acks.js";
+import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
 
 type Answer = "ok" | "timeout" | "denied" | "hold";
 
@@ -50,7 +50,7 @@ const msg = (seq: number, redelivered = false) =>
   ({
     info: { streamSequence: seq, redelivered },
     reply: `$JS.ACK.S.D.1.${seq}.${seq}.0.${seq}`,
-  }) as unknown as JsMsg;
+  }) as AckableMessage;
 const msgs = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
 
@@ -99,6 +99,30 @@ describe("listen's ack ledger", () => {
     server.sent.length = 0;
     ledger.ackAgain(msg(12, true));
     expect(server.sent).toEqual([{ seq: 12, request: true }]);
+  });
+
+  it("remembers what was written out of stream order (a redelivery after the ack wait) among the rest", async () => {
+    const server = fakeServer();
+    const { ledger } = ledgerOn(server);
+    await ledger.acknowledge(msgs(5, 8));
+    await ledger.acknowledge([msg(2), msg(10)]);
+    await ledger.acknowledge([msg(9)]);
+    for (const seq of [2, 5, 6, 7, 8, 9, 10]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
+    for (const seq of [1, 3, 4, 11]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
+    // the floor passes 6 under the same leader for a whole check: 2, 5 and 6 are forgotten
+    server.state.floor = 6;
+    now += 2_500;
+    await ledger.acknowledge([msg(11)]);
+    now += 2_500;
+    await ledger.acknowledge([msg(12)]);
+    for (const seq of [2, 5, 6]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
+    for (const seq of [7, 8, 9, 10, 11, 12]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
+    // a leader change re-sends what is above its floor, in order
+    server.state.leader = "n2";
+    server.sent.length = 0;
+    now += 2_500;
+    await ledger.acknowledge([msg(13)]);
+    expect(server.sent.slice(1).map((a) => a.seq)).toEqual([7, 8, 9, 10, 11, 12, 13]);
   });
 
   it("forgets what the floor passed under the same leader for a whole check, not before", async () => {

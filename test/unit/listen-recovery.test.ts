@@ -5,12 +5,15 @@
 // the server (a recreated ephemeral consumer starts after the last written sequence), the
 // warnings, and the typed error that ends a run.
 
-import type { JsMsg } from "nats";
+import type { Msg } from "nats";
 import { describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import type { Connection } from "../../src/nats/connection.js";
 import { createListener, type ListenOptions } from "../../src/nats/listen.js";
 import { afterEmptyPull, afterFailedPull } from "../../src/nats/listen-consumer.js";
+import { deliveredMessage, statusMessage } from "./fakes/pull-answers.js";
+
+const encoder = new TextEncoder();
 
 /** A failure as nats.js gives it: a client code, or a JetStream API err_code. */
 const natsError = (code: string) => Object.assign(new Error(code), { code });
@@ -25,10 +28,15 @@ const STREAM_NOT_FOUND = apiError(10059, "stream not found");
 /** What the server says when asked about the consumer. */
 type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
 /**
- * One pull's answer: these stream sequences, none (the pull expired), or a failure; from
- * then on the server answers lookups of the consumer as `then` says (a new consumer answers).
+ * One pull's answer: these stream sequences (then, if fewer than asked, its expiry), or a
+ * status that it cannot be answered; from then on the server answers lookups of the
+ * consumer as `then` says (a new consumer answers).
  */
-type Step = ({ seqs: number[] } | { fail: Error }) & { then?: Probe };
+type Step = ({ seqs: number[] } | { status: number; text: string } | { error: Error }) & {
+  then?: Probe;
+};
+const NO_RESPONDERS = { status: 503, text: "" };
+const CONSUMER_DELETED = { status: 409, text: "Consumer Deleted" };
 
 function fakeServer(script: Step[]) {
   const stream = "S";
@@ -75,53 +83,46 @@ function fakeServer(script: Step[]) {
     },
   };
   let delivered = 0;
-  const msg = (seq: number, pending: number): JsMsg =>
-    ({
-      seq,
-      subject: `${stream}.tweet_created`,
-      data: new TextEncoder().encode(`{"n":${seq}}`),
-      headers: undefined,
-      reply: `$JS.ACK.${stream}.c.1.${seq}.${++delivered}.0.${pending}`,
-      info: {
-        stream,
-        streamSequence: seq,
-        deliverySequence: delivered,
-        deliveryCount: 1,
-        redelivered: false,
-        pending,
-        timestampNanos: 1_641_592_800_000_000_000,
-      },
-      ack: () => acked.push(seq),
-      nak: () => naked.push(seq),
-    }) as unknown as JsMsg;
+  const msg = (name: string, seq: number, pending: number): Msg =>
+    deliveredMessage(stream, name, seq, ++delivered, pending, encoder.encode(`{"n":${seq}}`));
+  const status = statusMessage;
   const pulls: string[] = [];
-  const consumer = (name: string) => ({
-    async fetch(opts: { max_messages: number }) {
-      pulls.push(name);
-      const step: Step = script.shift() ?? { seqs: [] };
-      if (step.then) probe = step.then;
-      if ("fail" in step) throw step.fail;
-      const seqs = step.seqs.slice(0, opts.max_messages);
-      const queue = seqs.map((s, i) => msg(s, seqs.length - i - 1));
-      let stopped = false;
-      return {
-        getPending: () => queue.length,
-        stop: () => void (stopped = true),
-        async *[Symbol.asyncIterator]() {
-          while (queue.length > 0) yield queue.shift()!;
-          // a pull that is not filled ends when it expires (here: soon, or when stopped)
-          if (seqs.length < opts.max_messages && !stopped)
-            await new Promise((r) => setTimeout(r, 5));
-        },
-      };
-    },
-  });
+  let callback: (err: Error | null, m: Msg) => void = () => undefined;
+  const deliver = (m: Msg) => callback(null, m);
+  /** a pull: the next step of the script answers it, as the server would, a moment later */
+  const pull = (subject: string, body: Uint8Array, reply: string) => {
+    const name = subject.split(".").pop()!;
+    const { batch } = JSON.parse(new TextDecoder().decode(body)) as { batch: number };
+    pulls.push(name);
+    const step: Step = script.shift() ?? { seqs: [] };
+    if (step.then) probe = step.then;
+    setImmediate(() => {
+      // a refusal the client reports on the subscription (permissions)
+      if ("error" in step) return callback(step.error, {} as Msg);
+      if ("status" in step) return deliver(status(reply, step.status, step.text));
+      const seqs = step.seqs.slice(0, batch);
+      seqs.forEach((s, i) => deliver(msg(name, s, seqs.length - i - 1)));
+      // a pull that is not filled ends when it expires (here: soon)
+      if (seqs.length < batch)
+        setTimeout(() => deliver(status(reply, 408, "Request Timeout", batch - seqs.length)), 5);
+    });
+  };
   const nc = {
     isClosed: () => false,
     status: () => ({ async *[Symbol.asyncIterator]() {} }),
     jetstreamManager: async () => jsm,
-    // the ack ledger: plain acks, and the last of a burst as a request
-    publish: (subject: string) => acked.push(Number(subject.split(".")[5])),
+    subscribe: (_subject: string, opts: { callback: (err: Error | null, m: Msg) => void }) => {
+      callback = opts.callback;
+      return { closed: new Promise(() => undefined), unsubscribe: () => undefined };
+    },
+    // pulls; the ack ledger's plain acks; naks
+    publish: (subject: string, data: Uint8Array, opts?: { reply: string }) => {
+      if (subject.startsWith("$JS.API.CONSUMER.MSG.NEXT.")) return pull(subject, data, opts!.reply);
+      const seq = Number(subject.split(".")[5]);
+      if (new TextDecoder().decode(data) === "-NAK") naked.push(seq);
+      else acked.push(seq);
+    },
+    // the ack ledger: the last of a burst as a request
     request: async (subject: string) => {
       acked.push(Number(subject.split(".")[5]));
       return {};
@@ -130,7 +131,6 @@ function fakeServer(script: Step[]) {
   const conn = {
     nc,
     jsm: async () => jsm,
-    js: () => ({ consumers: { get: async (_s: string, name: string) => consumer(name) } }),
     settings: { timeoutMs: 200, servers: ["nats://127.0.0.1:4222"] },
   } as unknown as Connection;
   return { conn, adds, deletes, acked, naked, pulls, setBacklog: (n: number) => (backlog = n) };
@@ -174,10 +174,7 @@ async function listenOn(
 
 describe("the listener's recovery", () => {
   it("ends with exit 4 naming the stream when the stream vanished while listening", async () => {
-    const server = fakeServer([
-      { seqs: [1, 2] },
-      { fail: natsError("TIMEOUT"), then: "stream-gone" },
-    ]);
+    const server = fakeServer([{ seqs: [1, 2] }, { ...CONSUMER_DELETED, then: "stream-gone" }]);
     const { listener, written } = await listenOn(server, { durable: "d" });
     const err = await listener.run().then(
       () => null,
@@ -190,10 +187,7 @@ describe("the listener's recovery", () => {
   });
 
   it("ends with exit 4 naming the durable when its durable was removed", async () => {
-    const server = fakeServer([
-      { seqs: [1] },
-      { fail: natsError("TIMEOUT"), then: "consumer-gone" },
-    ]);
+    const server = fakeServer([{ seqs: [1] }, { ...CONSUMER_DELETED, then: "consumer-gone" }]);
     const { listener, written } = await listenOn(server, { durable: "d" });
     const err = (await listener.run().catch((e: unknown) => e)) as CliError;
     expect(err).toBeInstanceOf(CliError);
@@ -231,7 +225,7 @@ describe("the listener's recovery", () => {
   it("replaces an ephemeral consumer whose server went silent (no responders), removing the old", async () => {
     const server = fakeServer([
       { seqs: [1, 2] },
-      { fail: natsError("503"), then: "silent" },
+      { ...NO_RESPONDERS, then: "silent" },
       { seqs: [3] },
     ]);
     const { listener, written, warnings } = await listenOn(server, { count: 3 });
@@ -259,7 +253,7 @@ describe("the listener's recovery", () => {
   it("rides out a timed-out pull of an ephemeral whose server is silent: not made again, one warning", async () => {
     const server = fakeServer([
       { seqs: [1] },
-      { fail: natsError("TIMEOUT"), then: "silent" },
+      { error: natsError("TIMEOUT"), then: "silent" },
       { seqs: [2], then: "ok" },
     ]);
     const { listener, written, warnings } = await listenOn(server, { count: 2 });
@@ -272,7 +266,7 @@ describe("the listener's recovery", () => {
   it("never makes a durable again, even when its server is silent with no responders", async () => {
     const server = fakeServer([
       { seqs: [1] },
-      { fail: natsError("503"), then: "silent" },
+      { ...NO_RESPONDERS, then: "silent" },
       { seqs: [2], then: "ok" },
     ]);
     const { listener, written } = await listenOn(server, { durable: "d", count: 2 });
@@ -283,24 +277,19 @@ describe("the listener's recovery", () => {
   }, 10_000);
 
   it("rides out a failed pull on a durable: one warning, then it goes on where it was", async () => {
-    const server = fakeServer([
-      { seqs: [1] },
-      { fail: natsError("TIMEOUT") },
-      { fail: natsError("TIMEOUT") },
-      { seqs: [2, 3] },
-    ]);
+    const server = fakeServer([{ seqs: [1] }, NO_RESPONDERS, NO_RESPONDERS, { seqs: [2, 3] }]);
     const { listener, written, warnings } = await listenOn(server, { durable: "d", count: 3 });
     const result = await listener.run();
     expect(result).toMatchObject({ written: 3, reason: "count", consumer: "d" });
     expect(written).toEqual([1, 2, 3]);
-    expect(warnings).toEqual(["pulling from S failed (TIMEOUT); retrying…"]);
+    expect(warnings).toEqual(["pulling from S failed (no responders); retrying…"]);
     // the durable was found (and resumed), never created again
     expect(server.adds).toEqual([]);
     expect(server.acked).toEqual([1, 2, 3]);
   }, 10_000);
 
   it("ends at once with the typed error when the server refuses the pull (permission)", async () => {
-    const server = fakeServer([{ fail: natsError("PERMISSIONS_VIOLATION") }]);
+    const server = fakeServer([{ error: natsError("PERMISSIONS_VIOLATION") }]);
     const { listener, written } = await listenOn(server, { durable: "d" });
     const err = (await listener.run().catch((e: unknown) => e)) as CliError;
     expect(err).toBeInstanceOf(CliError);
@@ -311,7 +300,7 @@ describe("the listener's recovery", () => {
 
   it("writes the burst carried into a pull asked for ahead when that pull fails, before recovering", async () => {
     const full = Array.from({ length: 256 }, (_, i) => i + 1);
-    const server = fakeServer([{ seqs: full }, { fail: natsError("TIMEOUT") }, { seqs: [257] }]);
+    const server = fakeServer([{ seqs: full }, NO_RESPONDERS, { seqs: [257] }]);
     // 1 000-byte lines: the 128 KiB burst is cut after 131, the other 125 go on into the next pull
     const { listener, written, log } = await listenOn(
       server,
@@ -324,7 +313,7 @@ describe("the listener's recovery", () => {
     expect(log).toEqual([
       "wrote up to 131",
       "wrote up to 256",
-      "pulling from S failed (TIMEOUT); retrying…",
+      "pulling from S failed (no responders); retrying…",
       "wrote up to 257",
     ]);
   }, 10_000);
