@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { publishEvents } from "./fixtures.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
@@ -143,21 +144,33 @@ export interface CliAgainst {
   ts(args: string[], opts?: RunOptions): Promise<CliResult>;
   /** `stream add` of a new, uniquely named stream (exit 0 checked); its name */
   newStream(extra?: string[], prefix?: string): Promise<string>;
+  /** a new stream holding `events` fixture events (test/helpers/fixtures.ts); its name */
+  streamWithEvents(events: number, prefix?: string): Promise<string>;
 }
 
 /**
- * The CLI against one server, for a test file: `url` is read at each call (the server
- * starts in beforeAll). One `ts` and one `newStream` for every file.
+ * The CLI against one server (or cluster), for a test file: `url` is read at each call (the
+ * server starts in beforeAll), `env` added to every run (a user). One `ts` and one
+ * `newStream` for every file.
  */
-export function cliAgainst(url: () => string): CliAgainst {
+export function cliAgainst(
+  url: () => string,
+  env: Record<string, string | undefined> = {},
+): CliAgainst {
   const ts = (args: string[], opts: RunOptions = {}) =>
-    runCli(args, { ...opts, env: { NATS_URL: url(), ...opts.env } });
+    runCli(args, { ...opts, env: { NATS_URL: url(), ...env, ...opts.env } });
+  const newStream = async (extra: string[] = [], prefix = "T") => {
+    const name = uniqueStream(prefix);
+    const r = await ts(["stream", "add", name, ...extra]);
+    if (r.code !== 0) throw new Error(`stream add ${name} exited ${r.code}: ${r.stderr}`);
+    return name;
+  };
   return {
     ts,
-    async newStream(extra = [], prefix = "T") {
-      const name = uniqueStream(prefix);
-      const r = await ts(["stream", "add", name, ...extra]);
-      if (r.code !== 0) throw new Error(`stream add ${name} exited ${r.code}: ${r.stderr}`);
+    newStream,
+    async streamWithEvents(events, prefix = "T") {
+      const name = await newStream([], prefix);
+      if (events > 0) await publishEvents(url(), name, events);
       return name;
     },
   };

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, uniqueStream, waitFor, cliAgainst } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
 import { CLUSTER_LOCK_WAIT_MS, startCluster, type Cluster } from "../helpers/cluster.js";
 import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
@@ -33,7 +33,7 @@ function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Ru
   });
 }
 
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: cluster.servers } });
+const { ts } = cliAgainst(() => cluster.servers);
 
 /** A live node's URL, for the nats.js fixtures (they take one URL). */
 const liveUrl = () => cluster.nodes.find((n) => !n.down && !n.paused)!.url;
