@@ -10,14 +10,10 @@ import { CLI_COMMAND, killAll, shellPipeline, startCli } from "../helpers/cli-pr
 import { fixtureEvent, publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
-const { ts, newStream: addStream } = cliAgainst(() => server.url);
+const { ts, streamWithEvents } = cliAgainst(() => server.url);
 
 /** A fresh stream with `events` fixture events in it. */
-async function newStream(events = 0): Promise<string> {
-  const stream = await addStream([], "L");
-  if (events > 0) await publishEvents(server.url, stream, events);
-  return stream;
-}
+const newStream = (events = 0) => streamWithEvents(events, "L");
 
 /** `tweetstream listen --stream <stream> …args` against the shared server. */
 const listen = (stream: string, args: string[]) => ts(["listen", "--stream", stream, ...args]);
