@@ -124,6 +124,14 @@ export function uniqueStream(prefix = "T"): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
 }
 
+/**
+ * Lets `ms` pass: for what a test holds for a set time (an outage, a pause, a slow answer)
+ * or a probe's cadence, never to wait for something to happen (that is waitFor).
+ */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
@@ -135,7 +143,7 @@ export async function waitFor<T>(
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
 }
 

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeForReplicas } from "../../src/nats/replica-safety.js";
-import { runCli, waitFor, cliAgainst } from "../helpers/cli.js";
+import { runCli, waitFor, cliAgainst, delay } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
 import {
   addR3Stream,
@@ -111,7 +111,7 @@ async function compareReplicas(
     }
     if (seen.size === 1 && !seen.has("missing")) return { agree: true, lines };
     if (Date.now() > deadline) return { agree: false, lines };
-    await new Promise((r) => setTimeout(r, 250));
+    await delay(250);
   }
 }
 
@@ -150,7 +150,7 @@ async function cutOff(node: string, stream: string, consumer?: string): Promise<
       30_000,
       `a leader among ${others.join(", ")}`,
     );
-    await new Promise((r) => setTimeout(r, HOLD_MS));
+    await delay(HOLD_MS);
     return elected as string;
   } finally {
     net.heal();
@@ -376,7 +376,7 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
           .find((x: any) => x.name === stream);
         const r = (s?.cluster?.replicas ?? []).find((x: any) => x.name === follower);
         if (r && (!r.current || r.offline)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await delay(200);
       }
     } finally {
       net.heal();
@@ -534,7 +534,7 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         const body = (await res.json().catch(() => ({}))) as { id?: string };
         if (res.status === 201 && body.id) created.push(body.id);
-        else await new Promise((r) => setTimeout(r, 100));
+        else await delay(100);
       }
     };
     const load = Promise.all([0, 1, 2, 3].map(worker));

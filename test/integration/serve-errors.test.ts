@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { runCli, uniqueStream, delay } from "../helpers/cli.js";
 import { connect } from "nats";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
@@ -94,9 +94,7 @@ describe("a write during a JetStream outage", () => {
     const postDuringPause = async (message: string, ms: number) => {
       // every server thread stopped before the POST, or one may still store it at once
       await pauseProcess(server.pid);
-      const resumed = new Promise((r) => setTimeout(r, ms)).then(() =>
-        process.kill(server.pid, "SIGCONT"),
-      );
+      const resumed = delay(ms).then(() => process.kill(server.pid, "SIGCONT"));
       const res = await postTweet(s.url, message);
       await resumed;
       return res;

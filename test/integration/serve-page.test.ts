@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowserTests, type Browser } from "../helpers/browser.js";
-import { ROOT, runCli, cliAgainst } from "../helpers/cli.js";
+import { ROOT, runCli, cliAgainst, delay } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { readStream, servesAgainst } from "../helpers/serve.js";
 import { anyJson, postTweet as postTweetAs } from "../helpers/http.js";
@@ -293,7 +293,7 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     const article = page.locator("article", { hasText: "like me by keyboard" });
     // each like answers slowly, so the focus is looked at while the request runs
     await page.route("**/likes", async (route) => {
-      await new Promise((r) => setTimeout(r, 300));
+      await delay(300);
       await route.continue();
     });
     await article.locator("button.like").focus();

@@ -6,7 +6,7 @@
 import { get } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliAgainst, waitFor, uniqueStream } from "../helpers/cli.js";
+import { cliAgainst, waitFor, uniqueStream, delay } from "../helpers/cli.js";
 import { getJson, anyJson } from "../helpers/http.js";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -280,7 +280,7 @@ describe("GET /events replay", () => {
     const latencies: number[] = [];
     while (!finished) {
       latencies.push(await health());
-      await new Promise((r) => setTimeout(r, 50));
+      await delay(50);
     }
     await all;
     expect(latencies.length).toBeGreaterThan(0);

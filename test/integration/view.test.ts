@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor, cliAgainst } from "../helpers/cli.js";
+import { waitFor, cliAgainst, delay } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { publishEvents, publishRaw } from "../helpers/fixtures.js";
 import { CLI_COMMAND, shellPipeline, startCli } from "../helpers/cli-process.js";
@@ -218,7 +218,7 @@ describe("view", () => {
     await publishEvents(server.url, stream, 20_000);
     // the case: 12 s, within the default 15 s budget (3 x --timeout 5s); the read
     // starts again after 5 s of silence, while the server is still paused
-    const r = await viewWithPause([stream], () => new Promise((res) => setTimeout(res, 12_000)));
+    const r = await viewWithPause([stream], () => delay(12_000));
     expect(r.code, r.stderr).toBe(0);
     expect(r.seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
   }, 60_000);
