@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { publishEvents } from "./fixtures.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/tweetstream.js", import.meta.url));
@@ -123,6 +124,14 @@ export function uniqueStream(prefix = "T"): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
 }
 
+/**
+ * Lets `ms` pass: for what a test holds for a set time (an outage, a pause, a slow answer)
+ * or a probe's cadence, never to wait for something to happen (that is waitFor).
+ */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
@@ -134,7 +143,7 @@ export async function waitFor<T>(
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
 }
 
@@ -143,21 +152,33 @@ export interface CliAgainst {
   ts(args: string[], opts?: RunOptions): Promise<CliResult>;
   /** `stream add` of a new, uniquely named stream (exit 0 checked); its name */
   newStream(extra?: string[], prefix?: string): Promise<string>;
+  /** a new stream holding `events` fixture events (test/helpers/fixtures.ts); its name */
+  streamWithEvents(events: number, prefix?: string): Promise<string>;
 }
 
 /**
- * The CLI against one server, for a test file: `url` is read at each call (the server
- * starts in beforeAll). One `ts` and one `newStream` for every file.
+ * The CLI against one server (or cluster), for a test file: `url` is read at each call (the
+ * server starts in beforeAll), `env` added to every run (a user). One `ts` and one
+ * `newStream` for every file.
  */
-export function cliAgainst(url: () => string): CliAgainst {
+export function cliAgainst(
+  url: () => string,
+  env: Record<string, string | undefined> = {},
+): CliAgainst {
   const ts = (args: string[], opts: RunOptions = {}) =>
-    runCli(args, { ...opts, env: { NATS_URL: url(), ...opts.env } });
+    runCli(args, { ...opts, env: { NATS_URL: url(), ...env, ...opts.env } });
+  const newStream = async (extra: string[] = [], prefix = "T") => {
+    const name = uniqueStream(prefix);
+    const r = await ts(["stream", "add", name, ...extra]);
+    if (r.code !== 0) throw new Error(`stream add ${name} exited ${r.code}: ${r.stderr}`);
+    return name;
+  };
   return {
     ts,
-    async newStream(extra = [], prefix = "T") {
-      const name = uniqueStream(prefix);
-      const r = await ts(["stream", "add", name, ...extra]);
-      if (r.code !== 0) throw new Error(`stream add ${name} exited ${r.code}: ${r.stderr}`);
+    newStream,
+    async streamWithEvents(events, prefix = "T") {
+      const name = await newStream([], prefix);
+      if (events > 0) await publishEvents(url(), name, events);
       return name;
     },
   };

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster as launch } from "../../scripts/lib/nats-cluster.mjs";
 import type { Cluster } from "../../scripts/lib/nats-cluster.mjs";
-import { waitFor } from "./cli.js";
+import { waitFor, uniqueStream, type CliResult } from "./cli.js";
 
 export { freePort } from "../../scripts/lib/nats-cluster.mjs";
 export type { Cluster, ClusterNode, Partition } from "../../scripts/lib/nats-cluster.mjs";
@@ -76,4 +76,30 @@ export async function startCluster(opts?: Parameters<typeof launch>[0]): Promise
     }
   };
   return cluster;
+}
+
+/**
+ * `stream add <prefix…> --replicas 3` through `ts` (the CLI against the cluster), once every
+ * node holds a current copy; its name and the `stream add` run (its notes on stderr). Right
+ * after a cluster (re)started through proxies the meta leader may not know every peer yet:
+ * "no suitable peers for placement (10005)" is tried again, for up to 30 s.
+ */
+export async function addR3Stream(
+  cluster: Cluster,
+  ts: (args: string[]) => Promise<CliResult>,
+  prefix: string,
+): Promise<{ stream: string; add: CliResult }> {
+  const stream = uniqueStream(prefix);
+  let add!: CliResult;
+  await waitFor(
+    async () => {
+      add = await ts(["stream", "add", stream, "--replicas", "3"]);
+      return add.code === 0 || !/no suitable peers/.test(add.stderr);
+    },
+    30_000,
+    `stream ${stream} placed on 3 peers`,
+  );
+  if (add.code !== 0) throw new Error(`stream add ${stream} exited ${add.code}: ${add.stderr}`);
+  await cluster.waitStreamCurrent(stream);
+  return { stream, add };
 }

@@ -1,6 +1,8 @@
 // Test fixtures published straight with nats.js (not through the CLI under test):
 // N valid events or raw payloads into a stream, acks awaited in pipelined windows.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connect, headers as natsHeaders, type NatsConnection } from "nats";
 
 export interface FixtureEvent {
@@ -86,4 +88,19 @@ export async function publishEvents(
     events.map((e) => ({ subject: `${stream}.${e.messageType}`, data: JSON.stringify(e) })),
   );
   return events;
+}
+
+/** `n` distinct tweets (ids `<name>-<i>`) as an NDJSON file in `dir`; its path. */
+export function eventsFile(dir: string, name: string, n: number): string {
+  const file = join(dir, `${name}.ndjson`);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++)
+    lines.push(JSON.stringify({ ...fixtureEvent(i * 2), id: `${name}-${i}` }));
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+/** How many messages `stream` holds, asked on `nc`. */
+export async function storedCount(nc: NatsConnection, stream: string): Promise<number> {
+  return (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
 }

@@ -161,3 +161,42 @@ export async function serveNewStream(
   const stream = await cliAgainst(() => natsUrl).newStream([], prefix);
   return { stream, serve: await startServe(["--stream", stream, ...args], { NATS_URL: natsUrl }) };
 }
+
+export interface ServeGroup {
+  /** serve on `stream` (`args` after --stream; `env` over NATS_URL) */
+  serve(
+    stream: string,
+    args?: string[],
+    env?: Record<string, string | undefined>,
+  ): Promise<ServeProcess>;
+  /** a new stream (prefix `prefix`) and serve on it, with its port */
+  serveNew(
+    prefix: string,
+    args?: string[],
+    env?: Record<string, string | undefined>,
+  ): Promise<{ stream: string; serve: ServeProcess; port: number }>;
+  /** a serve started otherwise, stopped with the others */
+  track(serve: ServeProcess): ServeProcess;
+  /** SIGKILL every serve of the group (afterAll) */
+  stopAll(): Promise<void>;
+}
+
+/** The serve processes of one test file, against the server at `natsUrl` (read at each call). */
+export function servesAgainst(natsUrl: () => string): ServeGroup {
+  const running: ServeProcess[] = [];
+  const track = (s: ServeProcess) => (running.push(s), s);
+  const serve = async (stream: string, args: string[] = [], env = {}) =>
+    track(await startServe(["--stream", stream, ...args], { NATS_URL: natsUrl(), ...env }));
+  return {
+    serve,
+    async serveNew(prefix, args = [], env = {}) {
+      const stream = await cliAgainst(natsUrl).newStream([], prefix);
+      const s = await serve(stream, args, env);
+      return { stream, serve: s, port: Number(new URL(s.url).port) };
+    },
+    track,
+    async stopAll() {
+      for (const s of running) await s.stop("SIGKILL");
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ROOT, runCli, runProcess, uniqueStream, waitFor } from "../helpers/cli.js";
+import { ROOT, runProcess, uniqueStream, waitFor, cliAgainst } from "../helpers/cli.js";
 import { withConnection } from "../helpers/fixtures.js";
 import { buildGoFixture, describeWithGo, hasGo, hasGoNats } from "../helpers/go.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -40,8 +40,9 @@ describeWithGo(
       runProcess(binary, ["-server", server.url, "-stream", stream, ...args], {
         env: { ...process.env, TZ: "Europe/Paris" },
       });
+    const cli = cliAgainst(() => server.url);
     const ts = (stream: string, args: string[], input?: string) =>
-      runCli(args, { input, env: { NATS_URL: server.url, TWEETSTREAM_STREAM: stream } });
+      cli.ts(args, { input, env: { TWEETSTREAM_STREAM: stream } });
 
     it("Go publishes: view, listen and serve show typed tweets and likes", async () => {
       const stream = uniqueStream("ART");

@@ -7,13 +7,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, cleanEnv, runCli, uniqueStream } from "../helpers/cli.js";
+import { BIN, cleanEnv, cliAgainst } from "../helpers/cli.js";
+import { CLI_COMMAND, shellPipeline } from "../helpers/cli-process.js";
 import { fixtureEvent } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
 let dir: string;
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: server.url } });
+const { ts, newStream } = cliAgainst(() => server.url);
 
 beforeAll(async () => {
   server = await startServer();
@@ -42,33 +43,12 @@ async function storedCount(stream: string): Promise<number> {
   return r.json().state.messages;
 }
 
-/** Runs a shell pipeline; resolves with the CLI's exit code (PIPESTATUS[0]) and stdout. */
-function pipeline(script: string): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", `${script}; echo "code=\${PIPESTATUS[0]}" >&2`], {
-      env: cleanEnv({ NATS_URL: server.url }),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      const m = /code=(\d+)\s*$/.exec(stderr);
-      if (!m) reject(new Error(`no exit code in: ${stderr}`));
-      else resolve({ code: Number(m[1]), stdout });
-    });
-  });
-}
-
-const cli = `"${process.execPath}" "${BIN}"`;
+const pipeline = (script: string) => shellPipeline(script, { NATS_URL: server.url });
+const cli = CLI_COMMAND;
 
 describe("a closed stderr", () => {
   it("publish --file with bad lines, stdout to a file: every good line stored, summary written, exit 2", async () => {
-    const stream = uniqueStream("ES");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await newStream([], "ES");
     const { path, good } = inputWithBadLines();
     const outPath = join(dir, `${stream}.out`);
     const outFd = openSync(outPath, "w");
@@ -88,8 +68,7 @@ describe("a closed stderr", () => {
   });
 
   it("publish --file f 2>&1 | head -2: the run completes, exit 2", async () => {
-    const stream = uniqueStream("ES");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await newStream([], "ES");
     const { path, good } = inputWithBadLines();
     const r = await pipeline(`${cli} publish --stream ${stream} --file ${path} 2>&1 | head -2`);
     expect(r.stdout.trim().split("\n")).toHaveLength(2);

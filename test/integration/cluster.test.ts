@@ -6,15 +6,24 @@
 // delivered again after a clean listen exit. One cluster for the file; each test heals it.
 // Skipped with NATS_CLUSTER_TESTS=0 (a few minutes of elections on a slow machine).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, waitFor, cliAgainst } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
-import { CLUSTER_LOCK_WAIT_MS, startCluster, type Cluster } from "../helpers/cluster.js";
-import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
+import {
+  addR3Stream,
+  CLUSTER_LOCK_WAIT_MS,
+  startCluster,
+  type Cluster,
+} from "../helpers/cluster.js";
+import {
+  eventsFile as eventsFileIn,
+  publishEvents,
+  storedCount as storedCountOn,
+} from "../helpers/fixtures.js";
 import { storedMessages } from "../helpers/stored.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
@@ -33,21 +42,13 @@ function start(args: string[], opts: { slowMs?: number; url?: string } = {}): Ru
   });
 }
 
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: cluster.servers } });
+const { ts } = cliAgainst(() => cluster.servers);
 
 /** A live node's URL, for the nats.js fixtures (they take one URL). */
 const liveUrl = () => cluster.nodes.find((n) => !n.down && !n.paused)!.url;
 
-async function newR3Stream(prefix: string): Promise<string> {
-  const stream = uniqueStream(prefix);
-  const r = await ts(["stream", "add", stream, "--replicas", "3"]);
-  expect(r.code, r.stderr).toBe(0);
-  await cluster.waitStreamCurrent(stream);
-  return stream;
-}
-
-const storedCount = async (stream: string) =>
-  (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+const newR3Stream = async (prefix: string) => (await addR3Stream(cluster, ts, prefix)).stream;
+const storedCount = (stream: string) => storedCountOn(nc, stream);
 
 /** `p`, or a rejection after `ms` (a read that an election left waiting is tried again). */
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -101,14 +102,7 @@ async function expectCreatedStoredOnce(
 }
 
 /** N distinct complete tweets as an NDJSON file. */
-function eventsFile(name: string, n: number): string {
-  const file = join(dir, `${name}.ndjson`);
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++)
-    lines.push(JSON.stringify({ ...fixtureEvent(i * 2), id: `${name}-${i}` }));
-  writeFileSync(file, lines.join("\n") + "\n");
-  return file;
-}
+const eventsFile = (name: string, n: number) => eventsFileIn(dir, name, n);
 
 // Each scenario kills or pauses real servers on 2 shared cores; one in a few runs under a loaded
 // machine misses a deadline (see docs/cluster.md, "Known gaps"), so a failed scenario is run once

@@ -3,12 +3,12 @@
 
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ROOT, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { BIN, ROOT, cleanEnv, runCli, uniqueStream, waitFor, cliAgainst } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { visibleLength } from "../../src/output/format.js";
 
 let server: TestServer;
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: server.url } });
+const { ts, newStream } = cliAgainst(() => server.url);
 
 beforeAll(async () => {
   server = await startServer();
@@ -136,8 +136,7 @@ describe("80 columns", () => {
   });
 
   it("consumer ls fits 80 columns too, and shows every column when wide", async () => {
-    const stream = uniqueStream("CONSUMERS80");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "CONSUMERS80");
     const { connect, AckPolicy } = await import("nats");
     const nc = await connect({ servers: server.url });
     try {
@@ -162,8 +161,7 @@ describe("80 columns", () => {
   });
 
   it("listen cuts a long message with … on a terminal only; likes do not repeat the id", async () => {
-    const stream = uniqueStream("LISTEN80");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "LISTEN80");
     const long = `a long tweet ${"word ".repeat(20)}end`;
     const id = (await ts(["tweet", long, "--stream", stream, "--json"])).json().event.id;
     await ts(["like", id, "--stream", stream, "--author", "alice"]);
@@ -208,8 +206,7 @@ describe("80 columns", () => {
   });
 
   it("Ctrl-C in publish --file: the summary and the error after it break between words", async () => {
-    const stream = uniqueStream("INTERRUPTED_WITH_A_LONGER_NAME");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "INTERRUPTED_WITH_A_LONGER_NAME");
     // stdin is the terminal: publish reads the lines typed, then waits for more until Ctrl-C
     const run = pty(cli("publish", "--file", "-", "--stream", stream), 80);
     for (let i = 0; i < 20; i++) run.type(`{"message":"m${i}","author":"a"}\r`);
@@ -234,8 +231,7 @@ describe("80 columns", () => {
   });
 
   it("listen: CJK and emoji cut by display width; a non-event's warning wraps", async () => {
-    const stream = uniqueStream("WIDE80");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "WIDE80");
     for (const text of ["漢字のテキスト".repeat(12), "😀🎉".repeat(30), "e\u0301".repeat(120)])
       expect((await ts(["tweet", text, "--stream", stream, "--author", "ann"])).code).toBe(0);
     await ts([
@@ -269,8 +265,7 @@ describe("80 columns", () => {
   });
 
   it("tweet and like confirmations fit 80 columns and keep the whole id", async () => {
-    const stream = uniqueStream("CONFIRM80");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "CONFIRM80");
     const tweet = pty(cli("tweet", "hi", "--stream", stream, "--author", "a_rather_long_name"), 80);
     expect(await tweet.exited).toBe(0);
     const line = screenLines(tweet.output()).find((l) => l.startsWith("Published"))!;
@@ -283,8 +278,7 @@ describe("80 columns", () => {
   });
 
   it("prompts fit; answering no changes nothing, yes applies (stream purge, stream edit)", async () => {
-    const stream = uniqueStream("PROMPT80_LONGER_NAME");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "PROMPT80_LONGER_NAME");
     await ts(["tweet", "one", "--stream", stream]);
     const purge = pty(cli("stream", "purge", stream, "--subject", "tweet_created"), 80);
     await waitFor(() => purge.output().includes("[y/N]"), 15_000, "the purge prompt");
@@ -312,8 +306,7 @@ describe("80 columns", () => {
   });
 
   it("Ctrl-C on listen says it stopped before any event, exit 130", async () => {
-    const stream = uniqueStream("SIGINT80");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "SIGINT80");
     const run = pty(cli("listen", "--stream", stream, "--durable", "d"), 80);
     await waitFor(() => run.output().includes("Listening on"), 15_000, "the listener");
     expect(visibleLength(widest(run.output()))).toBeLessThanOrEqual(80);

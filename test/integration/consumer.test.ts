@@ -1,7 +1,7 @@
 // `consumer ls|info|rm|next` against a real server: the API's ConsumerInfo under --json,
 // natscli's columns, rm's --force discipline, next's confirmed acks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { cliAgainst } from "../helpers/cli.js";
 import { publishEvents, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
@@ -11,12 +11,11 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: server.url } });
+const { ts, newStream } = cliAgainst(() => server.url);
 
 /** A stream with `events` events and a durable pull consumer `name` created by listen. */
 async function streamWithDurable(events: number, name = "worker", take = 1): Promise<string> {
-  const stream = uniqueStream("C");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
+  const stream = await newStream([], "C");
   await publishEvents(server.url, stream, events);
   const l = await ts(["listen", "--stream", stream, "--durable", name, "--count", String(take)]);
   expect(l.code).toBe(0);
@@ -56,8 +55,7 @@ describe("consumer ls", () => {
   });
 
   it("no consumers: a note, [] in JSON; an unknown stream is exit 4", async () => {
-    const stream = uniqueStream("C");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await newStream([], "C");
     expect((await ts(["consumer", "ls", stream])).stdout).toMatch(/No consumers defined/);
     expect((await ts(["consumer", "ls", stream, "--json"])).json()).toEqual([]);
     const missing = await ts(["consumer", "ls", "NOPE_" + stream]);

@@ -2,6 +2,8 @@
 // shared by the SIGSTOP scenario (cluster.test.ts) and the silent partition
 // (partition.test.ts). Lives beside them, not in test/helpers, as it serves these two only.
 
+import { delay } from "../helpers/cli.js";
+
 /** One POST /tweets, timed from before it was sent to its answer (status 0: none). */
 export interface WriteProbe {
   start: number;
@@ -46,7 +48,7 @@ export function writeProbes(url: string) {
       const sent: Promise<void>[] = [];
       for (let i = 0; i < 150 && recovered(since).length === 0; i++) {
         sent.push(post());
-        await new Promise((r) => setTimeout(r, 100));
+        await delay(100);
       }
       await Promise.all(sent);
       return Math.min(...recovered(since));

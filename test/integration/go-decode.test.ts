@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { uniqueStream, cliAgainst } from "../helpers/cli.js";
 import { describeWithGo, goEnv, hasGo } from "../helpers/go.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { storedMessages } from "../helpers/stored.js";
@@ -30,7 +30,7 @@ describeWithGo("Go struct decoding", hasGo, "golang-go", () => {
   it("decodes every event tweetstream writes into the article's Event struct", async () => {
     const stream = uniqueStream("GO");
     const ts = (args: string[], input?: string) =>
-      runCli(args, { input, env: { NATS_URL: server.url, TWEETSTREAM_STREAM: stream } });
+      cliAgainst(() => server.url).ts(args, { input, env: { TWEETSTREAM_STREAM: stream } });
     expect((await ts(["stream", "add"])).code).toBe(0);
     const tweet = await ts(["tweet", "hello world !", "--author", "ziggornif", "--json"]);
     expect(tweet.code, tweet.stderr).toBe(0);

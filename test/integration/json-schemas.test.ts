@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, runCli, uniqueStream, type CliResult } from "../helpers/cli.js";
+import { ROOT, runCli, uniqueStream, type CliResult, cliAgainst } from "../helpers/cli.js";
 import { publishEvents, publishRaw } from "../helpers/fixtures.js";
 import { validate } from "../helpers/json-schema.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
@@ -30,7 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ts = (args: string[]) => runCli(args, { env: { NATS_URL: server.url } });
+const { ts, newStream } = cliAgainst(() => server.url);
 const used = new Set<string>();
 
 function schema(name: string): Record<string, unknown> {
@@ -138,8 +138,7 @@ describe("--json shapes match docs/schemas", () => {
   });
 
   it("listen --exec records, dead letters, consumer info with dead letters", async () => {
-    const stream = uniqueStream("J");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await newStream([], "J");
     await publishEvents(server.url, stream, 2);
     await publishRaw(server.url, [{ subject: `${stream}.tweet_created`, data: "raw" }]);
     const h = join(dir, "h.sh");
@@ -166,8 +165,7 @@ describe("--json shapes match docs/schemas", () => {
   });
 
   it("serve's listening line", async () => {
-    const stream = uniqueStream("J");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await newStream([], "J");
     const serve = await startServe(["--stream", stream], { NATS_URL: server.url });
     try {
       expectValid("serve-listening", JSON.parse(serve.stdout().split("\n")[0]!));

@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { BIN, cleanEnv, cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as natsConnect } from "nats";
-import { killAll, startCli } from "../helpers/cli-process.js";
+import { CLI_COMMAND, killAll, shellPipeline, startCli } from "../helpers/cli-process.js";
 import { fixtureEvent, publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 
 let server: TestServer;
-const { ts, newStream: addStream } = cliAgainst(() => server.url);
+const { ts, streamWithEvents } = cliAgainst(() => server.url);
 
 /** A fresh stream with `events` fixture events in it. */
-async function newStream(events = 0): Promise<string> {
-  const stream = await addStream([], "L");
-  if (events > 0) await publishEvents(server.url, stream, events);
-  return stream;
-}
+const newStream = (events = 0) => streamWithEvents(events, "L");
 
 /** `tweetstream listen --stream <stream> …args` against the shared server. */
 const listen = (stream: string, args: string[]) => ts(["listen", "--stream", stream, ...args]);
@@ -37,7 +32,6 @@ function startListen(url: string, args: string[]) {
         .split("\n")
         .slice(0, -1)
         .map((l) => JSON.parse(l)),
-    kill: (signal: NodeJS.Signals) => process.kill(run.pid, signal),
   };
 }
 
@@ -308,15 +302,13 @@ describe("listen", () => {
 
   it("ends quietly when stdout closes early (| head -1), acknowledging only the first pulls", async () => {
     const stream = await newStream(500);
-    const script = `"${process.execPath}" "${BIN}" listen --stream ${stream} --durable pipe --json | head -1; echo "code=\${PIPESTATUS[0]}" >&2`;
-    const child = spawn("bash", ["-c", script], { env: cleanEnv({ NATS_URL: server.url }) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    await new Promise((r) => child.on("close", r));
+    const { code, stdout, stderr } = await shellPipeline(
+      `${CLI_COMMAND} listen --stream ${stream} --durable pipe --json | head -1`,
+      { NATS_URL: server.url },
+    );
     expect(JSON.parse(stdout).seq).toBe(1);
-    expect(stderr.trim()).toBe("code=0");
+    expect(code).toBe(0);
+    expect(stderr.trim()).toBe("");
     const rest = await listen(stream, ["--durable", "pipe", "--timeout", "2s", "--json"]);
     // what the pipe took before head exited counts as written and acknowledged; in a pipe
     // listen pulls 1, 2, 4, … events at a time, so head -1 was handed only the first few
@@ -359,8 +351,7 @@ describe("listen while the server restarts", () => {
   });
 
   it("keeps reconnecting with a warning and delivers every event", async () => {
-    const stream = uniqueStream("R");
-    expect((await runCli(["stream", "add", stream], { env: { NATS_URL: own.url } })).code).toBe(0);
+    const stream = await cliAgainst(() => own.url).newStream([], "R");
     await publishEvents(own.url, stream, 50);
     const run = startListen(own.url, ["--stream", stream, "--durable", "r"]);
     await waitFor(() => run.lines().length >= 50, 20_000, "the first 50 events");
@@ -384,7 +375,7 @@ describe("listen while the server restarts", () => {
 describe("listen when the server refuses its acks (publish deny $JS.ACK.>)", () => {
   let own: TestServer;
   const dir = mkdtempSync(join(tmpdir(), "ts-ackdeny-"));
-  const env = () => ({ NATS_URL: own.url, NATS_USER: "reader", NATS_PASSWORD: "pw" });
+  const reader = cliAgainst(() => own.url, { NATS_USER: "reader", NATS_PASSWORD: "pw" });
   beforeAll(async () => {
     const conf = join(dir, "deny-ack.conf");
     writeFileSync(
@@ -399,19 +390,16 @@ describe("listen when the server refuses its acks (publish deny $JS.ACK.>)", () 
   });
 
   it("exits 3 naming how many events were not acknowledged; they are still pending", async () => {
-    const stream = uniqueStream("D");
-    expect((await runCli(["stream", "add", stream], { env: env() })).code).toBe(0);
-    await runCli(["tweet", "one", "--stream", stream], { env: env() });
-    await runCli(["tweet", "two", "--stream", stream], { env: env() });
-    const r = await runCli(["listen", "--stream", stream, "--durable", "d", "--count", "2"], {
-      env: env(),
-    });
+    const stream = await reader.newStream([], "D");
+    await reader.ts(["tweet", "one", "--stream", stream]);
+    await reader.ts(["tweet", "two", "--stream", stream]);
+    const r = await reader.ts(["listen", "--stream", stream, "--durable", "d", "--count", "2"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
       /permission denied.*acknowledg.*\$JS\.ACK.*[12] written events? (was|were) not acknowledged/,
     );
     expect(r.stderr).not.toMatch(/all of them acknowledged/);
-    const info = await runCli(["stream", "info", stream, "--json"], { env: env() });
+    const info = await reader.ts(["stream", "info", stream, "--json"]);
     expect(info.code).toBe(0);
     const nc = await natsConnect({ servers: own.url, user: "reader", pass: "pw" });
     try {
@@ -439,26 +427,19 @@ describe("listen when its acks get no answer", () => {
   });
 
   it("exits 6 naming how many acks could not be confirmed within the retry budget", async () => {
-    const stream = uniqueStream("U");
-    expect((await runCli(["stream", "add", stream], { env: { NATS_URL: own.url } })).code).toBe(0);
+    const stream = await cliAgainst(() => own.url).newStream([], "U");
     // --timeout 1s before the command: a 3 s retry budget
-    const run = spawn(
-      process.execPath,
-      [BIN, "--timeout", "1s", "listen", "--stream", stream, "--durable", "u", "--count", "1"],
-      { env: cleanEnv({ NATS_URL: own.url }) },
+    const run = startCli(
+      ["--timeout", "1s", "listen", "--stream", stream, "--durable", "u", "--count", "1"],
+      { url: own.url },
     );
-    let out = "";
-    let err = "";
-    run.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    run.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    const exited = new Promise<number | null>((r) => run.on("close", (c) => r(c)));
     // connected before listen starts: the publish below must reach the server well within
     // listen's pull (5 s) even on a loaded machine, or no pull is open to deliver it
     const nc = await natsConnect({ servers: own.url });
     const jsm = await nc.jetstreamManager();
     const event = fixtureEvent(0);
     try {
-      await waitFor(() => /Listening on/.test(err), 10_000, "listen to start");
+      await waitFor(() => /Listening on/.test(run.stderr()), 10_000, "listen to start");
       // its pull registered with the server (else a loaded machine freezes listen before it pulled)
       await waitFor(
         async () => (await jsm.consumers.info(stream, "u")).num_waiting === 1,
@@ -468,7 +449,7 @@ describe("listen when its acks get no answer", () => {
       // listen stopped while the server delivers an event to its (first, 1-event) pull; then the
       // server is stopped and listen resumed: it writes it, and its ack gets no answer
       // stopped for certain before anything is published (kill only queues the signal)
-      await pauseProcess(run.pid!);
+      await pauseProcess(run.pid);
       try {
         await nc.jetstream().publish(`${stream}.${event.messageType}`, JSON.stringify(event));
         await waitFor(
@@ -479,16 +460,16 @@ describe("listen when its acks get no answer", () => {
         // every server thread stopped before listen runs again, or one answers the ack
         await pauseProcess(own.pid);
       } finally {
-        process.kill(run.pid!, "SIGCONT");
+        process.kill(run.pid, "SIGCONT");
       }
     } finally {
       nc.close().catch(() => undefined);
     }
     try {
-      const code = await exited;
-      expect(code, err).toBe(6);
-      expect(out.trim().split("\n")).toHaveLength(1);
-      expect(err).toMatch(/1 of 1 event written could not be confirmed as acknowledged/);
+      const code = await run.exited;
+      expect(code, run.stderr()).toBe(6);
+      expect(run.stdout().trim().split("\n")).toHaveLength(1);
+      expect(run.stderr()).toMatch(/1 of 1 event written could not be confirmed as acknowledged/);
     } finally {
       process.kill(own.pid, "SIGCONT");
     }

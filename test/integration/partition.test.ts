@@ -10,21 +10,26 @@
 // a finding with no divergence behind it fails on every version.
 // Skipped with NATS_CLUSTER_TESTS=0.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeForReplicas } from "../../src/nats/replica-safety.js";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, waitFor, cliAgainst, delay } from "../helpers/cli.js";
 import { killAll, startCli, type Running } from "../helpers/cli-process.js";
 import {
+  addR3Stream,
   CLUSTER_LOCK_WAIT_MS,
   startCluster,
   type Cluster,
   type Partition,
 } from "../helpers/cluster.js";
-import { fixtureEvent, publishEvents } from "../helpers/fixtures.js";
+import {
+  eventsFile as eventsFileIn,
+  publishEvents,
+  storedCount as storedCountOn,
+} from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
 import { FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
 import { storedMessages } from "../helpers/stored.js";
@@ -42,7 +47,9 @@ let serve: ServeProcess | undefined;
 const knownIssues: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), "ts-partition-"));
 
-const ts = (args: string[], url = cluster.servers) => runCli(args, { env: { NATS_URL: url } });
+const cli = cliAgainst(() => cluster.servers);
+/** the CLI against the cluster, or against `url` (one node, through its proxy) */
+const ts = (args: string[], url?: string) => cli.ts(args, url ? { env: { NATS_URL: url } } : {});
 
 async function jsz(port: number): Promise<any> {
   const res = await fetch(
@@ -104,7 +111,7 @@ async function compareReplicas(
     }
     if (seen.size === 1 && !seen.has("missing")) return { agree: true, lines };
     if (Date.now() > deadline) return { agree: false, lines };
-    await new Promise((r) => setTimeout(r, 250));
+    await delay(250);
   }
 }
 
@@ -143,7 +150,7 @@ async function cutOff(node: string, stream: string, consumer?: string): Promise<
       30_000,
       `a leader among ${others.join(", ")}`,
     );
-    await new Promise((r) => setTimeout(r, HOLD_MS));
+    await delay(HOLD_MS);
     return elected as string;
   } finally {
     net.heal();
@@ -151,34 +158,15 @@ async function cutOff(node: string, stream: string, consumer?: string): Promise<
 }
 
 async function newR3Stream(prefix: string): Promise<string> {
-  const stream = uniqueStream(prefix);
-  // right after the cluster (re)started through its proxies, the meta leader may not know
-  // every peer yet: "no suitable peers for placement (10005)" until it does
-  let r = await ts(["stream", "add", stream, "--replicas", "3"]);
-  const deadline = Date.now() + 30_000;
-  while (r.code !== 0 && /no suitable peers/.test(r.stderr) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    r = await ts(["stream", "add", stream, "--replicas", "3"]);
-  }
-  expect(r.code, r.stderr).toBe(0);
+  const { stream, add } = await addR3Stream(cluster, ts, prefix);
   // the one line about servers not safe for replicas: on old servers only
-  if (oldServer) expect(r.stderr).toContain(`nats-server ${version} is older than 2.10`);
-  else expect(r.stderr).not.toContain("is older than");
-  await cluster.waitStreamCurrent(stream);
+  if (oldServer) expect(add.stderr).toContain(`nats-server ${version} is older than 2.10`);
+  else expect(add.stderr).not.toContain("is older than");
   return stream;
 }
 
-const storedCount = async (stream: string) =>
-  (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
-
-function eventsFile(name: string, n: number): string {
-  const file = join(dir, `${name}.ndjson`);
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++)
-    lines.push(JSON.stringify({ ...fixtureEvent(i * 2), id: `${name}-${i}` }));
-  writeFileSync(file, lines.join("\n") + "\n");
-  return file;
-}
+const storedCount = (stream: string) => storedCountOn(nc, stream);
+const eventsFile = (name: string, n: number) => eventsFileIn(dir, name, n);
 
 /** The tweets the stream holds, by id: how many times each (read through the stream leader). */
 async function storedIds(stream: string): Promise<Map<string, number>> {
@@ -388,7 +376,7 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
           .find((x: any) => x.name === stream);
         const r = (s?.cluster?.replicas ?? []).find((x: any) => x.name === follower);
         if (r && (!r.current || r.offline)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await delay(200);
       }
     } finally {
       net.heal();
@@ -546,7 +534,7 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         const body = (await res.json().catch(() => ({}))) as { id?: string };
         if (res.status === 201 && body.id) created.push(body.id);
-        else await new Promise((r) => setTimeout(r, 100));
+        else await delay(100);
       }
     };
     const load = Promise.all([0, 1, 2, 3].map(worker));

@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from "nats";
 import { cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { storedMessages } from "../helpers/stored.js";
+import { startCli } from "../helpers/cli-process.js";
 import { traced } from "../helpers/trace.js";
 
 let server: TestServer;
@@ -372,21 +373,13 @@ describe("interrupting a bulk publish", () => {
   ] as const)(
     "%s while waiting for more input: in-flight acks, the summary, exit %d",
     async (signal, exitCode) => {
-      const { spawn } = await import("node:child_process");
-      const { BIN, cleanEnv } = await import("../helpers/cli.js");
       const stream = await newStream();
-      const child = spawn(
-        process.execPath,
-        [BIN, "publish", "--file", "-", "--stream", stream, "--json"],
-        { env: cleanEnv({ NATS_URL: server.url }), stdio: ["pipe", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      const child = startCli(["publish", "--file", "-", "--stream", stream, "--json"], {
+        url: server.url,
+        stdin: "pipe",
+      });
       // 40 events, then stdin stays open: the command is waiting for more input
-      child.stdin.write(
+      child.stdin!.write(
         Array.from({ length: 40 }, (_, i) => JSON.stringify(event(i + 1))).join("\n") + "\n",
       );
       await waitFor(
@@ -395,10 +388,11 @@ describe("interrupting a bulk publish", () => {
         "40 stored events",
       );
       child.kill(signal);
-      const code = await closed;
-      child.stdin.destroy();
+      const code = await child.exited;
+      child.stdin!.destroy();
+      const stderr = child.stderr();
       expect(code, stderr).toBe(exitCode);
-      const summary = JSON.parse(stdout);
+      const summary = JSON.parse(child.stdout());
       expect(summary).toMatchObject({ published: 40, failed: 0, interrupted: true });
       expect(stderr).toContain(`interrupted by ${signal}`);
       expect(stderr.trim().split("\n")).toHaveLength(1);

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { startServe } from "../helpers/serve.js";
+import { startCli } from "../helpers/cli-process.js";
 
 const PASSWORD = "Pz@Qk: 9/xY";
 const WRONG = "Wq@Zr: 7/mN";
@@ -100,26 +100,19 @@ describe("credentials in server URLs are never printed", () => {
       await serve.stop("SIGTERM");
     }
     // the human start line too
-    const human = spawn(
-      process.execPath,
-      [BIN, "serve", "--port", "0", "--stream", stream, "-s", servers],
-      { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    human.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    human.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
-    const exited = new Promise((resolve) => human.on("close", resolve));
+    const human = startCli(["serve", "--port", "0", "--stream", stream, "-s", servers]);
+    const out = () => human.stdout() + human.stderr();
     try {
-      await waitFor(() => out.includes("Listening on"), 15_000, "serve's start line");
-      expect(out).toMatch(
+      await waitFor(() => out().includes("Listening on"), 15_000, "serve's start line");
+      expect(out()).toMatch(
         new RegExp(
           `Listening on http://\\S+ \\(stream ${stream}: .*; NATS nats://\\*\\*\\*@${host}\\)`,
         ),
       );
-      expectNoLeak(out, "serve's human start line");
+      expectNoLeak(out(), "serve's human start line");
     } finally {
       human.kill("SIGTERM");
-      await exited;
+      await human.exited;
     }
   });
 });

@@ -8,28 +8,23 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { recountStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import { recountStream, servesAgainst } from "../helpers/serve.js";
+import { anyJson, getJson } from "../helpers/http.js";
 
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const env = () => ({ NATS_URL: server.url });
-const anyJson = (v: unknown): any => v;
-const getJson = async (url: string) => anyJson(await (await fetch(url)).json());
+const serves = servesAgainst(() => server.url);
+const { newStream: addStream } = cliAgainst(() => server.url);
 const bucketOf = (stream: string) => `tweetstream_view_${stream}`;
 
-async function serve(stream: string, url = server.url): Promise<ServeProcess> {
-  const s = await startServe(["--stream", stream, "--timeout", "2s"], { NATS_URL: url });
-  serves.push(s);
-  return s;
-}
+const serve = (stream: string, url = server.url) =>
+  serves.serve(stream, ["--timeout", "2s"], { NATS_URL: url });
 
 /** A stream of 10 000 events: 5 000 tweets, one like each, and 20 more likes of the oldest. */
 async function newStream(): Promise<string> {
-  const name = uniqueStream("BKT");
-  expect((await runCli(["stream", "add", name], { env: env() })).code).toBe(0);
+  const name = await addStream([], "BKT");
   await publishEvents(server.url, name, 9_980);
   await moreLikes(name, "tweet-0", 20, 0);
   return name;
@@ -142,7 +137,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 

@@ -8,24 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream } from "../helpers/cli.js";
+import { runCli, uniqueStream, delay } from "../helpers/cli.js";
 import { connect } from "nats";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { pauseProcess } from "../helpers/pause.js";
-import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { servesAgainst } from "../helpers/serve.js";
+import { anyJson, postTweet } from "../helpers/http.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ts-serve-err-"));
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const anyJson = (v: unknown): any => v;
+const serves = servesAgainst(() => server.url);
 const as = (user: string) => server.url.replace("nats://", `nats://${user}:${user}@`);
-
-const postTweet = (url: string, message = "m") =>
-  fetch(`${url}/tweets`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ message, author: "a" }),
-  });
 
 async function addStream(config: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueStream("SERR");
@@ -39,11 +32,8 @@ async function addStream(config: Record<string, unknown> = {}): Promise<string> 
   return name;
 }
 
-async function serve(user: string, stream: string, args: string[] = []) {
-  const s = await startServe(["--stream", stream, ...args], { NATS_URL: as(user) });
-  serves.push(s);
-  return s;
-}
+const serve = (user: string, stream: string, args: string[] = []) =>
+  serves.serve(stream, args, { NATS_URL: as(user) });
 
 beforeAll(async () => {
   const conf = join(dir, "users.conf");
@@ -58,7 +48,7 @@ beforeAll(async () => {
   server = await startServer({ args: ["-c", conf] });
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -104,9 +94,7 @@ describe("a write during a JetStream outage", () => {
     const postDuringPause = async (message: string, ms: number) => {
       // every server thread stopped before the POST, or one may still store it at once
       await pauseProcess(server.pid);
-      const resumed = new Promise((r) => setTimeout(r, ms)).then(() =>
-        process.kill(server.pid, "SIGCONT"),
-      );
+      const resumed = delay(ms).then(() => process.kill(server.pid, "SIGCONT"));
       const res = await postTweet(s.url, message);
       await resumed;
       return res;

@@ -12,10 +12,10 @@ import {
   serveNewStream,
   type ServeProcess,
 } from "../helpers/serve.js";
+import { anyJson, postTweet } from "../helpers/http.js";
 
 let server: TestServer;
 let serve: ServeProcess | undefined;
-const anyJson = (v: unknown): any => v;
 
 beforeAll(async () => {
   server = await startServer();
@@ -40,11 +40,7 @@ it("NATS killed and restarted during load: no 2xx for a tweet that is not stored
   const worker = async (w: number) => {
     // bounded: stops on the flag, and after 4000 requests whatever happens
     for (let i = 0; !stop && results.length < 4000; i++) {
-      const res = await fetch(`${url}/tweets`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: `w${w} #${i}`, author: `w${w}` }),
-      });
+      const res = await postTweet(url, `w${w} #${i}`, `w${w}`);
       const body = await res.json().then(anyJson);
       results.push({ status: res.status, id: body.id, seq: body.seq, error: body.error });
     }

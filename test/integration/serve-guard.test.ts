@@ -11,21 +11,15 @@ import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowserTests } from "../helpers/browser.js";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import { readStream, servesAgainst } from "../helpers/serve.js";
 
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const env = (extra: Record<string, string> = {}) => ({ NATS_URL: server.url, ...extra });
-
-async function serveNew(args: string[] = [], extraEnv: Record<string, string> = {}) {
-  const stream = uniqueStream("GUARD");
-  expect((await runCli(["stream", "add", stream], { env: env() })).code).toBe(0);
-  const serve = await startServe(["--stream", stream, ...args], env(extraEnv));
-  serves.push(serve);
-  return { stream, serve, port: Number(new URL(serve.url).port) };
-}
+const { ts } = cliAgainst(() => server.url);
+const serves = servesAgainst(() => server.url);
+const serveNew = (args: string[] = [], extraEnv: Record<string, string> = {}) =>
+  serves.serveNew("GUARD", args, extraEnv);
 
 interface Answer {
   status: number;
@@ -87,7 +81,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 
@@ -141,7 +135,7 @@ describe("Host: serve answers to its own names only (HTTP)", () => {
     expect(await send(any.port, "GET", "/tweets", { Host: "evil.example" })).toMatchObject({
       status: 200,
     });
-    const bad = await runCli(["serve", "--allowed-hosts", "http://x/"], { env: env() });
+    const bad = await ts(["serve", "--allowed-hosts", "http://x/"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--allowed-hosts: "http:\/\/x\/" is not a host name/);
   });
@@ -243,7 +237,7 @@ describe("--auth-token: writes need the token", () => {
 
   it("an empty or spaced token is a usage error (exit 2), not echoed", async () => {
     for (const token of ["", "two words"]) {
-      const r = await runCli(["serve", "--auth-token", token], { env: env() });
+      const r = await ts(["serve", "--auth-token", token]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/--auth-token \(TWEETSTREAM_SERVE_TOKEN\) must be visible ASCII/);
       if (token) expect(r.stderr).not.toContain(token);

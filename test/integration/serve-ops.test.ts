@@ -2,32 +2,21 @@
 
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, waitFor } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { startServe, type ServeProcess } from "../helpers/serve.js";
+import { servesAgainst, type ServeProcess } from "../helpers/serve.js";
 
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const env = () => ({ NATS_URL: server.url });
-
-async function serve(stream: string, args: string[] = []): Promise<ServeProcess> {
-  const s = await startServe(["--stream", stream, ...args], env());
-  serves.push(s);
-  return s;
-}
-
-async function newStream(): Promise<string> {
-  const name = uniqueStream("OPS");
-  const r = await runCli(["stream", "add", name], { env: env() });
-  expect(r.code).toBe(0);
-  return name;
-}
+const serves = servesAgainst(() => server.url);
+const serve = serves.serve;
+const { newStream: addStream } = cliAgainst(() => server.url);
+const newStream = () => addStream([], "OPS");
 
 beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 
@@ -65,11 +54,9 @@ describe("serve --log-format json", () => {
 
   it("never logs the write token, even when a client puts it in a URL", async () => {
     const stream = await newStream();
-    const t = await startServe(["--stream", stream, "--access-log", "--log-format=json"], {
-      ...env(),
+    const t = await serve(stream, ["--access-log", "--log-format=json"], {
       TWEETSTREAM_SERVE_TOKEN: "tok-never-logged",
     });
-    serves.push(t);
     await (await fetch(`${t.url}/tweets?q=tok-never-logged`)).text();
     await waitFor(() => lines(t).length >= 1, 10_000, "an access line");
     expect(lines(t)[0]).toMatchObject({ path: "/tweets?q=***", status: 200 });

@@ -9,33 +9,22 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowserTests, type Browser } from "../helpers/browser.js";
-import { ROOT, runCli, uniqueStream } from "../helpers/cli.js";
+import { ROOT, runCli, cliAgainst, delay } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { readStream, startServe, type ServeProcess } from "../helpers/serve.js";
+import { readStream, servesAgainst } from "../helpers/serve.js";
+import { anyJson, postTweet as postTweetAs } from "../helpers/http.js";
 
 let server: TestServer;
 let browser: Browser | undefined;
-const serves: ServeProcess[] = [];
-const env = () => ({ NATS_URL: server.url });
-const ts = (args: string[]) => runCli(args, { env: env() });
-/** fetch's json() is unknown in @types/node; the assertions check the shape */
-const anyJson = (v: unknown): any => v;
+const serves = servesAgainst(() => server.url);
+const { ts } = cliAgainst(() => server.url);
 
 /** A new stream and a serve over it. */
-async function serveNew(args: string[] = []): Promise<{ stream: string; serve: ServeProcess }> {
-  const stream = uniqueStream("WEB");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
-  const serve = await startServe(["--stream", stream, ...args], env());
-  serves.push(serve);
-  return { stream, serve };
-}
+const serveNew = (args: string[] = []) => serves.serveNew("WEB", args);
 
+/** POST /tweets answered 201: the tweet stored. */
 async function postTweet(url: string, message: string, author = "ann") {
-  const res = await fetch(`${url}/tweets`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ message, author }),
-  });
+  const res = await postTweetAs(url, message, author);
   expect(res.status).toBe(201);
   return anyJson(await res.json()) as { id: string; seq: number };
 }
@@ -60,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 
@@ -153,9 +142,7 @@ describe("the page's headers and --cors (HTTP)", () => {
     expect(res.headers.get("access-control-expose-headers")).toMatch(/Location/);
     expect(res.headers.get("vary")).toMatch(/Origin/);
 
-    const bad = await runCli(["serve", "--port", "0", "--cors", "localhost:5173/app"], {
-      env: env(),
-    });
+    const bad = await ts(["serve", "--port", "0", "--cors", "localhost:5173/app"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cors: .* is not an origin/);
   });
@@ -306,7 +293,7 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     const article = page.locator("article", { hasText: "like me by keyboard" });
     // each like answers slowly, so the focus is looked at while the request runs
     await page.route("**/likes", async (route) => {
-      await new Promise((r) => setTimeout(r, 300));
+      await delay(300);
       await route.continue();
     });
     await article.locator("button.like").focus();
@@ -425,8 +412,7 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
     expect((await ts(["like", "--stream", stream, first.id])).code).toBe(0);
 
     const port = new URL(serve.url).port;
-    const again = await startServe(["--stream", stream, "--port", port], env());
-    serves.push(again);
+    await serves.serve(stream, ["--port", port]);
     await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
     await page.locator("article", { hasText: "while serve was down 2" }).waitFor();
     await page
@@ -451,11 +437,9 @@ describe.skipIf(skipBrowserTests)("the page in chromium", () => {
   it("shows NATS down while NATS is, and live again once it is back", async () => {
     const nats = await startServer();
     try {
-      const stream = uniqueStream("WEB");
       const natsEnv = { NATS_URL: nats.url };
-      expect((await runCli(["stream", "add", stream], { env: natsEnv })).code).toBe(0);
-      const serve = await startServe(["--stream", stream], natsEnv);
-      serves.push(serve);
+      const stream = await cliAgainst(() => nats.url).newStream([], "WEB");
+      const serve = await serves.serve(stream, [], natsEnv);
       const { page } = await browser!.open(`${serve.url}/`);
       await page.locator("#status[data-state=live]").waitFor({ timeout: 10_000 });
       await nats.kill();

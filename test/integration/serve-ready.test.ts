@@ -3,32 +3,25 @@
 // page is exact from the stream's tail meanwhile, older pages and writes answer 503 +
 // Retry-After (nothing published), then /readyz 200 and the counts are the stream's.
 
-import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
 import { withConnection } from "../helpers/fixtures.js";
+import { killAll, startCli } from "../helpers/cli-process.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 const EVENTS = 100_000;
 let server: TestServer;
 let dir: string;
-const pids: number[] = [];
 
 beforeAll(async () => {
   server = await startServer();
   dir = mkdtempSync(join(tmpdir(), "serve-ready-"));
 });
 afterAll(async () => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  killAll();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -94,22 +87,15 @@ describe("serve's first start on a long stream", () => {
     );
     const truth = await fill(stream);
 
-    const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--stream", stream], {
-      env: cleanEnv({ NATS_URL: server.url }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    pids.push(child.pid!);
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    const child = startCli(["serve", "--port", "0", "--stream", stream], { url: server.url });
+    const out = child.stdout;
+    const err = child.stderr;
 
     const spawned = performance.now();
     const url = await waitFor(
-      () => /answering on (http:\/\/\S+);/.exec(err)?.[1],
+      () => /answering on (http:\/\/\S+);/.exec(err())?.[1],
       30_000,
-      `the port to open (stderr: ${err})`,
+      `the port to open (stderr: ${err()})`,
     );
     const portMs = Math.round(performance.now() - spawned);
     // the port answers before the view is up to date: the listening line is not out yet
@@ -126,7 +112,7 @@ describe("serve's first start on a long stream", () => {
     expect(progress.reason).toMatch(/building the view|loading/);
     expect(progress.view.seq).toBeGreaterThanOrEqual(0);
     expect(progress.view.seq).toBeLessThanOrEqual(EVENTS);
-    expect(out).not.toContain("Listening on");
+    expect(out()).not.toContain("Listening on");
     // the page itself loads at once
     expect((await fetch(`${url}/`)).status).toBe(200);
 
@@ -191,7 +177,7 @@ describe("serve's first start on a long stream", () => {
       110_000,
       "the view to be built",
     );
-    await waitFor(() => out.includes("Listening on"), 10_000, "the listening line");
+    await waitFor(() => out().includes("Listening on"), 10_000, "the listening line");
     const page = (await (await fetch(`${url}/tweets?limit=3`)).json()) as {
       total: number;
       tweets: Array<{ id: string; likes: number }>;
@@ -206,7 +192,7 @@ describe("serve's first start on a long stream", () => {
     });
     expect(stored.status).toBe(201);
 
-    process.kill(child.pid!, "SIGTERM");
-    expect(await exited).toBe(0);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
   }, 180_000);
 });

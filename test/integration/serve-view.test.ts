@@ -6,28 +6,17 @@
 import { get } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, waitFor, uniqueStream, delay } from "../helpers/cli.js";
+import { getJson, anyJson } from "../helpers/http.js";
 import { publishEvents, publishRaw, withConnection } from "../helpers/fixtures.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
-import { recountStream, startServe, withConcurrency, type ServeProcess } from "../helpers/serve.js";
+import { recountStream, servesAgainst, withConcurrency } from "../helpers/serve.js";
 
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const env = () => ({ NATS_URL: server.url });
-const anyJson = (v: unknown): any => v;
-const getJson = async (url: string) => anyJson(await (await fetch(url)).json());
-
-async function serve(stream: string, args: string[] = []): Promise<ServeProcess> {
-  const s = await startServe(["--stream", stream, ...args], env());
-  serves.push(s);
-  return s;
-}
-
-async function newStream(): Promise<string> {
-  const name = uniqueStream("VIEW");
-  expect((await runCli(["stream", "add", name], { env: env() })).code).toBe(0);
-  return name;
-}
+const serves = servesAgainst(() => server.url);
+const serve = serves.serve;
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
+const newStream = () => addStream([], "VIEW");
 
 /** Like counts by tweet id, and the number of tweets, computed from the stream itself. */
 const truth = (stream: string) => recountStream(server.url, stream);
@@ -57,7 +46,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 
@@ -116,14 +105,14 @@ describe("the view across restarts", () => {
 
   it("starts on an empty stream that had messages, and reflects a purge while running", async () => {
     const stream = await newStream();
-    expect((await runCli(["--stream", stream, "tweet", "gone soon"], { env: env() })).code).toBe(0);
-    expect((await runCli(["stream", "purge", stream, "--force"], { env: env() })).code).toBe(0);
+    expect((await ts(["--stream", stream, "tweet", "gone soon"])).code).toBe(0);
+    expect((await ts(["stream", "purge", stream, "--force"])).code).toBe(0);
     const s = await serve(stream, ["--timeout", "2s"]);
     expect(JSON.parse(s.stdout().split("\n")[0]!)).toMatchObject({ tweets: 0, likes: 0 });
 
     await publishEvents(server.url, stream, 10);
     await waitFor(async () => (await getJson(`${s.url}/tweets`)).total === 5, 10_000, "5 tweets");
-    expect((await runCli(["stream", "purge", stream, "--force"], { env: env() })).code).toBe(0);
+    expect((await ts(["stream", "purge", stream, "--force"])).code).toBe(0);
     await waitFor(
       async () => {
         const page = await getJson(`${s.url}/tweets`);
@@ -291,7 +280,7 @@ describe("GET /events replay", () => {
     const latencies: number[] = [];
     while (!finished) {
       latencies.push(await health());
-      await new Promise((r) => setTimeout(r, 50));
+      await delay(50);
     }
     await all;
     expect(latencies.length).toBeGreaterThan(0);

@@ -1,57 +1,34 @@
 import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { cliAgainst, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { anyJson, JSON_TYPE, postJson } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import {
   natsClient,
   readStream,
-  startServe,
+  servesAgainst,
   withConcurrency,
   type ServeProcess,
 } from "../helpers/serve.js";
 
 let server: TestServer;
-const serves: ServeProcess[] = [];
-const env = () => ({ NATS_URL: server.url });
-const ts = (args: string[]) => runCli(args, { env: env() });
-
-async function serve(stream: string, args: string[] = []): Promise<ServeProcess> {
-  const s = await startServe(["--stream", stream, ...args], env());
-  serves.push(s);
-  return s;
-}
-
-async function newStream(): Promise<string> {
-  const name = uniqueStream("SRV");
-  const r = await ts(["stream", "add", name]);
-  expect(r.code).toBe(0);
-  return name;
-}
-
-/** fetch's json() is unknown in @types/node; the assertions check the shape */
-const anyJson = (v: unknown): any => v;
-const JSON_TYPE = { "Content-Type": "application/json" };
-const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, {
-    method: "POST",
-    headers: { ...JSON_TYPE, ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+const { ts, newStream: addStream } = cliAgainst(() => server.url);
+const serves = servesAgainst(() => server.url);
+const serve = serves.serve;
+const newStream = () => addStream([], "SRV");
 
 beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  for (const s of serves) await s.stop("SIGKILL");
+  await serves.stopAll();
   await server?.stop();
 });
 
 describe("serve start-up", () => {
   it("refuses a missing stream with exit 4 and the command that creates it", async () => {
-    const r = await runCli(["serve", "--port", "0", "--stream", uniqueStream("NONE")], {
-      env: env(),
-    });
+    const r = await ts(["serve", "--port", "0", "--stream", uniqueStream("NONE")]);
     expect(r.code).toBe(4);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -65,7 +42,7 @@ describe("serve start-up", () => {
       ["--max-body", "lots"],
       ["--request-timeout", "soon"],
     ]) {
-      const r = await runCli(["serve", ...args], { env: env() });
+      const r = await ts(["serve", ...args]);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
@@ -78,7 +55,7 @@ describe("serve start-up", () => {
     const stream = await newStream();
     const s = await serve(stream);
     const port = new URL(s.url).port;
-    const taken = await runCli(["serve", "--stream", stream, "--port", port], { env: env() });
+    const taken = await ts(["serve", "--stream", stream, "--port", port]);
     expect(taken.code).toBe(5);
     expect(taken.stderr).toMatch(/address already in use/);
   });

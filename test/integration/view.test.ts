@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
+import { waitFor, cliAgainst, delay } from "../helpers/cli.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 import { publishEvents, publishRaw } from "../helpers/fixtures.js";
+import { CLI_COMMAND, shellPipeline, startCli } from "../helpers/cli-process.js";
 
 let server: TestServer;
-const ts = (args: string[], opts: Parameters<typeof runCli>[1] = {}) =>
-  runCli(args, { ...opts, env: { NATS_URL: server.url, ...opts.env } });
+const { ts, newStream } = cliAgainst(() => server.url);
 
 /** A stream with 6 events (tweets at even, likes at odd sequences) and one non-JSON message. */
 async function seeded(): Promise<string> {
-  const stream = uniqueStream("V");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
+  const stream = await newStream([], "V");
   await publishEvents(server.url, stream, 6);
   await publishRaw(server.url, [
     { subject: `${stream}.tweet_created`, data: "not json", headers: { "X-Test": "yes" } },
@@ -86,16 +84,14 @@ describe("view", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/No messages on .*tweet_deleted/);
-    const empty = uniqueStream("E");
-    await ts(["stream", "add", empty]);
+    const empty = await newStream([], "E");
     const e = await ts(["view", empty, "--json"]);
     expect(e.code).toBe(0);
     expect(e.stdout).toBe("");
   });
 
   it("--last on a stream never written to, or purged, prints No messages and exits 0", async () => {
-    const empty = uniqueStream("E");
-    expect((await ts(["stream", "add", empty])).code).toBe(0);
+    const empty = await newStream([], "E");
     for (const args of [
       ["--last", "2"],
       ["--last", "2", "--subject", "tweet_liked"],
@@ -114,8 +110,7 @@ describe("view", () => {
 
   it("a --subject outside the stream is the same exit 2 and message, empty or not", async () => {
     const full = await seeded();
-    const empty = uniqueStream("E");
-    await ts(["stream", "add", empty]);
+    const empty = await newStream([], "E");
     for (const [stream, args] of [
       [full, []],
       [full, ["--last", "2"]],
@@ -200,29 +195,18 @@ describe("view", () => {
     args: string[],
     resume: (exited: () => boolean) => Promise<unknown>,
   ): Promise<{ code: number | null; seqs: number[]; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, "view", "--json", ...args], {
-      env: cleanEnv({ NATS_URL: server.url }),
-    });
-    let stdout = "";
-    let stderr = "";
-    let exited = false;
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const closed = new Promise<number | null>((r) =>
-      child.on("close", (code) => {
-        exited = true;
-        r(code);
-      }),
-    );
+    const child = startCli(["view", "--json", ...args], { url: server.url });
     try {
-      await waitFor(() => stdout.includes("\n"), 20_000, "the first line of view");
+      await waitFor(() => child.stdout().includes("\n"), 20_000, "the first line of view");
       process.kill(server.pid, "SIGSTOP");
-      await resume(() => exited);
+      await resume(child.done);
     } finally {
       process.kill(server.pid, "SIGCONT");
     }
-    const code = await closed;
-    const seqs = stdout
+    const code = await child.exited;
+    const stderr = child.stderr();
+    const seqs = child
+      .stdout()
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l).seq as number);
@@ -230,19 +214,17 @@ describe("view", () => {
   }
 
   it("rides out a server paused for less than the retry budget: every message, exit 0", async () => {
-    const stream = uniqueStream("PAUSE");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "PAUSE");
     await publishEvents(server.url, stream, 20_000);
     // the issue's case: 12 s, within the default 15 s budget (3 x --timeout 5s); the read
     // starts again after 5 s of silence, while the server is still paused
-    const r = await viewWithPause([stream], () => new Promise((res) => setTimeout(res, 12_000)));
+    const r = await viewWithPause([stream], () => delay(12_000));
     expect(r.code, r.stderr).toBe(0);
     expect(r.seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
   }, 60_000);
 
   it("a read the paused server stops early exits 6 and names the last sequence printed", async () => {
-    const stream = uniqueStream("PAUSE");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "PAUSE");
     await publishEvents(server.url, stream, 20_000);
     // paused until view gives up (the 6 s budget), then resumed
     const r = await viewWithPause([stream, "--timeout", "2s"], (exited) =>
@@ -262,20 +244,15 @@ describe("view", () => {
   }, 60_000);
 
   it("ends quietly when stdout closes early (| head -1)", async () => {
-    const stream = uniqueStream("P");
-    await ts(["stream", "add", stream]);
+    const stream = await newStream([], "P");
     await publishEvents(server.url, stream, 2000);
-    const script = `"${process.execPath}" "${BIN}" view ${stream} --json | head -1; echo "code=\${PIPESTATUS[0]}" >&2`;
-    const child = spawn("bash", ["-c", script], {
-      env: cleanEnv({ NATS_URL: server.url }),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    await new Promise((r) => child.on("close", r));
+    const { code, stdout, stderr } = await shellPipeline(
+      `${CLI_COMMAND} view ${stream} --json | head -1`,
+      { NATS_URL: server.url },
+    );
     expect(stdout.trim().split("\n")).toHaveLength(1);
     expect(JSON.parse(stdout).seq).toBe(1);
-    expect(stderr.trim()).toBe("code=0");
+    expect(code).toBe(0);
+    expect(stderr.trim()).toBe("");
   });
 });

@@ -2,13 +2,12 @@
 // dead letters, progress acks, a stop with a running handler), two workers on one durable,
 // and `consumer wait` before and after a durable caught up.
 
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli, uniqueStream, waitFor } from "../helpers/cli.js";
-import { publishEvents } from "../helpers/fixtures.js";
+import { cliAgainst, waitFor } from "../helpers/cli.js";
+import { startCli } from "../helpers/cli-process.js";
 import { startServer, type TestServer } from "../helpers/nats-server.js";
 
 let server: TestServer;
@@ -22,15 +21,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ts = (args: string[], timeoutMs = 60_000) =>
-  runCli(args, { env: { NATS_URL: server.url }, timeoutMs });
-
-async function newStream(events: number): Promise<string> {
-  const stream = uniqueStream("W");
-  expect((await ts(["stream", "add", stream])).code).toBe(0);
-  await publishEvents(server.url, stream, events);
-  return stream;
-}
+const cli = cliAgainst(() => server.url);
+const ts = (args: string[], timeoutMs = 60_000) => cli.ts(args, { timeoutMs });
+const newStream = (events: number) => cli.streamWithEvents(events, "W");
 
 /** A handler script; every run appends "seq delivered" to `<name>.log`. */
 function handler(name: string, body: string): { path: string; attempts(): string[] } {
@@ -80,8 +73,7 @@ describe("listen --exec", () => {
   });
 
   it("event data never reaches a shell: a message with $(…) and backticks stays data", async () => {
-    const stream = uniqueStream("W");
-    expect((await ts(["stream", "add", stream])).code).toBe(0);
+    const stream = await cli.newStream([], "W");
     const marker = join(dir, `pwned-${stream}`);
     const nasty = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker}`;
     expect(
@@ -222,10 +214,8 @@ describe("listen --exec", () => {
   it("SIGTERM: no new handler, the running one is killed after --grace and its event handed back", async () => {
     const stream = await newStream(3);
     const h = handler("stuck", "sleep 30");
-    const child = spawn(
-      process.execPath,
+    const child = startCli(
       [
-        BIN,
         "listen",
         "--stream",
         stream,
@@ -237,17 +227,13 @@ describe("listen --exec", () => {
         "500ms",
         "--json",
       ],
-      { env: cleanEnv({ NATS_URL: server.url }) },
+      { url: server.url },
     );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     await waitFor(() => h.attempts().length === 1, 10_000, "the handler to start");
     child.kill("SIGTERM");
-    expect(await exited, err).toBe(143);
-    const records = out
+    expect(await child.exited, child.stderr()).toBe(143);
+    const records = child
+      .stdout()
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
