@@ -37,6 +37,8 @@ function fakeConnection() {
         headers: {
           "Nats-Msg-Id": opts.headers.get("Nats-Msg-Id") || undefined,
           "Nats-Expected-Stream": opts.headers.get("Nats-Expected-Stream") || undefined,
+          "Nats-Expected-Last-Subject-Sequence":
+            opts.headers.get("Nats-Expected-Last-Subject-Sequence") || undefined,
         },
       });
     },
@@ -193,6 +195,37 @@ describe("acked publisher", () => {
       const want = i >= 1000 && i % 3 === 0 ? "503" : 10_000 + i;
       expect(heard.get(i)).toBe(want);
     }
+  });
+
+  it("casLane: each write carries its own expected revision, each ack to its own tag", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard = new Map<number, number | string>();
+    const lane = publish.casLane<number>({ timeoutMs: 60_000 }, (err, ack, tag) => {
+      expect(heard.has(tag)).toBe(false);
+      heard.set(tag, err ? (err as Error & { code: string }).code : ack!.seq);
+    });
+    // runs of new keys (0) between writes over a revision, repeated revisions included
+    const expected = [0, 0, 7, 7, 0, 12, 0, 0, 3];
+    expected.forEach((rev, i) => lane.send(`$KV.b.k${i}`, new Uint8Array(), rev, i));
+    expect(f.sent.map((s) => [s.subject, s.headers])).toEqual(
+      expected.map((rev, i) => [
+        `$KV.b.k${i}`,
+        {
+          "Nats-Msg-Id": undefined,
+          "Nats-Expected-Stream": undefined,
+          "Nats-Expected-Last-Subject-Sequence": String(rev),
+        },
+      ]),
+    );
+    const wrong = { code: 400, err_code: 10071, description: "wrong last sequence: 8" };
+    for (let i = expected.length - 1; i >= 0; i--) {
+      if (i === 2) f.answer(f.sent[i]!.reply, { error: wrong });
+      else f.answer(f.sent[i]!.reply, { stream: "KV_b", seq: 100 + i });
+    }
+    expect([...heard.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+      expected.map((_, i) => [i, i === 2 ? "400" : 100 + i]),
+    );
   });
 
   it("lane: a publish past its deadline times out, and only that one", async () => {

@@ -170,20 +170,28 @@ export class TimelineWriter {
       }
     }
     const results = await this.bucket.writeMany(items);
-    await Promise.all(
-      results.map(async (result, i) => {
-        const { key, events } = sent[i]!;
-        if (typeof result === "number") {
-          const rec = items[i]!.value as TweetRecord;
-          this.remember(key, { value: rec, revision: result });
-          return written.push({ rec, events });
-        }
-        this.cache.delete(key);
-        if (!(result instanceof RevisionConflict)) throw result;
-        // another writer wrote it since it was read (or it was not new): read, apply, again
-        written.push({ rec: await this.writeRecord(key, events), events });
-      }),
-    );
+    let refused: Array<Promise<void>> | undefined;
+    let failed: Error | undefined;
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      const { key, events } = sent[i]!;
+      if (typeof result === "number") {
+        const rec = items[i]!.value as TweetRecord;
+        this.remember(key, { value: rec, revision: result });
+        written.push({ rec, events });
+        continue;
+      }
+      this.cache.delete(key);
+      if (!(result instanceof RevisionConflict)) {
+        failed ??= result;
+        continue;
+      }
+      // another writer wrote it since it was read (or it was not new): read, apply, again
+      const again = this.writeRecord(key, events).then((rec) => void written.push({ rec, events }));
+      (refused ??= []).push(again);
+    }
+    if (refused) await Promise.all(refused);
+    if (failed) throw failed;
     let tweets = 0;
     let likes = 0;
     for (const { rec, events } of written) {
