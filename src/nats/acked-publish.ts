@@ -89,11 +89,51 @@ function natsError(
 }
 
 const utf8 = new TextDecoder();
+const ACK_START = new TextEncoder().encode('{"stream":"');
+const ACK_SEQ = new TextEncoder().encode('","seq":');
+/** the stream named by the last ack read quickly, as bytes and as text */
+let lastStream = { bytes: new Uint8Array(0), text: "" };
+
+/** True when `data` holds `part` at `at`. */
+function bytesAt(data: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (at + part.length > data.length) return false;
+  for (let i = 0; i < part.length; i++) if (data[at + i] !== part[i]) return false;
+  return true;
+}
+
+/**
+ * The usual ack, `{"stream":"<name>","seq":<n>}` exactly, read from its bytes: no string
+ * decoded (the stream's name is the one before, almost always), no JSON.parse. Anything
+ * else (a duplicate, a domain, an error, an escape in the name) is left to JSON.parse.
+ */
+function quickAck(data: Uint8Array): JsAck | undefined {
+  const last = data.length - 1;
+  if (data[last] !== 0x7d /* } */ || !bytesAt(data, 0, ACK_START)) return undefined;
+  let i = ACK_START.length;
+  while (i < last && data[i] !== 0x22 /* " */) if (data[i++] === 0x5c /* \ */) return undefined;
+  const name = data.subarray(ACK_START.length, i);
+  if (!bytesAt(data, i, ACK_SEQ)) return undefined;
+  i += ACK_SEQ.length;
+  if (i === last) return undefined;
+  let seq = 0;
+  for (; i < last; i++) {
+    const digit = data[i]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    seq = seq * 10 + digit;
+  }
+  if (!Number.isSafeInteger(seq) || name.length === 0) return undefined;
+  if (!bytesAt(name, 0, lastStream.bytes) || name.length !== lastStream.bytes.length) {
+    lastStream = { bytes: name.slice(), text: utf8.decode(name) };
+  }
+  return { stream: lastStream.text, seq, duplicate: false };
+}
 
 /** Parses one answer on the ack inbox the way js.publish would: an error, or the ack. */
 function parseAnswer(status: number | undefined, data: Uint8Array): Error | JsAck {
   // no stream listens on the subject (or its leader is away)
   if (status === 503) return natsError("no responders", "503");
+  const quick = quickAck(data);
+  if (quick) return quick;
   let ack: {
     stream?: string;
     seq?: number;

@@ -180,10 +180,15 @@ export async function openTimelineBucket(
           );
         },
       );
-      for (let i = 0; i < items.length; i++) {
-        const { key, value, revision } = items[i]!;
-        const data = (datas[i] = encode(value));
-        lane.send(editPrefix + key, data, revision, i);
+      // new keys first, then the others: the lane's header changes once for all new keys
+      // (most of a first build's writes) instead of at every write that follows another kind
+      for (const fresh of [true, false]) {
+        for (let i = 0; i < items.length; i++) {
+          const { key, value, revision } = items[i]!;
+          if ((revision === 0) !== fresh) continue;
+          const data = (datas[i] = encode(value));
+          lane.send(editPrefix + key, data, revision, i);
+        }
       }
     });
   };
