@@ -45,6 +45,12 @@ export interface AckedLane<T> {
   send(subject: string, data: Uint8Array, msgID: string, tag: T): void;
 }
 
+/** Many compare-and-set publishes: per publish its subject, data, expected revision and tag. */
+export interface CasLane<T> {
+  /** stores `data` only if the last message on `subject` is still `expected` (0: none) */
+  send(subject: string, data: Uint8Array, expected: number, tag: T): void;
+}
+
 export interface AckedPublish {
   (subject: string, data: Uint8Array, opts: AckedPublishOptions): Promise<JsAck>;
   /**
@@ -62,6 +68,15 @@ export interface AckedPublish {
     opts: LaneOptions,
     done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
   ): AckedLane<T>;
+  /**
+   * A lane of compare-and-set writes (a key-value bucket's records): the same, with
+   * Nats-Expected-Last-Subject-Sequence instead of a message id, set in the lane's one
+   * header set only when it differs from the publish before (a run of new keys: never).
+   */
+  casLane<T>(
+    opts: LaneOptions,
+    done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
+  ): CasLane<T>;
 }
 
 /** An error as nats.js shapes it (src/nats/errors.ts maps it by `code` and `api_error`). */
@@ -74,11 +89,51 @@ function natsError(
 }
 
 const utf8 = new TextDecoder();
+const ACK_START = new TextEncoder().encode('{"stream":"');
+const ACK_SEQ = new TextEncoder().encode('","seq":');
+/** the stream named by the last ack read quickly, as bytes and as text */
+let lastStream = { bytes: new Uint8Array(0), text: "" };
+
+/** True when `data` holds `part` at `at`. */
+function bytesAt(data: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (at + part.length > data.length) return false;
+  for (let i = 0; i < part.length; i++) if (data[at + i] !== part[i]) return false;
+  return true;
+}
+
+/**
+ * The usual ack, `{"stream":"<name>","seq":<n>}` exactly, read from its bytes: no string
+ * decoded (the stream's name is the one before, almost always), no JSON.parse. Anything
+ * else (a duplicate, a domain, an error, an escape in the name) is left to JSON.parse.
+ */
+function quickAck(data: Uint8Array): JsAck | undefined {
+  const last = data.length - 1;
+  if (data[last] !== 0x7d /* } */ || !bytesAt(data, 0, ACK_START)) return undefined;
+  let i = ACK_START.length;
+  while (i < last && data[i] !== 0x22 /* " */) if (data[i++] === 0x5c /* \ */) return undefined;
+  const name = data.subarray(ACK_START.length, i);
+  if (!bytesAt(data, i, ACK_SEQ)) return undefined;
+  i += ACK_SEQ.length;
+  if (i === last) return undefined;
+  let seq = 0;
+  for (; i < last; i++) {
+    const digit = data[i]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    seq = seq * 10 + digit;
+  }
+  if (!Number.isSafeInteger(seq) || name.length === 0) return undefined;
+  if (!bytesAt(name, 0, lastStream.bytes) || name.length !== lastStream.bytes.length) {
+    lastStream = { bytes: name.slice(), text: utf8.decode(name) };
+  }
+  return { stream: lastStream.text, seq, duplicate: false };
+}
 
 /** Parses one answer on the ack inbox the way js.publish would: an error, or the ack. */
 function parseAnswer(status: number | undefined, data: Uint8Array): Error | JsAck {
   // no stream listens on the subject (or its leader is away)
   if (status === 503) return natsError("no responders", "503");
+  const quick = quickAck(data);
+  if (quick) return quick;
   let ack: {
     stream?: string;
     seq?: number;
@@ -230,21 +285,37 @@ export function ackedPublisher(
   };
   const send: AckedPublish["send"] = (subject, data, opts, done) =>
     sendOne(subject, data, headersFor(opts), opts.timeoutMs, byCallback, done);
-  const lane: AckedPublish["lane"] = <T>(
-    opts: LaneOptions,
-    done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
-  ) => {
-    const receiver: Receiver<JsAck> = {
-      timeoutMs: opts.timeoutMs,
-      settle: done as Receiver<JsAck>["settle"],
-    };
-    // the lane's own header set: only its message id changes from one publish to the next
+  /** A lane's receiver (its one callback) and its own header set, reused for every publish. */
+  const laneOf = (opts: LaneOptions, done: Receiver<JsAck>["settle"]) => {
+    const receiver: Receiver<JsAck> = { timeoutMs: opts.timeoutMs, settle: done };
     const h = headers();
     if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
     return {
-      send(subject: string, data: Uint8Array, msgID: string, tag: T) {
+      h,
+      go: (subject: string, data: Uint8Array, tag: unknown) =>
+        sendOne(subject, data, h, opts.timeoutMs, receiver, tag),
+    };
+  };
+  const lane: AckedPublish["lane"] = (opts, done) => {
+    // only its message id changes from one publish to the next
+    const { h, go } = laneOf(opts, done as Receiver<JsAck>["settle"]);
+    return {
+      send(subject, data, msgID, tag) {
         h.set("Nats-Msg-Id", msgID);
-        sendOne(subject, data, h, opts.timeoutMs, receiver, tag);
+        go(subject, data, tag);
+      },
+    };
+  };
+  const casLane: AckedPublish["casLane"] = (opts, done) => {
+    const { h, go } = laneOf(opts, done as Receiver<JsAck>["settle"]);
+    let last = -1;
+    return {
+      send(subject, data, expected, tag) {
+        if (expected !== last) {
+          h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
+          last = expected;
+        }
+        go(subject, data, tag);
       },
     };
   };
@@ -252,7 +323,7 @@ export function ackedPublisher(
     new Promise<JsAck>((resolve, reject) =>
       send(subject, data, opts, (err, ack) => (err ? reject(err) : resolve(ack!))),
     );
-  return Object.assign(publish, { send, lane });
+  return Object.assign(publish, { send, lane, casLane });
 }
 
 const byConnection = new WeakMap<NatsConnection, AckedPublish>();

@@ -141,19 +141,20 @@ export async function openTimelineBucket(
         `${apiPrefix}.DIRECT.GET.KV_${name}`,
       )
     : undefined;
-  // the subject kv.put writes a key to (a JetStream domain or a mirror change it)
-  const subjectFor = (key: string, edit: boolean): string => {
+  // the subject kv.put writes a key to (a JetStream domain or a mirror change it): a prefix
+  // and the key, the prefix asked of nats.js once rather than for every write
+  const subjectPrefix = (edit: boolean): string => {
     const bucket = kv as unknown as { subjectForKey?(k: string, edit: boolean): string };
-    return bucket.subjectForKey?.(key, edit) ?? `$KV.${name}.${key}`;
+    return bucket.subjectForKey?.("k", edit).slice(0, -1) ?? `$KV.${name}.`;
   };
-  const editSubject = (key: string) => subjectFor(key, true);
-  const readSubject = (key: string) => subjectFor(key, false);
+  const editPrefix = subjectPrefix(true);
+  const readPrefix = subjectPrefix(false);
   const writeError = (key: string, err: unknown): Error =>
     isWrongRevision(err)
       ? new RevisionConflict(key)
       : toCliError(err, { phase: "request", servers: conn.settings.servers });
   const writeMany: TimelineBucket["writeMany"] = (items) => {
-    // one callback per write, no promise each: a first build writes one record per event
+    // one lane per batch, told each write's index: no callback, options or header set per write
     const results: Array<number | Error> = new Array(items.length);
     if (items.length === 0) return Promise.resolve(results);
     let left = items.length;
@@ -162,20 +163,33 @@ export async function openTimelineBucket(
         results[i] = result;
         if (--left === 0) resolve(results);
       };
-      items.forEach(({ key, value, revision }, i) => {
-        const data = encode(value);
-        const opts = { timeoutMs: conn.settings.timeoutMs, expectLastSubjectSeq: revision };
-        publish.send(editSubject(key), data, opts, (err, ack) => {
+      const datas: Uint8Array[] = new Array(items.length);
+      const lane = publish.casLane<number>(
+        { timeoutMs: conn.settings.timeoutMs },
+        (err, ack, i) => {
           if (!err) return settle(i, ack!.seq);
+          const { key, revision } = items[i]!;
           // a key deleted or purged has a marker kv.create writes over: its slow path knows how
           const slow =
-            revision === 0 && isWrongRevision(err) ? kv.create(key, data) : Promise.reject(err);
+            revision === 0 && isWrongRevision(err)
+              ? kv.create(key, datas[i]!)
+              : Promise.reject(err);
           slow.then(
             (rev) => settle(i, rev),
             (e: unknown) => settle(i, writeError(key, e)),
           );
-        });
-      });
+        },
+      );
+      // new keys first, then the others: the lane's header changes once for all new keys
+      // (most of a first build's writes) instead of at every write that follows another kind
+      for (const fresh of [true, false]) {
+        for (let i = 0; i < items.length; i++) {
+          const { key, value, revision } = items[i]!;
+          if ((revision === 0) !== fresh) continue;
+          const data = (datas[i] = encode(value));
+          lane.send(editPrefix + key, data, revision, i);
+        }
+      }
     });
   };
   return {
@@ -183,7 +197,7 @@ export async function openTimelineBucket(
     async get<T>(key: string, check: ValueCheck<T>) {
       let e: Pick<KvEntry, "operation" | "revision" | "value"> | null;
       try {
-        e = direct ? await direct(readSubject(key), conn.settings.timeoutMs) : await kv.get(key);
+        e = direct ? await direct(readPrefix + key, conn.settings.timeoutMs) : await kv.get(key);
       } catch (err) {
         throw toCliError(err, { phase: "request", servers: conn.settings.servers });
       }

@@ -37,6 +37,8 @@ function fakeConnection() {
         headers: {
           "Nats-Msg-Id": opts.headers.get("Nats-Msg-Id") || undefined,
           "Nats-Expected-Stream": opts.headers.get("Nats-Expected-Stream") || undefined,
+          "Nats-Expected-Last-Subject-Sequence":
+            opts.headers.get("Nats-Expected-Last-Subject-Sequence") || undefined,
         },
       });
     },
@@ -57,11 +59,13 @@ function fakeConnection() {
       data: new TextEncoder().encode(body === undefined ? "" : JSON.stringify(body)),
       headers: code === undefined ? undefined : { code },
     } as unknown as Msg);
+  const answerRaw = (reply: string, data: Uint8Array) =>
+    deliver!(null, { subject: reply, data, headers: undefined } as unknown as Msg);
   const status = (s: Status) => {
     statuses.push(s);
     wakeStatus?.();
   };
-  return { nc, sent, answer, status };
+  return { nc, sent, answer, answerRaw, status };
 }
 
 describe("acked publisher", () => {
@@ -193,6 +197,74 @@ describe("acked publisher", () => {
       const want = i >= 1000 && i % 3 === 0 ? "503" : 10_000 + i;
       expect(heard.get(i)).toBe(want);
     }
+  });
+
+  it("casLane: each write carries its own expected revision, each ack to its own tag", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard = new Map<number, number | string>();
+    const lane = publish.casLane<number>({ timeoutMs: 60_000 }, (err, ack, tag) => {
+      expect(heard.has(tag)).toBe(false);
+      heard.set(tag, err ? (err as Error & { code: string }).code : ack!.seq);
+    });
+    // runs of new keys (0) between writes over a revision, repeated revisions included
+    const expected = [0, 0, 7, 7, 0, 12, 0, 0, 3];
+    expected.forEach((rev, i) => lane.send(`$KV.b.k${i}`, new Uint8Array(), rev, i));
+    expect(f.sent.map((s) => [s.subject, s.headers])).toEqual(
+      expected.map((rev, i) => [
+        `$KV.b.k${i}`,
+        {
+          "Nats-Msg-Id": undefined,
+          "Nats-Expected-Stream": undefined,
+          "Nats-Expected-Last-Subject-Sequence": String(rev),
+        },
+      ]),
+    );
+    const wrong = { code: 400, err_code: 10071, description: "wrong last sequence: 8" };
+    for (let i = expected.length - 1; i >= 0; i--) {
+      if (i === 2) f.answer(f.sent[i]!.reply, { error: wrong });
+      else f.answer(f.sent[i]!.reply, { stream: "KV_b", seq: 100 + i });
+    }
+    expect([...heard.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+      expected.map((_, i) => [i, i === 2 ? "400" : 100 + i]),
+    );
+  });
+
+  it("reads every shape of ack as JSON.parse does, the usual one without it", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard: Array<unknown> = [];
+    const lane = publish.casLane<number>({ timeoutMs: 60_000 }, (err, ack) =>
+      heard.push(err ? ((err as Error & { code?: string }).code ?? err.name) : ack),
+    );
+    const bodies = [
+      '{"stream":"KV_b","seq":1}',
+      '{"stream":"KV_b","seq":42}',
+      '{"stream":"KV_c","seq":42}',
+      '{"stream":"KV_b","seq":9007199254740991}',
+      '{"stream":"KV_b","seq":9007199254740993}',
+      '{"stream":"ünï","seq":7}',
+      '{"stream":"a\\"b","seq":7}',
+      '{"stream":"KV_b","seq":8,"duplicate":true}',
+      '{"stream":"KV_b","domain":"hub","seq":9}',
+      '{"stream":"KV_b","seq":}',
+      '{"stream":"","seq":3}',
+      '{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 8"}}',
+    ];
+    bodies.forEach((_, i) => lane.send(`$KV.b.k${i}`, new Uint8Array(), 0, i));
+    bodies.forEach((body, i) => f.answerRaw(f.sent[i]!.reply, new TextEncoder().encode(body)));
+    const asParsed = (body: string): unknown => {
+      let ack: { stream?: string; seq?: number; duplicate?: boolean; error?: unknown };
+      try {
+        ack = JSON.parse(body) as typeof ack;
+      } catch {
+        return "SyntaxError";
+      }
+      if (ack.error) return "400";
+      if (!ack.stream) return "BAD_JSON";
+      return { ...ack, seq: ack.seq ?? 0, duplicate: ack.duplicate === true };
+    };
+    expect(heard).toEqual(bodies.map(asParsed));
   });
 
   it("lane: a publish past its deadline times out, and only that one", async () => {

@@ -45,6 +45,10 @@ function scriptedPublisher(script: (msgID: string, attempt: number) => Answer) {
           send(subject, data, { msgID }, (err, ack) => done(err, ack, tag, sentAt));
         },
       }),
+      // bulk publishing never writes with compare-and-set
+      casLane: () => {
+        throw new Error("not used by bulk publishing");
+      },
     },
   ) as AckedPublish;
   return { via, sent, maxInFlight: () => maxInFlight };

@@ -44,7 +44,9 @@ function applyAll(rec: TweetRecord | null, events: Events): TweetRecord {
 }
 
 export class TimelineWriter {
-  private pending: Array<{ seq: number; event: TweetEvent | null }> = [];
+  /** the queued batch: its tweet events, and how many messages it has in all */
+  private pending: Events = [];
+  private pendingCount = 0;
   private readonly cache = new Map<string, Versioned<TweetRecord>>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -110,8 +112,8 @@ export class TimelineWriter {
     if (this.failure) throw this.failure;
     if (seq <= this.queuedTo) return undefined;
     this.queued = seq;
-    this.pending.push({ seq, event });
-    if (this.pending.length >= BATCH) {
+    if (event) this.pending.push({ seq, event });
+    if (++this.pendingCount >= BATCH) {
       // the stream is read on while this batch is written: wait only for the one before
       const before = this.chain;
       this.flush().catch(() => undefined); // its failure is `failure`: the next add throws it
@@ -132,11 +134,14 @@ export class TimelineWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
+    const count = this.pendingCount;
+    const to = this.queued;
     this.pending = [];
+    this.pendingCount = 0;
     this.chain = this.chain.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        if (batch.length > 0) await this.apply(batch);
+        if (count > 0) await this.apply(batch, to);
         await this.writeRecent(opts.recent ?? false);
       } catch (err) {
         this.failure = err;
@@ -146,14 +151,14 @@ export class TimelineWriter {
     return this.chain;
   }
 
-  private async apply(batch: Array<{ seq: number; event: TweetEvent | null }>): Promise<void> {
+  /** Applies a batch's events (every message up to `to` is then in the view). */
+  private async apply(batch: Events, to: number): Promise<void> {
     const byKey = new Map<string, Events>();
     for (const item of batch) {
-      if (!item.event) continue;
       const key = this.keys.record(item.event.id);
-      let list = byKey.get(key);
-      if (!list) byKey.set(key, (list = []));
-      list.push({ seq: item.seq, event: item.event });
+      const list = byKey.get(key);
+      if (list) list.push(item);
+      else byKey.set(key, [item]);
     }
     const stored = await this.readAll(byKey);
     // every changed record is sent at once (one socket write for many), then the acks awaited
@@ -170,20 +175,28 @@ export class TimelineWriter {
       }
     }
     const results = await this.bucket.writeMany(items);
-    await Promise.all(
-      results.map(async (result, i) => {
-        const { key, events } = sent[i]!;
-        if (typeof result === "number") {
-          const rec = items[i]!.value as TweetRecord;
-          this.remember(key, { value: rec, revision: result });
-          return written.push({ rec, events });
-        }
-        this.cache.delete(key);
-        if (!(result instanceof RevisionConflict)) throw result;
-        // another writer wrote it since it was read (or it was not new): read, apply, again
-        written.push({ rec: await this.writeRecord(key, events), events });
-      }),
-    );
+    let refused: Array<Promise<void>> | undefined;
+    let failed: Error | undefined;
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      const { key, events } = sent[i]!;
+      if (typeof result === "number") {
+        const rec = items[i]!.value as TweetRecord;
+        this.remember(key, { value: rec, revision: result });
+        written.push({ rec, events });
+        continue;
+      }
+      this.cache.delete(key);
+      if (!(result instanceof RevisionConflict)) {
+        failed ??= result;
+        continue;
+      }
+      // another writer wrote it since it was read (or it was not new): read, apply, again
+      const again = this.writeRecord(key, events).then((rec) => void written.push({ rec, events }));
+      (refused ??= []).push(again);
+    }
+    if (refused) await Promise.all(refused);
+    if (failed) throw failed;
     let tweets = 0;
     let likes = 0;
     for (const { rec, events } of written) {
@@ -196,7 +209,7 @@ export class TimelineWriter {
     }
     await this.writeHead({
       ...this.head,
-      cursor: batch[batch.length - 1]!.seq,
+      cursor: to,
       tweets: this.head.tweets + tweets,
       likes: this.head.likes + likes,
     });
