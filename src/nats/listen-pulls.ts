@@ -7,10 +7,11 @@
 // end says it will not bring (a 408 or 409 status with Nats-Pending-Messages). At most two
 // pulls are outstanding: the one being read and the next, asked for near its end when the
 // backlog can fill both, never more than one window (WINDOW messages) together with what
-// arrived and was not read yet: no more is in flight when a stop comes. A status refusing the pulls (no responders, the consumer
-// deleted, a bad request, a request over the consumer's limits) is a failure, shaped as
-// nats.js shapes it (errors.ts classifies it); pulls that nothing answers by the time they expire (a lost
-// connection, a silent server) are given up: nothing is outstanding any more.
+// arrived and was not read yet: no more is in flight when a stop comes. A status refusing
+// the pulls (no responders, the consumer deleted, a bad request, a request over the
+// consumer's limits) is a failure, shaped as nats.js shapes it (errors.ts classifies it);
+// pulls that nothing answers by the time they expire (a lost connection, a silent server)
+// are given up: nothing is outstanding any more.
 
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { randomBytes } from "node:crypto";
