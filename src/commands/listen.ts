@@ -4,6 +4,7 @@
 // or `tweetstream --timeout 5s listen …`). SIGINT/SIGTERM stop it cleanly (see README).
 
 import { Command, Option } from "commander";
+import { fstatSync } from "node:fs";
 import { invocationOf } from "../invocation.js";
 import { CliError, ExitCode } from "../errors.js";
 import { checkSubjectInStream, resolveSubjectOption } from "../subjects.js";
@@ -104,6 +105,19 @@ export function listeningLine(
   );
 }
 
+/**
+ * stdout is a pipe or a socket: a reader that may stop early (`| head -1`), so what is
+ * written (handed over) starts small. A terminal shows it; a file or a device keeps it all.
+ */
+function stdoutMayStopEarly(): boolean {
+  try {
+    const st = fstatSync(1);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return true;
+  }
+}
+
 /** One message as the output mode wants it; warns about malformed payloads. */
 function messageRenderer(out: Output, consumer: () => string) {
   return (msg: StoredMessage): string => {
@@ -189,9 +203,9 @@ export const listenCommand = addLeafOptions(
   let consumerName = req.durable ?? "";
   const listener = await createListener(
     conn,
-    // not a terminal: what is written counts as handed over, so a reader that stops
-    // early (`| head -1`) must have been handed little (see README "listen in a pipe")
-    { stream: inv.stream, ...req, slowStart: !out.interactive },
+    // a pipe: what is written counts as handed over, so a reader that stops early
+    // (`| head -1`) must have been handed little (see docs/reading.md, "In a pipe")
+    { stream: inv.stream, ...req, slowStart: !out.interactive && stdoutMayStopEarly() },
     {
       render: messageRenderer(out, () => consumerName),
       write: (text) => out.writeConfirmed(text),
@@ -199,7 +213,9 @@ export const listenCommand = addLeafOptions(
       info: (t) => out.info(t),
       ready(name, resumed) {
         consumerName = name;
-        out.info(listeningLine(inv.stream, req, name, resumed, out.errWidth));
+        // not even made where notes are silent: its counts load the locale data (10 ms)
+        if (!out.json && !out.quiet)
+          out.info(listeningLine(inv.stream, req, name, resumed, out.errWidth));
       },
     },
   );
@@ -212,10 +228,11 @@ export const listenCommand = addLeafOptions(
     unsignal();
     unwatch();
   }
-  const events = plural(result.written, "event");
+  // made only when said: its count loads the locale data (10 ms at the end of every run)
+  const events = () => plural(result.written, "event");
   if (result.unconfirmed > 0) {
     throw new CliError(
-      `${result.unconfirmed} of ${events} written could not be confirmed as acknowledged (no answer from the consumer leader); ` +
+      `${result.unconfirmed} of ${events()} written could not be confirmed as acknowledged (no answer from the consumer leader); ` +
         `they may be delivered again`,
       ExitCode.Timeout,
     );
@@ -226,7 +243,7 @@ export const listenCommand = addLeafOptions(
       out.info(
         result.written === 0
           ? `Stopped by ${result.reason} before any event`
-          : `Stopped by ${result.reason} after ${events}, ${result.written === 1 ? "acknowledged" : "all acknowledged"}`,
+          : `Stopped by ${result.reason} after ${events()}, ${result.written === 1 ? "acknowledged" : "all acknowledged"}`,
       );
       throw new CliError(`stopped by ${result.reason}`, exitCodeForSignal(result.reason), {
         reported: true,
@@ -238,7 +255,7 @@ export const listenCommand = addLeafOptions(
           ExitCode.Timeout,
         );
       }
-      out.info(`No event for ${formatDuration(req.idleMs ?? 0)}; stopped after ${events}`);
+      out.info(`No event for ${formatDuration(req.idleMs ?? 0)}; stopped after ${events()}`);
       return;
     default:
       return;

@@ -6,11 +6,12 @@
 // to come ("outstanding"): the batches asked for, less what arrived, less what a request's
 // end says it will not bring (a 408 or 409 status with Nats-Pending-Messages). At most two
 // pulls are outstanding: the one being read and the next, asked for near its end when the
-// backlog can fill both, never more than one window (WINDOW messages) together: no more
-// is in flight when a stop comes. A status refusing the pulls (no responders, the consumer
-// deleted, a bad request, a request over the consumer's limits) is a failure, shaped as
-// nats.js shapes it (errors.ts classifies it); pulls that nothing answers by the time they expire (a lost
-// connection, a silent server) are given up: nothing is outstanding any more.
+// backlog can fill both, never more than one window (WINDOW messages) together with what
+// arrived and was not read yet: no more is in flight when a stop comes. A status refusing
+// the pulls (no responders, the consumer deleted, a bad request, a request over the
+// consumer's limits) is a failure, shaped as nats.js shapes it (errors.ts classifies it);
+// pulls that nothing answers by the time they expire (a lost connection, a silent server)
+// are given up: nothing is outstanding any more.
 
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { randomBytes } from "node:crypto";
@@ -93,12 +94,18 @@ export class Pulls {
     return this.queue.length - this.head;
   }
 
+  /** messages pulled and not read yet: outstanding, and arrived but not taken */
+  get unread(): number {
+    return this.outstanding + this.queue.length - this.head;
+  }
+
   /**
    * Asks `consumer` for a pull of at most the current size, `needed`, and what the window
-   * has room for beside what is outstanding; returns how many were asked for (0: none).
+   * has room for beside what is pulled and not read; returns how many were asked for (0:
+   * none).
    */
   ask(consumer: string, needed: number, expiresMs: number): number {
-    const asked = Math.min(this.size, needed, WINDOW - this.outstanding);
+    const asked = Math.min(this.size, needed, WINDOW - this.unread);
     if (asked <= 0 || this.cut || this.failure) return 0;
     this.size = Math.min(WINDOW, this.size * 2);
     const token = ++this.token;

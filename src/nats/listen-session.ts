@@ -234,13 +234,14 @@ export class ListenSession {
         if (m.info.deliverySequence > this.received) this.received = m.info.deliverySequence;
         /** of a consumer replaced since (an ephemeral one): nothing of it is written */
         const stale = m.info.consumer !== this.name;
-        const rest = pulls.outstanding;
-        // near the end of a pull through a backlog that fills the rest of it and all of the
-        // next (what the window has room for: WINDOW - rest): ask for the next now, so the
-        // server sends it while this one is written; not while a pipe's slow start still
-        // grows the pulls
+        // what is pulled and not read yet: still to come, and arrived behind this one (a
+        // whole pull often arrives in one read from the socket, before any is taken)
+        const rest = pulls.unread;
+        // near the end of what is pulled, through a backlog that fills it and all of the
+        // next pull (what the window has room for: WINDOW - rest): ask for the next now, so
+        // the server sends it while these are rendered and written; not while a pipe's slow
+        // start still grows the pulls
         if (
-          rest > 0 &&
           rest <= AHEAD &&
           pulls.nextSize === WINDOW &&
           !this.stopping &&

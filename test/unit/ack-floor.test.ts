@@ -5,6 +5,7 @@
 import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
+import { acknowledged } from "./fakes/ledger.js";
 
 function fakeServer(initial: { leader: string; floor: number }) {
   let state = { ...initial };
@@ -58,13 +59,13 @@ describe("listen's ack floor", () => {
     vi.spyOn(Date, "now").mockImplementation(() => now);
     const server = fakeServer({ leader: "n1", floor: 0 });
     const { ledger, warnings } = ledgerOn(server);
-    await ledger.acknowledge([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(msg));
+    await acknowledged(ledger, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(msg));
     server.set({ leader: "n1", floor: 10 });
     now += 3_000;
-    await ledger.acknowledge([msg(11)]);
+    await acknowledged(ledger, [msg(11)]);
     server.set({ leader: "n1", floor: 11 });
     now += 3_000;
-    await ledger.acknowledge([msg(12)]);
+    await acknowledged(ledger, [msg(12)]);
     expect(warnings).toEqual([]);
     // the old leader was cut off: the new one never recorded acks above 3
     server.set({ leader: "n2", floor: 3 });
@@ -80,10 +81,10 @@ describe("listen's ack floor", () => {
     vi.spyOn(Date, "now").mockImplementation(() => now);
     const server = fakeServer({ leader: "n1", floor: 0 });
     const { ledger, warnings } = ledgerOn(server);
-    await ledger.acknowledge([1, 2, 3].map(msg));
+    await acknowledged(ledger, [1, 2, 3].map(msg));
     server.set({ leader: "n2", floor: 3 });
     now += 3_000;
-    await ledger.acknowledge([msg(4)]);
+    await acknowledged(ledger, [msg(4)]);
     server.set({ leader: "n2", floor: 4 });
     expect(await ledger.settle()).toBe(0);
     expect(warnings.filter((w) => /went back/.test(w))).toEqual([]);

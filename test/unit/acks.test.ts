@@ -7,6 +7,7 @@ import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
+import { acknowledged } from "./fakes/ledger.js";
 
 type Answer = "ok" | "timeout" | "denied" | "hold";
 
@@ -76,7 +77,7 @@ describe("listen's ack ledger", () => {
   it("acks a burst with plain acks and confirms it with one request, the last", async () => {
     const server = fakeServer();
     const { ledger } = ledgerOn(server);
-    await ledger.acknowledge(msgs(1, 4));
+    await acknowledged(ledger, msgs(1, 4));
     expect(server.sent).toEqual([
       { seq: 1, request: false },
       { seq: 2, request: false },
@@ -90,7 +91,7 @@ describe("listen's ack ledger", () => {
     const server = fakeServer();
     server.state.floor = 10;
     const { ledger } = ledgerOn(server);
-    await ledger.acknowledge(msgs(11, 12));
+    await acknowledged(ledger, msgs(11, 12));
     expect(ledger.alreadyWritten(msg(12, true))).toBe(true); // written in this run
     expect(ledger.alreadyWritten(msg(9, true))).toBe(true); // processed before this run
     expect(ledger.alreadyWritten(msg(13))).toBe(false);
@@ -104,50 +105,67 @@ describe("listen's ack ledger", () => {
   it("remembers what was written out of stream order (a redelivery after the ack wait) among the rest", async () => {
     const server = fakeServer();
     const { ledger } = ledgerOn(server);
-    await ledger.acknowledge(msgs(5, 8));
-    await ledger.acknowledge([msg(2), msg(10)]);
-    await ledger.acknowledge([msg(9)]);
+    await acknowledged(ledger, msgs(5, 8));
+    await acknowledged(ledger, [msg(2), msg(10)]);
+    await acknowledged(ledger, [msg(9)]);
     for (const seq of [2, 5, 6, 7, 8, 9, 10]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
     for (const seq of [1, 3, 4, 11]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
     // the floor passes 6 under the same leader for a whole check: 2, 5 and 6 are forgotten
     server.state.floor = 6;
     now += 2_500;
-    await ledger.acknowledge([msg(11)]);
+    await acknowledged(ledger, [msg(11)]);
     now += 2_500;
-    await ledger.acknowledge([msg(12)]);
+    await acknowledged(ledger, [msg(12)]);
     for (const seq of [2, 5, 6]) expect(ledger.alreadyWritten(msg(seq))).toBe(false);
     for (const seq of [7, 8, 9, 10, 11, 12]) expect(ledger.alreadyWritten(msg(seq))).toBe(true);
     // a leader change re-sends what is above its floor, in order
     server.state.leader = "n2";
     server.sent.length = 0;
     now += 2_500;
-    await ledger.acknowledge([msg(13)]);
+    await acknowledged(ledger, [msg(13)]);
     expect(server.sent.slice(1).map((a) => a.seq)).toEqual([7, 8, 9, 10, 11, 12, 13]);
   });
 
   it("forgets what the floor passed under the same leader for a whole check, not before", async () => {
     const server = fakeServer();
     const { ledger } = ledgerOn(server);
-    await ledger.acknowledge(msgs(1, 3));
+    await acknowledged(ledger, msgs(1, 3));
     server.state.floor = 3;
     now += 2_500;
-    await ledger.acknowledge([msg(4)]); // a check: floor 3 seen, nothing forgotten yet
+    await acknowledged(ledger, [msg(4)]); // a check: floor 3 seen, nothing forgotten yet
     expect(ledger.alreadyWritten(msg(2))).toBe(true);
     now += 2_500;
-    await ledger.acknowledge([msg(5)]); // floor 3 still there under n1: 1–3 are forgotten
+    await acknowledged(ledger, [msg(5)]); // floor 3 still there under n1: 1–3 are forgotten
     expect(ledger.alreadyWritten(msg(2))).toBe(false);
     expect(ledger.alreadyWritten(msg(4))).toBe(true);
+  });
+
+  it("never makes the writer wait for its check of the consumer (a round trip)", async () => {
+    const server = fakeServer();
+    const { ledger } = ledgerOn(server);
+    let asked = 0;
+    // the consumer's info never answered
+    server.jsm.consumers.info = () => {
+      asked++;
+      return new Promise<ConsumerInfo>(() => undefined);
+    };
+    await ledger.acknowledge(msgs(1, 3));
+    now += 2_500;
+    await ledger.acknowledge([msg(4)]);
+    await ledger.acknowledge([msg(5)]);
+    expect(asked).toBe(1);
+    expect(server.sent.map((a) => a.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("acks again everything above the new leader's floor after a consumer leader change", async () => {
     const server = fakeServer();
     const { ledger, warnings } = ledgerOn(server);
-    await ledger.acknowledge(msgs(1, 5));
+    await acknowledged(ledger, msgs(1, 5));
     server.state.leader = "n2";
     server.state.floor = 2;
     server.sent.length = 0;
     now += 2_500;
-    await ledger.acknowledge([msg(6)]);
+    await acknowledged(ledger, [msg(6)]);
     // 6 as written; then 3, 4, 5 and 6 again (above floor 2), the last of them a request
     expect(server.sent.slice(1)).toEqual([
       { seq: 3, request: false },
@@ -164,7 +182,7 @@ describe("listen's ack ledger", () => {
     const server = fakeServer();
     server.state.answer = "timeout";
     const { ledger } = ledgerOn(server, 60_000);
-    await ledger.acknowledge(msgs(1, 3));
+    await acknowledged(ledger, msgs(1, 3));
     server.state.answer = "ok";
     server.sent.length = 0;
     expect(await ledger.settle()).toBe(0);
@@ -181,7 +199,7 @@ describe("listen's ack ledger", () => {
       const server = fakeServer();
       server.state.answer = "timeout";
       const { ledger } = ledgerOn(server, 1_000);
-      await ledger.acknowledge(msgs(1, 3));
+      await acknowledged(ledger, msgs(1, 3));
       const settled = ledger.settle();
       // each retry waits 250 ms: move both clocks until the budget has run out
       for (let i = 0; i < 10; i++) {
@@ -198,7 +216,7 @@ describe("listen's ack ledger", () => {
     const server = fakeServer();
     server.state.answer = "denied";
     const { ledger } = ledgerOn(server);
-    await ledger.acknowledge(msgs(1, 2));
+    await acknowledged(ledger, msgs(1, 2));
     now += 2_500; // the next check reports the refusal
     const err = (await ledger.acknowledge(msgs(3, 4)).catch((e: unknown) => e)) as CliError;
     expect(err).toBeInstanceOf(CliError);

@@ -94,6 +94,23 @@ describe("listen's pulls", () => {
     pulls.close();
   });
 
+  it("count in the window what arrived and was not read yet: a whole pull read from the socket at once", () => {
+    const f = fakeConnection();
+    const pulls = pullsOn(f);
+    pulls.ask("C", Infinity, 5_000);
+    for (let i = 0; i < WINDOW; i++) f.message(1_000);
+    expect(pulls.outstanding).toBe(0);
+    expect(pulls.unread).toBe(WINDOW);
+    expect(pulls.ask("C", Infinity, 5_000)).toBe(0);
+    for (let i = 0; i < WINDOW / 2; i++) pulls.take();
+    expect(pulls.unread).toBe(WINDOW / 2);
+    // room for the half read: the next pull travels while the other half is written
+    expect(pulls.ask("C", Infinity, 5_000)).toBe(WINDOW / 2);
+    expect(pulls.unread).toBe(WINDOW);
+    expect(f.requests.map((r) => r.body.batch)).toEqual([WINDOW, WINDOW / 2]);
+    pulls.close();
+  });
+
   it("counts what is still to come: messages, and what an expired pull says it did not bring", () => {
     const f = fakeConnection();
     const pulls = pullsOn(f);

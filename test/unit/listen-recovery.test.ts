@@ -32,7 +32,11 @@ type Probe = "ok" | "consumer-gone" | "stream-gone" | "silent";
  * status that it cannot be answered; from then on the server answers lookups of the
  * consumer as `then` says (a new consumer answers).
  */
-type Step = ({ seqs: number[] } | { status: number; text: string } | { error: Error }) & {
+type Step = (
+  | { seqs: number[]; /** what the consumer still holds after them */ backlog?: number }
+  | { status: number; text: string }
+  | { error: Error }
+) & {
   then?: Probe;
 };
 const NO_RESPONDERS = { status: 503, text: "" };
@@ -101,7 +105,8 @@ function fakeServer(script: Step[]) {
       if ("error" in step) return callback(step.error, {} as Msg);
       if ("status" in step) return deliver(status(reply, step.status, step.text));
       const seqs = step.seqs.slice(0, batch);
-      seqs.forEach((s, i) => deliver(msg(name, s, seqs.length - i - 1)));
+      const after = step.backlog ?? 0;
+      seqs.forEach((s, i) => deliver(msg(name, s, after + seqs.length - i - 1)));
       // a pull that is not filled ends when it expires (here: soon)
       if (seqs.length < batch)
         setTimeout(() => deliver(status(reply, 408, "Request Timeout", batch - seqs.length)), 5);
@@ -144,6 +149,8 @@ async function listenOn(
   pad = "",
 ) {
   const written: number[] = [];
+  /** how many pulls had been asked for at each write */
+  const pullsAtWrites: number[] = [];
   const warnings: string[] = [];
   /** writes (the last sequence of each) and warnings, in order */
   const log: string[] = [];
@@ -160,6 +167,7 @@ async function listenOn(
             .map((l) => parseInt(l, 10)),
         );
         log.push(`wrote up to ${written.at(-1)}`);
+        pullsAtWrites.push(server.pulls.length);
         return true;
       },
       warn: (t) => {
@@ -169,7 +177,7 @@ async function listenOn(
       info: () => undefined,
     },
   );
-  return { listener, written, warnings, log };
+  return { listener, written, warnings, log, pullsAtWrites };
 }
 
 describe("the listener's recovery", () => {
@@ -317,6 +325,24 @@ describe("the listener's recovery", () => {
       "wrote up to 257",
     ]);
   }, 10_000);
+
+  it("through a backlog asks for the next pull before writing a pull that arrived whole", async () => {
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    const server = fakeServer([
+      { seqs: range(1, 256), backlog: 10_000 },
+      { seqs: range(257, 384), backlog: 10_000 },
+      { seqs: range(385, 512), backlog: 10_000 },
+    ]);
+    const { listener, written, pullsAtWrites } = await listenOn(server, {
+      durable: "d",
+      count: 512,
+    });
+    expect(await listener.run()).toMatchObject({ written: 512, reason: "count" });
+    expect(written).toEqual(range(1, 512));
+    // the second pull (for the half read) and the third (for the other half) were on their
+    // way before the first was written: it was never waited for with nothing asked
+    expect(pullsAtWrites).toEqual([3, 3]);
+  });
 
   it("in a pipe's slow start writes each pull by itself (1, 2, 4, 8 events), carrying nothing over", async () => {
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
