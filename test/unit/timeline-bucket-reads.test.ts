@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Msg, NatsConnection } from "nats";
-import { directReader } from "../../src/nats/timeline-bucket.js";
+import { directReader } from "../../src/nats/direct-gets.js";
 
 type Answer = {
   code?: number;
