@@ -3,7 +3,7 @@
 // and writing it in bursts (read, flush), recovery after a failed pull (recover).
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "nats";
-import { Burst } from "../util/bursts.js";
+import { ByteBurst } from "../util/bursts.js";
 import { CliError, ExitCode } from "../errors.js";
 import type { StoredMessage } from "../domain/stored-message.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
@@ -41,8 +41,9 @@ export interface ListenResult {
 export interface ListenHooks {
   /** one message as the text to write (with its newline); may warn about it */
   render(msg: StoredMessage): string;
-  /** writes rendered messages out; resolves false when they could not be (stdout closed) */
-  write(text: string): Promise<boolean>;
+  /** writes rendered messages out (UTF-8); resolves false when they could not be (stdout
+   *  closed). The bytes are the burst's buffer: not to be kept once the write completed */
+  write(bytes: Uint8Array): Promise<boolean>;
   /** the consumer is ready (name, whether it resumed an existing durable) */
   ready?(consumer: string, resumed: boolean): void;
   /** a warning for the user: lost connection, retries */
@@ -64,7 +65,7 @@ export class ListenSession {
   private received: number;
   private readonly pulls: Pulls;
   /** rendered, not yet written: carried from one pull to the next asked for ahead of it */
-  private readonly burst = new Burst<PulledMessage>();
+  private readonly burst = new ByteBurst<PulledMessage>();
   /** messages written (and acknowledged), and the stream sequence of the last */
   private written = 0;
   private lastSeq = 0;
@@ -188,10 +189,10 @@ export class ListenSession {
   }
 
   /** Writes a burst, then acknowledges it; a burst stdout refused is handed back. */
-  private async flush(burst: Burst<PulledMessage>, handBack: PulledMessage[]): Promise<void> {
+  private async flush(burst: ByteBurst<PulledMessage>, handBack: PulledMessage[]): Promise<void> {
     if (burst.length === 0) return;
-    const { text, items } = burst.take();
-    if (!(await this.hooks.write(text))) {
+    const { bytes, items } = burst.take();
+    if (!(await this.hooks.write(bytes))) {
       handBack.push(...items);
       this.stop("stdout");
       return;

@@ -159,9 +159,10 @@ async function listenOn(
     { stream: "S", ackBudgetMs: 500, ...opts },
     {
       render: (m) => `${m.seq}${pad}\n`,
-      write: async (text) => {
+      write: async (bytes) => {
         written.push(
-          ...text
+          ...Buffer.from(bytes)
+            .toString()
             .trimEnd()
             .split("\n")
             .map((l) => parseInt(l, 10)),
