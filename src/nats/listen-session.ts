@@ -18,6 +18,7 @@ import {
 } from "./listen-consumer.js";
 import { AHEAD, Pulls, WINDOW } from "./listen-pulls.js";
 import { jsApiSubjectPrefix } from "./manager.js";
+import { confirmationsOn } from "./listen-confirmations.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import type { PulledMessage } from "./pulled.js";
 import { retryBudgetMs } from "./retry.js";
@@ -108,11 +109,12 @@ export class ListenSession {
   }
 
   private newLedger(info: ConsumerInfo): AckLedger {
-    return createAckLedger(this.conn.nc, this.jsm, {
+    const { nc, settings } = this.conn;
+    return createAckLedger(nc, this.jsm, {
       stream: this.opts.stream,
       consumer: () => this.name,
       initial: info,
-      timeoutMs: this.conn.settings.timeoutMs,
+      confirmations: confirmationsOn(nc, settings.inboxPrefix ?? "_INBOX", settings.timeoutMs),
       budgetMs: this.opts.ackBudgetMs ?? retryBudgetMs(this.conn.settings.timeoutMs),
       warn: this.hooks.warn,
     });
@@ -170,6 +172,7 @@ export class ListenSession {
     this.pulls.giveUp();
     // the acks of the removed consumer cannot be confirmed any more; its events are not
     // redelivered to the new one, which starts after them
+    this.ledger.close();
     this.ledger = this.newLedger(info);
     this.hooks.warn(
       `the ephemeral consumer ${why === "removed" ? "was removed by the server" : "no longer answers (its server was lost)"}; continuing with a new one after sequence ${this.lastSeq}`,
@@ -374,6 +377,7 @@ export class ListenSession {
       clearTimeout(this.idleTimer);
       clearTimeout(this.stopTimer);
       this.pulls.close();
+      this.ledger.close();
       if (!this.opts.durable)
         await this.jsm.consumers.delete(this.opts.stream, this.name).catch(() => undefined);
     }
