@@ -53,8 +53,8 @@ export class Burst<T> {
  * for the run, so writing the burst hands over that buffer with no joined string and no
  * copy of it (listen writes one per pull). What take() returns is a view of the buffer:
  * valid until the next add(), so the burst must be written (its write completed) first.
- * The buffer grows for a line that does not fit (3 bytes per UTF-16 unit at most) and stays
- * grown: at most three times the largest burst of the run.
+ * The buffer grows (at least doubling) when a line may not fit, counting 3 bytes per UTF-16
+ * unit, and stays grown: its size follows the largest burst of the run, not the run.
  */
 export class ByteBurst<T> {
   private buffer = Buffer.allocUnsafe(2 * BURST_BYTES);
