@@ -22,7 +22,8 @@ export interface TweetEvent {
 }
 
 export function isMessageType(value: unknown): value is MessageType {
-  return typeof value === "string" && (MESSAGE_TYPES as readonly string[]).includes(value);
+  // MESSAGE_TYPES, compared without a search (this runs for every event read)
+  return value === "tweet_created" || value === "tweet_liked";
 }
 
 /** `<STREAM>.tweet_created` / `<STREAM>.tweet_liked`. */
@@ -63,6 +64,37 @@ function isRfc3339Date(date: string): boolean {
   return RFC3339.test(date) && !Number.isNaN(Date.parse(date));
 }
 
+/**
+ * A character `/\s/` matches (and String.prototype.trim removes): ECMAScript's WhiteSpace
+ * and LineTerminator, by code unit.
+ */
+function isSpace(c: number): boolean {
+  if (c < 0xa0) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `/\s/.test(s)`, by a scan of code units (no regex per field of every event read). */
+function hasSpace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isSpace(s.charCodeAt(i))) return true;
+  return false;
+}
+
+/** `s.trim().length === 0`, without the trimmed copy. */
+function isBlankText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isSpace(s.charCodeAt(i))) return false;
+  return true;
+}
+
 /** Why a value is not an event, or null when it is one. */
 export function eventProblem(value: unknown): string | null {
   if (value === null || typeof value !== "object" || Array.isArray(value))
@@ -71,9 +103,9 @@ export function eventProblem(value: unknown): string | null {
   if (!isMessageType(v.messageType))
     return `messageType must be one of ${MESSAGE_TYPES.join(", ")}`;
   if (typeof v.id !== "string" || v.id.length === 0) return "id must be a non-empty string";
-  if (/\s/.test(v.id)) return "id must not contain whitespace";
+  if (hasSpace(v.id)) return "id must not contain whitespace";
   if (typeof v.message !== "string") return "message must be a string";
-  if (v.messageType === "tweet_created" && v.message.trim().length === 0)
+  if (v.messageType === "tweet_created" && isBlankText(v.message))
     return "message must not be empty";
   // isGoDate: one pass without allocating, for the dates tweetstream itself writes
   if (typeof v.date !== "string" || !(isGoDate(v.date) || isRfc3339Date(v.date))) {
@@ -81,8 +113,7 @@ export function eventProblem(value: unknown): string | null {
   }
   if (typeof v.author !== "string") return "author must be a string";
   // the article's repository publishes likes with an empty author: an anonymous liker
-  if (v.messageType === "tweet_created" && v.author.trim().length === 0)
-    return "author must not be empty";
+  if (v.messageType === "tweet_created" && isBlankText(v.author)) return "author must not be empty";
   return null;
 }
 
@@ -149,8 +180,32 @@ function isBlank(byte: number | undefined): boolean {
  * subject's last token when that is tweet_created or tweet_liked. Dates are kept as written.
  */
 export function readStoredEvent(subject: string, data: Uint8Array | string): StoredReading {
-  const { object, problem: unreadable } = payloadObject(data);
-  if (!object || unreadable) return { event: null, problem: unreadable ?? "", object };
+  const text = payloadString(data);
+  const unreadable = text === null;
+  const source = unreadable ? lenientUtf8.decode(data as Uint8Array) : text;
+  // only text starting with "{" (after blanks) can be an object: anything else is parsed
+  // only to say what it is
+  if (typeof data !== "string" && data[firstNonBlank(data)] !== 0x7b)
+    return {
+      event: null,
+      problem: unreadable ? "not valid UTF-8" : notAnObject(source),
+      object: null,
+    };
+  let object: Record<string, unknown>;
+  try {
+    const value: unknown = JSON.parse(source);
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      return {
+        event: null,
+        problem: unreadable ? "not valid UTF-8" : "not a JSON object",
+        object: null,
+      };
+    object = value as Record<string, unknown>;
+  } catch {
+    return { event: null, problem: unreadable ? "not valid UTF-8" : "not JSON", object: null };
+  }
+  // view still shows an object that is not valid UTF-8, but it is not an event
+  if (unreadable) return { event: null, problem: "not valid UTF-8", object };
   let value = object;
   let typeInferred = false;
   const stated = object.messageType;
@@ -166,38 +221,20 @@ export function readStoredEvent(subject: string, data: Uint8Array | string): Sto
   return { event: pickEvent(value as unknown as TweetEvent), typeInferred, object };
 }
 
-/**
- * The payload parsed when it is a JSON object (else null), and why it cannot be an event
- * before looking at its fields. Only text starting with "{" can be an object: anything else
- * is parsed only to say what it is.
- */
-function payloadObject(data: Uint8Array | string): {
-  object: Record<string, unknown> | null;
-  problem: string | null;
-} {
-  let text: string;
-  let problem: string | null = null;
-  if (typeof data === "string") text = data;
-  else {
-    let i = 0;
-    while (isBlank(data[i])) i++;
-    try {
-      text = strictUtf8.decode(data);
-    } catch {
-      // not an event, but view still shows what it can
-      text = lenientUtf8.decode(data);
-      problem = "not valid UTF-8";
-    }
-    if (data[i] !== 0x7b) return { object: null, problem: problem ?? notAnObject(text) };
-  }
+/** The payload as text, or null when it is not valid UTF-8. */
+function payloadString(data: Uint8Array | string): string | null {
+  if (typeof data === "string") return data;
   try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === "object" && !Array.isArray(value))
-      return { object: value as Record<string, unknown>, problem };
-    return { object: null, problem: problem ?? "not a JSON object" };
+    return strictUtf8.decode(data);
   } catch {
-    return { object: null, problem: problem ?? "not JSON" };
+    return null;
   }
+}
+
+function firstNonBlank(data: Uint8Array): number {
+  let i = 0;
+  while (isBlank(data[i])) i++;
+  return i;
 }
 
 function notAnObject(text: string): string {

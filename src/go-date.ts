@@ -24,6 +24,17 @@ export function goDateProblem(date: string): string | null {
   return null;
 }
 
+/** the decimal number of `count` digits at `at` in d, or -1 */
+function digitsAt(d: string, at: number, count: number): number {
+  let x = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = d.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
+}
+
 /**
  * goDateProblem(date) === null, without allocating: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)
  * with a day the month has and a time of day that exists. Every such date is also one
@@ -32,36 +43,27 @@ export function goDateProblem(date: string): string | null {
 export function isGoDate(d: string): boolean {
   const n = d.length;
   if (n < 20) return false;
-  const digits = (at: number, count: number): number => {
-    let x = 0;
-    for (let i = at; i < at + count; i++) {
-      const c = d.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return -1;
-      x = x * 10 + c;
-    }
-    return x;
-  };
   if (d[4] !== "-" || d[7] !== "-" || d[10] !== "T" || d[13] !== ":" || d[16] !== ":") return false;
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
+  const year = digitsAt(d, 0, 4);
+  const month = digitsAt(d, 5, 2);
+  const day = digitsAt(d, 8, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false;
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
+  const hour = digitsAt(d, 11, 2);
+  const minute = digitsAt(d, 14, 2);
+  const second = digitsAt(d, 17, 2);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
   let i = 19;
   if (d[i] === ".") {
     let f = i + 1;
-    while (f < n && f - i <= 9 && digits(f, 1) >= 0) f++;
+    while (f < n && f - i <= 9 && digitsAt(d, f, 1) >= 0) f++;
     if (f === i + 1) return false;
     i = f;
   }
   if (d[i] === "Z") return i + 1 === n;
   if ((d[i] !== "+" && d[i] !== "-") || i + 6 !== n || d[i + 3] !== ":") return false;
-  const oh = digits(i + 1, 2);
-  const om = digits(i + 4, 2);
+  const oh = digitsAt(d, i + 1, 2);
+  const om = digitsAt(d, i + 4, 2);
   return oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
 }

@@ -7,6 +7,8 @@
 // alternating rounds (BENCH_ROUNDS, 3), medians, with CPU per event. (3) peak RSS of
 // `listen` through 100 000 and 1 000 000 events, which must stay flat. Backlogs are published here with pipelined core publishes and checked
 // by the stream's message count. BENCH_READ_EVENTS / BENCH_READ_BIG change the sizes.
+// BENCH_BEFORE_BIN, the bin/tweetstream.js of another build (a copy of bin/ and dist/ made
+// before a change), adds its `listen` as a case of the same rounds: before and after alternate.
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ export const name = "read";
 const EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
 const BIG = Number(process.env.BENCH_READ_BIG ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN;
 const baseline = (/** @type {string} */ f) =>
   fileURLToPath(new URL(`baselines/${f}`, import.meta.url));
 
@@ -103,6 +106,26 @@ export async function run({ url, cli, timed, report }) {
         go: (round) =>
           mine(["listen", "--durable", `bench${round}`, "--json", "--count", n], "listen.ndjson"),
       },
+      ...(BEFORE_BIN
+        ? [
+            {
+              case: `listen --durable --json > file, before (${BEFORE_BIN})`,
+              vs: 1,
+              /** @param {number} round */
+              go: async (round) => {
+                const args = ["listen", "--durable", `before${round}`, "--json", "--count", n];
+                const r = await timed(process.execPath, [BEFORE_BIN, ...args], {
+                  env,
+                  stdoutFile: join(dir, "before.ndjson"),
+                  measureMemory: true,
+                });
+                if (r.code !== 0)
+                  throw new Error(`before ${args.join(" ")}: exit ${r.code} ${r.stderr}`);
+                return r;
+              },
+            },
+          ]
+        : []),
       {
         case: "nats.js ordered consumer, no output (ordered-read.mjs)",
         go: () => base("ordered-read.mjs", "BENCH_READ", EVENTS),
@@ -111,7 +134,11 @@ export async function run({ url, cli, timed, report }) {
         case: "nats.js ordered consumer, same lines (ordered-write.mjs)",
         go: () => base("ordered-write.mjs", "BENCH_READ", EVENTS, "ordered-write.ndjson"),
       },
-      { case: "view --json > file", vs: 4, go: () => mine(["view", "--json"], "view.ndjson") },
+      {
+        case: "view --json > file",
+        vs: BEFORE_BIN ? 5 : 4,
+        go: () => mine(["view", "--json"], "view.ndjson"),
+      },
     ];
     /** @type {Array<{ ms: number[], cpu: number[], rss: number[] }>} */
     const runs = cases.map(() => ({ ms: [], cpu: [], rss: [] }));

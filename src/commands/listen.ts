@@ -208,7 +208,7 @@ export const listenCommand = addLeafOptions(
     { stream: inv.stream, ...req, slowStart: !out.interactive && stdoutMayStopEarly() },
     {
       render: messageRenderer(out, () => consumerName),
-      write: (text) => out.writeConfirmed(text),
+      write: (bytes) => out.writeConfirmed(bytes),
       warn: (t) => out.warn(t),
       info: (t) => out.info(t),
       ready(name, resumed) {

@@ -8,11 +8,13 @@
 //     it never replicated;
 //   - at the end of a run nothing is reported before every ack is confirmed, or counted
 //     as unconfirmed once the retry budget ran out.
-// Memory: only the acks above the floor (a few seconds' worth) are kept.
+// Memory: only the acks above the floor (a few seconds' worth) are kept. The requests are
+// answered on the run's own inbox (listen-confirmations.ts).
 
 import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { CliError, ExitCode } from "../errors.js";
 import { natsErrorCode } from "./errors.js";
+import type { Confirmations } from "./listen-confirmations.js";
 import { sleep } from "../util/time.js";
 
 const ACK = new TextEncoder().encode("+ACK");
@@ -30,8 +32,9 @@ export interface AckLedgerOptions {
   stream: string;
   /** the consumer's current name (an ephemeral one can be recreated) */
   consumer(): string;
-  /** per-request timeout */
-  timeoutMs: number;
+  /** where a burst's last ack is sent as a request, and answered (listen-confirmations.ts);
+   *  closed with the ledger */
+  confirmations: Confirmations;
   /** how long the end of a run may keep re-sending unconfirmed acks */
   budgetMs: number;
   /** the consumer as listen found or created it: the first leader and ack floor */
@@ -55,6 +58,8 @@ export interface AckLedger {
   acknowledge(msgs: AckableMessage[]): Promise<void>;
   /** end of a run: every ack confirmed, or the number that could not be */
   settle(): Promise<number>;
+  /** nothing more will be sent: confirmations still awaited fail (their acks count as unconfirmed) */
+  close(): void;
 }
 
 /** Permission to acknowledge was refused: nothing more can be acked in this run. */
@@ -168,7 +173,7 @@ export function createAckLedger(
     const last = subjects.length - 1;
     if (last < 0) return Promise.resolve();
     for (let i = 0; i < last; i++) nc.publish(subjects[i]!, ACK);
-    const p = nc.request(subjects[last]!, ACK, { timeout: opts.timeoutMs }).then(
+    const p = opts.confirmations.request(subjects[last]!, ACK).then(
       () => {
         if (unconfirmed.size > 0) for (const seq of seqs) unconfirmed.delete(seq);
       },
@@ -317,6 +322,10 @@ export function createAckLedger(
         if (Date.now() >= deadline) return unconfirmed.size;
         await sleep(RETRY_DELAY_MS);
       }
+    },
+
+    close() {
+      opts.confirmations.close();
     },
   };
 }

@@ -151,6 +151,19 @@ export function noJetStreamError(scope: ErrorScope = {}): CliError {
   );
 }
 
+/**
+ * An error shaped as nats.js shapes its own (`code`, and `api_error` for a JetStream API
+ * answer), for the requests tweetstream answers on its own inboxes: mapped like the client's
+ * by toCliError and natsErrorCode.
+ */
+export function natsError(
+  message: string,
+  code: string,
+  api?: { code: number; err_code?: number; description: string },
+): Error {
+  return Object.assign(new Error(message), api ? { code, api_error: api } : { code });
+}
+
 /** A permission denial concerns one subject or API: other work may go on. */
 export function isPermissionDenied(err: CliError): boolean {
   return natsErrorCode(err.cause) === "PERMISSIONS_VIOLATION";

@@ -15,6 +15,7 @@
 
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { randomBytes } from "node:crypto";
+import { natsError } from "./errors.js";
 import { PulledMessage } from "./pulled.js";
 
 /** Most messages pulled but not yet read at any time: what a stop may have to hand back. */
@@ -30,11 +31,6 @@ interface Request {
   asked: number;
   /** when the server ends it (expires) */
   ends: number;
-}
-
-/** A failure as nats.js gives it (`code`). */
-function natsError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
 }
 
 export class Pulls {

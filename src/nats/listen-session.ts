@@ -3,7 +3,7 @@
 // and writing it in bursts (read, flush), recovery after a failed pull (recover).
 
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from "nats";
-import { Burst } from "../util/bursts.js";
+import { ByteBurst } from "../util/bursts.js";
 import { CliError, ExitCode } from "../errors.js";
 import type { StoredMessage } from "../domain/stored-message.js";
 import { createAckLedger, type AckLedger } from "./acks.js";
@@ -18,6 +18,7 @@ import {
 } from "./listen-consumer.js";
 import { AHEAD, Pulls, WINDOW } from "./listen-pulls.js";
 import { jsApiSubjectPrefix } from "./manager.js";
+import { confirmationsOn } from "./listen-confirmations.js";
 import { consumerConfig, toStoredMessage } from "./messages.js";
 import type { PulledMessage } from "./pulled.js";
 import { retryBudgetMs } from "./retry.js";
@@ -41,8 +42,9 @@ export interface ListenResult {
 export interface ListenHooks {
   /** one message as the text to write (with its newline); may warn about it */
   render(msg: StoredMessage): string;
-  /** writes rendered messages out; resolves false when they could not be (stdout closed) */
-  write(text: string): Promise<boolean>;
+  /** writes rendered messages out (UTF-8); resolves false when they could not be (stdout
+   *  closed). The bytes are the burst's buffer: not to be kept once the write completed */
+  write(bytes: Uint8Array): Promise<boolean>;
   /** the consumer is ready (name, whether it resumed an existing durable) */
   ready?(consumer: string, resumed: boolean): void;
   /** a warning for the user: lost connection, retries */
@@ -64,7 +66,7 @@ export class ListenSession {
   private received: number;
   private readonly pulls: Pulls;
   /** rendered, not yet written: carried from one pull to the next asked for ahead of it */
-  private readonly burst = new Burst<PulledMessage>();
+  private readonly burst = new ByteBurst<PulledMessage>();
   /** messages written (and acknowledged), and the stream sequence of the last */
   private written = 0;
   private lastSeq = 0;
@@ -107,11 +109,12 @@ export class ListenSession {
   }
 
   private newLedger(info: ConsumerInfo): AckLedger {
-    return createAckLedger(this.conn.nc, this.jsm, {
+    const { nc, settings } = this.conn;
+    return createAckLedger(nc, this.jsm, {
       stream: this.opts.stream,
       consumer: () => this.name,
       initial: info,
-      timeoutMs: this.conn.settings.timeoutMs,
+      confirmations: confirmationsOn(nc, settings.inboxPrefix ?? "_INBOX", settings.timeoutMs),
       budgetMs: this.opts.ackBudgetMs ?? retryBudgetMs(this.conn.settings.timeoutMs),
       warn: this.hooks.warn,
     });
@@ -169,6 +172,7 @@ export class ListenSession {
     this.pulls.giveUp();
     // the acks of the removed consumer cannot be confirmed any more; its events are not
     // redelivered to the new one, which starts after them
+    this.ledger.close();
     this.ledger = this.newLedger(info);
     this.hooks.warn(
       `the ephemeral consumer ${why === "removed" ? "was removed by the server" : "no longer answers (its server was lost)"}; continuing with a new one after sequence ${this.lastSeq}`,
@@ -188,10 +192,10 @@ export class ListenSession {
   }
 
   /** Writes a burst, then acknowledges it; a burst stdout refused is handed back. */
-  private async flush(burst: Burst<PulledMessage>, handBack: PulledMessage[]): Promise<void> {
+  private async flush(burst: ByteBurst<PulledMessage>, handBack: PulledMessage[]): Promise<void> {
     if (burst.length === 0) return;
-    const { text, items } = burst.take();
-    if (!(await this.hooks.write(text))) {
+    const { bytes, items } = burst.take();
+    if (!(await this.hooks.write(bytes))) {
       handBack.push(...items);
       this.stop("stdout");
       return;
@@ -373,6 +377,7 @@ export class ListenSession {
       clearTimeout(this.idleTimer);
       clearTimeout(this.stopTimer);
       this.pulls.close();
+      this.ledger.close();
       if (!this.opts.durable)
         await this.jsm.consumers.delete(this.opts.stream, this.name).catch(() => undefined);
     }

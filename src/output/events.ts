@@ -72,6 +72,38 @@ export function viewLine(msg: StoredMessage, reading = readMessage(msg)): string
   return `${head}"event":${event}${inferredField(reading)}${headers}}`;
 }
 
+/** The event's fields, in the order of the Go struct (events.ts pickEvent), as JSON writes them. */
+const EVENT_KEYS = ["messageType", "id", "message", "date", "author"] as const;
+
+/**
+ * The event of a reading as JSON: JSON.stringify(reading.event), or the stored payload itself
+ * when it is exactly that text, the form tweetstream and the article's app write (a
+ * stringify less per event). It is when the stored object holds the five fields, strings, in
+ * that order and nothing else, and the payload (UTF-8, so no lone surrogate) has no backslash
+ * (so no value needs an escape) and the length of `{"k":"v",…}` with those values (so no
+ * blank, no key twice).
+ */
+function eventJson(msg: StoredMessage, reading: StoredReading & { event: TweetEvent }): string {
+  if (!reading.typeInferred) {
+    let n = 0;
+    let length = 2 + EVENT_KEYS.length - 1;
+    for (const key in reading.object) {
+      const value = reading.object[key];
+      if (key !== EVENT_KEYS[n] || typeof value !== "string") {
+        n = -1;
+        break;
+      }
+      length += key.length + value.length + 5;
+      n++;
+    }
+    if (n === EVENT_KEYS.length) {
+      const text = payloadText(msg);
+      if (text.length === length && !text.includes("\\")) return text;
+    }
+  }
+  return JSON.stringify(reading.event);
+}
+
 /**
  * listen --json, one NDJSON line: {stream, seq, subject, time, consumer, delivered,
  * redelivered, event | data, type_inferred?, headers?}; `event` only for a valid event (its
@@ -80,7 +112,7 @@ export function viewLine(msg: StoredMessage, reading = readMessage(msg)): string
 export function listenLine(msg: StoredMessage, consumer: string, reading: StoredReading): string {
   const delivered = msg.delivered ?? 1;
   const payload = reading.event
-    ? `"event":${JSON.stringify(reading.event)}${inferredField(reading)}`
+    ? `"event":${eventJson(msg, reading)}${inferredField(reading)}`
     : `"data":${JSON.stringify(payloadText(msg))}`;
   const headers = msg.headers ? `,"headers":${JSON.stringify(msg.headers)}` : "";
   return (

@@ -41,7 +41,7 @@ export interface Output {
    * Text on stdout, resolving true once the OS has taken it and false when it could not
    * be written (stdout closed): for callers that acknowledge only what was written out.
    */
-  writeConfirmed(text: string): Promise<boolean>;
+  writeConfirmed(text: string | Uint8Array): Promise<boolean>;
   /** Progress or a note for people, on stderr; silent with --quiet or --json. */
   info(text: string): void;
   /** A warning on stderr (kept under --json, dropped under --quiet). */
@@ -93,7 +93,7 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   });
 }
 
-function writeConfirmed(text: string): Promise<boolean> {
+function writeConfirmed(text: string | Uint8Array): Promise<boolean> {
   if (isStdoutClosed()) return Promise.resolve(false);
   return new Promise((resolve) => {
     // the callback runs after the data was handed to the OS (or failed, e.g. EPIPE);

@@ -16,14 +16,15 @@ function fakeServer(initial: { leader: string; floor: number }) {
     }) as unknown as ConsumerInfo;
   const nc = {
     publish: () => undefined,
-    request: () => Promise.resolve({}),
   } as unknown as NatsConnection;
+  const confirmations = { request: () => Promise.resolve(), close: () => undefined };
   const jsm = {
     consumers: { info: () => Promise.resolve(consumerInfo()) },
   } as unknown as JetStreamManager;
   return {
     nc,
     jsm,
+    confirmations,
     consumerInfo,
     set(next: { leader: string; floor: number }) {
       state = { ...next };
@@ -43,7 +44,7 @@ function ledgerOn(server: ReturnType<typeof fakeServer>) {
   const ledger = createAckLedger(server.nc, server.jsm, {
     stream: "S",
     consumer: () => "D",
-    timeoutMs: 1000,
+    confirmations: server.confirmations,
     budgetMs: 1000,
     initial: server.consumerInfo(),
     warn: (t) => warnings.push(t),

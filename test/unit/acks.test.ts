@@ -7,6 +7,7 @@ import type { ConsumerInfo, JetStreamManager, NatsConnection } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import { createAckLedger, type AckableMessage } from "../../src/nats/acks.js";
+import type { Confirmations } from "../../src/nats/listen-confirmations.js";
 import { acknowledged } from "./fakes/ledger.js";
 
 type Answer = "ok" | "timeout" | "denied" | "hold";
@@ -25,11 +26,15 @@ function fakeServer() {
     }) as unknown as ConsumerInfo;
   const nc = {
     publish: (subject: string) => sent.push({ seq: seqOf(subject), request: false }),
+  } as unknown as NatsConnection;
+  /** the burst's last ack, sent as a request on the run's inbox, answered as `answer` says */
+  const confirmations: Confirmations = {
+    close: () => undefined,
     request: (subject: string) => {
       sent.push({ seq: seqOf(subject), request: true });
       switch (state.answer) {
         case "ok":
-          return Promise.resolve({});
+          return Promise.resolve();
         case "timeout":
           return Promise.reject(Object.assign(new Error("TIMEOUT"), { code: "TIMEOUT" }));
         case "denied":
@@ -37,14 +42,14 @@ function fakeServer() {
             Object.assign(new Error("Permissions Violation"), { code: "PERMISSIONS_VIOLATION" }),
           );
         case "hold":
-          return new Promise((resolve) => held.push(() => resolve({})));
+          return new Promise((resolve) => held.push(() => resolve()));
       }
     },
-  } as unknown as NatsConnection;
+  };
   const jsm = {
     consumers: { info: () => Promise.resolve(consumerInfo()) },
   } as unknown as JetStreamManager;
-  return { nc, jsm, state, sent, held, consumerInfo };
+  return { nc, jsm, confirmations, state, sent, held, consumerInfo };
 }
 
 const msg = (seq: number, redelivered = false) =>
@@ -63,7 +68,7 @@ function ledgerOn(server: ReturnType<typeof fakeServer>, budgetMs = 600) {
   const ledger = createAckLedger(server.nc, server.jsm, {
     stream: "S",
     consumer: () => "D",
-    timeoutMs: 100,
+    confirmations: server.confirmations,
     budgetMs,
     initial: server.consumerInfo(),
     warn: (t) => warnings.push(t),

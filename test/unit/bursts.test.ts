@@ -3,7 +3,7 @@
 // BURST_BYTES, and a writer that stops at once when stdout refuses a burst.
 
 import { describe, expect, it } from "vitest";
-import { Burst, BURST_BYTES, BURST_COUNT } from "../../src/util/bursts.js";
+import { Burst, BURST_BYTES, BURST_COUNT, ByteBurst } from "../../src/util/bursts.js";
 import { writeInBursts } from "../../src/output/bursts.js";
 
 /** an iterator over `values`, all already there (as a backlog the client has received) */
@@ -61,5 +61,24 @@ describe("bursts", () => {
     expect(r).toBeUndefined();
     expect(writes).toBe(1);
     expect(closed).toBe(true);
+  });
+});
+
+describe("byte bursts (listen)", () => {
+  it("gathers UTF-8 bytes, full at BURST_COUNT items or BURST_BYTES bytes, growing for a long line", () => {
+    const burst = new ByteBurst<number>();
+    for (let i = 1; i < BURST_COUNT; i++) expect(burst.add(i, "é€\n")).toBe(false);
+    expect(burst.add(BURST_COUNT, "x\n")).toBe(true);
+    const { bytes, items } = burst.take();
+    expect(items).toHaveLength(BURST_COUNT);
+    expect(Buffer.from(bytes).toString()).toBe("é€\n".repeat(BURST_COUNT - 1) + "x\n");
+    expect(burst.length).toBe(0);
+    // a line longer than the buffer: it grows, and what was gathered before is kept
+    const long = "😀".repeat(BURST_BYTES);
+    expect(burst.add(1, "a\n")).toBe(false);
+    expect(burst.add(2, long)).toBe(true);
+    expect(Buffer.from(burst.take().bytes).toString()).toBe("a\n" + long);
+    expect(burst.add(3, "y".repeat(BURST_BYTES - 1))).toBe(false);
+    expect(burst.add(4, "y")).toBe(true);
   });
 });

@@ -91,7 +91,11 @@ function fakeServer(script: Step[]) {
     deliveredMessage(stream, name, seq, ++delivered, pending, encoder.encode(`{"n":${seq}}`));
   const status = statusMessage;
   const pulls: string[] = [];
-  let callback: (err: Error | null, m: Msg) => void = () => undefined;
+  type Callback = (err: Error | null, m: Msg) => void;
+  /** the run's inboxes (its pulls', its ack confirmations'): subject prefix → callback */
+  const inboxes: Array<{ prefix: string; callback: Callback }> = [];
+  const inboxOf = (reply: string) => inboxes.find((s) => reply.startsWith(s.prefix))!.callback;
+  let callback: Callback = () => undefined;
   const deliver = (m: Msg) => callback(null, m);
   /** a pull: the next step of the script answers it, as the server would, a moment later */
   const pull = (subject: string, body: Uint8Array, reply: string) => {
@@ -99,6 +103,7 @@ function fakeServer(script: Step[]) {
     const { batch } = JSON.parse(new TextDecoder().decode(body)) as { batch: number };
     pulls.push(name);
     const step: Step = script.shift() ?? { seqs: [] };
+    callback = inboxOf(reply);
     if (step.then) probe = step.then;
     setImmediate(() => {
       // a refusal the client reports on the subscription (permissions)
@@ -116,21 +121,26 @@ function fakeServer(script: Step[]) {
     isClosed: () => false,
     status: () => ({ async *[Symbol.asyncIterator]() {} }),
     jetstreamManager: async () => jsm,
-    subscribe: (_subject: string, opts: { callback: (err: Error | null, m: Msg) => void }) => {
-      callback = opts.callback;
+    subscribe: (subject: string, opts: { callback: Callback }) => {
+      inboxes.push({ prefix: subject.slice(0, -1), callback: opts.callback });
       return { closed: new Promise(() => undefined), unsubscribe: () => undefined };
     },
-    // pulls; the ack ledger's plain acks; naks
+    // pulls; the ack ledger's plain acks, and the last of a burst as a request on its
+    // inbox (answered at once); naks
     publish: (subject: string, data: Uint8Array, opts?: { reply: string }) => {
       if (subject.startsWith("$JS.API.CONSUMER.MSG.NEXT.")) return pull(subject, data, opts!.reply);
       const seq = Number(subject.split(".")[5]);
       if (new TextDecoder().decode(data) === "-NAK") naked.push(seq);
       else acked.push(seq);
-    },
-    // the ack ledger: the last of a burst as a request
-    request: async (subject: string) => {
-      acked.push(Number(subject.split(".")[5]));
-      return {};
+      const reply = opts?.reply;
+      if (reply)
+        setImmediate(() =>
+          inboxOf(reply)(null, {
+            subject: reply,
+            data: new Uint8Array(),
+            headers: undefined,
+          } as Msg),
+        );
     },
   };
   const conn = {
@@ -159,9 +169,10 @@ async function listenOn(
     { stream: "S", ackBudgetMs: 500, ...opts },
     {
       render: (m) => `${m.seq}${pad}\n`,
-      write: async (text) => {
+      write: async (bytes) => {
         written.push(
-          ...text
+          ...Buffer.from(bytes)
+            .toString()
             .trimEnd()
             .split("\n")
             .map((l) => parseInt(l, 10)),
