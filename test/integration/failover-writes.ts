@@ -15,6 +15,37 @@ export interface WriteProbe {
 /** The first 201 is expected within this long (target 3 s; room for two busy cores). */
 export const FAILOVER_BOUND_MS = 5_000;
 
+/**
+ * serve's connection moves, from its `--log-format json` stderr: `lost 1503 ms, back
+ * 1612 ms to 127.0.0.1:4223`, ms after `sinceEpochMs` (Date.now()). Where the time went
+ * when a failover is slow: a late "back" is the client (it dialed a silent node), an early
+ * one is JetStream (no ack yet on the new node).
+ */
+export function connectionMoves(
+  stderr: string,
+  sinceEpochMs: number,
+  name: (server: string) => string = (s) => s,
+): string {
+  const moves: string[] = [];
+  for (const line of stderr.split("\n")) {
+    let entry: { time?: string; context?: { nats?: string; server?: string } } = {};
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // not a log entry
+    }
+    const nats = entry?.context?.nats;
+    if (!nats || !entry.time) continue;
+    const ms = Date.parse(entry.time) - sinceEpochMs;
+    moves.push(
+      nats === "connected"
+        ? `back ${ms} ms to ${name(entry.context?.server ?? "?")}`
+        : `lost ${ms} ms`,
+    );
+  }
+  return moves.join(", ") || "no move logged";
+}
+
 export function writeProbes(url: string) {
   const probes: WriteProbe[] = [];
   let n = 0;
