@@ -10,6 +10,8 @@ export interface WriteProbe {
   end: number;
   status: number;
   id?: string;
+  /** the stream sequence a 201 names */
+  seq?: number;
 }
 
 /** The first 201 is expected within this long (target 3 s; room for two busy cores). */
@@ -57,8 +59,9 @@ export function writeProbes(url: string) {
       body: JSON.stringify({ message: `probe #${n++}`, author: "failover" }),
       signal: AbortSignal.timeout(20_000),
     }).catch(() => undefined);
-    const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
-    probes.push({ start, end: performance.now(), status: res?.status ?? 0, id: body.id });
+    const body = res ? ((await res.json().catch(() => ({}))) as { id?: string; seq?: number }) : {};
+    const { id, seq } = body;
+    probes.push({ start, end: performance.now(), status: res?.status ?? 0, id, seq });
   };
   /** ms from `since` to the answers 201 of POSTs sent after it */
   const recovered = (since: number) =>
@@ -84,10 +87,14 @@ export function writeProbes(url: string) {
       await Promise.all(sent);
       return Math.min(...recovered(since));
     },
-    /** each answer as `sent→answered status`, ms after `since` */
+    /** each answer as `sent→answered status [#seq]`, ms after `since` */
     timeline(since: number): string {
       return probes
-        .map((p) => `${Math.round(p.start - since)}→${Math.round(p.end - since)} ${p.status}`)
+        .map(
+          (p) =>
+            `${Math.round(p.start - since)}→${Math.round(p.end - since)} ${p.status}` +
+            (p.seq === undefined ? "" : ` #${p.seq}`),
+        )
         .join("\n");
     },
   };
