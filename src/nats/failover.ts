@@ -8,9 +8,13 @@
 //   dial is younger than the reconnect wait (sleeping until it is old enough), and asks
 //   for that wait just before each dial. So the time of the call that preceded the
 //   connection we have is (to the millisecond) our node's last dial; for a short while
-//   after we leave a stuck node, the wait returned is just above that node's age: it is
-//   skipped after a 1–2 ms sleep, while the others (never dialed, or dialed before it) are
-//   tried at once. After the window, the usual wait.
+//   after we leave a stuck node, the wait returned is that node's age plus SKIP_MARGIN_MS:
+//   it is skipped after a sleep of about that margin, while the others (never dialed, or
+//   dialed more than the margin before it) are tried at once. After the window, the usual
+//   wait. nats.js reads its clock again after asking for the wait; the margin is there
+//   because the process may stall in between (descheduled on a busy machine): with a 1 ms
+//   margin, a 1 ms stall dialed the stuck node first and held the failover for the whole
+//   connect timeout (6.65 s once in CI; test/integration/reconnect-order.test.ts).
 //
 // - Publishes waiting for an ack on the old node. Their message went to a socket nobody
 //   reads; the ack never comes. On each reconnect they are told to try again at once (same
@@ -29,13 +33,21 @@ export interface ReconnectOrder {
 }
 
 /**
+ * How much later than our clock read nats.js may read its own and still skip the server
+ * left; also about how long it sleeps before dialing the next one.
+ */
+export const SKIP_MARGIN_MS = 100;
+
+/**
  * `baseWaitMs` + up to `jitterMs` normally (nats.js's own default rule); while leaving a
- * server, a wait that skips it and no server dialed before it.
+ * server, a wait that skips it (nats.js reading its clock up to `marginMs` after ours) and
+ * no server dialed more than `marginMs` before it.
  */
 export function reconnectOrder(
   baseWaitMs: number,
   jitterMs: number,
   clock: () => number = Date.now,
+  marginMs = SKIP_MARGIN_MS,
 ): ReconnectOrder {
   /** the last call of delay(): just before the latest dial */
   let lastCall = clock();
@@ -45,7 +57,7 @@ export function reconnectOrder(
   return {
     delay() {
       const now = (lastCall = clock());
-      if (now < avoidUntil) return now - dialedAt + 1;
+      if (now < avoidUntil) return now - dialedAt + marginMs;
       return baseWaitMs + Math.floor(Math.random() * (jitterMs + 1));
     },
     connected() {

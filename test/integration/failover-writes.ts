@@ -10,10 +10,43 @@ export interface WriteProbe {
   end: number;
   status: number;
   id?: string;
+  /** the stream sequence a 201 names */
+  seq?: number;
 }
 
 /** The first 201 is expected within this long (target 3 s; room for two busy cores). */
 export const FAILOVER_BOUND_MS = 5_000;
+
+/**
+ * serve's connection moves, from its `--log-format json` stderr: `lost 1503 ms, back
+ * 1612 ms to 127.0.0.1:4223`, ms after `sinceEpochMs` (Date.now()). Where the time went
+ * when a failover is slow: a late "back" is the client (it dialed a silent node), an early
+ * one is JetStream (no ack yet on the new node).
+ */
+export function connectionMoves(
+  stderr: string,
+  sinceEpochMs: number,
+  name: (server: string) => string = (s) => s,
+): string {
+  const moves: string[] = [];
+  for (const line of stderr.split("\n")) {
+    let entry: { time?: string; context?: { nats?: string; server?: string } } = {};
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // not a log entry
+    }
+    const nats = entry?.context?.nats;
+    if (!nats || !entry.time) continue;
+    const ms = Date.parse(entry.time) - sinceEpochMs;
+    moves.push(
+      nats === "connected"
+        ? `back ${ms} ms to ${name(entry.context?.server ?? "?")}`
+        : `lost ${ms} ms`,
+    );
+  }
+  return moves.join(", ") || "no move logged";
+}
 
 export function writeProbes(url: string) {
   const probes: WriteProbe[] = [];
@@ -26,8 +59,9 @@ export function writeProbes(url: string) {
       body: JSON.stringify({ message: `probe #${n++}`, author: "failover" }),
       signal: AbortSignal.timeout(20_000),
     }).catch(() => undefined);
-    const body = res ? ((await res.json().catch(() => ({}))) as { id?: string }) : {};
-    probes.push({ start, end: performance.now(), status: res?.status ?? 0, id: body.id });
+    const body = res ? ((await res.json().catch(() => ({}))) as { id?: string; seq?: number }) : {};
+    const { id, seq } = body;
+    probes.push({ start, end: performance.now(), status: res?.status ?? 0, id, seq });
   };
   /** ms from `since` to the answers 201 of POSTs sent after it */
   const recovered = (since: number) =>
@@ -53,10 +87,14 @@ export function writeProbes(url: string) {
       await Promise.all(sent);
       return Math.min(...recovered(since));
     },
-    /** each answer as `sent→answered status`, ms after `since` */
+    /** each answer as `sent→answered status [#seq]`, ms after `since` */
     timeline(since: number): string {
       return probes
-        .map((p) => `${Math.round(p.start - since)}→${Math.round(p.end - since)} ${p.status}`)
+        .map(
+          (p) =>
+            `${Math.round(p.start - since)}→${Math.round(p.end - since)} ${p.status}` +
+            (p.seq === undefined ? "" : ` #${p.seq}`),
+        )
         .join("\n");
     },
   };

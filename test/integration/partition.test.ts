@@ -31,7 +31,7 @@ import {
   storedCount as storedCountOn,
 } from "../helpers/fixtures.js";
 import { startServe, type ServeProcess } from "../helpers/serve.js";
-import { FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
+import { connectionMoves, FAILOVER_BOUND_MS, writeProbes } from "./failover-writes.js";
 import { storedMessages } from "../helpers/stored.js";
 
 const enabled = process.env.NATS_CLUSTER_TESTS !== "0";
@@ -478,7 +478,12 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
   it("serve's own node cut off, its links held open and silent: writes answered 201 again within 3 s (bound 5 s), each stored once", async () => {
     const stream = await newR3Stream("PFAIL");
     // every node's proxied URL (the servers do not advertise others): the client picks one
-    serve = await startServe(["--stream", stream], { NATS_URL: net.servers }, 60_000);
+    // JSON log: when serve lost its node and where it went, for the report below
+    serve = await startServe(
+      ["--stream", stream, "--log-format", "json"],
+      { NATS_URL: net.servers },
+      60_000,
+    );
     const own = (await waitFor(() => clientNode("tweetstream"), 10_000, "serve's node"))!;
     // not the stream leader: what is measured is the client leaving a silent node
     await waitFor(
@@ -494,21 +499,28 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     );
     const writes = writeProbes(serve.url);
     expect(await writes.sequential(5)).toEqual([201, 201, 201, 201, 201]);
+    // the cut isolates serve's node from the meta leader too when it is that leader
+    const meta = await cluster.metaLeader();
     // TCP still connects and stays open; nothing comes back, from the client link or the routes
     net.isolate(own);
     net.cutClient(own);
     const cutAt = performance.now();
+    const cutWall = Date.now();
     let firstMs: number;
     try {
       firstMs = await writes.untilWritable(cutAt);
     } finally {
       net.heal();
     }
-    console.log(
-      `failover (partition): first 201 ${Math.round(firstMs)} ms after serve's node was cut off (${own}; nats-server ${version})`,
-    );
+    const nodeOf = (server: string) =>
+      cluster.nodes.find((n) => net.clientUrl(n.name).endsWith(`:${server.split(":").pop()}`))
+        ?.name ?? server;
+    const report =
+      `first 201 ${Math.round(firstMs)} ms after serve's node was cut off (${own}; ` +
+      `nats-server ${version}; meta leader ${meta}; ${connectionMoves(serve.stderr(), cutWall, nodeOf)})`;
+    console.log(`failover (partition): ${report}`);
     if (process.env.CLUSTER_DEBUG) console.log(writes.timeline(cutAt), serve.stderr());
-    expect(firstMs).toBeLessThan(FAILOVER_BOUND_MS);
+    expect(firstMs, `${report}\n${writes.timeline(cutAt)}`).toBeLessThan(FAILOVER_BOUND_MS);
     expect(writes.probes.filter((p) => p.status === 0)).toEqual([]);
     const created = writes.probes.filter((p) => p.status === 201).map((p) => p.id!);
     const replicas = await compareReplicas(stream);
