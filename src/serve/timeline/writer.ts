@@ -32,6 +32,12 @@ const RECENT_EVERY_MS = 500;
 const BATCH = 250;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
+/**
+ * A batch changing at least this many records is sent without an ack each, confirmed by the
+ * head (catching up, a rebuild: full batches); a live batch of a few events keeps an ack
+ * per record (nothing measurable to gain, and each record's refusal is its own).
+ */
+const BULK_MIN = 32;
 
 /** A key's events in a batch, in stream order. */
 type Events = Array<{ seq: number; event: TweetEvent }>;
@@ -174,6 +180,7 @@ export class TimelineWriter {
         items.push({ key, value: rec, revision: known?.revision ?? 0 });
       }
     }
+    if (items.length >= BULK_MIN && (await this.writeBulk(items, sent, written, to))) return;
     const results = await this.bucket.writeMany(items);
     let refused: Array<Promise<void>> | undefined;
     let failed: Error | undefined;
@@ -197,6 +204,49 @@ export class TimelineWriter {
     }
     if (refused) await Promise.all(refused);
     if (failed) throw failed;
+    await this.writeHead(this.headAfter(written, to));
+    for (const { rec } of written) this.recent.upsert(rec);
+  }
+
+  /**
+   * The batch's records sent without an ack each, confirmed by the head's write
+   * (src/nats/bucket-writes.ts writeBulk); false when that was not shown: nothing is
+   * remembered, and the acked way then finds, key by key, what landed.
+   */
+  private async writeBulk(
+    items: WriteItem[],
+    sent: Array<{ key: string; events: Events }>,
+    written: Array<{ rec: TweetRecord; events: Events }>,
+    to: number,
+  ): Promise<boolean> {
+    const all = [
+      ...written,
+      ...items.map((item, i) => ({ rec: item.value as TweetRecord, events: sent[i]!.events })),
+    ];
+    const next = this.headAfter(all, to);
+    const done = await this.bucket.writeBulk(items, {
+      key: this.keys.head,
+      value: next,
+      revision: this.headRev,
+    });
+    if (!done) return false;
+    for (let i = 0; i < items.length; i++) {
+      this.remember(sent[i]!.key, {
+        value: items[i]!.value as TweetRecord,
+        revision: done.revisions[i]!,
+      });
+    }
+    this.headRev = done.head;
+    this.head = next;
+    for (const { rec } of all) this.recent.upsert(rec);
+    return true;
+  }
+
+  /** The head once `written` (every record the batch touched, as stored) is in the view. */
+  private headAfter(
+    written: Array<{ rec: TweetRecord; events: Events }>,
+    to: number,
+  ): TimelineHead {
     let tweets = 0;
     let likes = 0;
     for (const { rec, events } of written) {
@@ -205,14 +255,13 @@ export class TimelineWriter {
         tweets += d.tweets;
         likes += d.likes;
       }
-      this.recent.upsert(rec);
     }
-    await this.writeHead({
+    return {
       ...this.head,
       cursor: to,
       tweets: this.head.tweets + tweets,
       likes: this.head.likes + likes,
-    });
+    };
   }
 
   /**
@@ -243,7 +292,11 @@ export class TimelineWriter {
     for (let attempt = 0; ; attempt++) {
       const current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
       const rec = applyAll(current?.value ?? null, events);
-      if (rec === current?.value) return rec;
+      if (rec === current?.value) {
+        // kept: a tweet's first event is written as new, a refusal a bulk batch would pay for
+        this.remember(key, current);
+        return rec;
+      }
       try {
         const revision = await this.bucket.write(key, rec, current?.revision ?? 0);
         this.remember(key, { value: rec, revision });
