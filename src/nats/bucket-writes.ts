@@ -154,6 +154,10 @@ export function bucketWrites(deps: BucketWritesDeps) {
   return {
     writeMany,
     writeBulk,
+    /** whether bulk batches are tried at all (a one-replica bucket without limits) */
+    get bulk() {
+      return deps.bulk();
+    },
     /** bulk batches whose confirm was refused or not answered (the acked way taken) */
     get fallbacks() {
       return fallbacks;

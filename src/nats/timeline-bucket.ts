@@ -91,6 +91,8 @@ export interface TimelineBucket {
    * writeMany does: their compare-and-sets find what landed).
    */
   writeBulk(items: readonly WriteItem[], head: WriteItem): Promise<BulkWritten | undefined>;
+  /** whether writeBulk is tried (a one-replica bucket without limits: bucket-writes.ts) */
+  readonly bulk: boolean;
   /** bulk batches not confirmed (the acked way was taken instead) */
   readonly bulkFallbacks: number;
   /** Removes every key under `prefix.` (a generation that was replaced). */
@@ -196,6 +198,9 @@ export async function openTimelineBucket(
     },
     writeMany,
     writeBulk: writes.writeBulk,
+    get bulk() {
+      return writes.bulk;
+    },
     get bulkFallbacks() {
       return writes.fallbacks;
     },

@@ -28,8 +28,13 @@ import {
 export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
-/** Events per batch; one batch is written while the next is queued. */
+/**
+ * Messages per batch; one batch is written while the next is queued. Bulk batches (sent
+ * without an ack each: src/nats/bucket-writes.ts) are larger: one confirm and one head per
+ * 1000 (measured at 100 000 events: 4.8–5.2 s against 5.2–6.4 s at 250, on a loaded machine).
+ */
 const BATCH = 250;
+const BULK_BATCH = 1000;
 const FLUSH_AFTER_MS = 100;
 const CACHE_RECORDS = 2_000;
 /**
@@ -119,7 +124,7 @@ export class TimelineWriter {
     if (seq <= this.queuedTo) return undefined;
     this.queued = seq;
     if (event) this.pending.push({ seq, event });
-    if (++this.pendingCount >= BATCH) {
+    if (++this.pendingCount >= (this.bucket.bulk ? BULK_BATCH : BATCH)) {
       // the stream is read on while this batch is written: wait only for the one before
       const before = this.chain;
       this.flush().catch(() => undefined); // its failure is `failure`: the next add throws it

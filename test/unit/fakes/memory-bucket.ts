@@ -93,6 +93,9 @@ export function memoryBucket() {
     },
     writeMany: writer.writeMany,
     writeBulk: writer.writeBulk,
+    get bulk() {
+      return writer.bulk;
+    },
     get bulkFallbacks() {
       return writer.fallbacks;
     },
