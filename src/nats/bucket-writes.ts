@@ -145,6 +145,9 @@ export function bucketWrites(deps: BucketWritesDeps) {
     }
     const [confirmed] = await send([head], s0 + items.length, [headData]);
     if (typeof confirmed !== "number") {
+      // where the stream ends is not known now (a bucket created again starts over at 1): the
+      // acked writes that follow say it again
+      lastAck = 0;
       fallbacks++;
       return undefined;
     }
