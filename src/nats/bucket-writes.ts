@@ -14,10 +14,12 @@ export interface WriteItem {
   revision: number;
 }
 
-/** A confirmed bulk batch: each item's revision (as sent), and the confirming write's. */
+/** A bulk batch sent: each item's revision and the head's if `confirmed` resolves true. */
 export interface BulkWritten {
   revisions: number[];
   head: number;
+  /** true: every item and the head stored at those revisions; false: not shown */
+  confirmed: Promise<boolean>;
 }
 
 /** Room left in a message for its headers (the expected sequences, a few dozen bytes). */
@@ -109,13 +111,14 @@ export function bucketWrites(deps: BucketWritesDeps) {
 
   /**
    * Sends `items` without an ack each, every one still with compare-and-set on its revision,
-   * then `head` acked, with its own compare-and-set and Nats-Expected-Last-Sequence: s0 + k
+   * then `head` acked (resolves once sent; `confirmed` says how it ended), with its own compare-and-set and Nats-Expected-Last-Sequence: s0 + k
    * (s0: the stream's sequence of this instance's last acknowledged write, k: the items).
    * Accepted, exactly k messages were stored after s0; on a one-replica bucket without limits
    * the server refuses one of ours only when its compare-and-set fails, so every item is
-   * stored at s0 + its place in the sending order. Undefined when that was not shown (refused,
-   * timed out, or not tried: bulk not allowed, s0 not known, a record too large): the
-   * caller then writes the batch the acked way, whose compare-and-sets find what landed.
+   * stored at s0 + its place in the sending order. `confirmed` false when that was not shown
+   * (refused, timed out), undefined when not tried (bulk not allowed, s0 not known, a record
+   * too large): the caller then writes the batch the acked way, whose compare-and-sets find
+   * what landed. Call it again only once `confirmed` resolved (s0 is the last answer heard).
    *
    * One case counting cannot see: a foreign write to a key of the batch landing after s0 and
    * before ours to that key (so ours is refused) makes the count come out right. Only another
@@ -143,15 +146,17 @@ export function bucketWrites(deps: BucketWritesDeps) {
       if (!lane.send(editPrefix + item.key, datas[i]!, item.revision)) break;
       revisions[i] = ++seq;
     }
-    const [confirmed] = await send([head], s0 + items.length, [headData]);
-    if (typeof confirmed !== "number") {
+    // the confirm is not one of `inflight`: the next batch may be prepared meanwhile, and is
+    // sent only once the caller heard this one's answer
+    const confirmed = send([head], s0 + items.length, [headData]).then(([answer]) => {
+      if (answer === s0 + items.length + 1) return true;
       // where the stream ends is not known now (a bucket created again starts over at 1): the
       // acked writes that follow say it again
       lastAck = 0;
       fallbacks++;
-      return undefined;
-    }
-    return { revisions, head: confirmed };
+      return false;
+    });
+    return { revisions, head: s0 + items.length + 1, confirmed };
   };
 
   return {

@@ -86,9 +86,9 @@ export interface TimelineBucket {
    */
   writeMany(items: readonly WriteItem[]): Promise<Array<number | Error>>;
   /**
-   * The items sent without an ack each, confirmed by `head` (src/nats/bucket-writes.ts):
-   * each item's revision and the head's, or undefined when not shown (write them as
-   * writeMany does: their compare-and-sets find what landed).
+   * The items sent without an ack each, confirmed by `head` (src/nats/bucket-writes.ts): once
+   * sent, each item's revision and the head's, valid if `confirmed` resolves true; undefined
+   * when not tried (write them as writeMany does). The next call waits for `confirmed`.
    */
   writeBulk(items: readonly WriteItem[], head: WriteItem): Promise<BulkWritten | undefined>;
   /** whether writeBulk is tried (a one-replica bucket without limits: bucket-writes.ts) */

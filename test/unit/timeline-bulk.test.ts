@@ -143,4 +143,38 @@ describe("bulk batches of the view writer", () => {
     expect(head?.value.cursor).toBe(seq);
     expect(mem.json(timelineKeys(1).record("n60"))).toMatchObject({ tweet: { seq } });
   });
+
+  it("the confirm: stored where predicted, or refused by the server with the head as it was", async () => {
+    const mem = memoryBucket();
+    const headRev = await mem.bucket.write("head", { n: 0 }, 0);
+    const items = ["a", "b", "c"].map((key) => ({ key, value: { key }, revision: 0 }));
+    const ok = await mem.bucket.writeBulk(items, {
+      key: "head",
+      value: { n: 1 },
+      revision: headRev,
+    });
+    expect(await ok!.confirmed).toBe(true);
+    expect(ok!.revisions).toEqual([headRev + 1, headRev + 2, headRev + 3]);
+    expect(ok!.head).toBe(headRev + 4);
+    expect(await mem.bucket.get("b", () => undefined)).toEqual({
+      value: { key: "b" },
+      revision: headRev + 2,
+    });
+    // one of the next batch's writes lost: the server refuses the head (its last sequence is
+    // not the one expected), so the head never says the batch is in
+    mem.server.unacked = (_key, n) => (n === 4 ? "drop" : undefined);
+    const more = ["d", "e", "f"].map((key) => ({ key, value: { key }, revision: 0 }));
+    const lost = await mem.bucket.writeBulk(more, {
+      key: "head",
+      value: { n: 2 },
+      revision: ok!.head,
+    });
+    expect(await lost!.confirmed).toBe(false);
+    expect(mem.json("head")).toEqual({ n: 1 });
+    expect(mem.bucket.bulkFallbacks).toBe(1);
+    // not tried again until an acked write says where the stream ends
+    expect(await mem.bucket.writeBulk(more, { key: "head", value: {}, revision: ok!.head })).toBe(
+      undefined,
+    );
+  });
 });

@@ -12,9 +12,9 @@ import {
   RevisionConflict,
   type Versioned,
   type TimelineBucket,
-  type WriteItem,
 } from "../../nats/timeline-bucket.js";
-import { applyEvent, RecentWindow, totalsDelta, type TweetRecord } from "./model.js";
+import { RecentWindow, type TweetRecord } from "./model.js";
+import { applyAll, byKeyOf, headAfter, type Events, type Prepared } from "./batch.js";
 import {
   isHead,
   isRecentList,
@@ -44,16 +44,6 @@ const CACHE_RECORDS = 2_000;
  */
 const BULK_MIN = 32;
 
-/** A key's events in a batch, in stream order. */
-type Events = Array<{ seq: number; event: TweetEvent }>;
-
-/** `events` applied to `rec` in order (`rec` itself when every one is in it already). */
-function applyAll(rec: TweetRecord | null, events: Events): TweetRecord {
-  let out = rec;
-  for (const { seq, event } of events) out = applyEvent(out, seq, event) ?? out;
-  return out!;
-}
-
 export class TimelineWriter {
   /** the queued batch: its tweet events, and how many messages it has in all */
   private pending: Events = [];
@@ -67,6 +57,10 @@ export class TimelineWriter {
   private recentRev = 0;
   private recentCursor = -1;
   private queued = 0;
+  /** the bulk batch sent and not yet confirmed, and where the writer stood before it */
+  private confirming:
+    | { confirmed: Promise<boolean>; p: Prepared; to: number; head: TimelineHead; headRev: number }
+    | undefined;
   readonly keys: ReturnType<typeof timelineKeys>;
 
   private constructor(
@@ -127,7 +121,8 @@ export class TimelineWriter {
     if (++this.pendingCount >= (this.bucket.bulk ? BULK_BATCH : BATCH)) {
       // the stream is read on while this batch is written: wait only for the one before
       const before = this.chain;
-      this.flush().catch(() => undefined); // its failure is `failure`: the next add throws it
+      // its failure is `failure`: the next add throws it
+      this.flush({ pipelined: true }).catch(() => undefined);
       return before;
     }
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_AFTER_MS);
@@ -140,8 +135,11 @@ export class TimelineWriter {
     clearTimeout(this.recentTimer);
   }
 
-  /** Applies everything queued; resolves once the bucket has it. */
-  flush(opts: { recent?: boolean } = {}): Promise<void> {
+  /**
+   * Applies everything queued; resolves once the bucket has it (`pipelined`: a full batch
+   * while catching up, which may still await its confirm; the next batch settles it).
+   */
+  flush(opts: { recent?: boolean; pipelined?: boolean } = {}): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
@@ -152,7 +150,8 @@ export class TimelineWriter {
     this.chain = this.chain.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        if (count > 0) await this.apply(batch, to);
+        if (count > 0) await this.apply(batch, to, opts.pipelined ?? false);
+        if (!opts.pipelined) await this.settle();
         await this.writeRecent(opts.recent ?? false);
       } catch (err) {
         this.failure = err;
@@ -162,30 +161,43 @@ export class TimelineWriter {
     return this.chain;
   }
 
-  /** Applies a batch's events (every message up to `to` is then in the view). */
-  private async apply(batch: Events, to: number): Promise<void> {
-    const byKey = new Map<string, Events>();
-    for (const item of batch) {
-      const key = this.keys.record(item.event.id);
-      const list = byKey.get(key);
-      if (list) list.push(item);
-      else byKey.set(key, [item]);
+  /**
+   * Applies a batch's events (every message up to `to` is then in the view, or, sent in bulk,
+   * on its way: `pipelined`, the next batch settles it; else settled here).
+   */
+  private async apply(batch: Events, to: number, pipelined: boolean): Promise<void> {
+    let p = await this.prepare(batch);
+    // the batch before failed to confirm: what it cached is gone and it was written again
+    if (!(await this.settle())) p = await this.prepare(batch);
+    if (p.items.length >= BULK_MIN && (await this.sendBulk(p, to))) {
+      if (!pipelined) await this.settle();
+      return;
     }
+    await this.writeAcked(p, to);
+  }
+
+  /** What a batch writes: each key's record with its events applied, from cache or read. */
+  private async prepare(batch: Events): Promise<Prepared> {
+    const byKey = byKeyOf(batch, this.keys.record);
     const stored = await this.readAll(byKey);
-    // every changed record is sent at once (one socket write for many), then the acks awaited
-    const written: Array<{ rec: TweetRecord; events: Events }> = [];
-    const sent: Array<{ key: string; events: Events }> = [];
-    const items: WriteItem[] = [];
+    const p: Prepared = { written: [], sent: [], items: [] };
     for (const [key, events] of byKey) {
       const known = stored.get(key);
       const rec = applyAll(known?.value ?? null, events);
-      if (rec === known?.value) written.push({ rec, events });
+      if (rec === known?.value) p.written.push({ rec, events });
       else {
-        sent.push({ key, events });
-        items.push({ key, value: rec, revision: known?.revision ?? 0 });
+        p.sent.push({ key, events });
+        p.items.push({ key, value: rec, revision: known?.revision ?? 0 });
       }
     }
-    if (items.length >= BULK_MIN && (await this.writeBulk(items, sent, written, to))) return;
+    return p;
+  }
+
+  /** Writes a prepared batch with an ack per record, then the head. */
+  private async writeAcked(p: Prepared, to: number): Promise<void> {
+    // every changed record is sent at once (one socket write for many), then the acks awaited
+    const { items, sent } = p;
+    const written = [...p.written];
     const results = await this.bucket.writeMany(items);
     let refused: Array<Promise<void>> | undefined;
     let failed: Error | undefined;
@@ -209,64 +221,53 @@ export class TimelineWriter {
     }
     if (refused) await Promise.all(refused);
     if (failed) throw failed;
-    await this.writeHead(this.headAfter(written, to));
+    await this.writeHead(headAfter(this.head, written, to));
     for (const { rec } of written) this.recent.upsert(rec);
   }
 
   /**
-   * The batch's records sent without an ack each, confirmed by the head's write
-   * (src/nats/bucket-writes.ts writeBulk); false when that was not shown: nothing is
-   * remembered, and the acked way then finds, key by key, what landed.
+   * Sends the batch's records without an ack each, confirmed by the head's write
+   * (src/nats/bucket-writes.ts writeBulk), and takes them as written at their predicted
+   * revisions until `settle` hears the confirm; false when not sent (the acked way then).
    */
-  private async writeBulk(
-    items: WriteItem[],
-    sent: Array<{ key: string; events: Events }>,
-    written: Array<{ rec: TweetRecord; events: Events }>,
-    to: number,
-  ): Promise<boolean> {
+  private async sendBulk(p: Prepared, to: number): Promise<boolean> {
     const all = [
-      ...written,
-      ...items.map((item, i) => ({ rec: item.value as TweetRecord, events: sent[i]!.events })),
+      ...p.written,
+      ...p.items.map((item, i) => ({ rec: item.value as TweetRecord, events: p.sent[i]!.events })),
     ];
-    const next = this.headAfter(all, to);
-    const done = await this.bucket.writeBulk(items, {
+    const next = headAfter(this.head, all, to);
+    const sent = await this.bucket.writeBulk(p.items, {
       key: this.keys.head,
       value: next,
       revision: this.headRev,
     });
-    if (!done) return false;
-    for (let i = 0; i < items.length; i++) {
-      this.remember(sent[i]!.key, {
-        value: items[i]!.value as TweetRecord,
-        revision: done.revisions[i]!,
-      });
+    if (!sent) return false;
+    this.confirming = { confirmed: sent.confirmed, p, to, head: this.head, headRev: this.headRev };
+    for (let i = 0; i < p.items.length; i++) {
+      const value = p.items[i]!.value as TweetRecord;
+      this.remember(p.sent[i]!.key, { value, revision: sent.revisions[i]! });
     }
-    this.headRev = done.head;
+    this.headRev = sent.head;
     this.head = next;
     for (const { rec } of all) this.recent.upsert(rec);
     return true;
   }
 
-  /** The head once `written` (every record the batch touched, as stored) is in the view. */
-  private headAfter(
-    written: Array<{ rec: TweetRecord; events: Events }>,
-    to: number,
-  ): TimelineHead {
-    let tweets = 0;
-    let likes = 0;
-    for (const { rec, events } of written) {
-      for (const { seq, event } of events) {
-        const d = totalsDelta(rec, seq, event);
-        tweets += d.tweets;
-        likes += d.likes;
-      }
-    }
-    return {
-      ...this.head,
-      cursor: to,
-      tweets: this.head.tweets + tweets,
-      likes: this.head.likes + likes,
-    };
+  /**
+   * Waits for the bulk batch in flight to be confirmed; false when it was not: the writer is
+   * back where it stood before it (nothing cached from then on) and has written it the acked
+   * way, whose compare-and-sets find what landed.
+   */
+  private async settle(): Promise<boolean> {
+    const c = this.confirming;
+    if (!c) return true;
+    this.confirming = undefined;
+    if (await c.confirmed) return true;
+    this.cache.clear();
+    this.head = c.head;
+    this.headRev = c.headRev;
+    await this.writeAcked(c.p, c.to);
+    return false;
   }
 
   /**
