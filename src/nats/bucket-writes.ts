@@ -146,8 +146,7 @@ export function bucketWrites(deps: BucketWritesDeps) {
       if (!lane.send(editPrefix + item.key, datas[i]!, item.revision)) break;
       revisions[i] = ++seq;
     }
-    // the confirm is not one of `inflight`: the next batch may be prepared meanwhile, and is
-    // sent only once the caller heard this one's answer
+    // the confirm is not one of `inflight`: the caller awaits `confirmed` before the next
     const confirmed = send([head], s0 + items.length, [headData]).then(([answer]) => {
       if (answer === s0 + items.length + 1) return true;
       // where the stream ends is not known now (a bucket created again starts over at 1): the

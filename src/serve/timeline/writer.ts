@@ -31,7 +31,7 @@ const RECENT_EVERY_MS = 500;
 /**
  * Messages per batch; one batch is written while the next is queued. Bulk batches (sent
  * without an ack each: src/nats/bucket-writes.ts) are larger: one confirm and one head per
- * 1000 (measured at 100 000 events: 4.8–5.2 s against 5.2–6.4 s at 250, on a loaded machine).
+ * 1 000 (at 100 000 events on a loaded machine: 4.8–5.2 s against 5.2–6.4 s at 250).
  */
 const BATCH = 250;
 const BULK_BATCH = 1000;
@@ -57,7 +57,7 @@ export class TimelineWriter {
   private recentRev = 0;
   private recentCursor = -1;
   private queued = 0;
-  /** the bulk batch sent and not yet confirmed, and where the writer stood before it */
+  /** the bulk batch sent and not confirmed yet, and where the writer stood before it */
   private confirming:
     | { confirmed: Promise<boolean>; p: Prepared; to: number; head: TimelineHead; headRev: number }
     | undefined;
@@ -121,8 +121,7 @@ export class TimelineWriter {
     if (++this.pendingCount >= (this.bucket.bulk ? BULK_BATCH : BATCH)) {
       // the stream is read on while this batch is written: wait only for the one before
       const before = this.chain;
-      // its failure is `failure`: the next add throws it
-      this.flush({ pipelined: true }).catch(() => undefined);
+      this.flush().catch(() => undefined); // its failure is `failure`: the next add throws it
       return before;
     }
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_AFTER_MS);
@@ -135,11 +134,8 @@ export class TimelineWriter {
     clearTimeout(this.recentTimer);
   }
 
-  /**
-   * Applies everything queued; resolves once the bucket has it (`pipelined`: a full batch
-   * while catching up, which may still await its confirm; the next batch settles it).
-   */
-  flush(opts: { recent?: boolean; pipelined?: boolean } = {}): Promise<void> {
+  /** Applies everything queued; resolves once the bucket has it. */
+  flush(opts: { recent?: boolean } = {}): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
@@ -150,8 +146,7 @@ export class TimelineWriter {
     this.chain = this.chain.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        if (count > 0) await this.apply(batch, to, opts.pipelined ?? false);
-        if (!opts.pipelined) await this.settle();
+        if (count > 0) await this.apply(batch, to);
         await this.writeRecent(opts.recent ?? false);
       } catch (err) {
         this.failure = err;
@@ -161,19 +156,11 @@ export class TimelineWriter {
     return this.chain;
   }
 
-  /**
-   * Applies a batch's events (every message up to `to` is then in the view, or, sent in bulk,
-   * on its way: `pipelined`, the next batch settles it; else settled here).
-   */
-  private async apply(batch: Events, to: number, pipelined: boolean): Promise<void> {
-    let p = await this.prepare(batch);
-    // the batch before failed to confirm: what it cached is gone and it was written again
-    if (!(await this.settle())) p = await this.prepare(batch);
-    if (p.items.length >= BULK_MIN && (await this.sendBulk(p, to))) {
-      if (!pipelined) await this.settle();
-      return;
-    }
-    await this.writeAcked(p, to);
+  /** Applies a batch's events (every message up to `to` is then in the view). */
+  private async apply(batch: Events, to: number): Promise<void> {
+    const p = await this.prepare(batch);
+    if (p.items.length >= BULK_MIN && (await this.sendBulk(p, to))) await this.settle();
+    else await this.writeAcked(p, to);
   }
 
   /** What a batch writes: each key's record with its events applied, from cache or read. */
@@ -229,6 +216,8 @@ export class TimelineWriter {
    * Sends the batch's records without an ack each, confirmed by the head's write
    * (src/nats/bucket-writes.ts writeBulk), and takes them as written at their predicted
    * revisions until `settle` hears the confirm; false when not sent (the acked way then).
+   * (Preparing the next batch while this one is confirmed was measured too: no steady gain
+   * on the shared machine, and two batches' records alive at once.)
    */
   private async sendBulk(p: Prepared, to: number): Promise<boolean> {
     const all = [
@@ -254,20 +243,19 @@ export class TimelineWriter {
   }
 
   /**
-   * Waits for the bulk batch in flight to be confirmed; false when it was not: the writer is
-   * back where it stood before it (nothing cached from then on) and has written it the acked
-   * way, whose compare-and-sets find what landed.
+   * Waits for the bulk batch sent to be confirmed. Not confirmed, the writer goes back where
+   * it stood before it (nothing cached from then on) and writes it the acked way, whose
+   * compare-and-sets find what landed.
    */
-  private async settle(): Promise<boolean> {
+  private async settle(): Promise<void> {
     const c = this.confirming;
-    if (!c) return true;
+    if (!c) return;
     this.confirming = undefined;
-    if (await c.confirmed) return true;
+    if (await c.confirmed) return;
     this.cache.clear();
     this.head = c.head;
     this.headRev = c.headRev;
     await this.writeAcked(c.p, c.to);
-    return false;
   }
 
   /**
