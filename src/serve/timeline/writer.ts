@@ -5,7 +5,8 @@
 // record not cached is read first, except a new tweet's); then moves the head
 // (the last applied sequence and the totals) and, now and then, the list of recent
 // tweets. A crash between those steps is harmless: a record's `last_seq` says which
-// events it already has, so re-applying a batch changes nothing twice.
+// events it already has, so re-applying a batch changes nothing twice. A large batch (catching
+// up) goes without an ack per record, confirmed by the head's write (src/nats/bucket-writes.ts).
 
 import type { TweetEvent } from "../../events.js";
 import {
