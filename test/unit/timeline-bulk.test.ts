@@ -177,4 +177,41 @@ describe("bulk batches of the view writer", () => {
       undefined,
     );
   });
+
+  it("a bucket created again (sequences from 1 again): one batch falls back, then bulk again", async () => {
+    const mem = memoryBucket();
+    const batch = (n: number) =>
+      ["x", "y"].map((k) => ({ key: `${k}${n}`, value: n, revision: 0 }));
+    let headRev = await mem.bucket.write("head", { n: 0 }, 0);
+    for (let n = 1; n <= 50; n++) {
+      const sent = await mem.bucket.writeBulk(batch(n), {
+        key: "head",
+        value: { n },
+        revision: headRev,
+      });
+      expect(await sent!.confirmed).toBe(true);
+      headRev = sent!.head;
+    }
+    mem.recreate();
+    headRev = await mem.bucket.write("head", { n: 0 }, 0);
+    expect(headRev).toBe(1);
+    // the last answer before (the highest) still stands for where the stream ends: refused
+    const stale = await mem.bucket.writeBulk(batch(51), {
+      key: "head",
+      value: {},
+      revision: headRev,
+    });
+    expect(await stale!.confirmed).toBe(false);
+    expect(mem.json("head")).toEqual({ n: 0 });
+    // forgotten on the refusal: the acked writes that follow say where it ends
+    headRev = await mem.bucket.write("head", { n: 1 }, headRev);
+    const again = await mem.bucket.writeBulk(batch(52), {
+      key: "head",
+      value: { n: 2 },
+      revision: headRev,
+    });
+    expect(await again!.confirmed).toBe(true);
+    expect(mem.json("head")).toEqual({ n: 2 });
+    expect(mem.bucket.bulkFallbacks).toBe(1);
+  });
 });

@@ -118,5 +118,10 @@ export function memoryBucket() {
     keys: () => [...keys.keys()],
     writes: () => writes,
     server,
+    /** the bucket removed and created again: no keys, sequences from 1 */
+    recreate: () => {
+      keys.clear();
+      seq = 0;
+    },
   };
 }
