@@ -11,6 +11,7 @@
 // another build's bin/tweetstream.js (a copy of bin/ and dist/ made before a change) adds
 // its first start to every round, in alternating order. The CPU columns (serve's until it
 // listens, view's, and nats-server's during each) are what other load stretches least.
+// "fallbacks": the build's bulk batches written again acked (/metrics), 0 on a quiet bucket.
 
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -181,11 +182,17 @@ async function start(url, stream, bin = BIN, serverPid = undefined) {
   const portMs = (await portOpen) || ms;
   const newestMs = (await newest) || ms;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+  // batches of the build written again acked (a build before the counter existed: none said)
+  const metrics = await fetch(`${base}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
+  const fallbacks = /^tweetstream_view_build_fallbacks_total (\d+)$/m.exec(metrics)?.[1] ?? "-";
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
   const rssMiB = hwm ? Number(hwm[1]) / 1024 : NaN;
-  return { ms, portMs, newestMs, rssMiB, line, cpuMs: cpu, serverCpuMs: serverCpu };
+  return { ms, portMs, newestMs, rssMiB, line, cpuMs: cpu, serverCpuMs: serverCpu, fallbacks };
 }
 
 /** Removes the view's bucket of `stream` if there is one. @param {string} url @param {string} stream */
@@ -230,6 +237,7 @@ export async function run(ctx) {
             "CPU: view + server (ms)": `${Math.round(view.cpuMs)} + ${Math.round(view.serverCpuMs)}`,
             "CPU / view": ((r.cpuMs + r.serverCpuMs) / (view.cpuMs + view.serverCpuMs)).toFixed(1),
             "peak RSS (MiB)": Math.round(r.rssMiB),
+            fallbacks: r.fallbacks,
             counts: exact ? "exact" : `WRONG ${r.line.tweets}/${r.line.likes}`,
           });
           console.log(JSON.stringify(rows[rows.length - 1]));

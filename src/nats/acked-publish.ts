@@ -38,6 +38,11 @@ export interface LaneOptions {
   timeoutMs: number;
   /** Nats-Expected-Stream: refuse to store in any other stream */
   expectStream?: string;
+  /**
+   * Nats-Expected-Last-Sequence: refuse unless the stream's last message is this one (a
+   * batch sent unacknowledged is confirmed by the next acked write saying where it ends)
+   */
+  expectLastSeq?: number;
 }
 
 /** Many publishes of one kind: per publish only its subject, data, message id and tag. */
@@ -49,6 +54,16 @@ export interface AckedLane<T> {
 export interface CasLane<T> {
   /** stores `data` only if the last message on `subject` is still `expected` (0: none) */
   send(subject: string, data: Uint8Array, expected: number, tag: T): void;
+}
+
+/**
+ * Compare-and-set publishes sent without a reply subject: the stream answers nothing, so
+ * nothing is awaited or held. The caller confirms them by an acked write after them
+ * (`expectLastSeq`); one refused is only seen there, as a stream that ends elsewhere.
+ */
+export interface UnackedCasLane {
+  /** false when the client refused it at once (closed connection, too large) */
+  send(subject: string, data: Uint8Array, expected: number): boolean;
 }
 
 export interface AckedPublish {
@@ -290,6 +305,9 @@ export function ackedPublisher(
     const receiver: Receiver<JsAck> = { timeoutMs: opts.timeoutMs, settle: done };
     const h = headers();
     if (opts.expectStream) h.set("Nats-Expected-Stream", opts.expectStream);
+    if (opts.expectLastSeq !== undefined) {
+      h.set("Nats-Expected-Last-Sequence", String(opts.expectLastSeq));
+    }
     return {
       h,
       go: (subject: string, data: Uint8Array, tag: unknown) =>
@@ -308,13 +326,10 @@ export function ackedPublisher(
   };
   const casLane: AckedPublish["casLane"] = (opts, done) => {
     const { h, go } = laneOf(opts, done as Receiver<JsAck>["settle"]);
-    let last = -1;
+    const expect = casHeader(h);
     return {
       send(subject, data, expected, tag) {
-        if (expected !== last) {
-          h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
-          last = expected;
-        }
+        expect(expected);
         go(subject, data, tag);
       },
     };
@@ -324,6 +339,36 @@ export function ackedPublisher(
       send(subject, data, opts, (err, ack) => (err ? reject(err) : resolve(ack!))),
     );
   return Object.assign(publish, { send, lane, casLane });
+}
+
+/** Sets Nats-Expected-Last-Subject-Sequence in `h` only when it differs from the last. */
+function casHeader(h: MsgHdrs): (expected: number) => void {
+  let last = -1;
+  return (expected) => {
+    if (expected === last) return;
+    h.set("Nats-Expected-Last-Subject-Sequence", String(expected));
+    last = expected;
+  };
+}
+
+/**
+ * A compare-and-set lane without acks on `nc` (see UnackedCasLane): `h` is its one header set
+ * (nats.js's `headers()`, with Nats-Expected-Stream if wanted), only its expected revision
+ * changed from one publish to the next.
+ */
+export function unackedCasLane(nc: NatsConnection, h: MsgHdrs): UnackedCasLane {
+  const expect = casHeader(h);
+  return {
+    send(subject, data, expected) {
+      expect(expected);
+      try {
+        nc.publish(subject, data, { headers: h });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 const byConnection = new WeakMap<NatsConnection, AckedPublish>();

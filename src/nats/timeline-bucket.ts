@@ -5,12 +5,15 @@
 
 import type { KV, KvEntry } from "nats";
 import { createHash } from "node:crypto";
-import { connectionPublisher } from "./acked-publish.js";
+import { connectionPublisher, unackedCasLane } from "./acked-publish.js";
+import { bucketWrites, bulkAllowed, type BulkWritten, type WriteItem } from "./bucket-writes.js";
 import { directReader } from "./direct-gets.js";
 import type { Connection } from "./connection.js";
 import { jsApiOptions } from "./manager.js";
 import { JsErr, jsErrorCode, toCliError } from "./errors.js";
 import { retryBudgetMs, withJsRetry } from "./retry.js";
+
+export type { BulkWritten, WriteItem };
 
 /** `tweetstream_view_<STREAM>` (a stream name with characters a bucket may not have: a hash). */
 export function timelineBucketName(stream: string): string {
@@ -71,13 +74,6 @@ export function checkedValue<T>(
   return { value: value as T, revision };
 }
 
-/** One compare-and-set write: `value` if `key` is still at `revision` (0: does not exist). */
-export interface WriteItem {
-  key: string;
-  value: unknown;
-  revision: number;
-}
-
 export interface TimelineBucket {
   readonly name: string;
   /** The key's value if it passes `check` (null: no such key); TimelineDamage if it does not. */
@@ -89,6 +85,16 @@ export interface TimelineBucket {
    * error (RevisionConflict: the key is no longer at its revision).
    */
   writeMany(items: readonly WriteItem[]): Promise<Array<number | Error>>;
+  /**
+   * The items sent without an ack each, confirmed by `head` (src/nats/bucket-writes.ts): once
+   * sent, each item's revision and the head's, valid if `confirmed` resolves true; undefined
+   * when not tried (write them as writeMany does). The next call waits for `confirmed`.
+   */
+  writeBulk(items: readonly WriteItem[], head: WriteItem): Promise<BulkWritten | undefined>;
+  /** whether writeBulk is tried (a one-replica bucket without limits: bucket-writes.ts) */
+  readonly bulk: boolean;
+  /** bulk batches not confirmed (the acked way was taken instead) */
+  readonly bulkFallbacks: number;
   /** Removes every key under `prefix.` (a generation that was replaced). */
   purgePrefix(prefix: string): Promise<void>;
   /** Creates the bucket again if it was removed; true when it had to. */
@@ -135,7 +141,8 @@ export async function openTimelineBucket(
   const apiPrefix = conn.settings.jsDomain
     ? `$JS.${conn.settings.jsDomain}.API`
     : (conn.settings.jsApiPrefix || "$JS.API").replace(/\.$/, "");
-  const direct = (await bucketAllowsDirect(conn, name))
+  const config = await bucketConfig(conn, name);
+  const direct = config.direct
     ? directReader(
         conn.nc,
         conn.settings.inboxPrefix ?? "_INBOX",
@@ -154,45 +161,22 @@ export async function openTimelineBucket(
     isWrongRevision(err)
       ? new RevisionConflict(key)
       : toCliError(err, { phase: "request", servers: conn.settings.servers });
-  const writeMany: TimelineBucket["writeMany"] = (items) => {
-    // one lane per batch, told each write's index: no callback, options or header set per write
-    const results: Array<number | Error> = new Array(items.length);
-    if (items.length === 0) return Promise.resolve(results);
-    let left = items.length;
-    return new Promise((resolve) => {
-      const settle = (i: number, result: number | Error) => {
-        results[i] = result;
-        if (--left === 0) resolve(results);
-      };
-      const datas: Uint8Array[] = new Array(items.length);
-      const lane = publish.casLane<number>(
-        { timeoutMs: conn.settings.timeoutMs },
-        (err, ack, i) => {
-          if (!err) return settle(i, ack!.seq);
-          const { key, revision } = items[i]!;
-          // a key deleted or purged has a marker kv.create writes over: its slow path knows how
-          const slow =
-            revision === 0 && isWrongRevision(err)
-              ? kv.create(key, datas[i]!)
-              : Promise.reject(err);
-          slow.then(
-            (rev) => settle(i, rev),
-            (e: unknown) => settle(i, writeError(key, e)),
-          );
-        },
-      );
-      // new keys first, then the others: the lane's header changes once for all new keys
-      // (most of a first build's writes) instead of at every write that follows another kind
-      for (const fresh of [true, false]) {
-        for (let i = 0; i < items.length; i++) {
-          const { key, value, revision } = items[i]!;
-          if ((revision === 0) !== fresh) continue;
-          const data = (datas[i] = encode(value));
-          lane.send(editPrefix + key, data, revision, i);
-        }
-      }
-    });
-  };
+  const { headers } = await import("nats");
+  const writes = bucketWrites({
+    publish,
+    unacked: () => unackedCasLane(conn.nc, headers()),
+    editPrefix,
+    timeoutMs: conn.settings.timeoutMs,
+    encode,
+    maxPayload: () => conn.nc.info?.max_payload,
+    bulk: () => config.bulk,
+    // a key deleted or purged has a marker kv.create writes over: its slow path knows how
+    refused: ({ key, revision }, data, err) =>
+      (revision === 0 && isWrongRevision(err) ? kv.create(key, data) : Promise.reject(err)).catch(
+        (e: unknown) => Promise.reject(writeError(key, e)),
+      ),
+  });
+  const { writeMany } = writes;
   return {
     name,
     async get<T>(key: string, check: ValueCheck<T>) {
@@ -213,6 +197,13 @@ export async function openTimelineBucket(
       return result!;
     },
     writeMany,
+    writeBulk: writes.writeBulk,
+    get bulk() {
+      return writes.bulk;
+    },
+    get bulkFallbacks() {
+      return writes.fallbacks;
+    },
     async purgePrefix(prefix) {
       const jsm = await conn.jsm();
       await jsm.streams.purge(`KV_${name}`, { filter: `$KV.${name}.${prefix}.>` });
@@ -237,12 +228,17 @@ export async function openTimelineBucket(
   };
 }
 
-async function bucketAllowsDirect(conn: Connection, name: string): Promise<boolean> {
+/** What the bucket's stream allows: direct gets, bulk batches (bucket-writes.ts bulkAllowed). */
+async function bucketConfig(
+  conn: Connection,
+  name: string,
+): Promise<{ direct: boolean; bulk: boolean }> {
   try {
     const jsm = await conn.jsm();
-    return (await jsm.streams.info(`KV_${name}`)).config.allow_direct === true;
+    const { config } = await jsm.streams.info(`KV_${name}`);
+    return { direct: config.allow_direct === true, bulk: bulkAllowed(config) };
   } catch {
-    return false; // kv.get finds out what it can
+    return { direct: false, bulk: false }; // kv.get finds out what it can; writes are acked
   }
 }
 

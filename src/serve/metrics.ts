@@ -23,6 +23,8 @@ export interface MetricsSample {
   lagSeconds?: number;
   /** while the timeline is built at start (GET /readyz 503): how far, of the stream's last then */
   building?: { seq: number; of: number };
+  /** the view's bulk batches whose confirm failed (written again with an ack each) */
+  buildFallbacks?: number;
 }
 
 export interface ServeMetrics {
@@ -159,6 +161,11 @@ export function createServeMetrics(): ServeMetrics {
         "Age of the oldest event not yet in the view (0 when caught up).",
         sample.lagSeconds,
       );
+      counter(
+        "tweetstream_view_build_fallbacks_total",
+        "Batches of the view's build sent without an ack each whose confirm failed (written again acked).",
+        sample.buildFallbacks ?? 0,
+      );
       gauge(
         "tweetstream_view_build_progress",
         "Share of the stream the view has applied, 0 to 1 (1: caught up; during the first build, /readyz's seq of M).",
@@ -183,6 +190,8 @@ export interface TimelineFigures {
   readonly hub: { readonly size: number };
   /** what GET /readyz says: until ready, the build's progress */
   readonly readiness?: Readiness;
+  /** bulk batches of the view's writes not confirmed (src/nats/bucket-writes.ts) */
+  readonly buildFallbacks: number;
 }
 
 /**
@@ -201,6 +210,7 @@ export function metricsSampler(
       natsConnected: connected(),
       sseClients: timeline.hub.size,
       timelineSeq: timeline.lastSeq,
+      buildFallbacks: timeline.buildFallbacks,
     };
     const readiness = timeline.readiness;
     if (readiness && !readiness.ready) sample.building = readiness.view;

@@ -5,12 +5,13 @@
 
 import { headers, type Msg, type NatsConnection, type Status } from "nats";
 import { describe, expect, it } from "vitest";
-import { ackedPublisher } from "../../src/nats/acked-publish.js";
+import { ackedPublisher, unackedCasLane } from "../../src/nats/acked-publish.js";
 import { isTransient, toCliError } from "../../src/nats/errors.js";
 import { ExitCode } from "../../src/errors.js";
 
 interface Sent {
   subject: string;
+  /** "" when sent without one */
   reply: string;
   headers: Record<string, string | undefined>;
 }
@@ -29,16 +30,19 @@ function fakeConnection() {
     publish(
       subject: string,
       _data: Uint8Array,
-      opts: { reply: string; headers: ReturnType<typeof headers> },
+      opts: { reply?: string; headers: ReturnType<typeof headers> },
     ) {
+      if (subject === "refused") throw new Error("MAX_PAYLOAD_EXCEEDED");
       sent.push({
         subject,
-        reply: opts.reply,
+        reply: opts.reply ?? "",
         headers: {
           "Nats-Msg-Id": opts.headers.get("Nats-Msg-Id") || undefined,
           "Nats-Expected-Stream": opts.headers.get("Nats-Expected-Stream") || undefined,
           "Nats-Expected-Last-Subject-Sequence":
             opts.headers.get("Nats-Expected-Last-Subject-Sequence") || undefined,
+          "Nats-Expected-Last-Sequence":
+            opts.headers.get("Nats-Expected-Last-Sequence") || undefined,
         },
       });
     },
@@ -227,6 +231,40 @@ describe("acked publisher", () => {
     }
     expect([...heard.entries()].sort((a, b) => a[0] - b[0])).toEqual(
       expected.map((_, i) => [i, i === 2 ? "400" : 100 + i]),
+    );
+  });
+
+  it("casLane with expectLastSeq: the confirm of a bulk batch carries both checks", () => {
+    const f = fakeConnection();
+    const publish = ackedPublisher(f.nc, "_INBOX", headers);
+    const heard: unknown[] = [];
+    const lane = publish.casLane<number>({ timeoutMs: 60_000, expectLastSeq: 41 }, (err, ack) =>
+      heard.push(err ? (err as Error & { api_error?: { err_code: number } }).api_error : ack!.seq),
+    );
+    lane.send("$KV.b.head", new Uint8Array(), 30, 0);
+    expect(f.sent[0]!.headers).toEqual({
+      "Nats-Expected-Last-Subject-Sequence": "30",
+      "Nats-Expected-Last-Sequence": "41",
+    });
+    const wrong = { code: 400, err_code: 10071, description: "wrong last sequence: 40" };
+    f.answer(f.sent[0]!.reply, { error: wrong });
+    expect(heard).toEqual([wrong]);
+  });
+
+  it("unackedCasLane: no reply subject, each write's expected revision, a refusal said at once", () => {
+    const f = fakeConnection();
+    const lane = unackedCasLane(f.nc, headers());
+    const expected = [0, 0, 7, 7, 0];
+    for (const [i, rev] of expected.entries()) {
+      expect(lane.send(`$KV.b.k${i}`, new Uint8Array(), rev)).toBe(true);
+    }
+    expect(lane.send("refused", new Uint8Array(), 0)).toBe(false);
+    expect(f.sent.map((s) => [s.subject, s.reply, s.headers])).toEqual(
+      expected.map((rev, i) => [
+        `$KV.b.k${i}`,
+        "",
+        { "Nats-Expected-Last-Subject-Sequence": String(rev) },
+      ]),
     );
   });
 

@@ -110,6 +110,10 @@ export class Timeline {
     return readinessOf(this.boot, this.writing.progress, seq);
   }
 
+  /** the view's bulk batches written again acked (src/nats/bucket-writes.ts) */
+  get buildFallbacks(): number {
+    return this.deps.bucket.bulkFallbacks;
+  }
   get generation(): number {
     return this.gens.gen;
   }
