@@ -122,7 +122,8 @@ export function bucketWrites(deps: BucketWritesDeps) {
    *
    * One case counting cannot see: a foreign write to a key of the batch landing after s0 and
    * before ours to that key (so ours is refused) makes the count come out right. Only another
-   * writer of the same generation writes those keys (the lease keeps it to one at a time).
+   * writer of the same generation writes those keys (the lease keeps it to one at a time);
+   * the timeline's next write of that key mends it or finds it behind (writer.ts: damage).
    */
   const writeBulk = async (
     items: readonly WriteItem[],

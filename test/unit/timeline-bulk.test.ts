@@ -74,6 +74,23 @@ async function ackedView() {
   return acked;
 }
 
+/** A writer that has written fifty tweets t0…t49; `batch(id)` adds a like of `id` and 40 tweets. */
+async function fiftyTweets() {
+  const mem = memoryBucket();
+  const begin = { stream_created: start.created, first_seq: 1 };
+  const writer = await TimelineWriter.open(mem.bucket, 1, begin);
+  let seq = 0;
+  const tweet = (id: string) => buildTweet({ id, message: "m", author: "a", date });
+  for (let i = 0; i < 50; i++) writer.add(++seq, tweet(`t${i}`));
+  await writer.flush();
+  const batch = async (likeOf: string) => {
+    writer.add(++seq, buildLike({ tweetId: likeOf, author: `fan${seq}`, date }));
+    for (let i = 0; i < 40; i++) writer.add(++seq, tweet(`b${seq}`));
+    await writer.flush();
+  };
+  return { mem, writer, batch };
+}
+
 describe("bulk batches of the view writer", () => {
   it("without faults: the same records as the acked way, every batch confirmed", async () => {
     const mem = await build(messages);
@@ -142,6 +159,38 @@ describe("bulk batches of the view writer", () => {
     const head = await mem.bucket.get(timelineKeys(1).head, isHead);
     expect(head?.value.cursor).toBe(seq);
     expect(mem.json(timelineKeys(1).record("n60"))).toMatchObject({ tweet: { seq } });
+  });
+
+  it("a second writer's older record over a batch's key at the sequence ours would have had: counting cannot see it, the next write of the key mends it", async () => {
+    const { mem, writer, batch } = await fiftyTweets();
+    const key = timelineKeys(1).record("t1");
+    mem.server.unacked = (k) => (k === key ? "rival" : undefined);
+    await batch("t1");
+    mem.server.unacked = undefined;
+    expect(mem.bucket.bulkFallbacks).toBe(0);
+    expect((mem.json(key) as { likes: number }).likes).toBe(0);
+    // its revision is the one predicted for ours: the next write goes over it, both likes in
+    await batch("t1");
+    writer.close();
+    expect((mem.json(key) as { likes: number }).likes).toBe(2);
+  });
+
+  it("a second writer's older record over one of ours after the writer's last ack: its next write finds it behind, damage", async () => {
+    const { mem, writer, batch } = await fiftyTweets();
+    const key = timelineKeys(1).record("t1");
+    const older = mem.raw(key)!;
+    await batch("t1");
+    expect((mem.json(key) as { likes: number }).likes).toBe(1);
+    // after the writer's last ack: the next batch's count adds up (its write of t1 refused)
+    mem.put(key, older);
+    await batch("t1");
+    expect(mem.bucket.bulkFallbacks).toBe(0);
+    expect((mem.json(key) as { likes: number }).likes).toBe(0);
+    // the write after it finds the record behind what was written: damage (a new generation)
+    await expect(batch("t1")).rejects.toThrow(
+      /holds events up to 2, \d+ was written: a write was lost/,
+    );
+    writer.close();
   });
 
   it("the confirm: stored where predicted, or refused by the server with the head as it was", async () => {

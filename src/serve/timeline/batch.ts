@@ -13,7 +13,8 @@ export type Events = Array<{ seq: number; event: TweetEvent }>;
 export interface Prepared {
   /** records the batch leaves as they are (every event in them already) */
   written: Array<{ rec: TweetRecord; events: Events }>;
-  sent: Array<{ key: string; events: Events }>;
+  /** `before`: the highest sequence the record held as the writer knew it (0: new) */
+  sent: Array<{ key: string; events: Events; before: number }>;
   items: WriteItem[];
 }
 

@@ -11,6 +11,7 @@
 import type { TweetEvent } from "../../events.js";
 import {
   RevisionConflict,
+  TimelineDamage,
   type Versioned,
   type TimelineBucket,
 } from "../../nats/timeline-bucket.js";
@@ -175,7 +176,7 @@ export class TimelineWriter {
       const rec = applyAll(known?.value ?? null, events);
       if (rec === known?.value) p.written.push({ rec, events });
       else {
-        p.sent.push({ key, events });
+        p.sent.push({ key, events, before: known?.value.last_seq ?? 0 });
         p.items.push({ key, value: rec, revision: known?.revision ?? 0 });
       }
     }
@@ -192,7 +193,7 @@ export class TimelineWriter {
     let failed: Error | undefined;
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
-      const { key, events } = sent[i]!;
+      const { key, events, before } = sent[i]!;
       if (typeof result === "number") {
         const rec = items[i]!.value as TweetRecord;
         this.remember(key, { value: rec, revision: result });
@@ -205,7 +206,9 @@ export class TimelineWriter {
         continue;
       }
       // another writer wrote it since it was read (or it was not new): read, apply, again
-      const again = this.writeRecord(key, events).then((rec) => void written.push({ rec, events }));
+      const again = this.writeRecord(key, events, before).then(
+        (rec) => void written.push({ rec, events }),
+      );
       (refused ??= []).push(again);
     }
     if (refused) await Promise.all(refused);
@@ -283,10 +286,20 @@ export class TimelineWriter {
     return stored;
   }
 
-  /** The record of `key` as stored, read again, with `events` applied (retried on a conflict). */
-  private async writeRecord(key: string, events: Events): Promise<TweetRecord> {
+  /**
+   * The record of `key` as stored, read again, with `events` applied (retried on a conflict).
+   * A record that holds less than the writer knew it stored (`before`, its highest sequence)
+   * lost a write: someone wrote an older one over it (a second writer, or one that counting
+   * could not see in a bulk batch). Its events are not in the batch: damage, rebuilt.
+   */
+  private async writeRecord(key: string, events: Events, before = 0): Promise<TweetRecord> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
+      const held = current?.value.last_seq ?? 0;
+      if (held < before) {
+        const why = `it holds events up to ${held}, ${before} was written: a write was lost`;
+        throw new TimelineDamage(key, why, current?.revision ?? 0);
+      }
       const rec = applyAll(current?.value ?? null, events);
       if (rec === current?.value) {
         // kept: a tweet's first event is written as new, a refusal a bulk batch would pay for

@@ -33,7 +33,7 @@ export function memoryBucket() {
   };
   /** what the fake server does to the next unacked write (its subject's key is given) */
   const server: {
-    unacked?(key: string, n: number): "drop" | "foreign" | "client" | undefined;
+    unacked?(key: string, n: number): "drop" | "foreign" | "client" | "rival" | undefined;
     /** sent without an ack so far */
     sent: number;
     bulk: boolean;
@@ -65,6 +65,9 @@ export function memoryBucket() {
       if (what === "drop" || what === "client") return what === "drop";
       // another client writes a key of its own in the bucket just before
       if (what === "foreign") put(`foreign.${n}`, "{}");
+      // a second writer stores this very key again as it was (older than ours) just before:
+      // ours is refused, and the count of messages stored is what the writer expects
+      if (what === "rival") put(key, keys.get(key)?.raw ?? "{}");
       store(subject, data, expected);
       return true;
     },
