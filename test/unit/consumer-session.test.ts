@@ -282,7 +282,14 @@ describe("ConsumerSession: giving up on a create, and the observed mode", () => 
     await session.close();
     expect(f.log.filter((l) => /^(create|remove)/.test(l))).toEqual([]);
     // its owner made a new one (listen's ephemeral): the probe asks after that one
-    f.consumers.set("eph2", { name: "eph2", node: "n1", cursor: 1, delivered: 0 });
+    f.consumers.set("eph2", {
+      name: "eph2",
+      node: "n1",
+      cursor: 1,
+      delivered: 0,
+      held: [],
+      turn: 0,
+    });
     session.adopt("eph2");
     f.log.length = 0;
     expect(await session.probe(50)).toBe("ok");
