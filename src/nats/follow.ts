@@ -3,11 +3,12 @@
 // ConsumerSession, src/nats/consumer-session.ts) read in pulls of `batch` messages, the
 // next pull only once the callback (awaited) took the last one, so a slow callback slows
 // the reading and nothing piles up in memory. The cursor moves only when the callback
-// took a message. The consumer is recreated at the cursor when the delivery sequence
-// jumps (lost in a reconnect), when a pull fails, and when the session's probe (asked
-// after a pull that brought nothing and at once after a reconnect) answers anything but
-// ok: a consumer that lives on the server the client just left as silent is recreated
-// without asking it. (nats.js's ordered consumer moves its cursor when a message is
+// took a message. Messages the consumer delivered and we never got (a jump in the delivery
+// sequence) are read from the stream. The consumer is recreated at the cursor at once
+// after a reconnect (a pull stopped then keeps waiting on the server, taking messages
+// nobody reads: never asked, so a consumer on the server just left as silent is not
+// waited on), when a gap cannot be filled, when a pull fails, and when the session's
+// probe (asked after a pull that brought nothing) answers anything but ok. (nats.js's ordered consumer moves its cursor when a message is
 // buffered, and drops the buffer when it resets: with a slow callback that loses messages.)
 // The consumers are named `<namePrefix><n>` (`r<k>` added when recreated), so an
 // operator can tell whose they are;
@@ -68,7 +69,7 @@ export class StreamFollower {
   /** the consumer's delivery sequence of the last message taken (0: none from this one) */
   delivered = 0;
   reading: ReadState;
-  /** to be asked for at the end of this pull: the client reconnected meanwhile */
+  /** the client reconnected during this pull: the consumer is recreated at its end */
   suspect = false;
   stopped = false;
   /** the pull being read */
@@ -101,7 +102,7 @@ export class StreamFollower {
     return this.opts.timing ?? TIMING;
   }
 
-  /** The client reconnected: the server we were on may have held the consumer. */
+  /** The client reconnected: the pull in flight may outlive its reader on the server. */
   reconnected(): void {
     this.suspect = true;
     this.pull?.stop();
@@ -129,8 +130,12 @@ export class StreamFollower {
     try {
       const { taken, gap } = await this.readPull();
       if (gap || this.stopped || (taken > 0 && !this.suspect)) return gap;
-      this.suspect = false;
-      // stream gone too: the create at the cursor fails with the server's own error (exit 4)
+      // After a reconnect the pull stopped then may still wait on the server (until its
+      // expiry) and take every other message into an inbox nobody reads: the last one
+      // stored would be read by nobody until a later one showed the gap. A new consumer
+      // at the cursor (the old one, and its request, removed) is exact; the stream is read
+      // while it is made. A stream gone too: the create fails with the server's own error.
+      if (this.suspect) return true;
       return (await this.session.probe(this.timing.probeMs)) !== "ok";
     } catch (err) {
       // the callback failed: the caller decides
@@ -200,6 +205,7 @@ export class StreamFollower {
    */
   private async reopen(): Promise<void> {
     this.pull?.stop();
+    this.suspect = false;
     this.delivered = 0;
     let settled = false;
     const opening = this.session.open(this.next).finally(() => (settled = true));

@@ -23,6 +23,7 @@ import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishableEvent, subjectsOf } from "../publishing/publishable.js";
 import { messagePublisher } from "../publishing/publisher.js";
 import { openTimelineBucket } from "../nats/timeline-bucket.js";
+import { untilReadsAnswer } from "../nats/reads-ready.js";
 import { plural } from "../output/format.js";
 import { redact, redactServers, registerSecret } from "../redact.js";
 import { startSpinner } from "../output/spinner.js";
@@ -115,6 +116,8 @@ async function prepareTimeline(inv: Invocation, conn: Connection, name: string) 
       `${state.replicas - state.online} of the ${state.replicas} replicas of stream ${stream} offline: the view's bucket, if created now, gets ${state.online}`,
     );
   const bucket = await openTimelineBucket(conn, stream, Math.min(state.replicas, state.online));
+  // a bucket just made may answer its first direct gets with "no responders" for a moment
+  await untilReadsAnswer(conn, `KV_${bucket.name}`);
   const spinner = await startSpinner(out, `Reading the view of stream ${stream}…`);
   const line = (say: (text: string) => void) => (text: string) =>
     out.spinners ? spinner.log(text) : say(text);

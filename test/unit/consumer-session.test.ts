@@ -27,6 +27,10 @@ interface FakeConsumer {
   /** the next stream sequence it delivers */
   cursor: number;
   delivered: number;
+  /** expiry times of pull requests their reader stopped: the server still serves them */
+  held: number[];
+  /** deliveries made while requests were held (whose turn it is) */
+  turn: number;
 }
 
 /**
@@ -46,6 +50,9 @@ function fakeServer(count: number, placements: string[] = []) {
     getSilent: false,
     /** a create that is answered, this late */
     createDelayMs: 0,
+    /** a pull stopped by its reader keeps waiting on the server this long (0: gone with it),
+     *  served before newer requests and in turn with them; what it takes nobody reads */
+    heldMs: 0,
   };
   /** messages the consumer delivers once and the reader never gets (lost in a reconnect) */
   const lostOnce = new Set<number>();
@@ -68,7 +75,7 @@ function fakeServer(count: number, placements: string[] = []) {
         throw noAnswer();
       }
       if (state.createDelayMs > 0) await new Promise((r) => setTimeout(r, state.createDelayMs));
-      const c: FakeConsumer = { name, node, cursor: fromSeq, delivered: 0 };
+      const c: FakeConsumer = { name, node, cursor: fromSeq, delivered: 0, held: [], turn: 0 };
       consumers.set(name, c);
       return {
         node,
@@ -106,7 +113,10 @@ function fakeServer(count: number, placements: string[] = []) {
   function pull(c: FakeConsumer, max: number, expiresMs: number): Pull {
     let stopped = false;
     return {
-      stop: () => void (stopped = true),
+      stop() {
+        if (!stopped && state.heldMs > 0) c.held.push(Date.now() + state.heldMs);
+        stopped = true;
+      },
       async *[Symbol.asyncIterator](): AsyncGenerator<ReadMessage> {
         const until = Date.now() + expiresMs;
         let sent = 0;
@@ -119,6 +129,9 @@ function fakeServer(count: number, placements: string[] = []) {
           const seq = c.cursor++;
           c.delivered++;
           if (lostOnce.delete(seq)) continue;
+          c.held = c.held.filter((until) => until > Date.now());
+          // the waiting requests in turn, the oldest first: a held one takes it, unread
+          if (c.held.length > 0 && c.turn++ % (c.held.length + 1) < c.held.length) continue;
           sent++;
           yield { seq, info: { deliverySequence: c.delivered, pending: state.count - seq } };
         }
@@ -269,7 +282,14 @@ describe("ConsumerSession: giving up on a create, and the observed mode", () => 
     await session.close();
     expect(f.log.filter((l) => /^(create|remove)/.test(l))).toEqual([]);
     // its owner made a new one (listen's ephemeral): the probe asks after that one
-    f.consumers.set("eph2", { name: "eph2", node: "n1", cursor: 1, delivered: 0 });
+    f.consumers.set("eph2", {
+      name: "eph2",
+      node: "n1",
+      cursor: 1,
+      delivered: 0,
+      held: [],
+      turn: 0,
+    });
     session.adopt("eph2");
     f.log.length = 0;
     expect(await session.probe(50)).toBe("ok");
@@ -354,6 +374,24 @@ describe("StreamFollower on a ConsumerSession", () => {
       "create R1r1-f1 @6 1500ms",
     ]);
     expect(session.node).toBe("n2");
+  });
+
+  it("after a reconnect the consumer still answering is recreated at the cursor: the pull stopped then, still waiting on the server, takes nothing the follower needs", async () => {
+    const f = fakeServer(5);
+    const { session, follower, seen, stop } = await following(f, 5);
+    // the pull in flight at the reconnect keeps waiting on the server (it has not expired)
+    f.state.heldMs = 60_000;
+    f.log.length = 0;
+    follower.reconnected();
+    // one message, then nothing: it must be handed over without a later one showing a gap
+    f.state.count = 6;
+    await waitFor(() => seen.length === 6, 3_000, "the one message stored after the reconnect");
+    f.state.count = 9;
+    await waitFor(() => seen.length === 9, 3_000, "the messages after it");
+    expect(await stop()).toEqual(oneToN(9));
+    expect(f.log.filter((l) => l.startsWith("create"))).toEqual(["create R1r1 @6 750ms"]);
+    expect(f.log).toContain("remove R1");
+    expect(session.name).toBe("R1r1");
   });
 
   it("while the new consumer's create gets no answer, what the stream stores is read from it and handed over once", async () => {
