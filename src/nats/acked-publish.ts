@@ -9,6 +9,7 @@
 
 import type { MsgHdrs, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
+import { natsError } from "./errors.js";
 import { PendingAcks, type AwaitedAck, type Receiver } from "./pending-acks.js";
 
 /** What the stream answered: where the message is stored. */
@@ -92,15 +93,6 @@ export interface AckedPublish {
     opts: LaneOptions,
     done: (err: Error | null, ack: JsAck | null, tag: T, sentAt: number) => void,
   ): CasLane<T>;
-}
-
-/** An error as nats.js shapes it (src/nats/errors.ts maps it by `code` and `api_error`). */
-function natsError(
-  message: string,
-  code: string,
-  api?: { code: number; err_code?: number; description: string },
-): Error {
-  return Object.assign(new Error(message), { code, api_error: api });
 }
 
 const utf8 = new TextDecoder();

@@ -4,10 +4,7 @@
 
 import type { KvEntry, Msg, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
-
-/** An error as nats.js shapes it (src/nats/errors.ts maps it by `code`). */
-const natsError = (message: string, code: string): Error =>
-  Object.assign(new Error(message), { code });
+import { natsError } from "./errors.js";
 
 /**
  * Reads a key's last value with a direct get, answered on one shared inbox: any number of
