@@ -105,14 +105,13 @@ function buildViewCommand(): Command {
             ? (m: StoredMessage) => viewLine(m) + "\n"
             : (m: StoredMessage) => renderViewMessage(m, out.color);
         // a node lost and regained while reading is named (on a cluster: n2, then n1)
-        let reading = true;
-        void reportConnectionEvents(conn.nc, out, () => !reading).catch(() => undefined);
+        const stopReports = reportConnectionEvents(conn.nc, out);
         const end = await writeInBursts(
           plan.messages,
           render,
           (text) => out.writeConfirmed(text),
           plan.queued,
-        ).finally(() => (reading = false));
+        ).finally(stopReports);
         // undefined: stdout closed early (| head), which ends quietly
         if (end?.stopped) throw readStoppedError(end, plan.total, budgetMs);
       }),

@@ -11,6 +11,7 @@ import type { MsgHdrs, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
 import { natsError } from "./errors.js";
 import { PendingAcks, type AwaitedAck, type Receiver } from "./pending-acks.js";
+import { onStatus } from "./status.js";
 
 /** What the stream answered: where the message is stored. */
 export interface JsAck {
@@ -222,27 +223,27 @@ export function ackedPublisher(
   // the connection closed: nothing awaited will be answered
   void sub.closed.then(() => rejectAll(natsError("connection closed", "CONNECTION_CLOSED")));
   // A publish the user may not make gets no ack: the server says so on the connection, one
-  // error per publish refused, as nats.js reports it to a request on that subject.
-  void (async () => {
-    for await (const s of nc.status()) {
-      // moved to another server (a failover): what was sent to the old one may never be
-      // answered; a transient timeout, retried at once with the same message id
-      if (s.type === "reconnect") {
-        rejectAll(natsError("the connection moved to another server before the ack", "TIMEOUT"));
-        continue;
-      }
-      const denied = s.permissionContext;
-      if (s.data !== "PERMISSIONS_VIOLATION" || denied?.operation !== "publish") continue;
-      // the oldest publish to that subject is the one refused
-      const [refused] = pending.take((_, subject) => subject === denied.subject, true);
-      if (!refused) continue;
-      const message = `Permissions Violation for Publish to "${denied.subject}"`;
-      const err = Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), {
-        permissionContext: denied,
-      });
-      fail([refused], () => err);
+  // error per publish refused, as nats.js reports it to a request on that subject. One watch
+  // for the connection's life: one publisher per connection, and nats.js ends the watch
+  // when the connection closes.
+  onStatus(nc, (s) => {
+    // moved to another server (a failover): what was sent to the old one may never be
+    // answered; a transient timeout, retried at once with the same message id
+    if (s.type === "reconnect") {
+      rejectAll(natsError("the connection moved to another server before the ack", "TIMEOUT"));
+      return;
     }
-  })().catch(() => undefined);
+    const denied = s.permissionContext;
+    if (s.data !== "PERMISSIONS_VIOLATION" || denied?.operation !== "publish") return;
+    // the oldest publish to that subject is the one refused
+    const [refused] = pending.take((_, subject) => subject === denied.subject, true);
+    if (!refused) return;
+    const message = `Permissions Violation for Publish to "${denied.subject}"`;
+    const err = Object.assign(natsError(message, "PERMISSIONS_VIOLATION"), {
+      permissionContext: denied,
+    });
+    fail([refused], () => err);
+  });
   // The headers of the common shape (a message id, maybe an expected stream) are one set
   // reused, its id replaced per message: nc.publish encodes them before it returns. A new
   // set per message was a Map and the expected stream validated again for every event.

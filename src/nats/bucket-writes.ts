@@ -2,10 +2,13 @@
 // sent a batch at once with their acks awaited together, and "bulk" batches sent without
 // an ack each, confirmed by one acked write (the head) that says where the bucket's stream
 // must end. Why a confirmed bulk batch is exact is said at `writeBulk`; docs/serve.md
-// says it for operators.
+// says it for operators. A write answered "no responders" before the bucket answered any
+// (a bucket just made on a cluster) is sent again within the retry budget (`answered`).
 
 import type { StreamConfig } from "nats";
 import type { AckedPublish, UnackedCasLane } from "./acked-publish.js";
+import { RetryBudgetExceeded, transientReason } from "./errors.js";
+import { withJsRetry } from "./retry.js";
 
 /** One compare-and-set write: `value` if `key` is still at `revision` (0: does not exist). */
 export interface WriteItem {
@@ -50,6 +53,8 @@ export interface BucketWritesDeps {
   /** the subject a key is written to, without the key */
   editPrefix: string;
   timeoutMs: number;
+  /** how long a write answered "no responders" is sent again before the stream answered one */
+  budgetMs: number;
   encode(value: unknown): Uint8Array;
   /** the server's max_payload (undefined: not known yet) */
   maxPayload(): number | undefined;
@@ -66,6 +71,43 @@ export function bucketWrites(deps: BucketWritesDeps) {
   /** acked writes of this instance not answered yet (a lease renewal beside the writer) */
   const inflight = new Set<Promise<unknown>>();
   let fallbacks = 0;
+  /**
+   * Whether the bucket's stream answered a write of this instance (stored it, or refused it
+   * for cause). Until then a write answered "no responders" is sent again within the retry
+   * budget: on a cluster, a bucket just made may not have its leader's subscription known
+   * everywhere yet, as its direct gets (reads-ready.ts). "No responders" is the one answer
+   * that says the write was not delivered; a timeout may have been stored, and a conflict
+   * is an answer: neither is sent again here.
+   */
+  let answered = false;
+  /** notes whether a write's outcome is the stream's answer: stored, or refused for cause */
+  const heard = (err: Error | null) => {
+    if (!err || transientReason(err) === undefined) answered = true;
+  };
+  const notDelivered = (err: unknown) => transientReason(err) === "no responders";
+
+  /** `item` sent again, with its compare-and-sets, until delivered or the budget ran out */
+  const untilDelivered = (
+    item: WriteItem,
+    data: Uint8Array,
+    expectLastSeq: number | undefined,
+    err: Error,
+  ): Promise<number> => {
+    if (answered || !notDelivered(err)) return Promise.reject(err);
+    const once = () =>
+      new Promise<number>((resolve, reject) =>
+        publish
+          .casLane<null>({ timeoutMs: deps.timeoutMs, expectLastSeq }, (e, ack) => {
+            heard(e);
+            return e ? reject(e) : resolve(ack!.seq);
+          })
+          .send(editPrefix + item.key, data, item.revision, null),
+      );
+    // out of budget: the last failure as it came, for the caller to say what it says today
+    return withJsRetry(once, { budgetMs: deps.budgetMs, retrying: notDelivered }).catch(
+      (e: unknown) => Promise.reject(e instanceof RetryBudgetExceeded ? e.cause : e),
+    );
+  };
 
   const send = (
     items: readonly WriteItem[],
@@ -85,11 +127,15 @@ export function bucketWrites(deps: BucketWritesDeps) {
       const lane = publish.casLane<number>(
         { timeoutMs: deps.timeoutMs, expectLastSeq },
         (err, ack, i) => {
+          heard(err);
           if (!err) return settle(i, ack!.seq);
-          deps.refused(items[i]!, datas[i]!, err).then(
-            (rev) => settle(i, rev),
-            (e: unknown) => settle(i, e instanceof Error ? e : new Error(String(e))),
-          );
+          const item = items[i]!;
+          untilDelivered(item, datas[i]!, expectLastSeq, err)
+            .catch((e: Error) => deps.refused(item, datas[i]!, e))
+            .then(
+              (rev) => settle(i, rev),
+              (e: unknown) => settle(i, e instanceof Error ? e : new Error(String(e))),
+            );
         },
       );
       // new keys first, then the others: the lane's header changes once for all new keys

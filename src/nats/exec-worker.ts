@@ -321,7 +321,7 @@ export async function createExecWorker(
   const run = async (): Promise<ExecResult> => {
     const startedAt = new Date();
     hooks.ready(name, prepared.resumed, attempts);
-    void reportConnectionEvents(conn.nc, hooks, () => stopping !== null).catch(() => undefined);
+    const stopReports = reportConnectionEvents(conn.nc, hooks, () => stopping !== null);
     armIdle();
     let troubled = false;
     try {
@@ -350,6 +350,7 @@ export async function createExecWorker(
       }
       await drain();
     } finally {
+      stopReports();
       clearTimeout(idleTimer);
       if (!opts.durable) await jsm.consumers.delete(opts.stream, name).catch(() => undefined);
     }

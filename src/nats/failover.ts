@@ -21,6 +21,7 @@
 //   message id: JetStream stores it once) instead of waiting out their timeout.
 
 import type { NatsConnection } from "nats";
+import { onStatus } from "./status.js";
 
 export interface ReconnectOrder {
   /** nats.js's reconnectDelayHandler: the wait before a server may be dialed again
@@ -100,11 +101,10 @@ export function onReconnect(nc: NatsConnection, listener: Listener): () => void 
   if (!set) {
     const listeners = (set = new Set());
     movedListeners.set(nc, listeners);
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === "reconnect") for (const l of [...listeners]) l();
-      }
-    })().catch(() => undefined);
+    // one watch for the connection's life (nats.js ends it when the connection closes)
+    onStatus(nc, (s) => {
+      if (s.type === "reconnect") for (const l of [...listeners]) l();
+    });
   }
   set.add(listener);
   const listeners = set;

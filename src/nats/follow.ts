@@ -14,12 +14,12 @@
 // operator can tell whose they are;
 // stop() deletes the current one and deleteConsumers() the rest on a clean stop.
 
-import type { Status } from "nats";
 import { toCliError } from "./errors.js";
 import type { Connection } from "./connection.js";
 import type { StoredMessage } from "../domain/stored-message.js";
 import { steadyCreatePolicy } from "./reader-consumer.js";
 import { onReconnect } from "./failover.js";
+import { onStatus } from "./status.js";
 import { ATTEMPT_MS, ConsumerSession, natsConsumerServer, type Pull } from "./consumer-session.js";
 
 export interface FollowOptions {
@@ -330,19 +330,15 @@ export function watchConnection(
   onChange: (connected: boolean) => void = () => {},
 ): ConnectionWatch {
   let connected = !conn.nc.isClosed();
-  // a status iterator of nats.js: stop() ends it and removes its listener
-  const status = conn.nc.status() as AsyncIterable<Status> & { stop(): void };
-  void (async () => {
-    for await (const s of status) {
-      const was = connected;
-      if (s.type === "disconnect" || s.type === "staleConnection") connected = false;
-      else if (s.type === "reconnect") connected = true;
-      if (was !== connected) onChange(connected);
-    }
-  })().catch(() => undefined);
+  const stop = onStatus(conn.nc, (s) => {
+    const was = connected;
+    if (s.type === "disconnect" || s.type === "staleConnection") connected = false;
+    else if (s.type === "reconnect") connected = true;
+    if (was !== connected) onChange(connected);
+  });
   return {
     connected: () => connected && !conn.nc.isClosed(),
-    stop: () => status.stop(),
+    stop,
   };
 }
 

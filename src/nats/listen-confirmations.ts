@@ -10,6 +10,7 @@
 import type { Msg, NatsConnection } from "nats";
 import { randomBytes } from "node:crypto";
 import { natsError } from "./errors.js";
+import { onStatus } from "./status.js";
 
 export interface Confirmations {
   /**
@@ -74,24 +75,22 @@ export function confirmationsOn(
     callback: (err, m) => (err ? failAll(err) : answer(m)),
   });
   void sub.closed.then(() => failAll(natsError("connection closed", "CONNECTION_CLOSED")));
-  // a refused publish is reported by the client as a status, with the subject refused
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (closed) break;
-      const refused = s.permissionContext;
-      if (s.type !== "error" || refused?.operation !== "publish") continue;
-      for (const [t, w] of waiting) {
-        if (w.subject !== refused.subject) continue;
-        waiting.delete(t);
-        w.reject(
-          natsError(
-            `Permissions Violation for Publish to ${refused.subject}`,
-            "PERMISSIONS_VIOLATION",
-          ),
-        );
-      }
+  // a refused publish is reported by the client as a status, with the subject refused; the
+  // watch ends with close() (a listener recreating its consumer makes a set each time)
+  const stopWatch = onStatus(nc, (s) => {
+    const refused = s.permissionContext;
+    if (s.type !== "error" || refused?.operation !== "publish") return;
+    for (const [t, w] of waiting) {
+      if (w.subject !== refused.subject) continue;
+      waiting.delete(t);
+      w.reject(
+        natsError(
+          `Permissions Violation for Publish to ${refused.subject}`,
+          "PERMISSIONS_VIOLATION",
+        ),
+      );
     }
-  })().catch(() => undefined);
+  });
 
   return {
     request(subject, data) {
@@ -113,6 +112,7 @@ export function confirmationsOn(
       clearTimeout(timer);
       timer = undefined;
       sub.unsubscribe();
+      stopWatch();
       failAll(natsError("connection closed", "CONNECTION_CLOSED"));
     },
   };

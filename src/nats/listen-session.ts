@@ -354,8 +354,10 @@ export class ListenSession {
   }
 
   async run(): Promise<ListenResult> {
-    void reportConnectionEvents(this.conn.nc, this.hooks, () => this.stopping !== null).catch(
-      () => undefined,
+    const stopReports = reportConnectionEvents(
+      this.conn.nc,
+      this.hooks,
+      () => this.stopping !== null,
     );
     this.armIdle();
     let unconfirmed = 0;
@@ -374,6 +376,7 @@ export class ListenSession {
       // nothing is reported before every ack is confirmed (or the budget ran out)
       unconfirmed = await this.ledger.settle();
     } finally {
+      stopReports();
       clearTimeout(this.idleTimer);
       clearTimeout(this.stopTimer);
       this.pulls.close();

@@ -37,6 +37,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** when the budget started (performance.now()): a first attempt made before this call */
   startedAt?: number;
+  /**
+   * which transient failures are tried again (default: all). A write that timed out may
+   * have been stored: a caller that must not send it again unseen retries less.
+   */
+  retrying?(err: unknown): boolean;
 }
 
 const FIRST_DELAY_MS = 100;
@@ -61,7 +66,7 @@ export async function withJsRetry<T>(
     try {
       return await fn({ attempt, remainingMs: Math.max(1, deadline - performance.now()) });
     } catch (err) {
-      if (!isTransient(err)) throw err;
+      if (!isTransient(err) || opts.retrying?.(err) === false) throw err;
       const left = deadline - performance.now();
       const stopped = opts.signal?.aborted ?? false;
       if (left <= 0 || stopped)

@@ -167,6 +167,7 @@ export async function openTimelineBucket(
     unacked: () => unackedCasLane(conn.nc, headers()),
     editPrefix,
     timeoutMs: conn.settings.timeoutMs,
+    budgetMs,
     encode,
     maxPayload: () => conn.nc.info?.max_payload,
     bulk: () => config.bulk,

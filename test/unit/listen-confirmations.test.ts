@@ -1,17 +1,17 @@
 // listen's confirming acks on the run's own inbox (src/nats/listen-confirmations.ts), over an
 // in-memory fake of the client: answered, no responders, timed out by one timer, refused by
-// the server (a permissions status naming the subject), and closed.
+// the server (a permissions status naming the subject), and closed (its status watch ended).
 
 import type { Msg, NatsConnection, Status } from "nats";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { confirmationsOn } from "../../src/nats/listen-confirmations.js";
 import { natsErrorCode } from "../../src/nats/errors.js";
+import { statusEvents } from "./fakes/status-events.js";
 
 function fakeClient() {
   let callback: (err: Error | null, m: Msg) => void = () => undefined;
   const sent: Array<{ subject: string; reply: string }> = [];
-  const statuses: Status[] = [];
-  let wakeStatus: (() => void) | null = null;
+  const statuses = statusEvents();
   let unsubscribed = false;
   const nc = {
     subscribe: (_subject: string, opts: { callback: typeof callback }) => {
@@ -20,14 +20,7 @@ function fakeClient() {
     },
     publish: (subject: string, _data: Uint8Array, opts: { reply: string }) =>
       sent.push({ subject, reply: opts.reply }),
-    status: () => ({
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          while (statuses.length > 0) yield statuses.shift()!;
-          await new Promise<void>((r) => (wakeStatus = r));
-        }
-      },
-    }),
+    status: statuses.status,
   } as unknown as NatsConnection;
   return {
     nc,
@@ -39,10 +32,14 @@ function fakeClient() {
         data: new Uint8Array(),
         headers: code === undefined ? undefined : { code },
       } as unknown as Msg),
-    status: (s: Status) => {
-      statuses.push(s);
-      wakeStatus?.();
-    },
+    /** the status nats.js reports when the server refused a publish to `subject` */
+    refusePublish: (subject: string) =>
+      statuses.push({
+        type: "error",
+        data: "PERMISSIONS_VIOLATION",
+        permissionContext: { operation: "publish", subject },
+      } as Status),
+    statusWatches: statuses.alive,
   };
 }
 
@@ -102,11 +99,7 @@ describe("listen's ack confirmations on one inbox", () => {
     const c = confirmationsOn(client.nc, "_INBOX", 5_000);
     const refused = outcome(c.request("$JS.ACK.S.D.1.7.7.0.0", ACK));
     const other = outcome(c.request("$JS.ACK.S.D.1.8.8.0.0", ACK));
-    client.status({
-      type: "error",
-      data: "PERMISSIONS_VIOLATION",
-      permissionContext: { operation: "publish", subject: "$JS.ACK.S.D.1.7.7.0.0" },
-    } as Status);
+    client.refusePublish("$JS.ACK.S.D.1.7.7.0.0");
     expect(await refused).toBe("PERMISSIONS_VIOLATION");
     client.answer(client.sent[1]!.reply);
     expect(await other).toBe("ok");
@@ -121,5 +114,24 @@ describe("listen's ack confirmations on one inbox", () => {
     expect(client.unsubscribed()).toBe(true);
     expect(await waiting).toBe("CONNECTION_CLOSED");
     expect(await outcome(c.request("$JS.ACK.b", ACK))).toBe("CONNECTION_CLOSED");
+  });
+
+  it("on close ends its watch of the connection's status at once: none piles up over many sets", async () => {
+    const client = fakeClient();
+    // an ephemeral listener makes a set per consumer it recreates, on one connection
+    for (let i = 0; i < 20; i++) {
+      const c = confirmationsOn(client.nc, "_INBOX", 5_000);
+      expect(client.statusWatches()).toBe(1);
+      c.close();
+      // ended without any status event coming
+      await vi.waitFor(() => expect(client.statusWatches()).toBe(0));
+    }
+    // the one still open is still told of a refused publish
+    const c = confirmationsOn(client.nc, "_INBOX", 5_000);
+    const refused = outcome(c.request("$JS.ACK.x", ACK));
+    client.refusePublish("$JS.ACK.x");
+    expect(await refused).toBe("PERMISSIONS_VIOLATION");
+    c.close();
+    await vi.waitFor(() => expect(client.statusWatches()).toBe(0));
   });
 });

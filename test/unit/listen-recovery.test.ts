@@ -6,12 +6,13 @@
 // warnings, and the typed error that ends a run.
 
 import type { Msg } from "nats";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CliError, ExitCode } from "../../src/errors.js";
 import type { Connection } from "../../src/nats/connection.js";
 import { createListener, type ListenOptions } from "../../src/nats/listen.js";
 import { afterEmptyPull, afterFailedPull } from "../../src/nats/listen-consumer.js";
 import { deliveredMessage, statusMessage } from "./fakes/pull-answers.js";
+import { statusEvents } from "./fakes/status-events.js";
 
 const encoder = new TextEncoder();
 
@@ -117,9 +118,11 @@ function fakeServer(script: Step[]) {
         setTimeout(() => deliver(status(reply, 408, "Request Timeout", batch - seqs.length)), 5);
     });
   };
+  const statuses = statusEvents();
   const nc = {
     isClosed: () => false,
-    status: () => ({ async *[Symbol.asyncIterator]() {} }),
+    getServer: () => "127.0.0.1:4222",
+    status: statuses.status,
     jetstreamManager: async () => jsm,
     subscribe: (subject: string, opts: { callback: Callback }) => {
       inboxes.push({ prefix: subject.slice(0, -1), callback: opts.callback });
@@ -148,7 +151,16 @@ function fakeServer(script: Step[]) {
     jsm: async () => jsm,
     settings: { timeoutMs: 200, servers: ["nats://127.0.0.1:4222"] },
   } as unknown as Connection;
-  return { conn, adds, deletes, acked, naked, pulls, setBacklog: (n: number) => (backlog = n) };
+  return {
+    conn,
+    adds,
+    deletes,
+    acked,
+    naked,
+    pulls,
+    setBacklog: (n: number) => (backlog = n),
+    statusWatches: statuses.alive,
+  };
 }
 
 /** A listener over the fake, with what it wrote and warned. */
@@ -239,6 +251,9 @@ describe("the listener's recovery", () => {
     // pulled from the first, then the new one; and the new one is removed on exit
     expect(server.pulls).toEqual(["eph1", "eph1", "eph2"]);
     expect(server.deletes).toEqual(["eph2"]);
+    // no watch of the connection's status outlives the run: not the notes', not one per
+    // consumer's ack confirmations
+    await vi.waitFor(() => expect(server.statusWatches()).toBe(0));
   });
 
   it("replaces an ephemeral consumer whose server went silent (no responders), removing the old", async () => {

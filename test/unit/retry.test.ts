@@ -121,6 +121,19 @@ describe("withJsRetry", () => {
     ).rejects.toBe(full);
     expect(calls).toBe(1);
   });
+  it("retries only what `retrying` allows: a timeout after no responders is thrown as it came", async () => {
+    const answers = [client("503"), client("TIMEOUT")];
+    let calls = 0;
+    await expect(
+      withJsRetry(
+        async () => {
+          throw answers[calls++]!;
+        },
+        { budgetMs: 5000, retrying: (err) => (err as { code: string }).code === "503" },
+      ),
+    ).rejects.toBe(answers[1]);
+    expect(calls).toBe(2);
+  });
   it("gives up when the budget runs out, within the budget plus one backoff", async () => {
     // a backoff is at most 2 s (retry.ts MAX_DELAY_MS) and is cut to what is left of the budget
     const MAX_BACKOFF_MS = 2000;

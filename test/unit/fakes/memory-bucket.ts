@@ -4,10 +4,13 @@
 // src/nats/bucket-writes.ts over a fake server side: acked writes answered a moment later,
 // unacked ones stored at once, each checked as JetStream checks them (the key's last
 // sequence, the stream's last sequence); `server` can drop an unacked write, store a
-// foreign write before one, or refuse one. For unit tests of the timeline without nats-server.
+// foreign write before one, or refuse one, and answer an acked write as a server whose
+// stream is not reachable yet ("no responders") or slow (a timeout) would. For unit tests of
+// the timeline without nats-server.
 
 import type { AckedPublish, UnackedCasLane } from "../../../src/nats/acked-publish.js";
 import { bucketWrites } from "../../../src/nats/bucket-writes.js";
+import { natsError } from "../../../src/nats/errors.js";
 import {
   checkedValue,
   RevisionConflict,
@@ -17,7 +20,8 @@ import {
 
 const EDIT = "$KV.mem.";
 
-export function memoryBucket() {
+/** `budgetMs`: how long a write answered "no responders" is sent again (bucket-writes.ts) */
+export function memoryBucket({ budgetMs = 3000 } = {}) {
   const keys = new Map<string, { raw: string; revision: number }>();
   let seq = 0;
   let writes = 0;
@@ -36,8 +40,13 @@ export function memoryBucket() {
     unacked?(key: string, n: number): "drop" | "foreign" | "client" | "rival" | undefined;
     /** sent without an ack so far */
     sent: number;
+    /** how the next acked write (the `n`th, from 0) is answered when not stored */
+    acked?(key: string, n: number): "no responders" | "timeout" | undefined;
+    /** acked writes sent so far, by key */
+    ackedSent: Map<string, number>;
     bulk: boolean;
-  } = { sent: 0, bulk: true };
+  } = { sent: 0, ackedSent: new Map(), bulk: true };
+  let ackedN = 0;
   const casLane = <T>(
     opts: { expectLastSeq?: number },
     done: (
@@ -48,7 +57,16 @@ export function memoryBucket() {
     ) => void,
   ) => ({
     send(subject: string, data: Uint8Array, expected: number, tag: T) {
-      const result = store(subject, data, expected, opts.expectLastSeq);
+      const key = subject.slice(EDIT.length);
+      server.ackedSent.set(key, (server.ackedSent.get(key) ?? 0) + 1);
+      // as acked-publish.ts shapes them: an empty 503 status, or no answer in time
+      const lost = server.acked?.(key, ackedN++);
+      const result =
+        lost === "no responders"
+          ? natsError("no responders", "503")
+          : lost === "timeout"
+            ? natsError("timeout", "TIMEOUT")
+            : store(subject, data, expected, opts.expectLastSeq);
       void Promise.resolve().then(() =>
         typeof result === "number"
           ? done(null, { stream: "KV_mem", seq: result, duplicate: false }, tag, 0)
@@ -77,6 +95,7 @@ export function memoryBucket() {
     unacked,
     editPrefix: EDIT,
     timeoutMs: 1000,
+    budgetMs,
     encode: (v) => Buffer.from(JSON.stringify(v), "utf8"),
     maxPayload: () => 1024 * 1024,
     refused: (_item, _data, err) => Promise.reject(err),
