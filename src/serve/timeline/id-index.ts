@@ -1,0 +1,146 @@
+// Where each tweet of a generation built fresh from the stream was created, by id. A fresh
+// build (./fresh-build.ts) writes no record for a tweet nobody liked: the stream holds the
+// tweet, and this index finds it. In memory while the build runs (IdTable: a 32-bit hash of
+// the id and the creation's stream sequence, 12 bytes a tweet), then written once into the
+// bucket as shards (`g<N>.i.<n>`, up to about SHARD_ENTRIES each, by hash). A hash names
+// candidates only: the stream message at a candidate's sequence says whether it is the
+// tweet (two ids may share a hash), so a lookup is exact. Pure but for the reads it is given.
+
+import type { ValueCheck } from "../../nats/timeline-bucket.js";
+import type { TweetEvent } from "../../events.js";
+import type { StoredTweet } from "./model.js";
+
+/** Entries a shard holds at most on average (about 40 KB of JSON): 512 shards at 1 000 000 tweets. */
+export const SHARD_ENTRIES = 2048;
+
+/** FNV-1a over the id's UTF-16 code units, then murmur3's finalizer: a 32-bit hash. */
+export function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** How many shards an index of `entries` has: a power of two, SHARD_ENTRIES each or fewer on average. */
+export function shardCount(entries: number): number {
+  let n = 1;
+  while (n * SHARD_ENTRIES < entries) n *= 2;
+  return n;
+}
+
+/** The shard of `hash` among `count` (a power of two). */
+export const shardOf = (hash: number, count: number): number => hash & (count - 1);
+
+/** A shard as stored: hashes ascending, each with its creation's sequence. */
+export interface IndexShard {
+  h: number[];
+  s: number[];
+}
+
+export const isIndexShard: ValueCheck<IndexShard> = (v) => {
+  const o = v as Partial<IndexShard> | null;
+  if (typeof o !== "object" || o === null || !Array.isArray(o.h) || !Array.isArray(o.s))
+    return "not an index shard";
+  if (o.h.length !== o.s.length) return "an index shard whose lists differ in length";
+  const u32 = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
+  const seq = (x: unknown) => Number.isSafeInteger(x) && (x as number) > 0;
+  if (!o.h.every(u32) || !o.s.every(seq)) return "an index shard with a bad entry";
+  return undefined;
+};
+
+/** The sequences `shard` holds for `hash`. */
+export function seqsIn(shard: IndexShard, hash: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shard.h.length; i++) if (shard.h[i] === hash) out.push(shard.s[i]!);
+  return out;
+}
+
+/** The in-memory index of a fresh build: open addressing, sequence 0 marks a free slot. */
+export class IdTable {
+  private hashes = new Uint32Array(1024);
+  private seqs = new Float64Array(1024);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Notes that a tweet whose id hashes to `hash` was created at `seq` (once per seq). */
+  add(hash: number, seq: number): void {
+    if ((this.count + 1) * 2 > this.seqs.length) this.grow();
+    let i = hash & (this.seqs.length - 1);
+    while (this.seqs[i] !== 0) {
+      if (this.hashes[i] === hash && this.seqs[i] === seq) return;
+      i = (i + 1) & (this.seqs.length - 1);
+    }
+    this.hashes[i] = hash;
+    this.seqs[i] = seq;
+    this.count++;
+  }
+
+  /** Whether any sequence is noted for `hash`. */
+  has(hash: number): boolean {
+    const mask = this.seqs.length - 1;
+    for (let i = hash & mask; this.seqs[i] !== 0; i = (i + 1) & mask)
+      if (this.hashes[i] === hash) return true;
+    return false;
+  }
+
+  /** The sequences noted for `hash`, ascending. */
+  candidates(hash: number): number[] {
+    const out: number[] = [];
+    for (
+      let i = hash & (this.seqs.length - 1);
+      this.seqs[i] !== 0;
+      i = (i + 1) & (this.seqs.length - 1)
+    )
+      if (this.hashes[i] === hash) out.push(this.seqs[i]!);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Every entry, split into `count` shards by hash, each ascending by hash then sequence. */
+  shards(count: number): IndexShard[] {
+    const lists: Array<Array<[number, number]>> = Array.from({ length: count }, () => []);
+    for (let i = 0; i < this.seqs.length; i++) {
+      if (this.seqs[i] === 0) continue;
+      lists[shardOf(this.hashes[i]!, count)]!.push([this.hashes[i]!, this.seqs[i]!]);
+    }
+    return lists.map((l) => {
+      l.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      return { h: l.map((e) => e[0]), s: l.map((e) => e[1]) };
+    });
+  }
+
+  private grow(): void {
+    const { hashes, seqs } = this;
+    this.hashes = new Uint32Array(seqs.length * 2);
+    this.seqs = new Float64Array(seqs.length * 2);
+    this.count = 0;
+    for (let i = 0; i < seqs.length; i++) if (seqs[i] !== 0) this.add(hashes[i]!, seqs[i]!);
+  }
+}
+
+/**
+ * The first stored creation of tweet `id` among `seqs` (ascending): the stream message at
+ * each, read until one is the tweet_created of `id`; null when none is.
+ */
+export async function firstCreation(
+  id: string,
+  seqs: number[],
+  eventAt: (seq: number) => Promise<TweetEvent | null>,
+): Promise<StoredTweet | null> {
+  for (const seq of seqs) {
+    const e = await eventAt(seq);
+    if (e?.messageType === "tweet_created" && e.id === id) {
+      return { message: e.message, author: e.author, date: e.date, seq };
+    }
+  }
+  return null;
+}
