@@ -240,7 +240,7 @@ describe("the id index", () => {
     for (let i = 1; i <= n; i++) table.add(idHash(`t${i}`), i);
     const count = shardCount(table.size);
     expect(count).toBe(4);
-    const shards = table.shards(count);
+    const shards = [...table.shards(count)];
     expect(shards.reduce((sum, s) => sum + s.h.length, 0)).toBe(n);
     for (const [k, s] of shards.entries()) {
       expect(s.h.every((h) => (h & (count - 1)) === k)).toBe(true);

@@ -105,17 +105,25 @@ export class IdTable {
     return out.sort((a, b) => a - b);
   }
 
-  /** Every entry, split into `count` shards by hash, each ascending by hash then sequence. */
-  shards(count: number): IndexShard[] {
-    const lists: Array<Array<[number, number]>> = Array.from({ length: count }, () => []);
-    for (let i = 0; i < this.seqs.length; i++) {
-      if (this.seqs[i] === 0) continue;
-      lists[shardOf(this.hashes[i]!, count)]!.push([this.hashes[i]!, this.seqs[i]!]);
+  /**
+   * Every entry, split into `count` shards by hash, each ascending by hash then sequence; made
+   * one at a time (`count` of them at once would be the whole index again, as JS numbers).
+   */
+  *shards(count: number): Generator<IndexShard> {
+    // the slots of each shard, next to each other (a counting sort by shard)
+    const starts = new Uint32Array(count + 1);
+    for (let i = 0; i < this.seqs.length; i++)
+      if (this.seqs[i] !== 0) starts[shardOf(this.hashes[i]!, count) + 1]!++;
+    for (let n = 0; n < count; n++) starts[n + 1]! += starts[n]!;
+    const slots = new Uint32Array(this.count);
+    const next = starts.slice(0, count);
+    for (let i = 0; i < this.seqs.length; i++)
+      if (this.seqs[i] !== 0) slots[next[shardOf(this.hashes[i]!, count)]!++] = i;
+    for (let n = 0; n < count; n++) {
+      const mine = Array.from(slots.subarray(starts[n]!, starts[n + 1]!));
+      mine.sort((a, b) => this.hashes[a]! - this.hashes[b]! || this.seqs[a]! - this.seqs[b]!);
+      yield { h: mine.map((i) => this.hashes[i]!), s: mine.map((i) => this.seqs[i]!) };
     }
-    return lists.map((l) => {
-      l.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      return { h: l.map((e) => e[0]), s: l.map((e) => e[1]) };
-    });
   }
 
   private grow(): void {

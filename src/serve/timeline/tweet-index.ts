@@ -77,16 +77,19 @@ export class BuildIndex implements TweetIndex {
   /** Writes the shards (new keys: the build purged the prefix first); how many there are. */
   async write(bucket: TimelineBucket, keys: Keys): Promise<number> {
     const count = shardCount(this.table.size);
-    const shards = this.table.shards(count);
-    for (let i = 0; i < count; i += WRITE_CHUNK) {
-      const items: WriteItem[] = [];
-      for (let n = i; n < Math.min(count, i + WRITE_CHUNK); n++) {
-        items.push({ key: keys.indexShard(n), value: shards[n], revision: 0 });
-      }
+    let items: WriteItem[] = [];
+    const send = async () => {
       const results = await bucket.writeMany(items);
+      items = [];
       const failed = results.find((r): r is Error => r instanceof Error);
       if (failed) throw failed;
+    };
+    let n = 0;
+    for (const value of this.table.shards(count)) {
+      items.push({ key: keys.indexShard(n++), value, revision: 0 });
+      if (items.length === WRITE_CHUNK) await send();
     }
+    if (items.length > 0) await send();
     return count;
   }
 }
