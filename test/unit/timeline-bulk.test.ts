@@ -80,7 +80,10 @@ async function ackedView() {
 async function fiftyTweets() {
   const mem = memoryBucket();
   const begin = { stream_created: start.created, first_seq: 1 };
-  const writer = await TimelineWriter.open(mem.bucket, 1, begin, noEvents, false);
+  const writer = await TimelineWriter.open(mem.bucket, 1, begin, {
+    eventAt: noEvents,
+    fresh: false,
+  });
   let seq = 0;
   const tweet = (id: string) => buildTweet({ id, message: "m", author: "a", date });
   for (let i = 0; i < 50; i++) writer.add(++seq, tweet(`t${i}`));
@@ -140,7 +143,10 @@ describe("bulk batches of the view writer", () => {
   it("a record changed under the writer before its last ack: its write refused, exact", async () => {
     const mem = memoryBucket();
     const begin = { stream_created: start.created, first_seq: 1 };
-    const writer = await TimelineWriter.open(mem.bucket, 1, begin, noEvents, false);
+    const writer = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     const first = mixedStream(100);
     for (const m of first) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush();

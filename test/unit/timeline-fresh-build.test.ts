@@ -136,7 +136,7 @@ describe("a fresh build of the view", () => {
     const mem = memoryBucket();
     const { eventAt } = eventsAt(messages);
     const begin = { stream_created: start.created, first_seq: 1 };
-    const writer = await TimelineWriter.open(mem.bucket, 1, begin, eventAt);
+    const writer = await TimelineWriter.open(mem.bucket, 1, begin, { eventAt });
     for (const m of messages.slice(0, 2000)) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush();
     const during = (await mem.bucket.get(timelineKeys(1).head, isHead))!.value;
@@ -154,11 +154,11 @@ describe("a fresh build of the view", () => {
     const mem = memoryBucket();
     const { eventAt } = eventsAt(messages);
     const begin = { stream_created: start.created, first_seq: 1 };
-    const first = await TimelineWriter.open(mem.bucket, 1, begin, eventAt);
+    const first = await TimelineWriter.open(mem.bucket, 1, begin, { eventAt });
     for (const m of messages.slice(0, 2500)) first.add(m.seq, timelineEvent(m.subject, m.data));
     await first.flush();
     first.close(); // a crash: the index was in memory
-    const second = await TimelineWriter.open(mem.bucket, 1, begin, eventAt);
+    const second = await TimelineWriter.open(mem.bucket, 1, begin, { eventAt });
     expect(second.queuedTo).toBe(0);
     for (const m of messages) second.add(m.seq, timelineEvent(m.subject, m.data));
     await second.flush({ recent: true });
@@ -178,7 +178,7 @@ describe("a fresh build of the view", () => {
     const fresh = await build(messages, true);
     const { eventAt } = eventsAt(later);
     const begin = { stream_created: start.created, first_seq: 1 };
-    const writer = await TimelineWriter.open(fresh.mem.bucket, 1, begin, eventAt);
+    const writer = await TimelineWriter.open(fresh.mem.bucket, 1, begin, { eventAt });
     for (const m of later) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush({ recent: true });
     writer.close();
@@ -251,7 +251,7 @@ describe("the id index", () => {
 
   it("a build past its most tweets writes the records of those after them", () => {
     const head = { stream_created: "x", first_seq: 1, cursor: 0, tweets: 0, likes: 0 };
-    const b = new FreshBuild(head, async () => null, 2);
+    const b = new FreshBuild(head, async () => null, 10, 2);
     const rec = (id: string, seq: number) => ({
       id,
       tweet: { message: "m", author: "a", date: "d", seq },
@@ -267,7 +267,7 @@ describe("the id index", () => {
     expect(b.needsWrite("k3", rec("t3", 3), created(3), false)).toBe(true);
     expect(b.index.size).toBe(2);
     // liked, or known before: written
-    const b2 = new FreshBuild(head, async () => null);
+    const b2 = new FreshBuild(head, async () => null, 10);
     expect(b2.needsWrite("k1", { ...rec("t1", 1), likes: 1 }, created(1), false)).toBe(true);
     expect(b2.needsWrite("k2", rec("t2", 2), created(2), true)).toBe(true);
     // a like before its tweet: the tweet's creation reads the record first

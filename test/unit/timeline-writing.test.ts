@@ -75,8 +75,7 @@ describe("the view writer", () => {
         stream_created: start.created,
         first_seq: 1,
       },
-      noEvents,
-      false,
+      { eventAt: noEvents, fresh: false },
     );
     expect(writer.queuedTo).toBe(10);
     for (const m of messages) writer.add(m.seq, timelineEvent(m.subject, m.data));
@@ -92,8 +91,7 @@ describe("the view writer", () => {
         stream_created: start.created,
         first_seq: 1,
       },
-      noEvents,
-      false,
+      { eventAt: noEvents, fresh: false },
     );
     for (const m of [...messages, ...messages]) fresh.add(m.seq, timelineEvent(m.subject, m.data));
     await fresh.flush({ recent: true });
@@ -126,13 +124,19 @@ describe("the view writer", () => {
     const mem = memoryBucket();
     const begin = { stream_created: start.created, first_seq: 1 };
     const like = stored(1, buildLike({ tweetId: "early", author: "fan" }));
-    const first = await TimelineWriter.open(mem.bucket, 1, begin, noEvents, false);
+    const first = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     first.add(like.seq, timelineEvent(like.subject, like.data));
     await first.flush();
     first.close();
     // another writer, with nothing cached: the tweet is written as new, refused, read, merged
     const tweet = stored(2, buildTweet({ id: "early", message: "hi", author: "me" }));
-    const second = await TimelineWriter.open(mem.bucket, 1, begin, noEvents, false);
+    const second = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     second.add(tweet.seq, timelineEvent(tweet.subject, tweet.data));
     await second.flush({ recent: true });
     second.close();
@@ -147,7 +151,10 @@ describe("the view writer", () => {
     const begin = { stream_created: start.created, first_seq: 1 };
     const add = (w: TimelineWriter, m: ReturnType<typeof stored>) =>
       w.add(m.seq, timelineEvent(m.subject, m.data));
-    const writer = await TimelineWriter.open(mem.bucket, 1, begin, noEvents, false);
+    const writer = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     add(writer, stored(1, buildTweet({ id: "t", message: "hi", author: "me" })));
     await writer.flush();
     // another writer applies a like the first one has not seen: a new revision of the record
@@ -185,7 +192,10 @@ describe("the view writer", () => {
         return [new Error("maximum bytes exceeded"), ...results];
       },
     };
-    const writer = await TimelineWriter.open(refusing, 1, begin, noEvents, false);
+    const writer = await TimelineWriter.open(refusing, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     for (const m of tweetsAndLikes(3, 0)) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await expect(writer.flush()).rejects.toThrow("maximum bytes exceeded");
     expect(() => writer.add(4, null)).toThrow("maximum bytes exceeded");

@@ -11,11 +11,12 @@ import type { TimelineBucket } from "../../nats/timeline-bucket.js";
 import type { Events } from "./batch.js";
 import type { TimelineHead, timelineKeys } from "./keys.js";
 import { BuildIndex, type EventAt } from "./tweet-index.js";
+import { MAX_INDEXED_SEQ } from "./id-index.js";
 import type { TweetRecord } from "./model.js";
 
 /**
- * Tweets a fresh build indexes in memory (12 bytes each at most twice over: ~25 MB); the
- * records of those after them are written, as a restart's catch-up writes them.
+ * Tweets a fresh build indexes in memory (16 bytes each: 16 MiB at most); the records of
+ * those after them are written, as a restart's catch-up writes them.
  */
 const BUILD_MAX_TWEETS = 1 << 20;
 
@@ -28,9 +29,11 @@ export class FreshBuild {
     /** the head the build began from (stored, with `building`, until the end) */
     private readonly start: TimelineHead,
     eventAt: EventAt,
+    /** the stream's messages when it began (the index is sized for that many tweets) */
+    messages: number,
     private readonly maxTweets = BUILD_MAX_TWEETS,
   ) {
-    this.index = new BuildIndex(eventAt);
+    this.index = new BuildIndex(eventAt, Math.min(messages, maxTweets));
   }
 
   /** Whether `key` (tweet `id`) may have a record or an earlier creation: read it first. */
@@ -53,7 +56,8 @@ export class FreshBuild {
       return true;
     }
     const created = events.some((e) => e.seq === rec.tweet!.seq);
-    if (!created || this.index.size >= this.maxTweets) return true;
+    const full = this.index.size >= this.maxTweets || rec.tweet.seq > MAX_INDEXED_SEQ;
+    if (!created || full) return true;
     this.index.note(rec.id, rec.tweet.seq);
     // (a tweet stored twice in one batch: its record says the second was applied)
     return known || rec.likes > 0 || rec.last_seq !== rec.tweet.seq;

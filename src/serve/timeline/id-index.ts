@@ -1,7 +1,7 @@
 // Where each tweet of a generation built fresh from the stream was created, by id. A fresh
 // build (./fresh-build.ts) writes no record for a tweet nobody liked: the stream holds the
 // tweet, and this index finds it. In memory while the build runs (IdTable: a 32-bit hash of
-// the id and the creation's stream sequence, 12 bytes a tweet), then written once into the
+// the id and the creation's stream sequence, 16 bytes a tweet), then written once into the
 // bucket as shards (`g<N>.i.<n>`, up to about SHARD_ENTRIES each, by hash). A hash names
 // candidates only: the stream message at a candidate's sequence says whether it is the
 // tweet (two ids may share a hash), so a lookup is exact. Pure but for the reads it is given.
@@ -62,18 +62,33 @@ export function seqsIn(shard: IndexShard, hash: number): number[] {
   return out;
 }
 
-/** The in-memory index of a fresh build: open addressing, sequence 0 marks a free slot. */
+/** The largest sequence IdTable holds (stored in 32 bits). */
+export const MAX_INDEXED_SEQ = 2 ** 32 - 1;
+
+/**
+ * The in-memory index of a fresh build: open addressing, at most half full, sequence 0 marks
+ * a free slot; 8 bytes a slot. Sized at once for the entries expected (growing would hold
+ * the old arrays and the new together).
+ */
 export class IdTable {
-  private hashes = new Uint32Array(1024);
-  private seqs = new Float64Array(1024);
+  private hashes: Uint32Array;
+  private seqs: Uint32Array;
   private count = 0;
+
+  constructor(expected = 0) {
+    let slots = 1024;
+    while (slots < expected * 2) slots *= 2;
+    this.hashes = new Uint32Array(slots);
+    this.seqs = new Uint32Array(slots);
+  }
 
   get size(): number {
     return this.count;
   }
 
-  /** Notes that a tweet whose id hashes to `hash` was created at `seq` (once per seq). */
+  /** Notes that a tweet whose id hashes to `hash` was created at `seq` (≤ MAX_INDEXED_SEQ; once per seq). */
   add(hash: number, seq: number): void {
+    if (seq > MAX_INDEXED_SEQ) throw new RangeError(`sequence ${seq} is past the index's`);
     if ((this.count + 1) * 2 > this.seqs.length) this.grow();
     let i = hash & (this.seqs.length - 1);
     while (this.seqs[i] !== 0) {
@@ -129,7 +144,7 @@ export class IdTable {
   private grow(): void {
     const { hashes, seqs } = this;
     this.hashes = new Uint32Array(seqs.length * 2);
-    this.seqs = new Float64Array(seqs.length * 2);
+    this.seqs = new Uint32Array(seqs.length * 2);
     this.count = 0;
     for (let i = 0; i < seqs.length; i++) if (seqs[i] !== 0) this.add(hashes[i]!, seqs[i]!);
   }

@@ -3,13 +3,33 @@
 // view moves (the rest once things are quiet), never over another writer's newer one.
 
 import { RevisionConflict, type TimelineBucket } from "../../nats/timeline-bucket.js";
-import { isRecentList, type RecentList } from "./keys.js";
-import type { RecentWindow } from "./model.js";
+import { isRecentList, isRecordOf, type RecentList, type timelineKeys } from "./keys.js";
+import { RecentWindow } from "./model.js";
 
 /** Tweets kept in the persisted recent list (a new instance's first page). */
 export const RECENT_KEPT = 200;
 const RECENT_MAX_BYTES = 256 * 1024;
 const RECENT_EVERY_MS = 500;
+
+/**
+ * The window the stored list gives a writer, and the list's revision. The list may be older
+ * than the head: its records are taken as they are now (one of likes only keeps the list's
+ * tweet, which the id index has).
+ */
+export async function readRecentList(
+  bucket: TimelineBucket,
+  keys: ReturnType<typeof timelineKeys>,
+): Promise<[RecentWindow, number]> {
+  const recent = await bucket.get(keys.recent, isRecentList);
+  const records = await Promise.all(
+    (recent?.value.tweets ?? []).map(async (r) => {
+      const now = (await bucket.get(keys.record(r.id), isRecordOf(r.id)))?.value;
+      return now ? { ...now, tweet: now.tweet ?? r.tweet } : r;
+    }),
+  );
+  const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
+  return [window, recent?.revision ?? 0];
+}
 
 export class RecentListWriter {
   private timer: NodeJS.Timeout | undefined;

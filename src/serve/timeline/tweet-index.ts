@@ -52,9 +52,14 @@ export interface TweetIndex {
 
 /** The index of a fresh build, in memory until `write`. */
 export class BuildIndex implements TweetIndex {
-  private readonly table = new IdTable();
+  private readonly table: IdTable;
 
-  constructor(private readonly eventAt: EventAt) {}
+  constructor(
+    private readonly eventAt: EventAt,
+    expected: number,
+  ) {
+    this.table = new IdTable(expected);
+  }
 
   get size(): number {
     return this.table.size;

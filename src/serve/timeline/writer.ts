@@ -16,12 +16,12 @@ import {
   type Versioned,
   type TimelineBucket,
 } from "../../nats/timeline-bucket.js";
-import { RecentWindow, type TweetRecord } from "./model.js";
-import { RECENT_KEPT, RecentListWriter } from "./recent-list.js";
+import { type RecentWindow, type TweetRecord } from "./model.js";
+import { readRecentList, RecentListWriter } from "./recent-list.js";
 import { StoredIndex, withTweet, type EventAt, type TweetIndex } from "./tweet-index.js";
 import { FreshBuild } from "./fresh-build.js";
 import { applyAll, byKeyOf, headAfter, type Events, type Prepared } from "./batch.js";
-import { isHead, isRecentList, isRecordOf, timelineKeys, type TimelineHead } from "./keys.js";
+import { isHead, isRecordOf, timelineKeys, type TimelineHead } from "./keys.js";
 
 /**
  * Messages per batch; one batch is written while the next is queued. Bulk batches (sent
@@ -78,39 +78,29 @@ export class TimelineWriter {
     bucket: TimelineBucket,
     gen: number,
     start: Pick<TimelineHead, "stream_created" | "first_seq">,
-    eventAt: EventAt,
-    /** a new generation is built fresh (false: every record written, as a catch-up does) */
-    freshBuild = true,
+    opts: {
+      /** the stream's event at a sequence (the id index's lookups) */
+      eventAt: EventAt;
+      /** a new generation is built fresh (false: every record written, as a catch-up does) */
+      fresh?: boolean;
+      /** the stream's messages now (what a fresh build's index is sized for) */
+      messages?: number;
+    },
   ): Promise<TimelineWriter> {
+    const { eventAt, fresh: freshBuild = true, messages = 0 } = opts;
     const keys = timelineKeys(gen);
     const head = await bucket.get(keys.head, isHead);
-    const recent = await bucket.get(keys.recent, isRecentList);
+    const recent = await readRecentList(bucket, keys);
     const fresh: TimelineHead = {
       ...start,
       cursor: Math.max(0, start.first_seq - 1),
       tweets: 0,
       likes: 0,
     };
-    // the recent list may be older than the head: take its records as they are now
-    const records = await Promise.all(
-      (recent?.value.tweets ?? []).map(async (r) => {
-        const now = (await bucket.get(keys.record(r.id), isRecordOf(r.id)))?.value;
-        // a record of likes only (its tweet in the id index): the list has the tweet
-        return now ? { ...now, tweet: now.tweet ?? r.tweet } : r;
-      }),
-    );
-    const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
     // a fresh build stopped half-way is caught up from where it began, writing every record
     const { building: _, ...stored } = head?.value ?? fresh;
-    const w = new TimelineWriter(
-      bucket,
-      gen,
-      stored,
-      head?.revision ?? 0,
-      window,
-      recent?.revision ?? 0,
-    );
-    if (!head && freshBuild) w.tweets = (w.build = new FreshBuild(fresh, eventAt)).index;
+    const w = new TimelineWriter(bucket, gen, stored, head?.revision ?? 0, ...recent);
+    if (!head && freshBuild) w.tweets = (w.build = new FreshBuild(fresh, eventAt, messages)).index;
     else if (stored.index) w.tweets = new StoredIndex(bucket, keys, stored.index.shards, eventAt);
     // a new generation says at once where it stands (other instances wait for it)
     if (!head) await w.writeHead(fresh);

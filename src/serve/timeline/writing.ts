@@ -163,8 +163,12 @@ export class Writing {
       first_seq: firstSeq(stream),
     };
     const { bucket, source, freshBuilds } = this.deps;
-    const writer = await TimelineWriter.open(bucket, gen, start, source.eventAt, freshBuilds);
-    const of = await this.deps.source.lastSeq();
+    const of = await source.lastSeq();
+    const writer = await TimelineWriter.open(bucket, gen, start, {
+      eventAt: source.eventAt,
+      fresh: freshBuilds,
+      messages: Math.max(0, of - start.first_seq + 1),
+    });
     let noted = 0;
     let said = 0;
     // messages may come before the follower is handed back: progress is noted from then on
