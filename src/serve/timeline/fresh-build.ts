@@ -15,7 +15,7 @@ import { MAX_INDEXED_SEQ } from "./id-index.js";
 import type { TweetRecord } from "./model.js";
 
 /**
- * Tweets a fresh build indexes in memory (16 bytes each: 16 MiB at most); the records of
+ * Tweets a fresh build indexes in memory (8-byte slots, 3/4 full at most: 11 MiB); the records of
  * those after them are written, as a restart's catch-up writes them.
  */
 const BUILD_MAX_TWEETS = 1 << 20;

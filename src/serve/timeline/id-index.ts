@@ -1,7 +1,7 @@
 // Where each tweet of a generation built fresh from the stream was created, by id. A fresh
 // build (./fresh-build.ts) writes no record for a tweet nobody liked: the stream holds the
 // tweet, and this index finds it. In memory while the build runs (IdTable: a 32-bit hash of
-// the id and the creation's stream sequence, 16 bytes a tweet), then written once into the
+// the id and the creation's stream sequence, about 11 bytes a tweet), then written once into the
 // bucket as shards (`g<N>.i.<n>`, up to about SHARD_ENTRIES each, by hash). A hash names
 // candidates only: the stream message at a candidate's sequence says whether it is the
 // tweet (two ids may share a hash), so a lookup is exact. Pure but for the reads it is given.
@@ -65,10 +65,14 @@ export function seqsIn(shard: IndexShard, hash: number): number[] {
 /** The largest sequence IdTable holds (stored in 32 bits). */
 export const MAX_INDEXED_SEQ = 2 ** 32 - 1;
 
+/** How full IdTable gets before it grows (linear probing stays short below it). */
+const LOAD = 0.75;
+
 /**
- * The in-memory index of a fresh build: open addressing, at most half full, sequence 0 marks
- * a free slot; 8 bytes a slot. Sized at once for the entries expected (growing would hold
- * the old arrays and the new together).
+ * The in-memory index of a fresh build: open addressing over any number of slots (a hash
+ * picks one by multiplication), at most LOAD full, sequence 0 marks a free slot; 8 bytes a
+ * slot. Sized at once for the entries expected (growing holds the old arrays and the new
+ * together for a moment).
  */
 export class IdTable {
   private hashes: Uint32Array;
@@ -76,8 +80,7 @@ export class IdTable {
   private count = 0;
 
   constructor(expected = 0) {
-    let slots = 1024;
-    while (slots < expected * 2) slots *= 2;
+    const slots = Math.max(1024, Math.ceil(expected / LOAD) + 1);
     this.hashes = new Uint32Array(slots);
     this.seqs = new Uint32Array(slots);
   }
@@ -89,11 +92,11 @@ export class IdTable {
   /** Notes that a tweet whose id hashes to `hash` was created at `seq` (≤ MAX_INDEXED_SEQ; once per seq). */
   add(hash: number, seq: number): void {
     if (seq > MAX_INDEXED_SEQ) throw new RangeError(`sequence ${seq} is past the index's`);
-    if ((this.count + 1) * 2 > this.seqs.length) this.grow();
-    let i = hash & (this.seqs.length - 1);
+    if (this.count + 1 > this.seqs.length * LOAD) this.grow();
+    let i = this.slot(hash);
     while (this.seqs[i] !== 0) {
       if (this.hashes[i] === hash && this.seqs[i] === seq) return;
-      i = (i + 1) & (this.seqs.length - 1);
+      i = this.next(i);
     }
     this.hashes[i] = hash;
     this.seqs[i] = seq;
@@ -102,8 +105,7 @@ export class IdTable {
 
   /** Whether any sequence is noted for `hash`. */
   has(hash: number): boolean {
-    const mask = this.seqs.length - 1;
-    for (let i = hash & mask; this.seqs[i] !== 0; i = (i + 1) & mask)
+    for (let i = this.slot(hash); this.seqs[i] !== 0; i = this.next(i))
       if (this.hashes[i] === hash) return true;
     return false;
   }
@@ -111,13 +113,17 @@ export class IdTable {
   /** The sequences noted for `hash`, ascending. */
   candidates(hash: number): number[] {
     const out: number[] = [];
-    for (
-      let i = hash & (this.seqs.length - 1);
-      this.seqs[i] !== 0;
-      i = (i + 1) & (this.seqs.length - 1)
-    )
+    for (let i = this.slot(hash); this.seqs[i] !== 0; i = this.next(i))
       if (this.hashes[i] === hash) out.push(this.seqs[i]!);
     return out.sort((a, b) => a - b);
+  }
+
+  private slot(hash: number): number {
+    return Math.floor((hash / 2 ** 32) * this.seqs.length);
+  }
+
+  private next(i: number): number {
+    return i + 1 === this.seqs.length ? 0 : i + 1;
   }
 
   /**

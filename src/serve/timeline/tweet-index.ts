@@ -30,8 +30,8 @@ type Keys = ReturnType<typeof timelineKeys>;
 
 /** Shards a StoredIndex keeps once read (at most ~16 MB of them). */
 const SHARDS_KEPT = 512;
-/** Shards written at once when a build ends. */
-const WRITE_CHUNK = 128;
+/** Shards written at once when a build ends (their values and encodings are alive meanwhile). */
+const WRITE_CHUNK = 32;
 
 /** `got` (tweet `id`'s record as read, or none) with `tweet`, at the revision read. */
 export function withTweet(

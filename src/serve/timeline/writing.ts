@@ -176,7 +176,9 @@ export class Writing {
     const follower = await this.deps.source.follow({
       fromSeq: writer.head.cursor + 1,
       namePrefix: `${this.deps.namePrefix}view-`,
-      batch: 1024,
+      // pulls of 512: at 1 000 000 events peak RSS 144–146 MiB against 151–156 with 1 024
+      // (the same time; 256: 143–145 MiB, 15 % slower)
+      batch: 512,
       onMessage: (m) => {
         const now = Date.now();
         if (now - noted > NOTE_EVERY_MS) {
