@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { Invocation } from "../invocation.js";
 import { CliError, ExitCode } from "../errors.js";
-import { timelineEvent, type TweetEvent } from "../events.js";
+import type { TweetEvent } from "../events.js";
 import {
   checkConsumerCreate,
   followStream,
@@ -19,10 +19,10 @@ import {
   type FollowOptions,
 } from "../nats/follow.js";
 import type { Connection } from "../nats/connection.js";
-import { JsErr, jsErrorCode, toCliError } from "../nats/errors.js";
 import { publishableEvent, subjectsOf } from "../publishing/publishable.js";
 import { messagePublisher } from "../publishing/publisher.js";
 import { openTimelineBucket } from "../nats/timeline-bucket.js";
+import { storedEventAt } from "../nats/event-at.js";
 import { untilReadsAnswer } from "../nats/reads-ready.js";
 import { plural } from "../output/format.js";
 import { redact, redactServers, registerSecret } from "../redact.js";
@@ -179,19 +179,6 @@ function publisher(
     timeline.notePublished();
     if (ack.retried) onRetried();
     return { seq: ack.seq, duplicate: ack.duplicate };
-  };
-}
-
-/** The event stored at `seq`, or null when nothing (or no event) is stored there. */
-function storedEventAt(conn: Connection, stream: string) {
-  return async (seq: number): Promise<TweetEvent | null> => {
-    try {
-      const sm = await (await conn.jsm()).streams.getMessage(stream, { seq });
-      return timelineEvent(sm.subject, sm.data);
-    } catch (err) {
-      if (jsErrorCode(err) === JsErr.NoMessageFound) return null;
-      throw toCliError(err, { phase: "request", stream, servers: conn.settings.servers });
-    }
   };
 }
 

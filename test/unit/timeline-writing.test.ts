@@ -29,6 +29,8 @@ function writing(
     warn: (t) => warnings.push(t),
     progress: () => undefined,
     noteDamage: () => false,
+    // the records' own machinery: every record written (fresh builds: timeline-fresh-build.test.ts)
+    freshBuilds: false,
   });
   return { w, stream, warnings, messages };
 }
@@ -40,6 +42,9 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A stream with nothing stored (the id index of a fresh build never needs it here). */
+const noEvents = async () => null;
 
 describe("the view writer", () => {
   it("a first build: head, totals and records exact", async () => {
@@ -63,10 +68,15 @@ describe("the view writer", () => {
     await w.begin(1, start, true);
     await w.stop(true);
     // a writer that crashed before its head moved: the same batch again, on a stale head
-    const writer = await TimelineWriter.open(mem.bucket, 1, {
-      stream_created: start.created,
-      first_seq: 1,
-    });
+    const writer = await TimelineWriter.open(
+      mem.bucket,
+      1,
+      {
+        stream_created: start.created,
+        first_seq: 1,
+      },
+      { eventAt: noEvents, fresh: false },
+    );
     expect(writer.queuedTo).toBe(10);
     for (const m of messages) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush({ recent: true });
@@ -74,10 +84,15 @@ describe("the view writer", () => {
     const head = (await mem.bucket.get(timelineKeys(1).head, isHead))?.value;
     expect(head).toMatchObject({ cursor: 10, tweets: 5, likes: 5 });
     // records with last_seq at or past an event keep their counts when it comes again
-    const fresh = await TimelineWriter.open(mem.bucket, 2, {
-      stream_created: start.created,
-      first_seq: 1,
-    });
+    const fresh = await TimelineWriter.open(
+      mem.bucket,
+      2,
+      {
+        stream_created: start.created,
+        first_seq: 1,
+      },
+      { eventAt: noEvents, fresh: false },
+    );
     for (const m of [...messages, ...messages]) fresh.add(m.seq, timelineEvent(m.subject, m.data));
     await fresh.flush({ recent: true });
     fresh.close();
@@ -109,13 +124,19 @@ describe("the view writer", () => {
     const mem = memoryBucket();
     const begin = { stream_created: start.created, first_seq: 1 };
     const like = stored(1, buildLike({ tweetId: "early", author: "fan" }));
-    const first = await TimelineWriter.open(mem.bucket, 1, begin);
+    const first = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     first.add(like.seq, timelineEvent(like.subject, like.data));
     await first.flush();
     first.close();
     // another writer, with nothing cached: the tweet is written as new, refused, read, merged
     const tweet = stored(2, buildTweet({ id: "early", message: "hi", author: "me" }));
-    const second = await TimelineWriter.open(mem.bucket, 1, begin);
+    const second = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     second.add(tweet.seq, timelineEvent(tweet.subject, tweet.data));
     await second.flush({ recent: true });
     second.close();
@@ -130,7 +151,10 @@ describe("the view writer", () => {
     const begin = { stream_created: start.created, first_seq: 1 };
     const add = (w: TimelineWriter, m: ReturnType<typeof stored>) =>
       w.add(m.seq, timelineEvent(m.subject, m.data));
-    const writer = await TimelineWriter.open(mem.bucket, 1, begin);
+    const writer = await TimelineWriter.open(mem.bucket, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     add(writer, stored(1, buildTweet({ id: "t", message: "hi", author: "me" })));
     await writer.flush();
     // another writer applies a like the first one has not seen: a new revision of the record
@@ -168,7 +192,10 @@ describe("the view writer", () => {
         return [new Error("maximum bytes exceeded"), ...results];
       },
     };
-    const writer = await TimelineWriter.open(refusing, 1, begin);
+    const writer = await TimelineWriter.open(refusing, 1, begin, {
+      eventAt: noEvents,
+      fresh: false,
+    });
     for (const m of tweetsAndLikes(3, 0)) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await expect(writer.flush()).rejects.toThrow("maximum bytes exceeded");
     expect(() => writer.add(4, null)).toThrow("maximum bytes exceeded");

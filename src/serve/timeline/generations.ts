@@ -11,7 +11,16 @@ import {
 import { TimelineCondition, type Damage } from "./condition.js";
 import { HttpError } from "../http-error.js";
 import type { TweetRecord } from "./model.js";
-import { CURRENT_KEY, isCurrent, isRecordOf, isRepair, REPAIR_KEY, timelineKeys } from "./keys.js";
+import {
+  CURRENT_KEY,
+  isCurrent,
+  isHead,
+  isRecordOf,
+  isRepair,
+  REPAIR_KEY,
+  timelineKeys,
+} from "./keys.js";
+import { StoredIndex, withTweet, type EventAt } from "./tweet-index.js";
 import { sleep } from "../../util/time.js";
 
 export class Generations {
@@ -20,11 +29,16 @@ export class Generations {
   /** damage found, the bucket or the account full: what /healthz says */
   readonly health: TimelineCondition;
 
+  /** the id index of a generation (null: it has none, every tweet has a record) */
+  private index: { gen: number; index: StoredIndex | null } | undefined;
+
   constructor(
     private readonly bucket: TimelineBucket,
     warn: (text: string) => void,
     /** whether this instance holds the writer lease (then it repairs damage itself) */
     private readonly holding: () => boolean,
+    /** the stream's event at a sequence (where the id index points) */
+    private readonly eventAt: EventAt,
   ) {
     this.health = new TimelineCondition(warn);
   }
@@ -89,11 +103,19 @@ export class Generations {
     this.noteDamage(`the bucket ${this.bucket.name} was removed; created again`);
   }
 
-  /** Tweet `id`'s record in the generation in use (undefined: none, or no tweet in it). */
+  /**
+   * Tweet `id`'s record in the generation in use (undefined: none, or no tweet in it); one
+   * of likes only, or none, gets its tweet from the id index (a fresh build writes no record
+   * for a tweet nobody liked).
+   */
   async record(id: string): Promise<TweetRecord | undefined> {
     let rec;
     try {
       rec = await this.bucket.get(timelineKeys(this.gen).record(id), isRecordOf(id));
+      if (!rec?.value.tweet) {
+        const tweet = await (await this.indexOf(this.gen))?.tweet(id);
+        if (tweet) rec = withTweet(rec, id, tweet);
+      }
     } catch (err) {
       // no 500: damage is repaired (a removed bucket created again) within a rebuild
       const why = err instanceof Error ? err.message : String(err);
@@ -117,6 +139,18 @@ export class Generations {
       if (Date.now() > deadline) return rec.likes + 1;
       await sleep(20);
     }
+  }
+
+  /** Generation `gen`'s id index as its head names it (read once per generation). */
+  private async indexOf(gen: number): Promise<StoredIndex | null> {
+    if (this.index?.gen === gen) return this.index.index;
+    const keys = timelineKeys(gen);
+    const head = (await this.bucket.get(keys.head, isHead))?.value;
+    const shards = head?.index?.shards;
+    const index = shards ? new StoredIndex(this.bucket, keys, shards, this.eventAt) : null;
+    // a build not ended yet may still write one (nothing reads it before: readiness)
+    if (head && head.building === undefined) this.index = { gen, index };
+    return index;
   }
 
   private async requestRepair(damage: Damage): Promise<void> {

@@ -24,6 +24,13 @@ export interface TimelineHead {
   cursor: number;
   tweets: number;
   likes: number;
+  /**
+   * a fresh build in progress (./fresh-build.ts): how far its reading got. `cursor` stays
+   * where the build began until its id index is written; a writer that finds this starts over.
+   */
+  building?: number;
+  /** the generation's id index (./id-index.ts): how many shards it has */
+  index?: { shards: number };
 }
 
 /** The newest tweets as of `cursor`, for an instance to start from without reading the bucket. */
@@ -52,6 +59,9 @@ export const timelineKeys = (gen: number) => {
     head: `${prefix}.head`,
     recent: `${prefix}.recent`,
     record: (id: string) => `${prefix}.t.${tweetKey(id)}`,
+    /** shard `n` of the id index, and the prefix of them all */
+    indexShard: (n: number) => `${prefix}.i.${n}`,
+    index: `${prefix}.i`,
   };
 };
 
@@ -83,7 +93,16 @@ export const isHead: Check<TimelineHead> = (v) =>
         [count(v.first_seq) && (v.first_seq as number) >= 1, "first_seq is not a sequence"],
         [count(v.cursor), "cursor is not a sequence"],
         [count(v.tweets) && count(v.likes), "tweets or likes is not a count"],
+        [v.building === undefined || count(v.building), "building is not a sequence"],
+        [v.index === undefined || isIndexInfo(v.index), "index is not {shards: a power of two}"],
       ]);
+
+const isIndexInfo = (v: unknown): boolean =>
+  isObj(v) &&
+  count(v.shards) &&
+  (v.shards as number) >= 1 &&
+  (v.shards as number) <= 2 ** 24 &&
+  ((v.shards as number) & ((v.shards as number) - 1)) === 0;
 
 function recordProblem(v: unknown): string | undefined {
   if (!isObj(v)) return "not an object";

@@ -65,7 +65,8 @@ export class Timeline {
   private boot: Boot = { phase: "starting", of: 0 };
 
   constructor(private readonly deps: TimelineDeps) {
-    this.gens = new Generations(deps.bucket, deps.warn, () => this.lease.holding);
+    const source = natsSource(deps.conn, deps.stream);
+    this.gens = new Generations(deps.bucket, deps.warn, () => this.lease.holding, source.eventAt);
     const health = this.gens.health;
     this.lease = new LeaseKeeper({
       bucket: deps.bucket,
@@ -74,7 +75,7 @@ export class Timeline {
     });
     this.writing = new Writing({
       ...deps,
-      source: natsSource(deps.conn, deps.stream),
+      source,
       noteDamage: (err) => this.gens.noteDamage(err),
     });
     this.stall = new StallWatch(() => this.memory.cursor);
@@ -241,7 +242,7 @@ export class Timeline {
       const head = await this.gens.readChecked(() =>
         this.deps.bucket.get(timelineKeys(gen).head, isHead),
       );
-      this.waitedSeq = head?.value.cursor ?? 0;
+      this.waitedSeq = head?.value.building ?? head?.value.cursor ?? 0;
       if (head && head.value.cursor >= state.last_seq) break;
       this.deps.progress(
         `Waiting for the instance that maintains the view (${head?.value.cursor ?? 0} of ${state.last_seq})…`,

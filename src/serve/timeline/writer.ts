@@ -7,6 +7,7 @@
 // tweets. A crash between those steps is harmless: a record's `last_seq` says which
 // events it already has, so re-applying a batch changes nothing twice. A large batch (catching
 // up) goes without an ack per record, confirmed by the head's write (src/nats/bucket-writes.ts).
+// A new generation is built fresh (./fresh-build.ts): a tweet nobody liked gets no record.
 
 import type { TweetEvent } from "../../events.js";
 import {
@@ -15,21 +16,13 @@ import {
   type Versioned,
   type TimelineBucket,
 } from "../../nats/timeline-bucket.js";
-import { RecentWindow, type TweetRecord } from "./model.js";
+import { type RecentWindow, type TweetRecord } from "./model.js";
+import { readRecentList, RecentListWriter } from "./recent-list.js";
+import { StoredIndex, withTweet, type EventAt, type TweetIndex } from "./tweet-index.js";
+import { FreshBuild } from "./fresh-build.js";
 import { applyAll, byKeyOf, headAfter, type Events, type Prepared } from "./batch.js";
-import {
-  isHead,
-  isRecentList,
-  isRecordOf,
-  timelineKeys,
-  type RecentList,
-  type TimelineHead,
-} from "./keys.js";
+import { isHead, isRecordOf, timelineKeys, type TimelineHead } from "./keys.js";
 
-/** Tweets kept in the persisted recent list (a new instance's first page). */
-export const RECENT_KEPT = 200;
-const RECENT_MAX_BYTES = 256 * 1024;
-const RECENT_EVERY_MS = 500;
 /**
  * Messages per batch; one batch is written while the next is queued. Bulk batches (sent
  * without an ack each: src/nats/bucket-writes.ts) are larger: one confirm and one head per
@@ -54,17 +47,17 @@ export class TimelineWriter {
   private readonly cache = new Map<string, Versioned<TweetRecord>>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private recentTimer: NodeJS.Timeout | undefined;
   private failure: unknown;
-  private recentWrittenAt = 0;
-  private recentRev = 0;
-  private recentCursor = -1;
+  private readonly recentList: RecentListWriter;
   private queued = 0;
   /** the bulk batch sent and not confirmed yet, and where the writer stood before it */
   private confirming:
     | { confirmed: Promise<boolean>; p: Prepared; to: number; head: TimelineHead; headRev: number }
     | undefined;
   readonly keys: ReturnType<typeof timelineKeys>;
+  private build: FreshBuild | undefined;
+  /** where tweets without a record are found (none: every tweet has one) */
+  private tweets: TweetIndex | undefined;
 
   private constructor(
     private readonly bucket: TimelineBucket,
@@ -72,8 +65,12 @@ export class TimelineWriter {
     public head: TimelineHead,
     private headRev: number,
     private readonly recent: RecentWindow,
+    recentRev: number,
   ) {
     this.keys = timelineKeys(gen);
+    this.recentList = new RecentListWriter(bucket, this.keys.recent, recent, recentRev, () => {
+      void this.flush({ recent: true }).catch(() => undefined);
+    });
   }
 
   /** The writer of generation `gen`, from where it stands (a new generation: from `start`). */
@@ -81,25 +78,30 @@ export class TimelineWriter {
     bucket: TimelineBucket,
     gen: number,
     start: Pick<TimelineHead, "stream_created" | "first_seq">,
+    opts: {
+      /** the stream's event at a sequence (the id index's lookups) */
+      eventAt: EventAt;
+      /** a new generation is built fresh (false: every record written, as a catch-up does) */
+      fresh?: boolean;
+      /** the stream's messages now (what a fresh build's index is sized for) */
+      messages?: number;
+    },
   ): Promise<TimelineWriter> {
+    const { eventAt, fresh: freshBuild = true, messages = 0 } = opts;
     const keys = timelineKeys(gen);
     const head = await bucket.get(keys.head, isHead);
-    const recent = await bucket.get(keys.recent, isRecentList);
+    const recent = await readRecentList(bucket, keys);
     const fresh: TimelineHead = {
       ...start,
       cursor: Math.max(0, start.first_seq - 1),
       tweets: 0,
       likes: 0,
     };
-    // the recent list may be older than the head: take its records as they are now
-    const records = await Promise.all(
-      (recent?.value.tweets ?? []).map(
-        async (r) => (await bucket.get(keys.record(r.id), isRecordOf(r.id)))?.value ?? r,
-      ),
-    );
-    const window = new RecentWindow(records, recent?.value.covers_from ?? 0, RECENT_KEPT);
-    const w = new TimelineWriter(bucket, gen, head?.value ?? fresh, head?.revision ?? 0, window);
-    w.recentRev = recent?.revision ?? 0;
+    // a fresh build stopped half-way is caught up from where it began, writing every record
+    const { building: _, ...stored } = head?.value ?? fresh;
+    const w = new TimelineWriter(bucket, gen, stored, head?.revision ?? 0, ...recent);
+    if (!head && freshBuild) w.tweets = (w.build = new FreshBuild(fresh, eventAt, messages)).index;
+    else if (stored.index) w.tweets = new StoredIndex(bucket, keys, stored.index.shards, eventAt);
     // a new generation says at once where it stands (other instances wait for it)
     if (!head) await w.writeHead(fresh);
     return w;
@@ -134,7 +136,7 @@ export class TimelineWriter {
   /** Cancels the timers (the caller flushed with `recent` first, or gave up). */
   close(): void {
     clearTimeout(this.timer);
-    clearTimeout(this.recentTimer);
+    this.recentList.close();
   }
 
   /** Applies everything queued; resolves once the bucket has it. */
@@ -150,7 +152,9 @@ export class TimelineWriter {
       if (this.failure) throw this.failure;
       try {
         if (count > 0) await this.apply(batch, to);
-        await this.writeRecent(opts.recent ?? false);
+        if (opts.recent && this.build) await this.finishBuild();
+        // during a fresh build the stored head stays where it began: no list beyond it
+        if (!this.build) await this.recentList.write(this.head.cursor, opts.recent ?? false);
       } catch (err) {
         this.failure = err;
         throw err;
@@ -174,6 +178,12 @@ export class TimelineWriter {
     for (const [key, events] of byKey) {
       const known = stored.get(key);
       const rec = applyAll(known?.value ?? null, events);
+      if (this.build && !this.build.needsWrite(key, rec, events, known !== undefined)) {
+        // a new tweet, nothing else: the stream and the id index have it (no record yet)
+        p.written.push({ rec, events });
+        this.remember(key, { value: rec, revision: 0 });
+        continue;
+      }
       if (rec === known?.value) p.written.push({ rec, events });
       else {
         p.sent.push({ key, events, before: known?.value.last_seq ?? 0 });
@@ -232,7 +242,7 @@ export class TimelineWriter {
     const next = headAfter(this.head, all, to);
     const sent = await this.bucket.writeBulk(p.items, {
       key: this.keys.head,
-      value: next,
+      value: this.stored(next),
       revision: this.headRev,
     });
     if (!sent) return false;
@@ -265,18 +275,19 @@ export class TimelineWriter {
 
   /**
    * The stored record of every key the batch touches, as far as it must be read: from the
-   * cache, else read (all at once), except a key whose first event creates its tweet, which
-   * is almost always new (written with revision 0; a conflict reads it then).
+   * cache, else read (all at once), except a key whose first event creates its tweet and that
+   * cannot be known (written with revision 0; a conflict reads it then).
    */
   private async readAll(byKey: Map<string, Events>): Promise<Map<string, Versioned<TweetRecord>>> {
     const stored = new Map<string, Versioned<TweetRecord>>();
     const reads: Array<Promise<void>> = [];
     for (const [key, events] of byKey) {
       const cached = this.cache.get(key);
+      const { id, messageType } = events[0]!.event;
       if (cached) stored.set(key, cached);
-      else if (events[0]!.event.messageType !== "tweet_created") {
+      else if (messageType !== "tweet_created" || this.mayKnow(key, id)) {
         const read = async () => {
-          const got = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
+          const got = await this.readRecord(key, id, messageType === "tweet_created");
           if (got) stored.set(key, got);
         };
         reads.push(read());
@@ -286,6 +297,21 @@ export class TimelineWriter {
     return stored;
   }
 
+  private mayKnow(key: string, id: string): boolean {
+    return this.build ? this.build.mayKnow(key, id) : this.tweets !== undefined;
+  }
+
+  /**
+   * The record of `key` to apply events to. One of likes only (its tweet in the id index)
+   * gets its tweet for a creation (the first stays) or, for a like, from the recent window.
+   */
+  private async readRecord(key: string, id: string, creation: boolean) {
+    const got = await this.bucket.get(key, isRecordOf(id));
+    if (got?.value.tweet || !this.tweets) return got;
+    const tweet = creation ? await this.tweets.tweet(id) : this.recent.get(id)?.tweet;
+    return tweet ? withTweet(got, id, tweet) : got;
+  }
+
   /**
    * The record of `key` as stored, read again, with `events` applied (retried on a conflict).
    * A record that holds less than the writer knew it stored (`before`, its highest sequence)
@@ -293,8 +319,9 @@ export class TimelineWriter {
    * could not see in a bulk batch). Its events are not in the batch: damage, rebuilt.
    */
   private async writeRecord(key: string, events: Events, before = 0): Promise<TweetRecord> {
+    const { id, messageType } = events[0]!.event;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.bucket.get(key, isRecordOf(events[0]!.event.id));
+      const current = await this.readRecord(key, id, messageType === "tweet_created");
       const held = current?.value.last_seq ?? 0;
       if (held < before) {
         const why = `it holds events up to ${held}, ${before} was written: a write was lost`;
@@ -324,10 +351,23 @@ export class TimelineWriter {
     this.cache.set(key, entry);
   }
 
+  /** The head as stored: during a fresh build, where it began and how far it got. */
+  private stored(next: TimelineHead): TimelineHead {
+    return this.build?.stored(next) ?? next;
+  }
+
+  /** Writes the id index, then the head that says it is there: the build's end. */
+  private async finishBuild(): Promise<void> {
+    const shards = await this.build!.finish(this.bucket, this.keys);
+    this.build = undefined;
+    await this.writeHead({ ...this.head, index: { shards } });
+  }
+
   private async writeHead(next: TimelineHead): Promise<void> {
+    const progress = (h: TimelineHead) => h.building ?? h.cursor;
     for (let attempt = 0; ; attempt++) {
       try {
-        this.headRev = await this.bucket.write(this.keys.head, next, this.headRev);
+        this.headRev = await this.bucket.write(this.keys.head, this.stored(next), this.headRev);
         this.head = next;
         return;
       } catch (err) {
@@ -335,45 +375,11 @@ export class TimelineWriter {
         // another writer moved it: never move it back
         const other = await this.bucket.get(this.keys.head, isHead);
         this.headRev = other?.revision ?? 0;
-        if (other && other.value.cursor >= next.cursor) {
+        if (other && progress(other.value) >= progress(this.stored(next))) {
           this.head = next;
           return;
         }
       }
     }
-  }
-
-  private async writeRecent(force: boolean): Promise<void> {
-    const now = Date.now();
-    if (this.recentCursor === this.head.cursor) return;
-    if (!force && now - this.recentWrittenAt < RECENT_EVERY_MS) {
-      // written a moment ago: write the rest once things are quiet
-      this.recentTimer ??= setTimeout(() => {
-        this.recentTimer = undefined;
-        void this.flush({ recent: true }).catch(() => undefined);
-      }, RECENT_EVERY_MS);
-      return;
-    }
-    const tweets = this.recent.records();
-    let list: RecentList = {
-      cursor: this.head.cursor,
-      covers_from: this.recent.coversFrom,
-      tweets,
-    };
-    // keep it well under the server's max_payload: fewer tweets when they are long
-    while (Buffer.byteLength(JSON.stringify(list)) > RECENT_MAX_BYTES && list.tweets.length > 1) {
-      const kept = list.tweets.slice(Math.ceil(list.tweets.length / 4));
-      list = { ...list, covers_from: kept[0]!.tweet!.seq, tweets: kept };
-    }
-    try {
-      this.recentRev = await this.bucket.write(this.keys.recent, list, this.recentRev);
-    } catch (err) {
-      if (!(err instanceof RevisionConflict)) throw err;
-      // another writer wrote one: write ours next time, on top of its revision
-      this.recentRev = (await this.bucket.get(this.keys.recent, isRecentList))?.revision ?? 0;
-      return;
-    }
-    this.recentWrittenAt = now;
-    this.recentCursor = this.head.cursor;
   }
 }

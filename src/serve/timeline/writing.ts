@@ -23,6 +23,8 @@ import {
 } from "./leadership.js";
 import type { Applied } from "./memory.js";
 import { TimelineWriter } from "./writer.js";
+import type { EventAt } from "./tweet-index.js";
+import { storedEventAt } from "../../nats/event-at.js";
 
 /** How often the build's progress is noted (state) and said (stderr). */
 const NOTE_EVERY_MS = 250;
@@ -32,12 +34,15 @@ const SAY_EVERY_MS = 500;
 export interface StreamSource {
   lastSeq(): Promise<number>;
   follow(opts: FollowOptions): Promise<Follower>;
+  /** the event stored at a sequence (the id index's lookups) */
+  eventAt: EventAt;
 }
 
 export function natsSource(conn: Connection, stream: string): StreamSource {
   return {
     lastSeq: async () => (await streamState(conn, stream)).last_seq,
     follow: (opts) => followStream(conn, stream, opts),
+    eventAt: storedEventAt(conn, stream),
   };
 }
 
@@ -50,6 +55,8 @@ export interface WritingDeps {
   progress(text: string): void;
   /** true when `err` is damage (noted: the next tick rebuilds) */
   noteDamage(err: unknown): boolean;
+  /** new generations built fresh (./fresh-build.ts; the default) or writing every record */
+  freshBuilds?: boolean;
 }
 
 export interface WriterRun {
@@ -155,8 +162,13 @@ export class Writing {
       stream_created: stream.created,
       first_seq: firstSeq(stream),
     };
-    const writer = await TimelineWriter.open(this.deps.bucket, gen, start);
-    const of = await this.deps.source.lastSeq();
+    const { bucket, source, freshBuilds } = this.deps;
+    const of = await source.lastSeq();
+    const writer = await TimelineWriter.open(bucket, gen, start, {
+      eventAt: source.eventAt,
+      fresh: freshBuilds,
+      messages: Math.max(0, of - start.first_seq + 1),
+    });
     let noted = 0;
     let said = 0;
     // messages may come before the follower is handed back: progress is noted from then on
@@ -164,7 +176,9 @@ export class Writing {
     const follower = await this.deps.source.follow({
       fromSeq: writer.head.cursor + 1,
       namePrefix: `${this.deps.namePrefix}view-`,
-      batch: 1024,
+      // pulls of 512: at 1 000 000 events peak RSS 144–146 MiB against 151–156 with 1 024
+      // (the same time; 256: 143–145 MiB, 15 % slower)
+      batch: 512,
       onMessage: (m) => {
         const now = Date.now();
         if (now - noted > NOTE_EVERY_MS) {

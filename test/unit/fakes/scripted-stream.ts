@@ -7,6 +7,7 @@ import {
   buildTweet,
   encodeEvent,
   subjectFor,
+  timelineEvent,
   type TweetEvent,
 } from "../../../src/events.js";
 import type { Follower, FollowOptions } from "../../../src/nats/follow.js";
@@ -40,9 +41,23 @@ export function tweetsAndLikes(tweets: number, likers: number): StoredMessage[] 
   return out;
 }
 
+/** The event stored at a sequence of `messages` (what a message get answers), counting reads. */
+export function eventsAt(messages: StoredMessage[]) {
+  const bySeq = new Map(messages.map((m) => [m.seq, m]));
+  const read = { count: 0 };
+  const eventAt = async (seq: number) => {
+    read.count++;
+    const m = bySeq.get(seq);
+    return m ? timelineEvent(m.subject, m.data) : null;
+  };
+  return { eventAt, read };
+}
+
 export function scriptedStream(messages: StoredMessage[]) {
   const followers: Array<{ fromSeq: number; stopped: boolean }> = [];
+  const { eventAt, read } = eventsAt(messages);
   const source: StreamSource = {
+    eventAt,
     lastSeq: async () => messages.at(-1)?.seq ?? 0,
     async follow(opts: FollowOptions): Promise<Follower> {
       const fromSeq = opts.fromSeq ?? 1;
@@ -66,5 +81,5 @@ export function scriptedStream(messages: StoredMessage[]) {
       };
     },
   };
-  return { source, followers };
+  return { source, followers, eventReads: read };
 }
