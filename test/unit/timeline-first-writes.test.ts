@@ -40,6 +40,7 @@ describe("the view bucket's first writes", () => {
       mem.bucket,
       () => undefined,
       () => true,
+      async () => null,
     );
     expect(await gens.current()).toBe(1);
     // sent four times, stored once: the first message of the bucket's stream
@@ -50,10 +51,12 @@ describe("the view bucket's first writes", () => {
     });
     expect(await timelineLease(mem.bucket, LEASE_KEY, "me", 5000).refresh()).toBe(true);
     // the writer's first build: its first head, then the records and the head moved on
-    const writer = await TimelineWriter.open(mem.bucket, 1, {
-      stream_created: "2026-01-01T00:00:00Z",
-      first_seq: 1,
-    });
+    const writer = await TimelineWriter.open(
+      mem.bucket,
+      1,
+      { stream_created: "2026-01-01T00:00:00Z", first_seq: 1 },
+      { eventAt: async () => null },
+    );
     for (const m of tweetsAndLikes(30, 20)) writer.add(m.seq, timelineEvent(m.subject, m.data));
     await writer.flush({ recent: true });
     writer.close();
