@@ -58,12 +58,21 @@ async function fill(url, stream, n) {
       };
       nc.publish(`${stream}.tweet_created`, JSON.stringify(tweet));
     }
-    if (i % 5000 === 4999) await nc.flush();
+    if (i % 1000 === 999) await nc.flush();
   }
   await nc.flush();
+  // core publishes the server dropped (its ingest full) never arrive: say so, never wait forever
+  let seen = -1;
+  let since = performance.now();
   for (;;) {
     const { state } = await jsm.streams.info(stream);
     if (state.messages >= n) break;
+    if (state.messages !== seen) [seen, since] = [state.messages, performance.now()];
+    if (performance.now() - since > 10_000) {
+      throw new Error(
+        `${stream}: the server stored ${seen} of ${n} events (publishes dropped); run again`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   await nc.close();
