@@ -65,13 +65,23 @@ export function emptyRecord(id: string): TweetRecord {
   return { id, tweet: null, likes: 0, liked_by: [], last_seq: 0 };
 }
 
-/** The record with `event` (stored at `seq`) applied, or null when it is already in it. */
+/**
+ * The record with `event` (stored at `seq`) applied, or null when it is already in it. A
+ * tweet's creation is in a record that holds a tweet; one of likes only (a fresh build,
+ * ./fresh-build.ts, stores no record at a tweet's creation) takes it whatever its `last_seq`.
+ */
 export function applyEvent(
   record: TweetRecord | null,
   seq: number,
   event: TweetEvent,
 ): TweetRecord | null {
   const rec = record ?? emptyRecord(event.id);
+  if (event.messageType === "tweet_created" && !rec.tweet && seq <= rec.last_seq) {
+    return {
+      ...rec,
+      tweet: { message: event.message, author: event.author, date: event.date, seq },
+    };
+  }
   if (seq <= rec.last_seq) return null;
   if (event.messageType === "tweet_created") {
     // a tweet id stored a second time (beyond the duplicate window) keeps its first event
