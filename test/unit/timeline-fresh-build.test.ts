@@ -174,6 +174,28 @@ describe("a fresh build of the view", () => {
     expect(head.index).toBeUndefined();
   });
 
+  it("a clean stop half-way writes the index of what it read; the next writer catches up, exact", async () => {
+    const mem = memoryBucket();
+    const { eventAt } = eventsAt(messages);
+    const begin = { stream_created: start.created, first_seq: 1 };
+    const half = Math.floor(messages.length / 2);
+    const first = await TimelineWriter.open(mem.bucket, 1, begin, { eventAt });
+    for (const m of messages.slice(0, half)) first.add(m.seq, timelineEvent(m.subject, m.data));
+    await first.flush({ recent: true }); // what a clean stop does
+    first.close();
+    const stopped = (await mem.bucket.get(timelineKeys(1).head, isHead))!.value;
+    expect(stopped.cursor).toBe(half);
+    expect(stopped.building).toBeUndefined();
+    expect(stopped.index?.shards).toBeGreaterThan(0);
+    const second = await TimelineWriter.open(mem.bucket, 1, begin, { eventAt });
+    expect(second.queuedTo).toBe(half);
+    for (const m of messages) second.add(m.seq, timelineEvent(m.subject, m.data));
+    await second.flush({ recent: true });
+    second.close();
+    const full = await build(messages, false);
+    expect(await readerView(mem, messages)).toEqual(await readerView(full.mem, messages));
+  });
+
   it("a tweet stored again after the build keeps its first creation; a like finds its tweet", async () => {
     const later = [
       ...messages,
