@@ -301,8 +301,21 @@ describe.skipIf(!enabled)("partitions on a 3-node cluster behind proxies", { ret
     const stream = await newR3Stream("PPUB");
     const n = 3_000;
     const leader = await cluster.streamLeader(stream);
+    // attached to the isolated node only (its routes cut, not the client's link), the run rides
+    // out the whole partition: the election on the other side, HOLD_MS, the heal. Its retry
+    // budget (3 × --timeout) must outlast that: with the default (5 s, a 15 s budget) a slow
+    // election on a busy machine made it exit 6 as documented (once, Node 26 + 2.15.1 in CI)
     const run = startCli(
-      ["publish", "--stream", stream, "--file", eventsFile(stream, n), "--json"],
+      [
+        "publish",
+        "--stream",
+        stream,
+        "--file",
+        eventsFile(stream, n),
+        "--json",
+        "--timeout",
+        "10s",
+      ],
       {
         url: net.clientUrl(leader),
       },
